@@ -1,0 +1,78 @@
+/*
+ * pl_task.h - tasks are named functions, found by name in a registry.
+ *
+ * Why names and not function pointers? A function pointer is an address in
+ * *this* process. A forked child happens to share the parent's layout, but an
+ * MPI rank on another node of a cluster does not: there the same function may
+ * live at another address. A name means the same thing everywhere, as long as
+ * every process registers the same tasks (all ranks run the same program and
+ * call pl_task_register the same way before pl_run).
+ *
+ * Built-in tasks (always registered):
+ *   square    int x -> x*x; double x -> x*x; anything else FAILED
+ *   noop      returns a copy of its argument (measures per-task overhead)
+ *   sleep_ms  int ms -> sleeps ms, returns ms; polls pl_should_stop() (CANCELLED)
+ *   spin      int n -> n rounds of CPU-bound integer work, returns a checksum
+ *             that depends only on n (pl_spin_expected); polls pl_should_stop()
+ *   fail      FAILED with the error text "fail: <arg as text>"
+ *   crash     raises SIGSEGV: kills its process (the lesson on crashes)
+ *   hang      never returns unless pl_should_stop() says so, then CANCELLED
+ *   fetch     str "URL PATH" -> downloads URL into PATH, returns the byte
+ *             count (int); see pl_fetch.h
+ *   planta, animal, insecto
+ *             the lesson's species tasks: int ms (or NONE = 100) -> sleeps
+ *             that long (cancellable), returns a string such as
+ *             "planta: helecho, roble, cactus"
+ */
+#ifndef PL_TASK_H
+#define PL_TASK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pl_result.h"
+#include "pl_status.h"
+#include "pl_value.h"
+
+/* Where a task writes why it failed; only used through pl_error_set. */
+typedef struct pl_error pl_error;
+void pl_error_set(pl_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * A task reads arg (may be a NONE value, never NULL), writes its answer into
+ * out (a NONE value, never NULL) and returns PL_TASK_OK, PL_TASK_FAILED (with
+ * pl_error_set) or PL_TASK_CANCELLED (it saw pl_should_stop()).
+ * Any other return is treated as FAILED.
+ */
+typedef int (*pl_task_fn)(const pl_value *arg, pl_value *out, pl_error *err);
+
+#define PL_TASK_NAME_MAX 64 /* including the NUL */
+
+/*
+ * Register fn under name (1..PL_TASK_NAME_MAX-1 chars of [A-Za-z0-9_.-]).
+ * PL_OK, PL_EINVAL (bad name or NULL fn), PL_EEXIST (taken, built-ins
+ * included), PL_ENOMEM. Register before pl_run and before creating threads:
+ * the registry is not locked, because after start-up it is only read.
+ */
+int pl_task_register(const char *name, pl_task_fn fn);
+
+/* The function for name, or NULL when unknown (or name is NULL). */
+pl_task_fn pl_task_lookup(const char *name);
+
+/*
+ * Run task `name` here, in the calling thread, and fill res: start/end
+ * times, status, value, error text. The worker id is left to the caller
+ * (only the backend knows whether it is a thread, a pid or a rank).
+ * Returns PL_OK when the task ran (whatever its status), PL_ENOTASK for an
+ * unknown name (res is then FAILED with a clear text), PL_EINVAL for NULLs.
+ */
+int pl_task_run(const char *name, const pl_value *arg, pl_result *res);
+
+/* The checksum spin returns for n rounds, computed without polling. */
+int64_t pl_spin_expected(int64_t n);
+
+/* Number of tasks registered (built-ins included), and the i-th name, for listings. */
+size_t pl_task_count(void);
+const char *pl_task_name_at(size_t i);
+
+#endif

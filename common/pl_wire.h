@@ -1,0 +1,69 @@
+/*
+ * pl_wire.h - bytes on the wire: a growable buffer, fixed-endian integers,
+ * and length-prefixed frames over file descriptors (pipes).
+ *
+ * A pipe is a byte stream, not a message queue: one write() of 10 kB may
+ * arrive as three read()s, and two messages may arrive in one. A frame (a
+ * 4-byte big-endian length, then that many bytes) restores message
+ * boundaries; the reader loops until it has the whole frame.
+ */
+#ifndef PL_WIRE_H
+#define PL_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct pl_buf pl_buf;
+
+pl_buf *pl_buf_new(void);
+void pl_buf_free(pl_buf *b);
+/* Pointer to the bytes written so far (may be NULL when empty) and their count. */
+const uint8_t *pl_buf_data(const pl_buf *b);
+size_t pl_buf_len(const pl_buf *b);
+/* Forget the content, keep the memory. */
+void pl_buf_reset(pl_buf *b);
+/* PL_OK or PL_ENOMEM / PL_EINVAL. */
+int pl_buf_put(pl_buf *b, const void *data, size_t len);
+int pl_buf_put_u8(pl_buf *b, uint8_t v);
+int pl_buf_put_u32(pl_buf *b, uint32_t v); /* big-endian */
+int pl_buf_put_u64(pl_buf *b, uint64_t v); /* big-endian */
+
+/*
+ * A bounds-checked reader over a byte range. Every get returns PL_EWIRE
+ * instead of reading past the end, so a truncated message is an error.
+ */
+typedef struct pl_reader {
+    const uint8_t *p;
+    size_t left;
+} pl_reader;
+
+void pl_reader_init(pl_reader *r, const uint8_t *buf, size_t len);
+int pl_reader_u8(pl_reader *r, uint8_t *out);
+int pl_reader_u32(pl_reader *r, uint32_t *out);
+int pl_reader_u64(pl_reader *r, uint64_t *out);
+/* Points *out at the next len bytes (no copy) and skips them. */
+int pl_reader_bytes(pl_reader *r, size_t len, const uint8_t **out);
+
+/* Frames larger than this are refused on read: a corrupt length must not
+ * make us allocate gigabytes. */
+#define PL_FRAME_MAX ((size_t)128 * 1024 * 1024)
+
+/*
+ * Write one frame, retrying on EINTR and short writes. PL_OK, PL_EINVAL,
+ * or PL_EIO (the reader went away: EPIPE; the caller should ignore SIGPIPE
+ * or block it in the writer, see pl_wire_ignore_sigpipe).
+ */
+int pl_wire_write_frame(int fd, const void *data, size_t len);
+
+/*
+ * Read one whole frame into a new malloc'd buffer (*out, freed by the
+ * caller; *len its size). Blocks until the frame is complete.
+ * PL_OK; PL_EIO on end-of-file (clean or mid-frame: the writer died) or a
+ * read error; PL_EWIRE on a length above PL_FRAME_MAX; PL_ENOMEM.
+ */
+int pl_wire_read_frame(int fd, uint8_t **out, size_t *len);
+
+/* Set SIGPIPE to ignored, so writing to a closed pipe gives EPIPE, not death. */
+void pl_wire_ignore_sigpipe(void);
+
+#endif

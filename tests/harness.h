@@ -1,0 +1,48 @@
+/*
+ * harness.h - one main() for every CUnit test binary.
+ *
+ * A test binary = harness.c + one "suite list" file + one backend library.
+ * The suite files are written once against paralab.h and linked with each
+ * backend in turn, so the same assertions judge serial, OpenMP, fork and MPI.
+ *
+ * Command line (also what the grader uses to run one test per process):
+ *   --list              print "suite/test" names, one per line, and exit 0
+ *   --only NAME         run just that test ("suite/test") or suite ("suite");
+ *                       may be repeated
+ *   --workers N         pl_opts.workers (OpenMP team size for futures/groups)
+ *   --test-timeout SEC  a test that runs longer ends the binary with exit 124
+ *                       (default 120; 0 disables)
+ *   --verdict-fd FD     after each test RETURNS, write "NONCE PASS|FAIL name\n"
+ *                       to FD, and "NONCE END passed failed\n" at the end;
+ *                       NONCE comes from $PARALAB_VERDICT_NONCE (read and
+ *                       erased before any test runs). A test that calls
+ *                       exit(0) or crashes never gets its line written.
+ * Exit status: 0 when every selected test passed, 1 when any failed, 2 on a
+ * usage error or when a name given to --only matches nothing.
+ * It comes from CU_get_number_of_tests_failed(), not CU_basic_run_tests()
+ * (whose return value is a framework error code, not a failure count).
+ */
+#ifndef PL_HARNESS_H
+#define PL_HARNESS_H
+
+#include <CUnit/CUnit.h>
+
+typedef struct pl_test_case {
+    const char *name;
+    void (*fn)(void);
+} pl_test_case;
+
+typedef struct pl_test_suite {
+    const char *name;
+    int (*init)(void);    /* may be NULL; non-zero = suite setup failed */
+    int (*cleanup)(void); /* may be NULL */
+    const pl_test_case *cases; /* terminated by {NULL, NULL} */
+} pl_test_suite;
+
+/* Each test binary defines this NULL-terminated list (see suites_*.c). */
+extern const pl_test_suite *const pl_suites[];
+
+/* Path of a scratch directory for this run (created on demand, removed at exit). */
+const char *pl_test_tmpdir(void);
+
+#endif
