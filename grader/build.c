@@ -1,0 +1,776 @@
+/*
+ * build.c - reference and submission builds (see build.h).
+ *
+ * Trust boundary: from a submission we take ONLY the lab files a student
+ * writes (NN-lab/{openmp,fork,mpi}.c, regular files, no symlinks). The
+ * build system, tests, common module, runtime, headers and the serial
+ * backend always come from the trusted tree, so a submission cannot change
+ * how it is judged. The submission is compiled as the runner user inside
+ * the sandbox, because a compiler happily #includes any readable file into
+ * its error messages (e.g. the reference solutions).
+ */
+#include "build.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* Files a student writes: one per parallel model in every lab directory. */
+static const char *const student_files[] = {"openmp.c", "fork.c", "mpi.c", NULL};
+#define MAX_SUBMITTED_BYTES (1 << 20)
+
+static int is_lab_dir_name(const char *n)
+{
+    return n[0] >= '0' && n[0] <= '9' && n[1] >= '0' && n[1] <= '9' && n[2] == '-';
+}
+
+/* Sorted lab directory names ("01-map", ...) of a solutions/ tree. */
+static char **list_labs(const char *dir, size_t *n)
+{
+    *n = 0;
+    char **v = NULL;
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return NULL;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char *p = gr_fmt("%s/%s", dir, e->d_name);
+        if (is_lab_dir_name(e->d_name) && gr_is_dir(p)) {
+            v = gr_xrealloc(v, (*n + 1) * sizeof *v);
+            v[(*n)++] = gr_xstrdup(e->d_name);
+        }
+        free(p);
+    }
+    closedir(d);
+    for (size_t i = 0; i < *n; i++) {
+        for (size_t j = i + 1; j < *n; j++) {
+            if (strcmp(v[j], v[i]) < 0) {
+                char *t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+            }
+        }
+    }
+    return v;
+}
+
+static void free_list(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i]);
+    }
+    free(v);
+}
+
+/* ---------------------------------------------------------------- trees */
+
+/* What of the project a build needs: the library, tests and build files. */
+static int skip_common(const char *rel, int is_dir)
+{
+    static const char *const top[] = {".git", "labs", "apps", "bench", "grader", "docs", ".ci", "out",
+                                      "tests/grader", NULL};
+    for (size_t i = 0; top[i]; i++) {
+        if (strcmp(rel, top[i]) == 0) {
+            return 1;
+        }
+    }
+    return is_dir && strncmp(rel, "build", 5) == 0 && strchr(rel, '/') == NULL;
+}
+
+/* Reference build: everything, solutions included. */
+static int skip_ref(const char *rel, int is_dir)
+{
+    return skip_common(rel, is_dir);
+}
+
+/*
+ * Submission build: no solutions/ except their CMakeLists.txt (a lab may
+ * build extra programs from PARALAB_IMPL_DIR) - the runner user must not be
+ * able to read the reference code it is compared with.
+ */
+static int skip_sub(const char *rel, int is_dir)
+{
+    if (skip_common(rel, is_dir)) {
+        return 1;
+    }
+    if (strncmp(rel, "solutions/", 10) == 0) {
+        const char *base = strrchr(rel, '/') + 1;
+        if (is_dir) {
+            return strchr(rel + 10, '/') != NULL; /* only solutions/NN-lab itself */
+        }
+        return strcmp(base, "CMakeLists.txt") != 0 || strchr(rel + 10, '/') == NULL;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- cmake */
+
+static const char *generator(void)
+{
+    return access("/usr/bin/ninja", X_OK) == 0 ? "Ninja" : "Unix Makefiles";
+}
+
+char **gr_build_targets(gr_run *r, const char *build_dir, size_t *n)
+{
+    *n = 0;
+    char *path = gr_fmt("%s/CMakeFiles/TargetDirectories.txt", build_dir);
+    char *text = gr_read_file(path, 1 << 22, NULL);
+    free(path);
+    if (text == NULL) {
+        return NULL;
+    }
+    char **v = NULL;
+    size_t blen = strlen(build_dir);
+    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        /* ".../build/tests/CMakeFiles/test_map_fork.dir" -> "tests/test_map_fork" */
+        size_t len = strlen(line);
+        if (len < 5 || strcmp(line + len - 4, ".dir") != 0 || strncmp(line, build_dir, blen) != 0) {
+            continue;
+        }
+        line[len - 4] = '\0';
+        char *name = strrchr(line, '/');
+        if (name == NULL || strncmp(name + 1, "test_", 5) != 0) {
+            continue;
+        }
+        name++;
+        const char *model = strrchr(name, '_') + 1;
+        if (!gr_rubric_graded_model(&r->rubric, model)) {
+            continue;
+        }
+        /* The CMakeFiles dir sits in the directory of the executable. */
+        char *cm = strstr(line + blen, "/CMakeFiles/");
+        if (cm == NULL) {
+            continue;
+        }
+        *cm = '\0';
+        const char *reldir = line + blen;
+        while (*reldir == '/') {
+            reldir++;
+        }
+        v = gr_xrealloc(v, (*n + 1) * sizeof *v);
+        v[(*n)++] = reldir[0] ? gr_fmt("%s/%s", reldir, name) : gr_xstrdup(name);
+    }
+    free(text);
+    return v;
+}
+
+static char *configure_cmd(gr_run *r, const char *src, const char *build, const char *impl)
+{
+    return gr_fmt("cmake -S '%s' -B '%s' -G '%s' -DPARALAB_IMPL='%s' -DPARALAB_WERROR=OFF%s%s",
+                  src, build, generator(), impl,
+                  r->sb.sanitize ? " -DPARALAB_SANITIZE=" : "",
+                  r->sb.sanitize ? (r->sb.sanitize == 2 ? "thread" : "address") : "");
+}
+
+static char *build_cmd(const char *build, char **targets, size_t n)
+{
+    gr_buf b = {0};
+    gr_buf_addf(&b, "cmake --build '%s' --parallel 2 --target", build);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = strrchr(targets[i], '/');
+        gr_buf_addf(&b, " %s", name ? name + 1 : targets[i]);
+    }
+    /* Keep going: one broken lab file must not stop the other binaries. */
+    gr_buf_add(&b, strcmp(generator(), "Ninja") == 0 ? " -- -k 0" : " -- -k");
+    return b.s;
+}
+
+/* Run a shell command line as a sandboxed job (runner user) with its output in log. */
+static int sandboxed_sh(gr_run *r, const char *cmd, const char *dir, const char *writable,
+                        const char *log)
+{
+    char *full = gr_fmt("exec >>'%s' 2>&1; %s", log, cmd);
+    char *argv[] = {"/bin/sh", "-c", full, NULL};
+    char *home = gr_fmt("HOME=%s", dir);
+    char *tmp = gr_fmt("TMPDIR=%s", dir);
+    char *env[] = {"PATH=/usr/local/bin:/usr/bin:/bin", home, tmp, "LANG=C.UTF-8", NULL};
+    gr_job job = {.argv = argv, .env = env, .dir = (char *)dir};
+    job.binds[0] = (char *)writable;
+    job.lim = (gr_limits){.wall_s = 900, .procs = 1024, .memory_mb = 0, .cpu_s = 1200,
+                          .file_mb = 512, .open_files = 1024, .output_max = 1 << 20};
+    gr_job *one = &job;
+    gr_run_jobs(&r->sb, &one, 1, 1, NULL, NULL, NULL);
+    int ok = job.exited && !job.timed_out && WIFEXITED(job.status) && WEXITSTATUS(job.status) == 0;
+    if (job.timed_out) {
+        FILE *f = fopen(log, "a");
+        if (f) {
+            fprintf(f, "\nparalab-grade: the build took longer than %.0f s and was stopped\n", job.lim.wall_s);
+            fclose(f);
+        }
+    }
+    char *out = gr_capture_text(&job.out);
+    if (out[0]) {
+        FILE *f = fopen(log, "a");
+        if (f) {
+            fputs(out, f);
+            fclose(f);
+        }
+    }
+    free(out);
+    gr_job_free(&job);
+    free(full);
+    free(home);
+    free(tmp);
+    return ok ? 0 : -1;
+}
+
+/* Trusted build (reference): as ourselves, with a plain timeout. */
+static int trusted_sh(const char *cmd, const char *log)
+{
+    char *full = gr_fmt("exec >>'%s' 2>&1; %s", log, cmd);
+    char *argv[] = {"/bin/sh", "-c", full, NULL};
+    int st = gr_exec(argv, NULL, NULL, 900);
+    free(full);
+    return (st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0) ? 0 : -1;
+}
+
+static char *log_tail(const char *log, int lines)
+{
+    char *text = gr_read_file(log, 1 << 24, NULL);
+    if (text == NULL) {
+        return gr_xstrdup("(no build log)");
+    }
+    size_t len = strlen(text);
+    int seen = 0;
+    size_t i = len;
+    while (i > 0 && seen <= lines) {
+        i--;
+        seen += text[i] == '\n';
+    }
+    char *t = gr_xstrdup(text + (i ? i + 1 : 0));
+    free(text);
+    return t;
+}
+
+int gr_build_reference(gr_run *r)
+{
+    if (r->ref_build) { /* --reference-build: reuse one (the grader's own tests do) */
+        return 0;
+    }
+    char *src = gr_fmt("%s/ref/src", r->work);
+    char *build = gr_fmt("%s/ref/build", r->work);
+    char *log = gr_fmt("%s/ref/build.log", r->work);
+    char *impl = gr_fmt("%s/solutions", src);
+    int rc = -1;
+    if (gr_copy_tree(r->source_dir, src, skip_ref) != 0) {
+        r->build_error = gr_fmt("cannot copy the project tree %s", r->source_dir);
+        goto out;
+    }
+    /* The reference sources stay unreadable to the runner user (0700). */
+    chmod(src, 0700);
+    char *cfg = configure_cmd(r, src, build, impl);
+    int crc = trusted_sh(cfg, log);
+    free(cfg);
+    if (crc != 0) {
+        char *t = log_tail(log, 25);
+        r->build_error = gr_fmt("configuring the reference build failed (log %s):\n%s", log, t);
+        free(t);
+        goto out;
+    }
+    size_t n;
+    char **targets = gr_build_targets(r, build, &n);
+    if (n > 0) {
+        char *bc = build_cmd(build, targets, n);
+        trusted_sh(bc, log); /* failures show up as missing binaries */
+        free(bc);
+    }
+    free_list(targets, n);
+    r->ref_build = build;
+    build = NULL;
+    rc = 0;
+out:
+    free(src);
+    free(build);
+    free(log);
+    free(impl);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- skeletons */
+
+/* Trim leading blanks; is the rest "/ * TAG" ? */
+static const char *after_ws(const char *s)
+{
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+    return s;
+}
+
+int gr_strip_solution(const char *path, gr_buf *out)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        return -1;
+    }
+    char line[8192];
+    int inside = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (strstr(line, "/* BEGIN SOLUTION */")) {
+            inside = 1;
+            continue;
+        }
+        if (strstr(line, "/* END SOLUTION */")) {
+            inside = 0;
+            continue;
+        }
+        if (!inside) {
+            gr_buf_add(out, line);
+            continue;
+        }
+        const char *t = after_ws(line);
+        if (strncmp(t, "/* TODO", 7) == 0) {
+            gr_buf_add(out, line);
+        } else if (strncmp(t, "/* SKELETON:", 12) == 0) {
+            const char *code = after_ws(t + 12);
+            const char *end = strstr(code, "*/");
+            gr_buf_addn(out, line, (size_t)(t - line));
+            gr_buf_addn(out, code, end ? (size_t)(end - code) : strlen(code));
+            /* Drop the blank before the comment's end. */
+            while (out->len > 0 && (out->s[out->len - 1] == ' ' || out->s[out->len - 1] == '\n')) {
+                out->s[--out->len] = '\0';
+            }
+            gr_buf_add(out, "\n");
+        }
+    }
+    fclose(f);
+    return 0;
+}
+
+/* Copy the skeleton of lab/file into dst: labs/ if committed, else stripped from solutions/. */
+static int copy_skeleton(gr_run *r, const char *lab, const char *file, const char *dst)
+{
+    char *committed = gr_fmt("%s/labs/%s/%s", r->source_dir, lab, file);
+    int rc;
+    if (gr_is_file(committed)) {
+        rc = gr_copy_file(committed, dst, 0644);
+    } else {
+        char *sol = gr_fmt("%s/solutions/%s/%s", r->source_dir, lab, file);
+        gr_buf b = {0};
+        gr_buf_add(&b, "");
+        rc = gr_strip_solution(sol, &b);
+        if (rc == 0) {
+            rc = gr_write_file(dst, b.s, b.len);
+        }
+        gr_buf_free(&b);
+        free(sol);
+    }
+    free(committed);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- submission */
+
+static int has_traversal(const char *name)
+{
+    if (name[0] == '/') {
+        return 1;
+    }
+    const char *p = name;
+    while (*p) {
+        if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == '\0') && (p == name || p[-1] == '/')) {
+            return 1;
+        }
+        p++;
+    }
+    return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/*
+ * Unpack an archive into dir. The member list is checked first (no absolute
+ * names, no "..", no links), and the extraction itself runs as the runner
+ * user in the sandbox, so even a trick we did not think of cannot write
+ * outside dir.
+ */
+static int unpack(gr_run *r, const char *archive, const char *dir)
+{
+    int zip = ends_with(archive, ".zip");
+    int tgz = ends_with(archive, ".tar.gz") || ends_with(archive, ".tgz") || ends_with(archive, ".tar");
+    if (!zip && !tgz) {
+        r->build_error = gr_fmt("%s: not a directory, .zip, .tar.gz or .tar", archive);
+        return -1;
+    }
+    char *listing = gr_fmt("%s/../archive-list.txt", dir);
+    char *copy = gr_fmt("%s/../submission%s", dir, zip ? ".zip" : ".tar.gz");
+    if (gr_copy_file(archive, copy, 0644) != 0) {
+        r->build_error = gr_fmt("%s: cannot read: %s", archive, strerror(errno));
+        free(listing);
+        free(copy);
+        return -1;
+    }
+    /* Verbose listing shows each member's type: 'l'/'h' lines are links. */
+    char *list_cmd = zip ? gr_fmt("unzip -Z1 '%s' > '%s'", copy, listing)
+                         : gr_fmt("tar -tvf '%s' > '%s'", copy, listing);
+    char *argv[] = {"/bin/sh", "-c", list_cmd, NULL};
+    int st = gr_exec(argv, NULL, NULL, 60);
+    char *names = gr_read_file(listing, 1 << 22, NULL);
+    int bad = !(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0) || names == NULL;
+    if (bad) {
+        r->build_error = gr_fmt("%s: cannot list the archive (corrupt, or not a %s file)", archive,
+                                zip ? "zip" : "tar");
+    }
+    for (char *save = NULL, *l = bad ? NULL : strtok_r(names, "\n", &save); l && !bad;
+         l = strtok_r(NULL, "\n", &save)) {
+        const char *name = l;
+        if (!zip) {
+            if (l[0] == 'l' || l[0] == 'h') {
+                r->build_error = gr_fmt("%s: contains a link (%s); links are not accepted", archive, l);
+                bad = 1;
+                break;
+            }
+            /* "-rw-r--r-- user/group size date time name": the name is the 6th field. */
+            int field = 0;
+            const char *p = l;
+            while (*p && field < 5) {
+                while (*p && *p != ' ') {
+                    p++;
+                }
+                while (*p == ' ') {
+                    p++;
+                }
+                field++;
+            }
+            name = p;
+        }
+        if (has_traversal(name)) {
+            r->build_error = gr_fmt("%s: member '%s' points outside the archive; rejected", archive, name);
+            bad = 1;
+        }
+    }
+    free(names);
+    free(list_cmd);
+    int rc = -1;
+    if (!bad) {
+        if (r->sb.drop) {
+            chown(dir, r->sb.uid, r->sb.gid);
+        }
+        char *x = zip ? gr_fmt("unzip -q -o '%s' -d '%s'", copy, dir)
+                      : gr_fmt("tar -xf '%s' -C '%s' --no-same-owner --no-same-permissions", copy, dir);
+        char *log = gr_fmt("%s/.paralab-unpack.log", dir);
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        if (fd >= 0) {
+            fchmod(fd, 0666);
+            close(fd);
+        }
+        if (sandboxed_sh(r, x, dir, dir, log) != 0) {
+            char *t = log_tail(log, 10);
+            r->build_error = gr_fmt("%s: could not be unpacked:\n%s", archive, t);
+            free(t);
+        } else {
+            rc = 0;
+        }
+        free(x);
+        free(log);
+    }
+    free(listing);
+    free(copy);
+    return rc;
+}
+
+/* The directory holding the lab dirs: dir itself, or a few levels below (labs/, a zip's top folder). */
+static char *find_labs_root(const char *dir, char **labs, size_t n_labs, int depth)
+{
+    for (size_t i = 0; i < n_labs; i++) {
+        char *p = gr_fmt("%s/%s", dir, labs[i]);
+        struct stat st;
+        int hit = lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
+        free(p);
+        if (hit) {
+            return gr_xstrdup(dir);
+        }
+    }
+    if (depth == 0) {
+        return NULL;
+    }
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return NULL;
+    }
+    char *found = NULL;
+    struct dirent *e;
+    while (!found && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || strcmp(e->d_name, "__MACOSX") == 0) {
+            continue;
+        }
+        char *p = gr_fmt("%s/%s", dir, e->d_name);
+        struct stat st;
+        /* lstat: a symlinked directory is never followed (it could point at the solutions). */
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+            found = find_labs_root(p, labs, n_labs, depth - 1);
+        }
+        free(p);
+    }
+    closedir(d);
+    return found;
+}
+
+/* A submitted file we accept: a regular file (not a link) of sane size, under real directories. */
+static int submitted_file_ok(const char *root, const char *lab, const char *file, char **why)
+{
+    char *d = gr_fmt("%s/%s", root, lab);
+    char *p = gr_fmt("%s/%s", d, file);
+    struct stat st;
+    int ok = 0;
+    if (lstat(d, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        *why = NULL;
+    } else if (lstat(p, &st) != 0) {
+        *why = NULL;
+    } else if (!S_ISREG(st.st_mode)) {
+        *why = gr_fmt("%s/%s is not a regular file (links are not accepted)", lab, file);
+    } else if (st.st_size > MAX_SUBMITTED_BYTES) {
+        *why = gr_fmt("%s/%s is larger than 1 MiB", lab, file);
+    } else {
+        ok = 1;
+    }
+    free(d);
+    free(p);
+    return ok;
+}
+
+static void add_broken(gr_run *r, const char *lab, const char *model, const char *msg)
+{
+    r->broken = gr_xrealloc(r->broken, (r->n_broken + 1) * sizeof *r->broken);
+    r->broken[r->n_broken].lab = gr_xstrdup(lab);
+    r->broken[r->n_broken].model = gr_xstrdup(model);
+    r->broken[r->n_broken].message = gr_xstrdup(msg);
+    r->n_broken++;
+}
+
+static int is_broken(const gr_run *r, const char *lab, const char *model)
+{
+    for (size_t i = 0; i < r->n_broken; i++) {
+        if (strcmp(r->broken[i].lab, lab) == 0 && strcmp(r->broken[i].model, model) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Which submitted lab files broke the build? Compiler and linker messages
+ * name the file ("<impl>/01-map/fork.c:12:5: error: ..."); collect the
+ * first such lines per file, since the first error is the one to fix.
+ */
+static size_t attribute_errors(gr_run *r, const char *log, const char *impl, char **labs, size_t n_labs)
+{
+    char *text = gr_read_file(log, 1 << 24, NULL);
+    if (text == NULL) {
+        return 0;
+    }
+    size_t found = 0;
+    for (size_t l = 0; l < n_labs; l++) {
+        for (size_t m = 0; student_files[m]; m++) {
+            char model[16];
+            snprintf(model, sizeof model, "%.*s", (int)(strlen(student_files[m]) - 2), student_files[m]);
+            if (is_broken(r, labs[l], model)) {
+                continue;
+            }
+            char *needle = gr_fmt("%s/%s/%s:", impl, labs[l], student_files[m]);
+            gr_buf msg = {0};
+            int lines = 0, errors = 0;
+            const char *p = text;
+            while (*p) {
+                const char *nl = strchr(p, '\n');
+                size_t len = nl ? (size_t)(nl - p) : strlen(p);
+                char *line = gr_xmalloc(len + 1);
+                memcpy(line, p, len);
+                line[len] = '\0';
+                char *at = strstr(line, needle);
+                if (at) {
+                    int is_err = strstr(line, "error") || strstr(line, "undefined reference") ||
+                                 strstr(line, "multiple definition");
+                    errors += is_err;
+                    if (lines < 8 && (is_err || lines > 0)) {
+                        /* Show paths relative to the lab dir, as the student knows them. */
+                        gr_buf_addf(&msg, "  %s/%s:%s\n", labs[l], student_files[m], at + strlen(needle));
+                        lines++;
+                    }
+                }
+                free(line);
+                p += len + (nl ? 1 : 0);
+            }
+            if (errors > 0) {
+                add_broken(r, labs[l], model, msg.s ? msg.s : "");
+                found++;
+            }
+            gr_buf_free(&msg);
+            free(needle);
+        }
+    }
+    free(text);
+    return found;
+}
+
+int gr_build_submission(gr_run *r)
+{
+    char *sol = gr_fmt("%s/solutions", r->source_dir);
+    size_t n_labs;
+    char **labs = list_labs(sol, &n_labs);
+    free(sol);
+    char *base = gr_fmt("%s/sub", r->work);
+    char *upload = gr_fmt("%s/upload", base);
+    char *src = gr_fmt("%s/src", base);
+    char *impl = gr_fmt("%s/impl", base);
+    char *build = gr_fmt("%s/build", base);
+    char *log = gr_fmt("%s/build.log", build);
+    char *root = NULL;
+    int rc = -1;
+    gr_mkdir_p(upload, 0755);
+    gr_mkdir_p(impl, 0755);
+
+    if (gr_is_dir(r->submission)) {
+        root = find_labs_root(r->submission, labs, n_labs, 3);
+    } else if (unpack(r, r->submission, upload) == 0) {
+        root = find_labs_root(upload, labs, n_labs, 3);
+    } else {
+        goto out;
+    }
+    if (root == NULL) {
+        gr_buf want = {0};
+        for (size_t i = 0; i < n_labs; i++) {
+            gr_buf_addf(&want, "%s%s", i ? ", " : "", labs[i]);
+        }
+        r->build_error = gr_fmt("no lab directory (%s) found in %s: submit your copy of labs/",
+                                want.s ? want.s : "none", r->submission);
+        gr_buf_free(&want);
+        goto out;
+    }
+
+    /* Compose the backend sources: trusted serial.c and headers, the student's model files. */
+    for (size_t l = 0; l < n_labs; l++) {
+        char *dst_dir = gr_fmt("%s/%s", impl, labs[l]);
+        gr_mkdir_p(dst_dir, 0755);
+        char *sol_dir = gr_fmt("%s/solutions/%s", r->source_dir, labs[l]);
+        DIR *d = opendir(sol_dir);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.') {
+                continue;
+            }
+            char *dst = gr_fmt("%s/%s", dst_dir, e->d_name);
+            char *from = gr_fmt("%s/%s", sol_dir, e->d_name);
+            int student = 0;
+            for (size_t m = 0; student_files[m]; m++) {
+                student |= strcmp(e->d_name, student_files[m]) == 0;
+            }
+            if (!student) {
+                /* serial.c is the trusted baseline; headers and helpers are the skeleton's. */
+                if (strcmp(e->d_name, "serial.c") == 0 || copy_skeleton(r, labs[l], e->d_name, dst) != 0) {
+                    if (gr_is_file(from)) {
+                        gr_copy_file(from, dst, 0644);
+                    }
+                }
+            } else {
+                char *why = NULL;
+                if (submitted_file_ok(root, labs[l], e->d_name, &why)) {
+                    char *p = gr_fmt("%s/%s/%s", root, labs[l], e->d_name);
+                    gr_copy_file(p, dst, 0644);
+                    free(p);
+                } else {
+                    gr_buf_addf(&r->notes, "%s/%s: %s; graded as the untouched skeleton\n", labs[l],
+                                e->d_name, why ? why : "not in the submission");
+                    copy_skeleton(r, labs[l], e->d_name, dst);
+                }
+                free(why);
+            }
+            free(dst);
+            free(from);
+        }
+        if (d) {
+            closedir(d);
+        }
+        free(sol_dir);
+        free(dst_dir);
+    }
+    if (gr_copy_tree(r->source_dir, src, skip_sub) != 0) {
+        r->build_error = gr_fmt("cannot copy the project tree %s", r->source_dir);
+        goto out;
+    }
+    gr_mkdir_p(build, 0755);
+    if (r->sb.drop) {
+        /* Only the build dir is the runner's while it compiles; it is handed back after. */
+        chown(build, r->sb.uid, r->sb.gid);
+    }
+    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+        if (r->sb.drop) {
+            fchown(fd, r->sb.uid, r->sb.gid);
+        }
+        close(fd);
+    }
+    char *cfg = configure_cmd(r, src, build, impl);
+    int crc = sandboxed_sh(r, cfg, build, build, log);
+    free(cfg);
+    if (crc != 0) {
+        char *t = log_tail(log, 25);
+        r->build_error = gr_fmt("configuring the submission's build failed:\n%s", t);
+        free(t);
+        goto out;
+    }
+    /* Only the binaries of the catalogued tests (--only, --tests keep it small). */
+    size_t n_targets = 0;
+    char **targets = NULL;
+    for (size_t i = 0; i < r->n_tests; i++) {
+        size_t k;
+        for (k = 0; k < n_targets && strcmp(targets[k], r->tests[i].relpath) != 0; k++) {
+        }
+        if (k == n_targets) {
+            targets = gr_xrealloc(targets, (n_targets + 1) * sizeof *targets);
+            targets[n_targets++] = gr_xstrdup(r->tests[i].relpath);
+        }
+    }
+    char *bc = build_cmd(build, targets, n_targets);
+    if (sandboxed_sh(r, bc, build, build, log) != 0) {
+        /* Swap each lab file that failed to compile for its skeleton and try again,
+         * so that one broken file costs only its own lab's tests. */
+        if (attribute_errors(r, log, impl, labs, n_labs) > 0) {
+            for (size_t i = 0; i < r->n_broken; i++) {
+                char *dst = gr_fmt("%s/%s/%s.c", impl, r->broken[i].lab, r->broken[i].model);
+                char *file = gr_fmt("%s.c", r->broken[i].model);
+                copy_skeleton(r, r->broken[i].lab, file, dst);
+                free(file);
+                free(dst);
+            }
+            FILE *f = fopen(log, "a");
+            if (f) {
+                fprintf(f, "\nparalab-grade: rebuilding with skeletons in place of the files above\n");
+                fclose(f);
+            }
+            sandboxed_sh(r, bc, build, build, log);
+        }
+    }
+    free(bc);
+    free_list(targets, n_targets);
+    if (r->sb.drop) {
+        /* From now on tests run as the runner: they must not be able to change the binaries. */
+        gr_chown_r(build, 0, 0);
+    }
+    r->sub_build = build;
+    build = NULL;
+    rc = 0;
+out:
+    free_list(labs, n_labs);
+    free(base);
+    free(upload);
+    free(src);
+    free(impl);
+    free(build);
+    free(log);
+    free(root);
+    return rc;
+}

@@ -1,0 +1,30 @@
+/*
+ * build.h - turn the trusted project tree plus a submission into test
+ * binaries: the reference build (what tests exist, how fast the reference
+ * is) and the submission's build (its lab files compiled against the
+ * trusted tests/, common/, runtime/ and serial backend).
+ */
+#ifndef GR_BUILD_H
+#define GR_BUILD_H
+
+#include "grade.h"
+
+/* Build the reference solutions into work/ref (trusted; as ourselves). 0 or -1 (r->build_error set). */
+int gr_build_reference(gr_run *r);
+
+/*
+ * Unpack/copy the submission, compose its backend sources (its own
+ * openmp/fork/mpi lab files, the trusted serial.c, skeletons for missing
+ * files), build as the runner user in the sandbox, and on compile errors
+ * swap the broken lab files for skeletons so the other labs still build.
+ * Fills r->broken. 0, or -1 with r->build_error set (nothing gradable).
+ */
+int gr_build_submission(gr_run *r);
+
+/* Test executables ("tests/test_map_fork") of a configured build dir, for graded models. */
+char **gr_build_targets(gr_run *r, const char *build_dir, size_t *n);
+
+/* The skeleton of a solution file per docs/CONVENTIONS.md, into out. */
+int gr_strip_solution(const char *path, gr_buf *out);
+
+#endif

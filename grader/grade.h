@@ -1,0 +1,73 @@
+/*
+ * grade.h - what the grader knows about one grading run: the test catalog
+ * (from the trusted reference build), each test's outcome and points, and
+ * the build problems of the submission. Shared by the modules in grader/.
+ */
+#ifndef GR_GRADE_H
+#define GR_GRADE_H
+
+#include <stddef.h>
+
+#include "rubric.h"
+#include "sandbox.h"
+#include "util.h"
+
+/* One test case of one model: "map/empty_input" in test_map_fork. */
+typedef struct gr_test {
+    char *binary;     /* "test_map_fork" */
+    char *relpath;    /* its path inside a build dir: "tests/test_map_fork" */
+    char *model;      /* "fork" */
+    char *suite;      /* "map" */
+    char *name;       /* "map/empty_input" */
+    char *lab;        /* "01-map" (rubric), or the suite name */
+    int mpi;
+    const gr_rule *rule;  /* the test rule that set its points (NULL: default) */
+    const gr_rule *perf;  /* the perf rule that applies, if any */
+    double max_points;
+    int hidden;
+    double timeout_s;
+    /* outcome */
+    int ran;
+    int passed;
+    double score;
+    char *reason;     /* one line; NULL when passed */
+    char *output;     /* captured output (capped) and details */
+    double seconds;
+    /* performance (perf != NULL) */
+    double perf_max;
+    double perf_score;
+    double ref_best, sub_best;
+    char *perf_note;
+} gr_test;
+
+/* A lab file of the submission that did not compile. */
+typedef struct gr_broken {
+    char *lab;        /* "01-map" */
+    char *model;      /* "fork" */
+    char *message;    /* the first compiler lines */
+} gr_broken;
+
+typedef struct gr_run {
+    gr_rubric rubric;
+    gr_sandbox sb;
+    const char *source_dir;  /* the trusted project tree */
+    const char *submission;  /* NULL: grade the reference solutions */
+    char *work;              /* our scratch directory */
+    char *ref_build;         /* reference build dir (catalog, perf baseline) */
+    char *sub_build;         /* submission build dir (== ref_build for the reference) */
+    char *shim;              /* paralab-verdict-shim, copied into work/bin */
+    char *mpiexec;
+    int jobs;
+    const char *only_lab;
+    const char *only_tests;  /* comma-separated fnmatch patterns, or NULL */
+    int tty;
+    gr_test *tests;
+    size_t n_tests;
+    gr_broken *broken;
+    size_t n_broken;
+    char *build_error;       /* the whole submission could not be prepared/built */
+    gr_buf notes;            /* shown at the top of the output */
+    double started;
+} gr_run;
+
+#endif

@@ -1,0 +1,359 @@
+/*
+ * main.c - paralab-grade: build a submission against the trusted tests, run
+ * every test in a sandbox, score it with the rubric, and report.
+ *
+ *   paralab-grade [options] [PATH]
+ *
+ * No PATH: grade the reference solutions (a full score is the expected
+ * answer, and the way to check a rubric). PATH: a student's copy of labs/
+ * (a directory, .zip or .tar.gz). Exit status 0 whenever grading completed,
+ * whatever the score; 2 for the grader's own usage errors (bad options,
+ * rubric mistakes, no project tree). See grader/README.md.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "grade.h"
+#include "report.h"
+#include "run.h"
+#include "util.h"
+
+#ifndef PARALAB_SOURCE_DIR
+#define PARALAB_SOURCE_DIR "."
+#endif
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: paralab-grade [options] [PATH]\n"
+            "Grade PATH (a copy of labs/: directory, .zip or .tar.gz) against the trusted tests;\n"
+            "without PATH, grade the reference solutions.\n"
+            "\n"
+            "  --source-dir DIR       trusted paralab tree (default: %s, or $PARALAB_SOURCE_DIR)\n"
+            "  --rubric FILE          points and limits (default: SOURCE/grader/rubric.txt)\n"
+            "  --out DIR              where results.json goes (default: ./out)\n"
+            "  --junit FILE           also write JUnit XML\n"
+            "  --only LAB             grade one lab (01-map, or its suite name: map)\n"
+            "  --tests PATTERNS       only tests matching these comma-separated patterns\n"
+            "                         (suite/test, wildcards allowed: map/n_*,futures/*)\n"
+            "  --jobs N               tests run at the same time (default 2; perf runs are alone)\n"
+            "  --no-perf              skip the performance runs (their points are 0)\n"
+            "  --work DIR             scratch directory (default: a new one in $TMPDIR or /tmp)\n"
+            "  --keep                 keep the scratch directory (builds, logs)\n"
+            "  --reference-build DIR  reuse this built reference (PARALAB_IMPL=solutions) tree\n"
+            "  --runner-user NAME     unprivileged user for submissions when run as root\n"
+            "                         (default paralab-runner, created if missing)\n"
+            "  --no-bwrap             do not use bubblewrap even if it works\n"
+            "  --sanitize KIND        build with address (ASan+UBSan) or thread (TSan)\n"
+            "  --strip-solution FILE  print the skeleton of a solution file and exit\n"
+            "  -h, --help             this text\n"
+            "Exit status: 0 grading completed (any score), 2 usage or rubric error.\n",
+            PARALAB_SOURCE_DIR);
+}
+
+typedef struct options {
+    const char *source_dir;
+    const char *rubric;
+    const char *out;
+    const char *junit;
+    const char *only;
+    const char *tests;
+    const char *work;
+    const char *ref_build;
+    const char *runner;
+    const char *submission;
+    int jobs;
+    int keep;
+    int no_perf;
+    int no_bwrap;
+    int sanitize;
+} options;
+
+static int parse_args(int argc, char **argv, options *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define OPT(name, field)                                                                           \
+    if (strcmp(a, name) == 0) {                                                                    \
+        if (v == NULL) {                                                                           \
+            fprintf(stderr, "paralab-grade: %s needs a value\n", name);                            \
+            return -1;                                                                             \
+        }                                                                                          \
+        o->field = v;                                                                              \
+        i++;                                                                                       \
+        continue;                                                                                  \
+    }
+        OPT("--source-dir", source_dir)
+        OPT("--rubric", rubric)
+        OPT("--out", out)
+        OPT("--junit", junit)
+        OPT("--only", only)
+        OPT("--tests", tests)
+        OPT("--work", work)
+        OPT("--reference-build", ref_build)
+        OPT("--runner-user", runner)
+#undef OPT
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            exit(0);
+        } else if (strcmp(a, "--jobs") == 0 && v) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*end || n < 1 || n > 16) {
+                fprintf(stderr, "paralab-grade: --jobs wants 1..16, not '%s'\n", v);
+                return -1;
+            }
+            o->jobs = (int)n;
+            i++;
+        } else if (strcmp(a, "--keep") == 0) {
+            o->keep = 1;
+        } else if (strcmp(a, "--no-perf") == 0) {
+            o->no_perf = 1;
+        } else if (strcmp(a, "--no-bwrap") == 0) {
+            o->no_bwrap = 1;
+        } else if (strcmp(a, "--sanitize") == 0 && v) {
+            if (strcmp(v, "address") == 0) {
+                o->sanitize = 1;
+            } else if (strcmp(v, "thread") == 0) {
+                o->sanitize = 2;
+            } else {
+                fprintf(stderr, "paralab-grade: --sanitize wants address or thread, not '%s'\n", v);
+                return -1;
+            }
+            i++;
+        } else if (strcmp(a, "--strip-solution") == 0 && v) {
+            gr_buf b = {0};
+            gr_buf_add(&b, "");
+            if (gr_strip_solution(v, &b) != 0) {
+                fprintf(stderr, "paralab-grade: %s: %s\n", v, strerror(errno));
+                exit(2);
+            }
+            fputs(b.s, stdout);
+            exit(0);
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "paralab-grade: unknown option '%s' (see --help)\n", a);
+            return -1;
+        } else if (o->submission == NULL) {
+            o->submission = a;
+        } else {
+            fprintf(stderr, "paralab-grade: only one submission at a time ('%s' and '%s')\n",
+                    o->submission, a);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static char *absolute(const char *p)
+{
+    char buf[PATH_MAX];
+    if (realpath(p, buf) == NULL) {
+        return NULL;
+    }
+    return gr_xstrdup(buf);
+}
+
+static char *self_dir(void)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0) {
+        return gr_xstrdup(".");
+    }
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (slash) {
+        *slash = '\0';
+    }
+    return gr_xstrdup(buf);
+}
+
+static char *which(const char *name)
+{
+    const char *path = getenv("PATH");
+    char *copy = gr_xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+    char *found = NULL;
+    for (char *save = NULL, *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+        char *p = gr_fmt("%s/%s", d, name);
+        if (access(p, X_OK) == 0) {
+            found = p;
+        } else {
+            free(p);
+        }
+    }
+    free(copy);
+    return found;
+}
+
+/* results.json even when we stop early: Gradescope must always get one. */
+static void write_outputs(gr_run *r, const char *out, const char *junit)
+{
+    char *json = gr_fmt("%s/results.json", out);
+    if (gr_write_results_json(r, json) != 0) {
+        fprintf(stderr, "paralab-grade: cannot write %s: %s\n", json, strerror(errno));
+    }
+    free(json);
+    if (junit && gr_write_junit(r, junit) != 0) {
+        fprintf(stderr, "paralab-grade: cannot write %s: %s\n", junit, strerror(errno));
+    }
+}
+
+int main(int argc, char **argv)
+{
+    options o = {.jobs = 2, .runner = "paralab-runner", .out = "out"};
+    if (parse_args(argc, argv, &o) != 0) {
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    gr_run r = {0};
+    r.started = gr_now();
+    r.jobs = o.jobs;
+    r.only_lab = o.only;
+    r.only_tests = o.tests;
+    r.tty = isatty(2);
+
+    if (gr_mkdir_p(o.out, 0755) != 0) {
+        fprintf(stderr, "paralab-grade: cannot create --out %s: %s\n", o.out, strerror(errno));
+        return 2;
+    }
+    char *out = absolute(o.out);
+    const char *src_arg = o.source_dir ? o.source_dir
+                                       : (getenv("PARALAB_SOURCE_DIR") ? getenv("PARALAB_SOURCE_DIR")
+                                                                       : PARALAB_SOURCE_DIR);
+    char *src = absolute(src_arg);
+    char *probe = src ? gr_fmt("%s/tests/harness.c", src) : NULL;
+    if (src == NULL || !gr_is_file(probe)) {
+        fprintf(stderr, "paralab-grade: %s is not a paralab source tree (no tests/harness.c); use --source-dir\n",
+                src_arg);
+        gr_rubric_defaults(&r.rubric);
+        r.build_error = gr_fmt("grader misconfigured: %s is not a paralab source tree", src_arg);
+        write_outputs(&r, out, o.junit);
+        return 2;
+    }
+    free(probe);
+    r.source_dir = src;
+
+    char *rubric = o.rubric ? gr_xstrdup(o.rubric) : gr_fmt("%s/grader/rubric.txt", src);
+    char err[8192];
+    if (gr_rubric_load(rubric, &r.rubric, err, sizeof err) != 0) {
+        fprintf(stderr, "paralab-grade: the rubric has errors:\n%s\n", err);
+        r.build_error = gr_fmt("grader misconfigured: the rubric has errors:\n%s", err);
+        write_outputs(&r, out, o.junit);
+        return 2;
+    }
+    free(rubric);
+
+    if (o.submission) {
+        r.submission = absolute(o.submission);
+        if (r.submission == NULL) {
+            fprintf(stderr, "paralab-grade: %s: %s\n", o.submission, strerror(errno));
+            r.build_error = gr_fmt("%s: %s", o.submission, strerror(errno));
+            write_outputs(&r, out, o.junit);
+            return 2;
+        }
+    }
+
+    /* The scratch directory: 0711 so the runner user reaches its own job dirs
+     * inside, but cannot list or read what the grader keeps there. */
+    if (o.work) {
+        gr_mkdir_p(o.work, 0711);
+        r.work = absolute(o.work);
+    } else {
+        const char *t = getenv("TMPDIR");
+        char *tmpl = gr_fmt("%s/paralab-grade-XXXXXX", t && *t ? t : "/tmp");
+        r.work = mkdtemp(tmpl) ? tmpl : NULL;
+    }
+    if (r.work == NULL) {
+        fprintf(stderr, "paralab-grade: cannot create a scratch directory: %s\n", strerror(errno));
+        return 2;
+    }
+    chmod(r.work, 0711);
+
+    gr_sandbox_init(&r.sb, o.runner, o.no_bwrap, o.sanitize);
+    if (r.submission) {
+        /* The instructor's tree (solutions!) is invisible to sandboxed jobs. */
+        gr_sandbox_hide(&r.sb, src);
+    }
+    gr_sandbox_show(&r.sb, r.work);
+    if (o.ref_build) {
+        r.ref_build = absolute(o.ref_build);
+        if (r.ref_build == NULL) {
+            fprintf(stderr, "paralab-grade: --reference-build %s: %s\n", o.ref_build, strerror(errno));
+            return 2;
+        }
+        gr_sandbox_show(&r.sb, r.ref_build);
+    }
+    char sbtext[2048];
+    gr_sandbox_describe(&r.sb, sbtext, sizeof sbtext);
+    fprintf(stderr, "paralab-grade: grading %s\n  source: %s\n  work: %s\n%s", r.submission ? r.submission
+                    : "the reference solutions", src, r.work, sbtext);
+
+    /* The shim must be reachable inside the sandbox, where the source tree may be hidden. */
+    char *bin_dir = gr_fmt("%s/bin", r.work);
+    gr_mkdir_p(bin_dir, 0755);
+    char *mydir = self_dir();
+    char *shim_src = gr_fmt("%s/paralab-verdict-shim", mydir);
+    r.shim = gr_fmt("%s/paralab-verdict-shim", bin_dir);
+    if (gr_copy_file(shim_src, r.shim, 0755) != 0) {
+        gr_buf_addf(&r.notes, "note: %s missing: MPI tests cannot report verdicts\n", shim_src);
+    }
+    free(shim_src);
+    free(mydir);
+    free(bin_dir);
+    r.mpiexec = which("mpiexec");
+    if (r.mpiexec == NULL) {
+        r.mpiexec = gr_xstrdup("/usr/bin/mpiexec");
+    }
+
+    double t0 = gr_now();
+    if (!r.tty) {
+        fprintf(stderr, "paralab-grade: building the reference...\n");
+    } else {
+        fprintf(stderr, "building the reference...");
+    }
+    if (gr_build_reference(&r) == 0 && gr_catalog(&r) != 0 && !r.build_error) {
+        r.build_error = gr_xstrdup("the reference build has no tests for the graded models");
+    }
+    if (r.tty) {
+        fprintf(stderr, "\r\033[K");
+    }
+    double t_ref = gr_now() - t0;
+    if (!r.build_error) {
+        if (r.submission) {
+            fprintf(stderr, "paralab-grade: building the submission...\n");
+            gr_build_submission(&r);
+        } else {
+            r.sub_build = gr_xstrdup(r.ref_build);
+        }
+    }
+    double t_build = gr_now() - t0;
+    gr_mark_unbuilt(&r);
+    if (!r.build_error) {
+        gr_run_tests(&r);
+        if (!o.no_perf) {
+            gr_run_perf(&r);
+        }
+    }
+    gr_sandbox_sweep(&r.sb);
+
+    write_outputs(&r, out, o.junit);
+    char *text = gr_report_text(&r, 1);
+    fputs(text, stdout);
+    free(text);
+    fprintf(stdout, "\nGraded in %.1f s (reference build %.1f s, builds %.1f s); results in %s/results.json\n",
+            gr_now() - r.started, t_ref, t_build, out);
+    if (!o.keep) {
+        gr_rm_rf(r.work);
+    } else {
+        fprintf(stdout, "Scratch directory kept: %s\n", r.work);
+    }
+    return 0;
+}

@@ -1,0 +1,690 @@
+/*
+ * run.c - catalog, run and judge the tests (see run.h).
+ *
+ * The verdict of a test is earned only by all of:
+ *   - the line "NONCE PASS suite/test" on the verdict channel, written by
+ *     the trusted harness after the test function RETURNED, with a fresh
+ *     random nonce per run (so printing to stdout, or a line left over from
+ *     another run, cannot count);
+ *   - "NONCE END 1 0" (exactly one test ran, none failed);
+ *   - the process tree exiting with status 0 within the time limit, without
+ *     a signal and without flooding its output.
+ * An early exit(0) never writes the PASS line; a fake CUnit summary on
+ * stdout is never read for the verdict; a test that passes and then hangs
+ * in a destructor is a timeout. The captured output is used only to
+ * explain a failure (the assertion text), never to decide it.
+ */
+#include "run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "util.h"
+
+#define NONCE_BYTES 16
+
+/* ---------------------------------------------------------------- catalog */
+
+static int is_mpi_model(const char *model)
+{
+    return strcmp(model, "mpi") == 0;
+}
+
+static void set_mpi_env(void)
+{
+    /* Listing the reference MPI binaries happens as ourselves, maybe root. */
+    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 1);
+    setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
+}
+
+static char *list_binary(gr_run *r, const char *bin, int mpi)
+{
+    char *out = gr_fmt("%s/list.txt", r->work);
+    unlink(out);
+    char *argv_plain[] = {(char *)bin, "--list", NULL};
+    char *argv_mpi[] = {r->mpiexec, "-n", "1", (char *)bin, "--list", NULL};
+    int st = gr_exec(mpi ? argv_mpi : argv_plain, r->work, out, 120);
+    char *text = gr_read_file(out, 1 << 20, NULL);
+    unlink(out);
+    free(out);
+    if (!(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* Does name match one of the comma-separated patterns (NULL: everything)? */
+static int selected(const char *patterns, const char *name)
+{
+    if (patterns == NULL) {
+        return 1;
+    }
+    char *copy = gr_xstrdup(patterns);
+    int hit = 0;
+    for (char *save = NULL, *p = strtok_r(copy, ",", &save); p && !hit; p = strtok_r(NULL, ",", &save)) {
+        hit = fnmatch(p, name, 0) == 0;
+    }
+    free(copy);
+    return hit;
+}
+
+int gr_catalog(gr_run *r)
+{
+    set_mpi_env();
+    size_t n;
+    char **targets = gr_build_targets(r, r->ref_build, &n);
+    for (size_t i = 0; i < n; i++) {
+        const char *base = strrchr(targets[i], '/');
+        base = base ? base + 1 : targets[i];
+        /* test_<suite>_<model>: the model is after the last '_' */
+        const char *us = strrchr(base, '_');
+        char *model = gr_xstrdup(us + 1);
+        char *suite_of_bin = gr_fmt("%.*s", (int)(us - base - 5), base + 5);
+        char *bin = gr_fmt("%s/%s", r->ref_build, targets[i]);
+        if (!gr_is_file(bin)) {
+            gr_buf_addf(&r->notes, "note: the reference %s was not built; its tests are not graded\n", base);
+        } else {
+            char *text = list_binary(r, bin, is_mpi_model(model));
+            if (text == NULL) {
+                gr_buf_addf(&r->notes, "note: %s --list failed; its tests are not graded\n", base);
+            }
+            for (char *save = NULL, *name = text ? strtok_r(text, "\n", &save) : NULL; name;
+                 name = strtok_r(NULL, "\n", &save)) {
+                char *slash = strchr(name, '/');
+                if (slash == NULL || strchr(name, ' ')) {
+                    continue; /* not a "suite/test" line */
+                }
+                char *suite = gr_fmt("%.*s", (int)(slash - name), name);
+                const char *lab = gr_rubric_lab_of(&r->rubric, suite);
+                if (lab == NULL) {
+                    lab = gr_rubric_lab_of(&r->rubric, suite_of_bin);
+                }
+                if (lab == NULL) {
+                    lab = suite;
+                }
+                if ((r->only_lab && strcmp(r->only_lab, lab) != 0 && strcmp(r->only_lab, suite) != 0) ||
+                    !selected(r->only_tests, name)) {
+                    free(suite);
+                    continue;
+                }
+                r->tests = gr_xrealloc(r->tests, (r->n_tests + 1) * sizeof *r->tests);
+                gr_test *t = &r->tests[r->n_tests++];
+                memset(t, 0, sizeof *t);
+                t->binary = gr_xstrdup(base);
+                t->relpath = gr_xstrdup(targets[i]);
+                t->model = gr_xstrdup(model);
+                t->suite = suite;
+                t->name = gr_xstrdup(name);
+                t->lab = gr_xstrdup(lab);
+                t->mpi = is_mpi_model(model);
+                t->rule = gr_rubric_match(&r->rubric, GR_RULE_TEST, name, model);
+                t->perf = gr_rubric_match(&r->rubric, GR_RULE_PERF, name, model);
+                t->max_points = t->rule ? t->rule->points : r->rubric.default_points;
+                t->hidden = (t->rule && t->rule->hidden) || (t->perf && t->perf->hidden);
+                t->timeout_s = t->rule && t->rule->timeout_s > 0 ? t->rule->timeout_s : r->rubric.timeout_s;
+                if (t->perf) {
+                    t->perf_max = t->perf->points;
+                    if (t->perf->timeout_s > t->timeout_s) {
+                        t->timeout_s = t->perf->timeout_s;
+                    }
+                }
+            }
+            free(text);
+        }
+        free(bin);
+        free(model);
+        free(suite_of_bin);
+        free(targets[i]);
+    }
+    free(targets);
+    for (size_t i = 0; i < r->rubric.n_rules; i++) {
+        if (!r->rubric.rules[i].used) {
+            gr_buf_addf(&r->notes, "note: %s:%d: rule '%s' matches no test (yet)\n", r->rubric.path,
+                        r->rubric.rules[i].line, r->rubric.rules[i].pattern);
+        }
+    }
+    return r->n_tests > 0 ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- one test job */
+
+typedef struct test_ctx {
+    gr_run *r;
+    gr_test *t;
+    char *dir;
+    char *verdict;
+    char nonce[2 * NONCE_BYTES + 1];
+    int reference; /* a timing run of the reference binary */
+    char *argv_store[24];
+    char *env_store[16];
+} test_ctx;
+
+static char *add_arg(test_ctx *c, size_t *k, char *s)
+{
+    c->argv_store[(*k)++] = s;
+    return s;
+}
+
+static gr_job *make_job(gr_run *r, gr_test *t, int reference, int seq)
+{
+    test_ctx *c = calloc(1, sizeof *c);
+    c->r = r;
+    c->t = t;
+    c->reference = reference;
+    c->dir = gr_fmt("%s/run/%d", r->work, seq);
+    char *tmp = gr_fmt("%s/tmp", c->dir);
+    gr_mkdir_p(c->dir, 0700);
+    gr_mkdir_p(tmp, 0700);
+    c->verdict = gr_fmt("%s/verdict", c->dir);
+    int fd = open(c->verdict, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (r->sb.drop) {
+        chown(c->dir, r->sb.uid, r->sb.gid);
+        chown(tmp, r->sb.uid, r->sb.gid);
+        chown(c->verdict, r->sb.uid, r->sb.gid);
+    }
+    gr_random_hex(c->nonce, NONCE_BYTES);
+
+    const char *build = reference ? r->ref_build : r->sub_build;
+    char *bin = gr_fmt("%s/%s", build, t->relpath);
+    /* The harness's own alarm fires a little before ours, so it can say which test. */
+    int inner = (int)t->timeout_s - 2;
+    size_t k = 0;
+    gr_job *job = calloc(1, sizeof *job);
+    if (t->mpi) {
+        add_arg(c, &k, gr_xstrdup(r->mpiexec));
+        add_arg(c, &k, gr_xstrdup("-n"));
+        add_arg(c, &k, gr_fmt("%d", r->rubric.mpi_ranks));
+        add_arg(c, &k, gr_xstrdup("--oversubscribe"));
+        add_arg(c, &k, gr_xstrdup("--bind-to"));
+        add_arg(c, &k, gr_xstrdup("none"));
+        add_arg(c, &k, gr_xstrdup(r->shim));
+        add_arg(c, &k, gr_xstrdup(c->verdict));
+        add_arg(c, &k, gr_xstrdup("3"));
+    } else {
+        job->verdict_path = c->verdict;
+    }
+    add_arg(c, &k, bin);
+    add_arg(c, &k, gr_xstrdup("--only"));
+    add_arg(c, &k, gr_xstrdup(t->name));
+    add_arg(c, &k, gr_xstrdup("--test-timeout"));
+    add_arg(c, &k, gr_fmt("%d", inner < 1 ? 1 : inner));
+    add_arg(c, &k, gr_xstrdup("--verdict-fd"));
+    add_arg(c, &k, gr_xstrdup("3"));
+    c->argv_store[k] = NULL;
+
+    size_t e = 0;
+    c->env_store[e++] = gr_xstrdup("PATH=/usr/local/bin:/usr/bin:/bin");
+    c->env_store[e++] = gr_fmt("HOME=%s", c->dir);
+    c->env_store[e++] = gr_fmt("TMPDIR=%s", tmp);
+    c->env_store[e++] = gr_xstrdup("LANG=C.UTF-8");
+    c->env_store[e++] = gr_fmt("PARALAB_VERDICT_NONCE=%s", c->nonce);
+    c->env_store[e++] = gr_xstrdup("OMPI_MCA_btl_vader_single_copy_mechanism=none");
+    c->env_store[e++] = gr_xstrdup("OMPI_MCA_rmaps_base_oversubscribe=1");
+    /* Only matters if no unprivileged user could be found (reported). */
+    c->env_store[e++] = gr_xstrdup("OMPI_ALLOW_RUN_AS_ROOT=1");
+    c->env_store[e++] = gr_xstrdup("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1");
+    const char *pass[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", NULL};
+    for (size_t i = 0; pass[i]; i++) {
+        if (getenv(pass[i])) {
+            c->env_store[e++] = gr_fmt("%s=%s", pass[i], getenv(pass[i]));
+        }
+    }
+    c->env_store[e] = NULL;
+    free(tmp);
+
+    job->argv = c->argv_store;
+    job->env = c->env_store;
+    job->dir = c->dir;
+    job->user = c;
+    const gr_rubric *rb = &r->rubric;
+    job->lim = (gr_limits){.wall_s = t->timeout_s, .procs = rb->procs, .memory_mb = rb->memory_mb,
+                           .cpu_s = rb->cpu_s, .file_mb = rb->file_mb, .open_files = rb->open_files,
+                           .output_max = (long)rb->output_mb << 20};
+    return job;
+}
+
+static void free_job(gr_job *job)
+{
+    test_ctx *c = job->user;
+    for (size_t i = 0; c->argv_store[i]; i++) {
+        free(c->argv_store[i]);
+    }
+    for (size_t i = 0; c->env_store[i]; i++) {
+        free(c->env_store[i]);
+    }
+    gr_rm_rf(c->dir);
+    free(c->dir);
+    free(c->verdict);
+    free(c);
+    gr_job_free(job);
+    free(job);
+}
+
+/* ---------------------------------------------------------------- judging */
+
+typedef struct verdict {
+    int pass, pass_any, fail, end, end_passed, end_failed;
+} verdict;
+
+/*
+ * With --only NAME exactly one test runs, so "END 1 0" (written after CUnit
+ * returned) already says it passed. The per-test PASS line is required
+ * whenever the harness writes per-test lines at all; some CUnit versions
+ * replace the harness's completion handler inside CU_basic_run_tests, and
+ * then only END arrives.
+ */
+static int verdict_passed(const verdict *v)
+{
+    return v->end == 1 && v->end_passed == 1 && v->end_failed == 0 && v->fail == 0 &&
+           (v->pass == 1 || v->pass_any == 0);
+}
+
+static verdict read_verdict(const test_ctx *c)
+{
+    verdict v = {0};
+    char *text = gr_read_file(c->verdict, 1 << 16, NULL);
+    if (text == NULL) {
+        return v;
+    }
+    size_t nl = strlen(c->nonce);
+    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(line, c->nonce, nl) != 0 || line[nl] != ' ') {
+            continue; /* not ours: forged or from another run */
+        }
+        const char *rest = line + nl + 1;
+        if (strncmp(rest, "PASS ", 5) == 0) {
+            v.pass_any++;
+            v.pass += strcmp(rest + 5, c->t->name) == 0;
+        } else if (strncmp(rest, "FAIL ", 5) == 0) {
+            v.fail++;
+        } else if (sscanf(rest, "END %d %d", &v.end_passed, &v.end_failed) == 2) {
+            v.end++;
+        }
+    }
+    free(text);
+    return v;
+}
+
+/* First line of CUnit's failure report ("  1. suite_map.c:42  - CU_ASSERT(...)"). */
+static char *assertion_of(const char *out)
+{
+    for (const char *p = out; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        const char *dash = strstr(p, "  - ");
+        if (dash && dash < p + len) {
+            const char *s = p;
+            while (*s == ' ') {
+                s++;
+            }
+            if (*s >= '0' && *s <= '9') {
+                return gr_fmt("%.*s", (int)(len - (size_t)(s - p)), s);
+            }
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    return NULL;
+}
+
+/* Open MPI names a dead rank's signal in its own words; quote them. */
+static char *mpi_death_of(const char *out)
+{
+    const char *p = strstr(out, "exited on signal");
+    if (p == NULL) {
+        return NULL;
+    }
+    const char *end = strpbrk(p, ".\n");
+    const char *rank = NULL;
+    for (const char *q = p; q > out && p - q < 200; q--) {
+        if (strncmp(q, "rank ", 5) == 0) {
+            rank = q;
+            break;
+        }
+    }
+    int rk = rank ? atoi(rank + 5) : -1;
+    return gr_fmt("crashed: MPI rank %d %.*s", rk, end ? (int)(end - p) : 40, p);
+}
+
+static const char *first_line(const char *s, char *buf, size_t len)
+{
+    while (*s == ' ') {
+        s++;
+    }
+    const char *nl = strchr(s, '\n');
+    snprintf(buf, len, "%.*s", nl ? (int)(nl - s) : (int)strlen(s), s);
+    return buf;
+}
+
+/* Point at a limit when the evidence suggests the test ran into one. */
+static void limit_hints(gr_buf *why, const gr_job *job, const char *out)
+{
+    if (gr_contains_ci(out, "Resource temporarily unavailable") ||
+        (gr_contains_ci(out, "fork") && gr_contains_ci(out, "EAGAIN"))) {
+        gr_buf_addf(why, " [process/thread limit of %d hit: fork or thread creation failed]", job->lim.procs);
+    }
+    long mem_kb = (long)job->lim.memory_mb * 1024;
+    if (mem_kb > 0 && (job->maxrss_kb > mem_kb * 8 / 10 || gr_contains_ci(out, "Cannot allocate memory") ||
+                       gr_contains_ci(out, "out of memory"))) {
+        gr_buf_addf(why, " [memory limit of %d MiB hit: an allocation failed]", job->lim.memory_mb);
+    }
+}
+
+static void judge(gr_run *r, gr_test *t, gr_job *job, test_ctx *c)
+{
+    verdict v = read_verdict(c);
+    char *out = gr_capture_text(&job->out);
+    int st = job->status;
+    int clean_exit = job->exited && !job->timed_out && !job->flooded && !job->start_error &&
+                     WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    t->ran = 1;
+    t->seconds = job->end - job->start;
+    /* bwrap (and mpiexec) report a child killed by signal N as exit status 128 + N. */
+    int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+    if (!sig && job->exited && WIFEXITED(st) && WEXITSTATUS(st) > 128 && WEXITSTATUS(st) < 128 + 32 &&
+        (r->sb.use_bwrap || t->mpi)) {
+        sig = WEXITSTATUS(st) - 128;
+    }
+    t->passed = verdict_passed(&v) && clean_exit;
+    /* "the test itself passed" for the explanations below */
+    v.pass = verdict_passed(&v) || v.pass == 1;
+    gr_buf why = {0};
+    char line[300];
+    if (t->passed) {
+        /* nothing to explain */
+    } else if (job->start_error) {
+        gr_buf_addf(&why, "the grader could not start the test: %s", strerror(job->start_error));
+    } else if (job->flooded) {
+        gr_buf_addf(&why, "killed: printed more than %d MiB of output (output flood)", r->rubric.output_mb);
+    } else if (job->timed_out && v.pass == 1) {
+        gr_buf_addf(&why, "the test passed, but the process did not exit within %.0f s "
+                          "(stuck after the test: an exit handler, a destructor or a leftover worker?)",
+                    job->lim.wall_s);
+    } else if (job->timed_out) {
+        gr_buf_addf(&why, "timed out after %.0f s%s", job->lim.wall_s,
+                    job->lim.wall_s < t->timeout_s ? " (limit shortened: earlier tests of this binary timed out)" : "");
+        if (job->stuck) {
+            gr_buf_addf(&why, "; stuck: %s", first_line(job->stuck, line, sizeof line));
+        }
+    } else if (sig) {
+        if (sig == SIGXCPU) {
+            gr_buf_addf(&why, "CPU time limit of %d s exceeded (SIGXCPU)", job->lim.cpu_s);
+        } else if (sig == SIGXFSZ) {
+            gr_buf_addf(&why, "file size limit of %d MiB exceeded (SIGXFSZ)", job->lim.file_mb);
+        } else if (v.pass == 1) {
+            gr_buf_addf(&why, "the test passed, but the process then crashed: %s", gr_signal_name(sig));
+        } else if (t->mpi && strstr(out, "exited on signal")) {
+            char *d = mpi_death_of(out);
+            gr_buf_add(&why, d);
+            free(d);
+        } else {
+            gr_buf_addf(&why, "crashed: %s", gr_signal_name(sig));
+        }
+    } else if (WIFEXITED(st) && WEXITSTATUS(st) == 124) {
+        gr_buf_addf(&why, "timed out (the harness's limit of %d s for one test)",
+                    (int)t->timeout_s - 2 < 1 ? 1 : (int)t->timeout_s - 2);
+    } else if (v.fail > 0) {
+        char *a = assertion_of(out);
+        if (gr_contains_ci(out, "not implemented")) {
+            gr_buf_add(&why, "not implemented yet (still returns PL_ENOTIMPL)");
+        } else {
+            gr_buf_addf(&why, "assertion failed: %s", a ? a : "(see the output)");
+        }
+        free(a);
+    } else if (t->mpi && mpi_death_of(out)) {
+        char *d = mpi_death_of(out);
+        gr_buf_add(&why, d);
+        free(d);
+    } else if (v.pass == 1 && WIFEXITED(st)) {
+        gr_buf_addf(&why, "the test passed, but the process then exited with status %d", WEXITSTATUS(st));
+    } else if (WIFEXITED(st) && WEXITSTATUS(st) == 2 && v.end == 0 && gr_contains_ci(out, "harness:")) {
+        gr_buf_addf(&why, "the test binary refused to run it: %s",
+                    first_line(strstr(out, "harness:"), line, sizeof line));
+    } else if (WIFEXITED(st)) {
+        gr_buf_addf(&why, "exited during the test (exit status %d) before the test finished", WEXITSTATUS(st));
+    } else {
+        gr_buf_add(&why, "failed");
+    }
+    if (!t->passed) {
+        limit_hints(&why, job, out);
+        t->reason = why.s;
+        gr_buf details = {0};
+        gr_buf_addf(&details, "%s\n", why.s);
+        if (job->stuck) {
+            gr_buf_addf(&details, "\nWhat was running at the timeout:\n%s", job->stuck);
+        }
+        if (out[0]) {
+            gr_buf_addf(&details, "\nOutput (%lld bytes):\n%s", job->out.total, out);
+        }
+        t->output = details.s;
+    } else {
+        gr_buf_free(&why);
+        t->output = gr_xstrdup("");
+    }
+    t->score = t->passed ? t->max_points : 0;
+    free(out);
+}
+
+/* ---------------------------------------------------------------- runs */
+
+typedef struct batch {
+    gr_run *r;
+    size_t done, total;
+    char **timeout_bins; /* binaries and how many of their tests timed out */
+    int *timeout_count;
+    size_t n_bins;
+} batch;
+
+static int *timeouts_of(batch *b, const char *bin)
+{
+    for (size_t i = 0; i < b->n_bins; i++) {
+        if (strcmp(b->timeout_bins[i], bin) == 0) {
+            return &b->timeout_count[i];
+        }
+    }
+    b->timeout_bins = gr_xrealloc(b->timeout_bins, (b->n_bins + 1) * sizeof *b->timeout_bins);
+    b->timeout_count = gr_xrealloc(b->timeout_count, (b->n_bins + 1) * sizeof *b->timeout_count);
+    b->timeout_bins[b->n_bins] = gr_xstrdup(bin);
+    b->timeout_count[b->n_bins] = 0;
+    return &b->timeout_count[b->n_bins++];
+}
+
+static void on_start(gr_job *job, void *ctx)
+{
+    batch *b = ctx;
+    test_ctx *c = job->user;
+    /* A binary whose tests keep hanging (a deadlocked map, say) would cost
+     * timeout x tests; after two, the rest of it gets the short limit. */
+    if (*timeouts_of(b, c->t->binary) >= 2 && job->lim.wall_s > b->r->rubric.short_timeout_s) {
+        job->lim.wall_s = b->r->rubric.short_timeout_s;
+    }
+    if (b->r->tty) {
+        fprintf(stderr, "\r\033[K[%3zu/%zu] %-6s %s", b->done + 1, b->total, c->t->model, c->t->name);
+        fflush(stderr);
+    }
+}
+
+static void on_done(gr_job *job, void *ctx)
+{
+    batch *b = ctx;
+    test_ctx *c = job->user;
+    judge(b->r, c->t, job, c);
+    if (job->timed_out) {
+        (*timeouts_of(b, c->t->binary))++;
+    }
+    b->done++;
+    if (!b->r->tty) {
+        fprintf(stderr, "[%3zu/%zu] %s %-6s %s (%.1f s)%s%s\n", b->done, b->total,
+                c->t->passed ? "PASS" : "FAIL", c->t->model, c->t->name, c->t->seconds,
+                c->t->passed ? "" : ": ", c->t->passed ? "" : c->t->reason);
+    }
+    free_job(job);
+}
+
+void gr_mark_unbuilt(gr_run *r)
+{
+    for (size_t i = 0; i < r->n_tests; i++) {
+        gr_test *t = &r->tests[i];
+        char *bin = r->sub_build ? gr_fmt("%s/%s", r->sub_build, t->relpath) : NULL;
+        if (bin && gr_is_file(bin)) {
+            free(bin);
+            continue;
+        }
+        free(bin);
+        t->ran = 0;
+        t->passed = 0;
+        t->score = 0;
+        const gr_broken *br = NULL;
+        for (size_t k = 0; k < r->n_broken; k++) {
+            if (strcmp(r->broken[k].model, t->model) == 0 &&
+                (strcmp(r->broken[k].lab, t->lab) == 0 || br == NULL)) {
+                br = &r->broken[k];
+            }
+        }
+        if (r->build_error) {
+            t->reason = gr_xstrdup("not graded: the submission could not be built (see the top of the report)");
+        } else if (br) {
+            t->reason = gr_fmt("%s does not build: %s/%s.c has compile errors", t->binary, br->lab, br->model);
+        } else {
+            t->reason = gr_fmt("%s does not build (link error?); see the build log excerpt in the report",
+                               t->binary);
+        }
+        t->output = gr_xstrdup(t->reason);
+    }
+}
+
+void gr_run_tests(gr_run *r)
+{
+    gr_job **jobs = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_tests; i++) {
+        gr_test *t = &r->tests[i];
+        if (t->reason) {
+            continue; /* not built */
+        }
+        /* A lab file that did not compile was replaced by its skeleton:
+         * its tests still run (they fail as "not implemented"), but say why. */
+        jobs = gr_xrealloc(jobs, (n + 1) * sizeof *jobs);
+        jobs[n] = make_job(r, t, 0, (int)i);
+        n++;
+    }
+    batch b = {.r = r, .total = n};
+    gr_run_jobs(&r->sb, jobs, n, r->jobs, on_start, on_done, &b);
+    if (r->tty) {
+        fprintf(stderr, "\r\033[K");
+    }
+    for (size_t i = 0; i < b.n_bins; i++) {
+        free(b.timeout_bins[i]);
+    }
+    free(b.timeout_bins);
+    free(b.timeout_count);
+    free(jobs);
+    /* Tests of a lab file that was swapped for its skeleton: name the compile error. */
+    for (size_t i = 0; i < r->n_tests; i++) {
+        gr_test *t = &r->tests[i];
+        for (size_t k = 0; k < r->n_broken && !t->passed; k++) {
+            if (strcmp(r->broken[k].lab, t->lab) == 0 && strcmp(r->broken[k].model, t->model) == 0) {
+                char *why = gr_fmt("%s/%s.c does not compile (graded as the skeleton)", t->lab, t->model);
+                free(t->reason);
+                t->reason = why;
+                char *o = gr_fmt("%s\n%s\n%s", why, r->broken[k].message, t->output ? t->output : "");
+                free(t->output);
+                t->output = o;
+            }
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- performance */
+
+static double timed_run(gr_run *r, gr_test *t, int reference, int seq, int *ok)
+{
+    gr_job *job = make_job(r, t, reference, seq);
+    gr_job *one = job;
+    gr_run_jobs(&r->sb, &one, 1, 1, NULL, NULL, NULL);
+    test_ctx *c = job->user;
+    verdict v = read_verdict(c);
+    *ok = verdict_passed(&v) && job->exited && !job->timed_out && !job->flooded &&
+          WIFEXITED(job->status) && WEXITSTATUS(job->status) == 0;
+    double s = job->end - job->start;
+    free_job(job);
+    return s;
+}
+
+void gr_run_perf(gr_run *r)
+{
+    size_t total = 0, k = 0;
+    for (size_t i = 0; i < r->n_tests; i++) {
+        total += r->tests[i].perf != NULL;
+    }
+    for (size_t i = 0; i < r->n_tests; i++) {
+        gr_test *t = &r->tests[i];
+        if (t->perf == NULL) {
+            continue;
+        }
+        k++;
+        if (r->tty) {
+            fprintf(stderr, "\r\033[K[perf %zu/%zu] %-6s %s", k, total, t->model, t->name);
+            fflush(stderr);
+        }
+        if (!t->passed) {
+            t->perf_score = 0;
+            t->perf_note = gr_xstrdup("no performance points: the test does not pass");
+            continue;
+        }
+        /* Interleaved (ref, sub, ref, sub, ...) so that a burst of load on the
+         * shared machine hits both sides; the best run of each is compared. */
+        double ref_best = 1e30, sub_best = 1e30;
+        int ref_ok = 1, sub_ok = 1;
+        for (int run = 0; run < t->perf->runs; run++) {
+            int ok;
+            double s = timed_run(r, t, 1, 100000 + (int)i * 100 + 2 * run, &ok);
+            ref_ok &= ok;
+            if (ok && s < ref_best) {
+                ref_best = s;
+            }
+            s = timed_run(r, t, 0, 100000 + (int)i * 100 + 2 * run + 1, &ok);
+            sub_ok &= ok;
+            if (ok && s < sub_best) {
+                sub_best = s;
+            }
+        }
+        t->ref_best = ref_best;
+        t->sub_best = sub_best;
+        if (!sub_ok) {
+            t->perf_score = 0;
+            t->perf_note = gr_xstrdup("no performance points: the test failed in a timing run (flaky?)");
+        } else if (!ref_ok) {
+            t->perf_score = t->perf_max;
+            t->perf_note = gr_xstrdup("full points: the reference failed its timing runs, so no comparison");
+        } else {
+            /* A reference faster than the floor is mostly process start-up noise. */
+            double base = ref_best < r->rubric.perf_floor_ms / 1000 ? r->rubric.perf_floor_ms / 1000 : ref_best;
+            double ratio = sub_best / base;
+            double f = (t->perf->zero_ratio - ratio) / (t->perf->zero_ratio - t->perf->full_ratio);
+            f = f < 0 ? 0 : (f > 1 ? 1 : f);
+            t->perf_score = t->perf_max * f;
+            t->perf_note = gr_fmt("best of %d: %.3f s vs reference %.3f s = %.2fx (full points up to "
+                                  "%.2fx, none from %.2fx)",
+                                  t->perf->runs, sub_best, ref_best, ratio, t->perf->full_ratio,
+                                  t->perf->zero_ratio);
+        }
+    }
+    if (r->tty && total) {
+        fprintf(stderr, "\r\033[K");
+    }
+}

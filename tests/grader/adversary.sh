@@ -1,0 +1,218 @@
+#!/bin/bash
+# adversary.sh - grade a hostile submission and check the grader stays in charge.
+#
+#   adversary.sh GRADE SOURCE REF_BUILD CASE
+#
+# CASE is one of: loop deadlock segfault forkbomb membomb flood exit0
+# fakesummary outside deltests destructor killparent (adversaries generated
+# from solutions/ by patching one function), or reference / skeleton (the
+# untouched trees: full marks / exactly 0).
+#
+# The submission is a copy of solutions/ with ONE function (pl_map in 01-map,
+# of the "victim" model) patched. The grader runs a few map tests on the
+# victim and, when another model exists, the same tests on it as a control.
+# Checked: the grader exits 0 within its budget; the victim's tests score 0
+# with the expected reason; the control's tests pass; results.json is valid
+# and ours; no runner process and no stray file is left behind.
+#
+# To keep the real tree safe from "deltests"/"outside", every case grades
+# against a throw-away copy of the project tree.
+set -u
+GRADE=$1
+SOURCE=$2
+REF=$3
+CASE=$4
+LAB=${ADV_LAB:-01-map}
+FUNC=${ADV_FUNC:-pl_map}
+BUDGET=${ADV_BUDGET:-150}
+
+fail() { echo "FAIL [$CASE]: $*" >&2; exit 1; }
+note() { echo "[$CASE] $*"; }
+
+T=$(mktemp -d /tmp/paralab-adv-XXXXXX)
+chmod 755 "$T"
+cleanup() { rm -rf "$T" /tmp/paralab-adv-outside /var/tmp/paralab-adv-outside /dev/shm/paralab-adv-outside; }
+trap cleanup EXIT
+
+# A private copy of the trusted tree (what the grader reads).
+SRC=$T/src
+mkdir -p "$SRC"
+(cd "$SOURCE" && tar --exclude='./build*' --exclude=./.git --exclude=./out -cf - .) | tar -xf - -C "$SRC"
+
+# Victim and control models: the parallel models lab $LAB has, fork first.
+models=()
+for m in fork openmp mpi; do
+    [ -f "$SRC/solutions/$LAB/$m.c" ] && models+=("$m")
+done
+[ ${#models[@]} -ge 1 ] || { echo "SKIP: no parallel model in solutions/$LAB yet"; exit 77; }
+VICTIM=${models[0]}
+CONTROL=${models[1]:-}
+suite=${LAB#*-}
+bin="$REF/tests/test_${suite}_${VICTIM}"
+[ -x "$bin" ] || { echo "SKIP: $bin not built"; exit 77; }
+
+# Two tests that pass on the reference quickly: the lesson's example and a tiny one.
+if [ "$VICTIM" = mpi ]; then
+    names=$(OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpiexec -n 1 "$bin" --list)
+else
+    names=$("$bin" --list)
+fi
+pick=()
+for want in "$suite/lesson_pool5_square" "$suite/n_one" "$suite/results_in_input_order"; do
+    grep -qx "$want" <<<"$names" && pick+=("$want")
+done
+[ ${#pick[@]} -ge 2 ] || mapfile -t pick < <(head -n 2 <<<"$names")
+TESTS=$(IFS=,; echo "${pick[*]:0:2}")
+
+# ---------------------------------------------------------------- the submission
+SUB=$T/submission/labs
+mkdir -p "$SUB"
+cp -r "$SRC/solutions/." "$SUB/"
+victim_file="$SUB/$LAB/$VICTIM.c"
+expect_victim=""   # regex the victim's failure reason must match; "" = must pass
+headers='#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>'
+body=""
+tail_code=""
+case "$CASE" in
+    loop) body='{ volatile int adv_spin = 1; while (adv_spin) { } }'
+        expect_victim='timed out' ;;
+    deadlock) body='{ static pthread_mutex_t adv_m = PTHREAD_MUTEX_INITIALIZER; pthread_mutex_lock(&adv_m); pthread_mutex_lock(&adv_m); }'
+        expect_victim='timed out.*stuck:.*(sleeping|futex)' ;;
+    segfault) body='{ volatile int *adv_p = NULL; *adv_p = 42; }'
+        expect_victim='SIGSEGV|signal 11' ;;
+    forkbomb) body='for (;;) { (void)fork(); }'
+        expect_victim='timed out' ;;
+    membomb) body='for (;;) { char *adv_p = malloc(1 << 20); if (adv_p == NULL) { abort(); } memset(adv_p, 1, 1 << 20); }'
+        expect_victim='memory limit' ;;
+    flood) body='{ static char adv_buf[65536]; memset(adv_buf, 120, sizeof adv_buf); for (long adv_i = 0; adv_i <= 16384; adv_i++) { fwrite(adv_buf, 1, sizeof adv_buf, stdout); } }'
+        expect_victim='output flood' ;;
+    exit0) body='exit(0);'
+        expect_victim='exited during the test' ;;
+    fakesummary) body='printf("  Test: fake ...passed\n\nRun Summary:    Type  Total    Ran Passed Failed Inactive\n              suites      1      1    n/a      0        0\n               tests      1      1      1      0        0\n             asserts      1      1      1      0      n/a\n"); dprintf(3, "0123456789abcdef PASS x/y\n0123456789abcdef END 1 0\n"); fflush(stdout); exit(0);'
+        expect_victim='exited during the test' ;;
+    outside) body="{ const char *adv_paths[] = {\"/tmp/paralab-adv-outside\", \"/var/tmp/paralab-adv-outside\", \"/dev/shm/paralab-adv-outside\", \"$SRC/tests/PWNED\", \"$T/out/results.json\", \"$REF/PWNED\", NULL}; for (int adv_i = 0; adv_paths[adv_i]; adv_i++) { FILE *adv_f = fopen(adv_paths[adv_i], \"w\"); if (adv_f) { fputs(\"{\\\"score\\\": 1000}\", adv_f); fclose(adv_f); } } }"
+        expect_victim='' ;;
+    deltests) body="{ char adv_exe[512]; ssize_t adv_n = readlink(\"/proc/self/exe\", adv_exe, sizeof adv_exe - 1); if (adv_n > 0) { adv_exe[adv_n] = 0; *strrchr(adv_exe, '/') = 0; char adv_cmd[2048]; snprintf(adv_cmd, sizeof adv_cmd, \"rm -rf '%s' '$SRC/tests' 2>/dev/null\", adv_exe); if (system(adv_cmd)) { } } }"
+        expect_victim='' ;;
+    destructor) tail_code='__attribute__((destructor)) static void adv_dtor(void) { sleep(1000); }'
+        expect_victim='did not exit' ;;
+    killparent) body='kill(getppid(), SIGKILL); kill(getppid(), SIGTERM); exit(0);'
+        expect_victim='exited|crashed|killed' ;;
+    reference|skeleton) ;;
+    *) fail "unknown case" ;;
+esac
+
+if [ -n "$body" ]; then
+    # Insert the body right after the opening brace of FUNC's definition.
+    # (through the environment: awk -v would turn the C string's \n into newlines)
+    ADV_FN=$FUNC ADV_BODY=$body awk '
+        { print }
+        !done && $0 ~ "^[a-z].*[ *]" ENVIRON["ADV_FN"] "\\(" && $0 !~ /;[ \t]*$/ { found = 1 }
+        found && !done && $0 ~ /^\{/ { print "    " ENVIRON["ADV_BODY"]; done = 1 }
+        END { if (!done) exit 3 }' "$victim_file" > "$victim_file.new" || fail "no definition of $FUNC in $victim_file"
+    mv "$victim_file.new" "$victim_file"
+fi
+if [ "$CASE" != reference ] && [ "$CASE" != skeleton ]; then
+    { echo "$headers"; cat "$victim_file"; [ -n "$tail_code" ] && echo "$tail_code"; } > "$victim_file.new"
+    mv "$victim_file.new" "$victim_file"
+fi
+
+# A rubric for quick adversary runs: short limits, only the two models.
+cat > "$T/rubric.txt" <<EOF
+set models $VICTIM${CONTROL:+,$CONTROL}
+set timeout 10
+set short-timeout 4
+set memory-mb 512
+set output-mb 8
+set procs 256
+lab 01-map map
+lab 02-futures futures
+lab 03-group group
+EOF
+
+args=(--source-dir "$SRC" --reference-build "$REF" --out "$T/out" --work "$T/work" --jobs 1 ${ADV_GRADE_ARGS:-})
+case "$CASE" in
+    reference)
+        args=(--source-dir "$SRC" --reference-build "$REF" --out "$T/out" --work "$T/work" --jobs 2) ;;
+    skeleton)
+        # The committed skeletons, or (until scripts/make-labs has run) the grader's own stripping.
+        if compgen -G "$SOURCE/labs/0[1-9]-*" >/dev/null; then
+            cp -r "$SOURCE/labs/." "$SUB/"
+        else
+            for f in "$SRC"/solutions/0[1-9]-*/*.c; do
+                rel=${f#"$SRC/solutions/"}
+                "$GRADE" --strip-solution "$f" > "$SUB/$rel"
+            done
+        fi
+        args+=(--no-perf --rubric "$T/rubric.txt" --only "$LAB") ;;
+    *)
+        args+=(--no-perf --rubric "$T/rubric.txt" --only "$LAB" --tests "$TESTS") ;;
+esac
+[ "$CASE" = reference ] || [ "$CASE" = skeleton ] || note "victim $VICTIM, control ${CONTROL:-none}, tests $TESTS"
+
+# The output dir exists before grading, so "outside" can try to plant a result in it.
+mkdir -p "$T/out"
+start=$(date +%s)
+"$GRADE" "${args[@]}" "$T/submission/labs" > "$T/grade.out" 2> "$T/grade.err"
+rc=$?
+took=$(( $(date +%s) - start ))
+cat "$T/grade.out"
+[ $rc -eq 0 ] || { cat "$T/grade.err"; fail "paralab-grade exited with $rc"; }
+[ $took -le "$BUDGET" ] || fail "grading took ${took}s, budget ${BUDGET}s"
+note "graded in ${took}s"
+
+json=$T/out/results.json
+[ -s "$json" ] || fail "no results.json"
+head -c 1 "$json" | grep -q '{' || fail "results.json is not ours"
+grep -q '"score": 1000' "$json" && fail "results.json was overwritten by the submission"
+
+# results.json has one test object per line: name, score, status, output.
+test_line() { grep -F "\"name\": \"$LAB [$1] $2\"" "$json"; }
+
+case "$CASE" in
+    reference)
+        score=$(sed -n 's/^  "score": \([0-9.]*\),$/\1/p' "$json")
+        failed=$(grep -c '"status": "failed"' "$json")
+        [ "$failed" -eq 0 ] || fail "the reference solutions failed $failed tests"
+        note "reference: score $score, every test passed" ;;
+    skeleton)
+        grep -q '^  "score": 0.0000,$' "$json" || fail "skeletons did not score exactly 0"
+        grep -q '"status": "passed"' "$json" && fail "a skeleton test passed"
+        grep -E -q 'timed out|crashed' "$json" && fail "a skeleton test hung or crashed (should fail cleanly)"
+        note "skeletons: exactly 0, every test failed cleanly" ;;
+    *)
+        for t in "${pick[@]:0:2}"; do
+            line=$(test_line "$VICTIM" "$t") || fail "no result for $VICTIM $t"
+            if [ -n "$expect_victim" ]; then
+                grep -q '"status": "failed"' <<<"$line" || fail "$VICTIM $t should fail: $line"
+                grep -q '"score": 0.0000' <<<"$line" || fail "$VICTIM $t should score 0"
+                grep -E -q "$expect_victim" <<<"$line" || fail "$VICTIM $t: reason should match /$expect_victim/: ${line:0:600}"
+            else
+                grep -q '"status": "passed"' <<<"$line" || fail "$VICTIM $t should still pass: ${line:0:600}"
+            fi
+            if [ -n "$CONTROL" ]; then
+                line=$(test_line "$CONTROL" "$t") || fail "no result for $CONTROL $t"
+                grep -q '"status": "passed"' <<<"$line" || fail "control $CONTROL $t should pass: ${line:0:600}"
+            fi
+        done ;;
+esac
+
+# The machine is left clean.
+sleep 0.2
+if id paralab-runner >/dev/null 2>&1; then
+    left=$(ps -u paralab-runner -o pid=,comm= || true)
+    [ -z "$left" ] || fail "processes left behind: $left"
+fi
+for f in /tmp/paralab-adv-outside /var/tmp/paralab-adv-outside /dev/shm/paralab-adv-outside "$SRC/tests/PWNED" "$REF/PWNED"; do
+    [ -e "$f" ] && fail "the submission wrote $f"
+done
+[ -f "$SRC/tests/harness.c" ] || fail "the submission deleted the trusted tests"
+[ -x "$bin" ] || fail "the submission deleted the reference binaries"
+[ -e "$T/work" ] && fail "the grader left its work directory behind"
+note "ok"
+exit 0

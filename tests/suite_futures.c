@@ -1,0 +1,409 @@
+/*
+ * suite_futures.c - pl_future_*, judged the same way on every backend.
+ *
+ * A parallel backend starts the task at once; the serial backend defers it
+ * to the first pl_future_wait that may block (see solutions/02-futures/
+ * serial.c). The tests are written so that both are right where paralab.h
+ * allows both, and check the parallel-only promises ("it is already running
+ * while you wait with a short timeout") only where pl_backend()->parallel.
+ *
+ * What holds everywhere: start never waits for the task, done never blocks,
+ * a poll (timeout 0) of an unfinished future says PL_ETIMEDOUT and can be
+ * repeated, a task cancelled before it started never runs, and a freed
+ * future leaves no child, descriptor or dangling pointer behind.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "paralab.h"
+#include "testkit.h"
+
+/* "At once" for a call that must not wait for its task (the machine is shared: be generous). */
+#define AT_ONCE_MS 400
+/* How long a cancelled or stopped task may take to be reported. */
+#define PROMPTLY_MS 2000
+
+/* Starts task(int arg); the test fails (and gets NULL) when the start is refused. */
+static pl_future *start_int(const char *task, int64_t arg)
+{
+    pl_value *v = pl_value_new_int(arg);
+    pl_future *f = NULL;
+    PL_EXPECT_RC(pl_future_start(task, v, &f), PL_OK);
+    pl_value_free(v);
+    return f;
+}
+
+/* Waits without a limit and returns the result (NULL when the wait failed). */
+static const pl_result *wait_result(pl_future *f)
+{
+    const pl_result *r = NULL;
+    PL_EXPECT_RC(pl_future_wait(f, PL_NO_TIMEOUT, &r), PL_OK);
+    return r;
+}
+
+/* Waits up to ms and returns the result (NULL when not done or refused). */
+static const pl_result *wait_result_within(pl_future *f, int64_t ms)
+{
+    const pl_result *r = NULL;
+    PL_EXPECT_RC(pl_future_wait(f, ms, &r), PL_OK);
+    return r;
+}
+
+/* Start an extra future per worker that never ends by itself, to keep every worker busy. */
+static pl_future **occupy_workers(int count)
+{
+    pl_future **hogs = calloc((size_t)count, sizeof *hogs);
+    for (int i = 0; hogs != NULL && i < count; i++) {
+        hogs[i] = start_int("hang", 0);
+    }
+    return hogs;
+}
+
+/* Cancel and free the hogs; a hang task only ends when cancelled. */
+static void release_workers(pl_future **hogs, int count)
+{
+    for (int i = 0; hogs != NULL && i < count; i++) {
+        if (hogs[i] != NULL) {
+            pl_future_cancel(hogs[i]);
+            const pl_result *r = wait_result_within(hogs[i], PROMPTLY_MS);
+            PL_EXPECT_STATUS(r, PL_TASK_CANCELLED);
+            pl_future_free(&hogs[i]);
+        }
+    }
+    free(hogs);
+}
+
+/*
+ * Counts of fds and children before a test, taken after one future has
+ * already run so lazily created resources (MPI connections) are in place.
+ */
+static void take_baseline(int *fds, int *children)
+{
+    pl_future *f = start_int("noop", 1);
+    wait_result(f);
+    pl_future_free(&f);
+    *fds = pl_test_count_open_fds();
+    *children = pl_test_count_live_children();
+}
+
+static void expect_no_leftovers(int fds_before, int children_before)
+{
+    PL_EXPECT_EQ(pl_test_settle_count(pl_test_count_zombie_children, 0, 3000), 0);
+    PL_EXPECT_BETWEEN(pl_test_settle_count(pl_test_count_live_children, children_before, 3000), 0,
+                      children_before);
+    PL_EXPECT_BETWEEN(pl_test_settle_count(pl_test_count_open_fds, fds_before, 3000), 0, fds_before);
+}
+
+/* ---------------------------------------------------------------- start, done, wait */
+
+/*
+ * start returns before the task is done; polling says "not yet" as often as
+ * asked; a blocking wait then delivers the value. On a parallel backend the
+ * task is already running, so a short timed wait also says "not yet".
+ */
+static void test_start_returns_at_once(void)
+{
+    int64_t t0 = pl_now_ns();
+    pl_future *f = start_int("sleep_ms", 800);
+    CU_ASSERT(pl_test_ms_since(t0) < AT_ONCE_MS);
+    PL_EXPECT_EQ(pl_future_done(f), 0);
+
+    const pl_result *r = NULL;
+    PL_EXPECT_RC(pl_future_wait(f, 0, &r), PL_ETIMEDOUT);
+    PL_EXPECT_RC(pl_future_wait(f, 0, &r), PL_ETIMEDOUT); /* again: the future is still usable */
+    if (pl_backend()->parallel) {
+        PL_EXPECT_RC(pl_future_wait(f, 50, &r), PL_ETIMEDOUT);
+        PL_EXPECT_EQ(pl_future_done(f), 0);
+    }
+    r = wait_result(f);
+    CU_ASSERT(pl_test_is_ok_int(r, 800));
+    PL_EXPECT_EQ(pl_future_done(f), 1);
+
+    /* Once done, every wait (even a poll) hands back the same result. */
+    const pl_result *again = NULL;
+    PL_EXPECT_RC(pl_future_wait(f, 0, &again), PL_OK);
+    CU_ASSERT_PTR_EQUAL(again, r);
+    pl_future_free(&f);
+}
+
+/* done answers at once, also while the task runs for ever. */
+static void test_done_never_blocks(void)
+{
+    pl_future *f = start_int("hang", 0);
+    int64_t t0 = pl_now_ns();
+    int not_done = 0;
+    for (int i = 0; i < 100; i++) {
+        not_done += pl_future_done(f) == 0;
+    }
+    CU_ASSERT(pl_test_ms_since(t0) < AT_ONCE_MS);
+    PL_EXPECT_EQ(not_done, 100);
+    PL_EXPECT_RC(pl_future_cancel(f), PL_OK);
+    PL_EXPECT_STATUS(wait_result_within(f, PROMPTLY_MS), PL_TASK_CANCELLED);
+    pl_future_free(&f);
+}
+
+static void test_wait_gives_value(void)
+{
+    pl_future *f = start_int("square", 12);
+    const pl_result *r = wait_result(f);
+    CU_ASSERT(pl_test_is_ok_int(r, 144));
+    CU_ASSERT(pl_result_worker(r) != -1);
+    CU_ASSERT(pl_result_start_ns(r) > 0);
+    PL_EXPECT_EQ(pl_future_done(f), 1);
+    pl_future_free(&f);
+}
+
+/* The argument is copied at start: the caller may free its own at once. */
+static void test_argument_is_copied(void)
+{
+    pl_value *v = pl_value_new_int(9);
+    pl_future *f = NULL;
+    PL_EXPECT_RC(pl_future_start("square", v, &f), PL_OK);
+    pl_value_set_int(v, 1000); /* changing it must not change the task's argument... */
+    pl_value_free(v);          /* ...and neither may freeing it */
+    CU_ASSERT(pl_test_is_ok_int(wait_result(f), 81));
+    pl_future_free(&f);
+}
+
+/* ---------------------------------------------------------------- many in flight */
+
+enum { MANY = 120 };
+
+/* 120 futures at once (more than any backend has workers), each waited for in the given order. */
+static void run_many(const size_t order[MANY])
+{
+    pl_future *fs[MANY];
+    for (size_t i = 0; i < MANY; i++) {
+        /* A few sleep so some are still running while others are waited for. */
+        fs[i] = i % 10 == 0 ? start_int("sleep_ms", 30) : start_int("square", (int64_t)i);
+    }
+    size_t wrong = 0;
+    for (size_t k = 0; k < MANY; k++) {
+        size_t i = order[k];
+        const pl_result *r = NULL;
+        int rc = fs[i] != NULL ? pl_future_wait(fs[i], PL_NO_TIMEOUT, &r) : PL_EINVAL;
+        int64_t want = i % 10 == 0 ? 30 : (int64_t)(i * i);
+        if (rc != PL_OK || !pl_test_is_ok_int(r, want)) {
+            char line[PL_ERROR_MAX + 64];
+            pl_result_format(r, line, sizeof line);
+            fprintf(stderr, "\n  future %zu: rc %s, %s\n", i, pl_strerror(rc), line);
+            wrong++;
+        }
+    }
+    PL_EXPECT_EQ(wrong, 0);
+    for (size_t i = 0; i < MANY; i++) {
+        pl_future_free(&fs[i]);
+    }
+}
+
+static void test_many_in_flight_reverse_order(void)
+{
+    int fds, children;
+    take_baseline(&fds, &children);
+    size_t order[MANY];
+    for (size_t k = 0; k < MANY; k++) {
+        order[k] = MANY - 1 - k;
+    }
+    run_many(order);
+    expect_no_leftovers(fds, children);
+}
+
+static void test_many_in_flight_shuffled_order(void)
+{
+    size_t order[MANY];
+    for (size_t k = 0; k < MANY; k++) {
+        order[k] = k;
+    }
+    /* Fisher-Yates with a fixed linear congruential generator: random-looking, yet reproducible. */
+    uint32_t seed = 12345;
+    for (size_t k = MANY - 1; k > 0; k--) {
+        seed = seed * 1103515245u + 12345u;
+        size_t j = (seed >> 8) % (k + 1);
+        size_t tmp = order[k];
+        order[k] = order[j];
+        order[j] = tmp;
+    }
+    run_many(order);
+}
+
+/* ---------------------------------------------------------------- failures */
+
+static void test_failing_task_is_failed(void)
+{
+    pl_future *f = start_int("fail", 5);
+    const pl_result *r = wait_result(f);
+    PL_EXPECT_STATUS(r, PL_TASK_FAILED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pl_result_error(r), "fail"));
+    pl_future_free(&f);
+
+    /* Wrong argument type: square of a string. */
+    pl_value *s = pl_value_new_str("five");
+    PL_EXPECT_RC(pl_future_start("square", s, &f), PL_OK);
+    pl_value_free(s);
+    r = wait_result(f);
+    PL_EXPECT_STATUS(r, PL_TASK_FAILED);
+    CU_ASSERT(pl_result_error(r)[0] != '\0');
+    pl_future_free(&f);
+}
+
+/* Where crashes are isolated, a crashing future is CRASHED and its neighbour is unharmed. */
+static void test_crash_is_isolated(void)
+{
+    if (!pl_backend()->isolates_crashes) {
+        CU_PASS("this backend does not isolate crashes");
+        return;
+    }
+    pl_future *crash = start_int("crash", 0);
+    pl_future *fine = start_int("square", 6);
+    PL_EXPECT_STATUS(wait_result(crash), PL_TASK_CRASHED);
+    CU_ASSERT(pl_test_is_ok_int(wait_result(fine), 36));
+    pl_future_free(&crash);
+    pl_future_free(&fine);
+    PL_EXPECT_EQ(pl_test_settle_count(pl_test_count_zombie_children, 0, 3000), 0);
+}
+
+/* ---------------------------------------------------------------- cancel */
+
+/*
+ * Cancel before start: make every worker busy with a hang, start one more
+ * future (it must queue), cancel it. It never runs, so its result carries no
+ * start time (a result that never ran has start 0, like pl_results_settle's). A backend with very many workers starts everything at once and
+ * has no "before start" to test; there the cancel must still win over a
+ * 10-second sleep.
+ */
+static void test_cancel_before_start(void)
+{
+    int workers = pl_workers();
+    if (workers > 16) {
+        pl_future *f = start_int("sleep_ms", 10000);
+        PL_EXPECT_RC(pl_future_cancel(f), PL_OK);
+        PL_EXPECT_STATUS(wait_result_within(f, PROMPTLY_MS), PL_TASK_CANCELLED);
+        pl_future_free(&f);
+        return;
+    }
+    pl_future **hogs = occupy_workers(workers);
+    pl_sleep_ms(300); /* let each worker pick up its hog, so the next future has to queue */
+    pl_future *f = start_int("sleep_ms", 10);
+    PL_EXPECT_RC(pl_future_cancel(f), PL_OK);
+    /*
+     * Free the workers before waiting: a backend may record the cancellation
+     * only when a worker dequeues the task (an OpenMP task checks its flag
+     * first thing). Either way the task must not run.
+     */
+    release_workers(hogs, workers);
+    const pl_result *r = wait_result_within(f, PROMPTLY_MS);
+    PL_EXPECT_STATUS(r, PL_TASK_CANCELLED);
+    PL_EXPECT_EQ(pl_result_start_ns(r), 0); /* it never ran */
+    pl_future_free(&f);
+}
+
+/* A running hang is stopped (kill, token or message) and reported CANCELLED promptly. */
+static void test_cancel_while_running(void)
+{
+    pl_future *f = start_int("hang", 0);
+    pl_sleep_ms(200); /* parallel backends: it is running now */
+    PL_EXPECT_RC(pl_future_cancel(f), PL_OK);
+    int64_t t0 = pl_now_ns();
+    PL_EXPECT_STATUS(wait_result_within(f, PROMPTLY_MS + 3000), PL_TASK_CANCELLED);
+    CU_ASSERT(pl_test_ms_since(t0) < PROMPTLY_MS);
+    PL_EXPECT_EQ(pl_future_done(f), 1);
+    pl_future_free(&f);
+}
+
+static void test_cancel_after_done_is_refused(void)
+{
+    pl_future *f = start_int("square", 3);
+    CU_ASSERT(pl_test_is_ok_int(wait_result(f), 9));
+    PL_EXPECT_RC(pl_future_cancel(f), PL_ESTATE);
+    /* The result it already had stands. */
+    const pl_result *r = wait_result(f);
+    CU_ASSERT(pl_test_is_ok_int(r, 9));
+    pl_future_free(&f);
+}
+
+/* Cancelling twice: the first request is made, the second finds it already done. */
+static void test_cancel_twice(void)
+{
+    pl_future *f = start_int("hang", 0);
+    PL_EXPECT_RC(pl_future_cancel(f), PL_OK);
+    PL_EXPECT_STATUS(wait_result_within(f, PROMPTLY_MS), PL_TASK_CANCELLED);
+    PL_EXPECT_RC(pl_future_cancel(f), PL_ESTATE);
+    pl_future_free(&f);
+}
+
+/* ---------------------------------------------------------------- free */
+
+/* Freeing a running future stops it and leaves no child, zombie or descriptor behind. */
+static void test_free_while_running_is_safe(void)
+{
+    int fds, children;
+    take_baseline(&fds, &children);
+    pl_future *hang = start_int("hang", 0);
+    pl_future *sleeper = start_int("sleep_ms", 5000);
+    pl_sleep_ms(100);
+    pl_future_free(&hang);
+    pl_future_free(&sleeper);
+    CU_ASSERT_PTR_NULL(hang);
+    CU_ASSERT_PTR_NULL(sleeper);
+    expect_no_leftovers(fds, children);
+    /* The backend still works afterwards. */
+    pl_future *f = start_int("square", 4);
+    CU_ASSERT(pl_test_is_ok_int(wait_result(f), 16));
+    pl_future_free(&f);
+}
+
+/* free sets the handle to NULL, so reuse is caught instead of touching freed memory. */
+static void test_free_sets_null_and_catches_reuse(void)
+{
+    pl_future *f = start_int("square", 2);
+    CU_ASSERT(pl_test_is_ok_int(wait_result(f), 4));
+    pl_future_free(&f);
+    CU_ASSERT_PTR_NULL(f);
+    pl_future_free(&f); /* second free: harmless */
+    pl_future_free(NULL);
+    const pl_result *r = NULL;
+    PL_EXPECT_RC(pl_future_wait(f, 0, &r), PL_EINVAL);
+    PL_EXPECT_RC(pl_future_wait(f, PL_NO_TIMEOUT, &r), PL_EINVAL);
+    PL_EXPECT_RC(pl_future_done(f), PL_EINVAL);
+    PL_EXPECT_RC(pl_future_cancel(f), PL_EINVAL);
+}
+
+/* ---------------------------------------------------------------- rejected calls */
+
+static void test_rejects_invalid_arguments(void)
+{
+    pl_value *v = pl_value_new_int(1);
+    pl_future *f = NULL;
+    PL_EXPECT_RC(pl_future_start(NULL, v, &f), PL_EINVAL);
+    CU_ASSERT_PTR_NULL(f);
+    PL_EXPECT_RC(pl_future_start("square", v, NULL), PL_EINVAL);
+    PL_EXPECT_RC(pl_future_start("no_such_task", v, &f), PL_ENOTASK);
+    CU_ASSERT_PTR_NULL(f);
+    pl_future_free(&f); /* in case a backend handed one out anyway */
+    pl_value_free(v);
+}
+
+static const pl_test_case futures_cases[] = {
+    {"start_returns_at_once", test_start_returns_at_once},
+    {"done_never_blocks", test_done_never_blocks},
+    {"wait_gives_value", test_wait_gives_value},
+    {"argument_is_copied", test_argument_is_copied},
+    {"many_in_flight_reverse_order", test_many_in_flight_reverse_order},
+    {"many_in_flight_shuffled_order", test_many_in_flight_shuffled_order},
+    {"failing_task_is_failed", test_failing_task_is_failed},
+    {"crash_is_isolated", test_crash_is_isolated},
+    {"cancel_before_start", test_cancel_before_start},
+    {"cancel_while_running", test_cancel_while_running},
+    {"cancel_after_done_is_refused", test_cancel_after_done_is_refused},
+    {"cancel_twice", test_cancel_twice},
+    {"free_while_running_is_safe", test_free_while_running_is_safe},
+    {"free_sets_null_and_catches_reuse", test_free_sets_null_and_catches_reuse},
+    {"rejects_invalid_arguments", test_rejects_invalid_arguments},
+    {NULL, NULL},
+};
+
+static const pl_test_suite futures_suite = {"futures", NULL, NULL, futures_cases};
+
+const pl_test_suite *const pl_suites[] = {&futures_suite, NULL};

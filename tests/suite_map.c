@@ -1,0 +1,540 @@
+/*
+ * suite_map.c - pl_map, judged the same way on every backend.
+ *
+ * This one file is linked with serial, OpenMP, fork and MPI in turn. Where
+ * backends legitimately differ, the expectation is computed from
+ * pl_backend() and pl_workers() (testkit.h), never from the backend's name:
+ *   - concurrency: at least min(max_workers, pl_workers(), n) tasks overlap on
+ *     a parallel backend, never more than max_workers; serial runs one;
+ *   - crashes are only tried where pl_backend()->isolates_crashes (a crash
+ *     elsewhere would take the test runner down with it);
+ *   - deadlines are tried with tasks that poll pl_should_stop() (sleep_ms,
+ *     hang), so every backend can stop them and must return in time.
+ * Concurrency is read from the start/end stamps of the results, not from how
+ * long the whole call took: on a shared 2-core machine wall-clock speedups
+ * are noise, overlapping intervals are facts.
+ *
+ * One assumption beyond paralab.h, stated where it is used: when there are
+ * more items than workers, items are started in input order (dynamic
+ * scheduling / on-demand dispatch). Tests that depend on it put the fast
+ * items first, so that they finish before a deadline even on one worker.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness.h"
+#include "paralab.h"
+#include "testkit.h"
+
+/* A deadline long enough to start a few tasks, short enough to keep the suite quick. */
+#define DEADLINE_MS 300
+/* How late "returns at the deadline" may be: the machine is shared by many builds. */
+#define DEADLINE_SLACK_MS 1500
+/* How early it may be: a call may not give up before its deadline (clock rounding only). */
+#define DEADLINE_EARLY_MS 30
+
+/* One pl_map call and everything a test wants to know about it. */
+typedef struct map_run {
+    size_t n;
+    pl_value **items;
+    pl_result **results;
+    int rc;
+    int64_t elapsed_ms;
+} map_run;
+
+/* Runs pl_map over items (m takes ownership of them) into fresh NULL slots. */
+static void run_map(map_run *m, const char *task, pl_value **items, size_t n, const pl_map_opts *opts)
+{
+    m->n = n;
+    m->items = items;
+    m->results = pl_test_results_new(n);
+    int64_t t0 = pl_now_ns();
+    m->rc = pl_map(task, items, n, opts, m->results);
+    m->elapsed_ms = pl_test_ms_since(t0);
+}
+
+/* Maps task over the given int values. */
+static void map_values(map_run *m, const char *task, const int64_t *values, size_t n, int max_workers,
+                       int64_t timeout_ms)
+{
+    pl_map_opts opts = {.max_workers = max_workers, .timeout_ms = timeout_ms};
+    run_map(m, task, pl_test_items_from(values, n), n, &opts);
+}
+
+/* Maps task over first, first+step, ... (n items). */
+static void map_range(map_run *m, const char *task, size_t n, int64_t first, int64_t step, int max_workers,
+                      int64_t timeout_ms)
+{
+    pl_map_opts opts = {.max_workers = max_workers, .timeout_ms = timeout_ms};
+    run_map(m, task, pl_test_items_int(n, first, step), n, &opts);
+}
+
+/* Maps task over n copies of the same int (e.g. n sleeps of the same length). */
+static void map_same(map_run *m, const char *task, size_t n, int64_t value, int max_workers, int64_t timeout_ms)
+{
+    map_range(m, task, n, value, 0, max_workers, timeout_ms);
+}
+
+static void map_run_free(map_run *m)
+{
+    pl_test_results_free(m->results, m->n);
+    pl_test_items_free(m->items, m->n);
+    memset(m, 0, sizeof *m);
+}
+
+/* The call succeeded and every item has exactly one final result; shows them all if not. */
+static void expect_accepted(const map_run *m, const char *label)
+{
+    PL_EXPECT_RC(m->rc, PL_OK);
+    size_t not_final = pl_test_count_not_final(m->results, m->n);
+    PL_EXPECT_EQ(not_final, 0);
+    if (m->rc != PL_OK || not_final != 0) {
+        pl_test_dump_results(label, m->results, m->n);
+    }
+}
+
+/* Every item OK with the int value expected[i]. */
+static void expect_ok_values(const map_run *m, const int64_t *expected, const char *label)
+{
+    size_t wrong = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        if (!pl_test_is_ok_int(m->results[i], expected[i])) {
+            wrong++;
+        }
+    }
+    PL_EXPECT_EQ(wrong, 0);
+    if (wrong != 0) {
+        pl_test_dump_results(label, m->results, m->n);
+    }
+}
+
+/* Overlap within [min, max] concurrency for max_workers (testkit.h); also no worker runs two at once. */
+static void expect_concurrency(const map_run *m, int max_workers, const char *label)
+{
+    int overlap = pl_results_max_overlap(m->results, m->n);
+    int lo = pl_test_min_overlap(max_workers, m->n);
+    int hi = pl_test_max_overlap(max_workers, m->n);
+    PL_EXPECT_BETWEEN(overlap, lo, hi);
+    PL_EXPECT_EQ(pl_test_same_worker_overlaps(m->results, m->n), 0);
+    if (overlap < lo || overlap > hi) {
+        pl_test_dump_results(label, m->results, m->n);
+    }
+}
+
+/*
+ * Give every worker one short task, so that lazily created resources (MPI
+ * connections, a fork backend's first pool) exist before a test takes its
+ * "before" count of file descriptors and children.
+ */
+static void warm_up(void)
+{
+    int workers = pl_workers() > 0 && pl_workers() < 8 ? pl_workers() : 8;
+    map_run m;
+    map_same(&m, "sleep_ms", (size_t)workers, 20, workers, PL_NO_TIMEOUT);
+    map_run_free(&m);
+}
+
+/* After a call, descriptors and children go back to what they were (cleanup may take a moment). */
+static void expect_no_leftovers(int fds_before, int children_before)
+{
+    PL_EXPECT_EQ(pl_test_settle_count(pl_test_count_zombie_children, 0, 3000), 0);
+    PL_EXPECT_BETWEEN(pl_test_settle_count(pl_test_count_live_children, children_before, 3000), 0,
+                      children_before);
+    PL_EXPECT_BETWEEN(pl_test_settle_count(pl_test_count_open_fds, fds_before, 3000), 0, fds_before);
+}
+
+/* ---------------------------------------------------------------- the lesson */
+
+/* Python: with Pool(5) as p: print(p.map(square, range(1, 11)))  ->  [1, 4, 9, ..., 100] */
+static void test_lesson_pool5_square(void)
+{
+    static const int64_t squares[10] = {1, 4, 9, 16, 25, 36, 49, 64, 81, 100};
+    map_run m;
+    map_range(&m, "square", 10, 1, 1, 5, PL_NO_TIMEOUT);
+    expect_accepted(&m, "Pool(5).map(square, 1..10)");
+    expect_ok_values(&m, squares, "Pool(5).map(square, 1..10)");
+    map_run_free(&m);
+}
+
+/* ---------------------------------------------------------------- order and completeness */
+
+/*
+ * Slow items first: on a parallel backend item 1 (100 ms) finishes long
+ * before item 0 (300 ms), yet results[i] must still be item i's result.
+ */
+static void test_results_in_input_order(void)
+{
+    static const int64_t ms[6] = {300, 100, 200, 50, 150, 10};
+    map_run m;
+    map_values(&m, "sleep_ms", ms, 6, 3, PL_NO_TIMEOUT);
+    expect_accepted(&m, "sleep_ms slow-first");
+    expect_ok_values(&m, ms, "sleep_ms slow-first"); /* sleep_ms returns its argument */
+    if (pl_test_min_overlap(3, 6) >= 2) {
+        /* Proof that the order was restored, not just preserved: they did finish out of order. */
+        CU_ASSERT(pl_result_end_ns(m.results[1]) < pl_result_end_ns(m.results[0]));
+    }
+    map_run_free(&m);
+}
+
+/* n much larger than the number of workers: every one of 200 items gets exactly its own result. */
+static void test_many_items_one_result_each(void)
+{
+    enum { N = 200 };
+    int64_t expected[N];
+    for (int i = 0; i < N; i++) {
+        expected[i] = (int64_t)(i - 50) * (i - 50);
+    }
+    map_run m;
+    map_range(&m, "square", N, -50, 1, 3, PL_NO_TIMEOUT);
+    expect_accepted(&m, "square over 200 items");
+    expect_ok_values(&m, expected, "square over 200 items");
+    PL_EXPECT_EQ(pl_test_count_status(m.results, N, PL_TASK_OK), N);
+    map_run_free(&m);
+}
+
+static void test_n_zero(void)
+{
+    pl_map_opts opts = {.max_workers = 2, .timeout_ms = PL_NO_TIMEOUT};
+    /* n == 0: items and results may be NULL. */
+    PL_EXPECT_RC(pl_map("square", NULL, 0, &opts, NULL), PL_OK);
+    PL_EXPECT_RC(pl_map("square", NULL, 0, NULL, NULL), PL_OK);
+    /* With real arrays, nothing is written: there is no slot 0 to write. */
+    pl_value *item = pl_value_new_int(3);
+    pl_result *slot = NULL;
+    PL_EXPECT_RC(pl_map("square", &item, 0, &opts, &slot), PL_OK);
+    CU_ASSERT_PTR_NULL(slot);
+    pl_result_free(slot);
+    pl_value_free(item);
+}
+
+static void test_n_one(void)
+{
+    map_run m;
+    map_same(&m, "square", 1, 7, 4, PL_NO_TIMEOUT);
+    expect_accepted(&m, "square 7");
+    CU_ASSERT(pl_test_is_ok_int(m.results[0], 49));
+    /* The result says who ran it and when. */
+    CU_ASSERT(pl_result_worker(m.results[0]) != -1);
+    CU_ASSERT(pl_result_start_ns(m.results[0]) > 0);
+    CU_ASSERT(pl_result_end_ns(m.results[0]) >= pl_result_start_ns(m.results[0]));
+    map_run_free(&m);
+}
+
+/* ---------------------------------------------------------------- concurrency */
+
+static void test_max_workers_one_runs_one_at_a_time(void)
+{
+    map_run m;
+    map_same(&m, "sleep_ms", 4, 80, 1, PL_NO_TIMEOUT);
+    expect_accepted(&m, "4 x sleep_ms 80, max_workers 1");
+    PL_EXPECT_EQ(pl_test_count_status(m.results, 4, PL_TASK_OK), 4);
+    PL_EXPECT_EQ(pl_results_max_overlap(m.results, 4), 1);
+    map_run_free(&m);
+}
+
+/* More workers allowed than items: every item may run at once, and there are only 3 of them. */
+static void test_max_workers_above_n(void)
+{
+    map_run m;
+    map_same(&m, "sleep_ms", 3, 250, 64, PL_NO_TIMEOUT);
+    expect_accepted(&m, "3 x sleep_ms 250, max_workers 64");
+    PL_EXPECT_EQ(pl_test_count_status(m.results, 3, PL_TASK_OK), 3);
+    expect_concurrency(&m, 64, "3 x sleep_ms 250, max_workers 64");
+    map_run_free(&m);
+}
+
+/*
+ * The heart of the lab: 6 sleeps with max_workers 2 overlap exactly
+ * min(2, pl_workers()) at a time on a parallel backend - never 3.
+ */
+static void test_concurrency_from_timestamps(void)
+{
+    map_run m;
+    map_same(&m, "sleep_ms", 6, 200, 2, PL_NO_TIMEOUT);
+    expect_accepted(&m, "6 x sleep_ms 200, max_workers 2");
+    PL_EXPECT_EQ(pl_test_count_status(m.results, 6, PL_TASK_OK), 6);
+    expect_concurrency(&m, 2, "6 x sleep_ms 200, max_workers 2");
+    map_run_free(&m);
+}
+
+/* Each result names its worker; tasks that overlapped ran on different workers. */
+static void test_worker_ids_recorded(void)
+{
+    map_run m;
+    map_same(&m, "sleep_ms", 6, 120, 3, PL_NO_TIMEOUT);
+    expect_accepted(&m, "6 x sleep_ms 120, max_workers 3");
+    size_t unknown = 0;
+    for (size_t i = 0; i < m.n; i++) {
+        unknown += pl_result_worker(m.results[i]) == -1;
+    }
+    PL_EXPECT_EQ(unknown, 0);
+    PL_EXPECT_EQ(pl_test_same_worker_overlaps(m.results, m.n), 0);
+    if (pl_test_min_overlap(3, m.n) >= 2) {
+        size_t distinct_from_first = 0;
+        for (size_t i = 1; i < m.n; i++) {
+            distinct_from_first += pl_result_worker(m.results[i]) != pl_result_worker(m.results[0]);
+        }
+        CU_ASSERT(distinct_from_first > 0);
+    }
+    map_run_free(&m);
+}
+
+/* opts NULL: max_workers = pl_workers(), no deadline. */
+static void test_null_opts_uses_defaults(void)
+{
+    map_run m;
+    run_map(&m, "sleep_ms", pl_test_items_int(6, 150, 0), 6, NULL);
+    expect_accepted(&m, "6 x sleep_ms 150, opts NULL");
+    PL_EXPECT_EQ(pl_test_count_status(m.results, 6, PL_TASK_OK), 6);
+    int workers = pl_workers() > 0 ? pl_workers() : 1;
+    expect_concurrency(&m, workers, "6 x sleep_ms 150, opts NULL");
+    map_run_free(&m);
+}
+
+/* ---------------------------------------------------------------- rejected calls */
+
+/* Runs one rejected call on fresh NULL slots and checks that none was written. */
+static void expect_rejected(int rc, int expected_rc, pl_result **slots, size_t n)
+{
+    PL_EXPECT_RC(rc, expected_rc);
+    PL_EXPECT_EQ(pl_test_count_filled(slots, n), 0);
+    pl_test_results_clear(slots, n); /* in case a backend wrote anyway: no leak in the test */
+}
+
+static void test_rejects_null_arguments(void)
+{
+    enum { N = 3 };
+    pl_map_opts opts = {.max_workers = 2, .timeout_ms = PL_NO_TIMEOUT};
+    pl_value **items = pl_test_items_int(N, 1, 1);
+    pl_result **slots = pl_test_results_new(N);
+
+    expect_rejected(pl_map(NULL, items, N, &opts, slots), PL_EINVAL, slots, N);
+    expect_rejected(pl_map("square", NULL, N, &opts, slots), PL_EINVAL, slots, N);
+    PL_EXPECT_RC(pl_map("square", items, N, &opts, NULL), PL_EINVAL);
+
+    /* One NULL item among good ones: the whole call is rejected, not just that item. */
+    pl_value *middle = items[1];
+    items[1] = NULL;
+    expect_rejected(pl_map("square", items, N, &opts, slots), PL_EINVAL, slots, N);
+    items[1] = middle;
+
+    pl_test_results_free(slots, N);
+    pl_test_items_free(items, N);
+}
+
+static void test_rejects_bad_max_workers(void)
+{
+    enum { N = 3 };
+    pl_value **items = pl_test_items_int(N, 1, 1);
+    pl_result **slots = pl_test_results_new(N);
+    pl_map_opts zero = {.max_workers = 0, .timeout_ms = PL_NO_TIMEOUT};
+    pl_map_opts negative = {.max_workers = -4, .timeout_ms = 1000};
+    expect_rejected(pl_map("square", items, N, &zero, slots), PL_EINVAL, slots, N);
+    expect_rejected(pl_map("square", items, N, &negative, slots), PL_EINVAL, slots, N);
+    pl_test_results_free(slots, N);
+    pl_test_items_free(items, N);
+}
+
+static void test_rejects_unknown_task(void)
+{
+    enum { N = 3 };
+    pl_value **items = pl_test_items_int(N, 1, 1);
+    pl_result **slots = pl_test_results_new(N);
+    pl_map_opts opts = {.max_workers = 2, .timeout_ms = PL_NO_TIMEOUT};
+    expect_rejected(pl_map("no_such_task", items, N, &opts, slots), PL_ENOTASK, slots, N);
+    pl_test_results_free(slots, N);
+    pl_test_items_free(items, N);
+}
+
+/* ---------------------------------------------------------------- failing items */
+
+/* A string is the wrong type for square: that item FAILS, the others are still computed. */
+static void test_failed_item_does_not_stop_others(void)
+{
+    enum { N = 5 };
+    pl_value **items = pl_test_items_int(N, 1, 1);
+    pl_value_free(items[2]);
+    items[2] = pl_value_new_str("three");
+    pl_map_opts opts = {.max_workers = 2, .timeout_ms = PL_NO_TIMEOUT};
+    map_run m;
+    run_map(&m, "square", items, N, &opts);
+    expect_accepted(&m, "square with a string item");
+    CU_ASSERT(pl_test_is_ok_int(m.results[0], 1));
+    CU_ASSERT(pl_test_is_ok_int(m.results[1], 4));
+    PL_EXPECT_STATUS(m.results[2], PL_TASK_FAILED);
+    CU_ASSERT(pl_result_error(m.results[2])[0] != '\0'); /* a failure says why */
+    CU_ASSERT(pl_test_is_ok_int(m.results[3], 16));
+    CU_ASSERT(pl_test_is_ok_int(m.results[4], 25));
+    map_run_free(&m);
+}
+
+/* The fail task fails every item, each with its own error text ("fail: <arg>"). */
+static void test_fail_task_reports_each_item(void)
+{
+    static const int64_t args[3] = {11, 22, 33};
+    map_run m;
+    map_values(&m, "fail", args, 3, 3, PL_NO_TIMEOUT);
+    expect_accepted(&m, "fail over 11, 22, 33");
+    for (size_t i = 0; i < 3; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "%lld", (long long)args[i]);
+        PL_EXPECT_STATUS(m.results[i], PL_TASK_FAILED);
+        CU_ASSERT_PTR_NOT_NULL(strstr(pl_result_error(m.results[i]), "fail"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(pl_result_error(m.results[i]), want));
+    }
+    map_run_free(&m);
+}
+
+/* ---------------------------------------------------------------- the deadline */
+
+/*
+ * Four 10 ms items, then two 5 s items, all under a 300 ms deadline for
+ * the whole call. The fast ones come first (see the header comment), so they
+ * finish even on one worker; the slow ones cannot: TIMEOUT. sleep_ms polls
+ * pl_should_stop(), so every backend can stop it and return near the
+ * deadline; and none may give up before it.
+ */
+static void test_deadline_times_out_slow_items(void)
+{
+    static const int64_t ms[6] = {10, 10, 10, 10, 5000, 5000};
+    warm_up();
+    int fds_before = pl_test_count_open_fds();
+    int children_before = pl_test_count_live_children();
+    map_run m;
+    map_values(&m, "sleep_ms", ms, 6, 2, DEADLINE_MS);
+    expect_accepted(&m, "sleep_ms 10 x4, 5000 x2, deadline 300 ms");
+    expect_ok_values(&(map_run){.n = 4, .results = m.results}, ms, "the four fast items");
+    PL_EXPECT_STATUS(m.results[4], PL_TASK_TIMEOUT);
+    PL_EXPECT_STATUS(m.results[5], PL_TASK_TIMEOUT);
+    PL_EXPECT_BETWEEN(m.elapsed_ms, DEADLINE_MS - DEADLINE_EARLY_MS, DEADLINE_MS + DEADLINE_SLACK_MS);
+    map_run_free(&m);
+    /* Killed or stopped workers leave nothing behind: no zombie, no open pipe. */
+    expect_no_leftovers(fds_before, children_before);
+}
+
+/*
+ * The deadline bounds the WHOLE call, not each item (concurrent.futures'
+ * map, not the `parallel` library): one at a time, 150 + 150 ms fit in
+ * 600 ms, the third item (400 ms, starting at ~300) does not, the fourth
+ * never starts. With a per-item timeout of 600 ms all four would be OK.
+ */
+static void test_deadline_counts_from_the_call(void)
+{
+    static const int64_t ms[4] = {150, 150, 400, 400};
+    map_run m;
+    map_values(&m, "sleep_ms", ms, 4, 1, 600);
+    expect_accepted(&m, "sleep_ms 150, 150, 400, 400, max_workers 1, deadline 600 ms");
+    CU_ASSERT(pl_test_is_ok_int(m.results[0], 150));
+    CU_ASSERT(pl_test_is_ok_int(m.results[1], 150));
+    PL_EXPECT_STATUS(m.results[2], PL_TASK_TIMEOUT);
+    PL_EXPECT_STATUS(m.results[3], PL_TASK_TIMEOUT);
+    map_run_free(&m);
+}
+
+/* hang never finishes by itself: at the deadline every item is TIMEOUT (not CANCELLED). */
+static void test_deadline_stops_hanging_items(void)
+{
+    map_run m;
+    map_same(&m, "hang", 3, 0, 3, DEADLINE_MS);
+    expect_accepted(&m, "3 x hang, deadline 300 ms");
+    PL_EXPECT_EQ(pl_test_count_status(m.results, 3, PL_TASK_TIMEOUT), 3);
+    PL_EXPECT_BETWEEN(m.elapsed_ms, DEADLINE_MS - DEADLINE_EARLY_MS, DEADLINE_MS + DEADLINE_SLACK_MS);
+    map_run_free(&m);
+}
+
+/*
+ * Right after a call that timed out, the next calls must work and get only
+ * their own answers: a late answer from the first call (a worker that was
+ * still sleeping) must not land in the second call's slots. The values are
+ * chosen so that a stray answer (2000, or a CANCELLED) cannot look right.
+ */
+static void test_next_call_after_timeout_is_clean(void)
+{
+    enum { N = 40 };
+    map_run first;
+    map_same(&first, "sleep_ms", 4, 2000, 2, 200);
+    expect_accepted(&first, "4 x sleep_ms 2000, deadline 200 ms");
+    PL_EXPECT_EQ(pl_test_count_status(first.results, 4, PL_TASK_TIMEOUT), 4);
+    map_run_free(&first);
+
+    int64_t expected[N];
+    for (int i = 0; i < N; i++) {
+        expected[i] = 1000 + i;
+    }
+    map_run second;
+    map_range(&second, "noop", N, 1000, 1, 2, PL_NO_TIMEOUT);
+    expect_accepted(&second, "noop 1000..1039 after a timeout");
+    expect_ok_values(&second, expected, "noop 1000..1039 after a timeout");
+    map_run_free(&second);
+
+    static const int64_t squares[5] = {1, 4, 9, 16, 25};
+    map_run third;
+    map_range(&third, "square", 5, 1, 1, 2, 10000);
+    expect_accepted(&third, "square 1..5, third call");
+    expect_ok_values(&third, squares, "square 1..5, third call");
+    map_run_free(&third);
+}
+
+/* ---------------------------------------------------------------- crashes */
+
+/*
+ * Only where a crash is isolated (fork): every item crashes its worker, each
+ * is reported CRASHED, the call still returns PL_OK, and the backend is
+ * still usable afterwards (crashed workers are replaced).
+ */
+static void test_crash_is_isolated(void)
+{
+    if (!pl_backend()->isolates_crashes) {
+        /* A crash would kill the test runner here; the model tests show it in a child process. */
+        CU_PASS("this backend does not isolate crashes");
+        return;
+    }
+    int children_before = pl_test_count_live_children();
+    map_run m;
+    map_same(&m, "crash", 3, 0, 2, 10000);
+    expect_accepted(&m, "3 x crash");
+    PL_EXPECT_EQ(pl_test_count_status(m.results, 3, PL_TASK_CRASHED), 3);
+    map_run_free(&m);
+
+    static const int64_t squares[4] = {1, 4, 9, 16};
+    map_run after;
+    map_range(&after, "square", 4, 1, 1, 2, 10000);
+    expect_accepted(&after, "square 1..4 after crashes");
+    expect_ok_values(&after, squares, "square 1..4 after crashes");
+    map_run_free(&after);
+    PL_EXPECT_EQ(pl_test_settle_count(pl_test_count_zombie_children, 0, 3000), 0);
+    PL_EXPECT_BETWEEN(pl_test_settle_count(pl_test_count_live_children, children_before, 3000), 0,
+                      children_before);
+}
+
+/* ---------------------------------------------------------------- the URL example */
+
+static const pl_test_case map_cases[] = {
+    {"lesson_pool5_square", test_lesson_pool5_square},
+    {"results_in_input_order", test_results_in_input_order},
+    {"many_items_one_result_each", test_many_items_one_result_each},
+    {"n_zero", test_n_zero},
+    {"n_one", test_n_one},
+    {"max_workers_one_runs_one_at_a_time", test_max_workers_one_runs_one_at_a_time},
+    {"max_workers_above_n", test_max_workers_above_n},
+    {"concurrency_from_timestamps", test_concurrency_from_timestamps},
+    {"worker_ids_recorded", test_worker_ids_recorded},
+    {"null_opts_uses_defaults", test_null_opts_uses_defaults},
+    {"rejects_null_arguments", test_rejects_null_arguments},
+    {"rejects_bad_max_workers", test_rejects_bad_max_workers},
+    {"rejects_unknown_task", test_rejects_unknown_task},
+    {"failed_item_does_not_stop_others", test_failed_item_does_not_stop_others},
+    {"fail_task_reports_each_item", test_fail_task_reports_each_item},
+    {"deadline_times_out_slow_items", test_deadline_times_out_slow_items},
+    {"deadline_counts_from_the_call", test_deadline_counts_from_the_call},
+    {"deadline_stops_hanging_items", test_deadline_stops_hanging_items},
+    {"next_call_after_timeout_is_clean", test_next_call_after_timeout_is_clean},
+    {"crash_is_isolated", test_crash_is_isolated},
+    {NULL, NULL},
+};
+
+static const pl_test_suite map_suite = {"map", NULL, NULL, map_cases};
+
+const pl_test_suite *const pl_suites[] = {&map_suite, NULL};
