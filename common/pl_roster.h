@@ -38,7 +38,9 @@ long pl_roster_find(const pl_roster *r, const char *name);
 /*
  * Member i finished: the roster takes ownership of res and appends i to the
  * completion order. PL_ESTATE if i already finished (res is then freed, so
- * a late duplicate answer can never replace the first one), PL_EINVAL.
+ * a late duplicate answer can never replace the first one), PL_EINVAL (NULL
+ * r/res, i out of range). res is consumed (freed) on EVERY error path too, so
+ * a caller never leaks it.
  */
 int pl_roster_finish(pl_roster *r, size_t i, pl_result *res);
 

@@ -51,8 +51,11 @@ typedef int (*pl_task_fn)(const pl_value *arg, pl_value *out, pl_error *err);
 /*
  * Register fn under name (1..PL_TASK_NAME_MAX-1 chars of [A-Za-z0-9_.-]).
  * PL_OK, PL_EINVAL (bad name or NULL fn), PL_EEXIST (taken, built-ins
- * included), PL_ENOMEM. Register before pl_run and before creating threads:
- * the registry is not locked, because after start-up it is only read.
+ * included), PL_ENOMEM (also: the table of 256 tasks is full). Register
+ * before pl_run and before creating threads, so every process (every MPI
+ * rank) has the same table. (Lookups take no lock; registering is
+ * serialised and publishes each entry whole, so a late registration is
+ * still safe, just bad practice.)
  */
 int pl_task_register(const char *name, pl_task_fn fn);
 
@@ -64,7 +67,10 @@ pl_task_fn pl_task_lookup(const char *name);
  * times, status, value, error text. The worker id is left to the caller
  * (only the backend knows whether it is a thread, a pid or a rank).
  * Returns PL_OK when the task ran (whatever its status), PL_ENOTASK for an
- * unknown name (res is then FAILED with a clear text), PL_EINVAL for NULLs.
+ * unknown name (res is then FAILED with a clear text), PL_EINVAL for a NULL
+ * res or name. A NULL arg is run as a NONE value. The task sees the calling
+ * thread's current cancel token (pl_cancel_swap_current); pl_task_run does
+ * not install one of its own. Safe to call from many threads at once.
  */
 int pl_task_run(const char *name, const pl_value *arg, pl_result *res);
 

@@ -22,6 +22,9 @@ const uint8_t *pl_buf_data(const pl_buf *b);
 size_t pl_buf_len(const pl_buf *b);
 /* Forget the content, keep the memory. */
 void pl_buf_reset(pl_buf *b);
+/* Drop everything after the first len bytes (no-op when len >= length):
+ * lets an encoder undo a half-written value after an error. */
+void pl_buf_truncate(pl_buf *b, size_t len);
 /* PL_OK or PL_ENOMEM / PL_EINVAL. */
 int pl_buf_put(pl_buf *b, const void *data, size_t len);
 int pl_buf_put_u8(pl_buf *b, uint8_t v);
@@ -41,7 +44,7 @@ void pl_reader_init(pl_reader *r, const uint8_t *buf, size_t len);
 int pl_reader_u8(pl_reader *r, uint8_t *out);
 int pl_reader_u32(pl_reader *r, uint32_t *out);
 int pl_reader_u64(pl_reader *r, uint64_t *out);
-/* Points *out at the next len bytes (no copy) and skips them. */
+/* Points *out at the next len bytes (no copy) and skips them (out may be NULL: just skip). */
 int pl_reader_bytes(pl_reader *r, size_t len, const uint8_t **out);
 
 /* Frames larger than this are refused on read: a corrupt length must not
@@ -49,7 +52,10 @@ int pl_reader_bytes(pl_reader *r, size_t len, const uint8_t **out);
 #define PL_FRAME_MAX ((size_t)128 * 1024 * 1024)
 
 /*
- * Write one frame, retrying on EINTR and short writes. PL_OK, PL_EINVAL,
+ * Write one frame, retrying on EINTR and short writes. A frame of at most
+ * PIPE_BUF - 4 bytes goes out in one write(), which POSIX keeps atomic on a
+ * pipe, so several writers may share one pipe for such frames.
+ * PL_OK, PL_EINVAL (also len > PL_FRAME_MAX),
  * or PL_EIO (the reader went away: EPIPE; the caller should ignore SIGPIPE
  * or block it in the writer, see pl_wire_ignore_sigpipe).
  */

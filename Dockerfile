@@ -1,0 +1,57 @@
+# paralab classroom images (issue 8). Two targets:
+#
+#   docker build --target student -t paralab:student .   # labs + handouts, no solutions
+#   docker build --target grader  -t paralab:grader  .    # everything, Gradescope layout
+#
+# Packages come from scripts/install-deps, so CI, a laptop and the images
+# install the same way. tini runs as PID 1: MPI jobs and the fork labs leave
+# children behind when something goes wrong, and a plain shell as PID 1 never
+# reaps them. tests/docker/check-dockerfile replays this file without a Docker
+# engine (CI has none); keep to FROM/ENV/WORKDIR/COPY/RUN/USER/ENTRYPOINT/CMD.
+
+FROM debian:bookworm-slim AS base
+ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
+# In containers Open MPI's shared-memory transport cannot use CMA (ptrace is
+# restricted), and classroom machines have few cores.
+ENV OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
+COPY scripts/install-deps /usr/local/sbin/paralab-install-deps
+RUN /usr/local/sbin/paralab-install-deps \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends tini ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+
+# ---------------------------------------------------------------- student
+# Only what a student needs is copied, file by file: the reference solutions
+# and the grader never enter this stage (a .dockerignore cannot do it, since
+# the grader stage needs them from the same context).
+FROM base AS student
+RUN useradd --create-home --shell /bin/bash student
+WORKDIR /home/student/paralab
+COPY --chown=student:student CMakeLists.txt paralab README.md ./
+COPY --chown=student:student common ./common
+COPY --chown=student:student runtime ./runtime
+COPY --chown=student:student labs ./labs
+COPY --chown=student:student tests ./tests
+COPY --chown=student:student apps ./apps
+COPY --chown=student:student bench ./bench
+COPY --chown=student:student scripts ./scripts
+COPY --chown=student:student docs ./docs
+USER student
+# A warm build of the untouched skeletons: the first `./paralab test` is fast,
+# and the image proves the skeletons compile.
+RUN cmake -S . -B build -DPARALAB_IMPL=labs && cmake --build build -j"$(nproc)"
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["/bin/bash"]
+
+# ---------------------------------------------------------------- grader
+# Gradescope's layout: the source in /autograder/source, the entry script at
+# /autograder/run_autograder, submissions in /autograder/submission.
+FROM base AS grader
+RUN useradd --system --no-create-home --shell /usr/sbin/nologin paralab-runner
+COPY . /autograder/source
+WORKDIR /autograder/source
+RUN cmake -S . -B build -DPARALAB_IMPL=solutions && cmake --build build -j"$(nproc)" \
+ && install -m 0755 grader/run_autograder /autograder/run_autograder \
+ && mkdir -p /autograder/submission /autograder/results
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["/autograder/run_autograder"]

@@ -1,0 +1,205 @@
+/*
+ * pl_task.c - the task registry and pl_task_run.
+ *
+ * The registry is a fixed-size table filled once at start-up and then only
+ * read, by many threads at a time in the OpenMP backend. Readers take no
+ * lock: an entry is written completely before the count that makes it
+ * visible is published (release/acquire), so a reader never sees half an
+ * entry. Writers (pl_task_register) are serialised by a mutex.
+ *
+ * The built-in tasks live in pl_tasks_builtin.c; they are registered the
+ * first time anyone touches the registry (pthread_once, so two threads
+ * racing to be first still register them exactly once).
+ */
+#include "pl_task.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pl_clock.h"
+#include "pl_tasks_builtin.h"
+
+#define REGISTRY_MAX 256
+
+typedef struct entry {
+    char name[PL_TASK_NAME_MAX];
+    pl_task_fn fn;
+} entry;
+
+static entry registry[REGISTRY_MAX];
+static atomic_size_t registry_count;
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
+
+struct pl_error {
+    char text[PL_ERROR_MAX];
+};
+
+void pl_error_set(pl_error *err, const char *fmt, ...)
+{
+    if (err == NULL) {
+        return;
+    }
+    err->text[0] = '\0';
+    if (fmt != NULL) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->text, sizeof err->text, fmt, ap);
+        va_end(ap);
+    }
+}
+
+static int valid_name(const char *name)
+{
+    size_t len = 0;
+    for (const char *p = name; *p != '\0'; p++, len++) {
+        char c = *p;
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                 c == '.' || c == '-';
+        if (!ok || len + 1 >= PL_TASK_NAME_MAX) {
+            return 0;
+        }
+    }
+    return len > 0;
+}
+
+/* Lock-free read of the published part of the table. */
+static pl_task_fn find(const char *name)
+{
+    size_t n = atomic_load_explicit(&registry_count, memory_order_acquire);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(registry[i].name, name) == 0) {
+            return registry[i].fn;
+        }
+    }
+    return NULL;
+}
+
+static int add_locked(const char *name, pl_task_fn fn)
+{
+    if (find(name) != NULL) {
+        return PL_EEXIST;
+    }
+    size_t n = atomic_load_explicit(&registry_count, memory_order_relaxed);
+    if (n == REGISTRY_MAX) {
+        return PL_ENOMEM; /* the table is full */
+    }
+    snprintf(registry[n].name, sizeof registry[n].name, "%s", name);
+    registry[n].fn = fn;
+    /* Publish only now: readers see the whole entry or none of it. */
+    atomic_store_explicit(&registry_count, n + 1, memory_order_release);
+    return PL_OK;
+}
+
+static int add(const char *name, pl_task_fn fn)
+{
+    pthread_mutex_lock(&registry_lock);
+    int rc = add_locked(name, fn);
+    pthread_mutex_unlock(&registry_lock);
+    return rc;
+}
+
+static void register_builtins(void)
+{
+    size_t n;
+    const pl_builtin_task *b = pl_builtin_tasks(&n);
+    for (size_t i = 0; i < n; i++) {
+        add(b[i].name, b[i].fn);
+    }
+}
+
+static void ensure_builtins(void)
+{
+    pthread_once(&builtins_once, register_builtins);
+}
+
+int pl_task_register(const char *name, pl_task_fn fn)
+{
+    if (name == NULL || fn == NULL || !valid_name(name)) {
+        return PL_EINVAL;
+    }
+    ensure_builtins();
+    return add(name, fn);
+}
+
+pl_task_fn pl_task_lookup(const char *name)
+{
+    if (name == NULL) {
+        return NULL;
+    }
+    ensure_builtins();
+    return find(name);
+}
+
+size_t pl_task_count(void)
+{
+    ensure_builtins();
+    return atomic_load_explicit(&registry_count, memory_order_acquire);
+}
+
+const char *pl_task_name_at(size_t i)
+{
+    return i < pl_task_count() ? registry[i].name : NULL;
+}
+
+/* Turn what the task function returned into the result's status and text. */
+static void record(pl_result *res, const char *name, int st, pl_value *out, const pl_error *err)
+{
+    switch (st) {
+    case PL_TASK_OK:
+        pl_result_take_value(res, out);
+        pl_result_set_status(res, PL_TASK_OK, NULL);
+        break;
+    case PL_TASK_FAILED:
+        pl_result_set_status(res, PL_TASK_FAILED, "%s", err->text[0] ? err->text : "task failed");
+        break;
+    case PL_TASK_CANCELLED:
+        pl_result_set_status(res, PL_TASK_CANCELLED, "%s", err->text[0] ? err->text : "cancelled");
+        break;
+    default:
+        pl_result_set_status(res, PL_TASK_FAILED, "task '%s' returned %d, not OK, FAILED or CANCELLED", name,
+                             st);
+        break;
+    }
+}
+
+int pl_task_run(const char *name, const pl_value *arg, pl_result *res)
+{
+    if (res == NULL) {
+        return PL_EINVAL;
+    }
+    /* res may be reused: start from a clean answer (the worker id is the caller's). */
+    pl_value *none = pl_value_new();
+    pl_value *out = pl_value_new();
+    if (none == NULL || out == NULL) {
+        pl_value_free(none);
+        pl_value_free(out);
+        pl_result_set_status(res, PL_TASK_FAILED, "out of memory before the task started");
+        return PL_ENOMEM;
+    }
+    pl_result_take_value(res, none); /* clears the old value */
+    pl_result_set_times(res, 0, 0);
+    int rc = PL_OK;
+    pl_task_fn fn = pl_task_lookup(name);
+    if (name == NULL) {
+        pl_result_set_status(res, PL_TASK_FAILED, "no task name given");
+        rc = PL_EINVAL;
+    } else if (fn == NULL) {
+        pl_result_set_status(res, PL_TASK_FAILED, "unknown task '%.*s'", PL_TASK_NAME_MAX, name);
+        rc = PL_ENOTASK;
+    } else {
+        pl_error err = {.text = ""};
+        int64_t start = pl_now_ns();
+        /* A task never sees a NULL argument: NULL means NONE. */
+        int st = fn(arg != NULL ? arg : none, out, &err);
+        int64_t end = pl_now_ns();
+        pl_result_set_times(res, start, end);
+        record(res, name, st, out, &err);
+    }
+    pl_value_free(none);
+    pl_value_free(out);
+    return rc;
+}

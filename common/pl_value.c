@@ -1,0 +1,461 @@
+/*
+ * pl_value.c - the owned tagged value and its wire encoding.
+ *
+ * STR and BYTES share one representation (a heap block plus a length); the
+ * block always has one extra NUL byte at the end, so a STR can be handed out
+ * as a C string and a zero-length BYTES still has a valid pointer.
+ */
+#include "pl_value.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pl_status.h"
+#include "pl_wire.h"
+
+struct pl_value {
+    pl_value_type type;
+    union {
+        int64_t i;
+        double d;
+        struct {
+            uint8_t *p; /* len bytes + a NUL */
+            size_t len;
+        } b;
+    } u;
+};
+
+static int is_blob(pl_value_type t)
+{
+    return t == PL_VAL_STR || t == PL_VAL_BYTES;
+}
+
+/* Drop the content; the value becomes NONE. */
+static void clear(pl_value *v)
+{
+    if (is_blob(v->type)) {
+        free(v->u.b.p);
+    }
+    memset(&v->u, 0, sizeof v->u);
+    v->type = PL_VAL_NONE;
+}
+
+/* Copy len bytes into a new NUL-terminated block. */
+static uint8_t *dup_block(const void *data, size_t len)
+{
+    if (len == SIZE_MAX) {
+        return NULL;
+    }
+    uint8_t *p = malloc(len + 1);
+    if (p != NULL) {
+        if (len > 0) {
+            memcpy(p, data, len);
+        }
+        p[len] = '\0';
+    }
+    return p;
+}
+
+/* Replace v's content with a copy of data; the old content is freed only on success. */
+static int set_blob(pl_value *v, pl_value_type t, const void *data, size_t len)
+{
+    uint8_t *p = dup_block(data, len); /* first: data may point into v itself */
+    if (p == NULL) {
+        return PL_ENOMEM;
+    }
+    clear(v);
+    v->type = t;
+    v->u.b.p = p;
+    v->u.b.len = len;
+    return PL_OK;
+}
+
+/* ---------------------------------------------------------------- life cycle */
+
+pl_value *pl_value_new(void)
+{
+    return calloc(1, sizeof(pl_value)); /* all zero = NONE */
+}
+
+pl_value *pl_value_new_int(int64_t x)
+{
+    pl_value *v = pl_value_new();
+    if (v != NULL) {
+        pl_value_set_int(v, x);
+    }
+    return v;
+}
+
+pl_value *pl_value_new_double(double x)
+{
+    pl_value *v = pl_value_new();
+    if (v != NULL) {
+        pl_value_set_double(v, x);
+    }
+    return v;
+}
+
+pl_value *pl_value_new_str(const char *s)
+{
+    if (s == NULL) {
+        return NULL;
+    }
+    pl_value *v = pl_value_new();
+    if (v != NULL && pl_value_set_str(v, s) != PL_OK) {
+        pl_value_free(v);
+        return NULL;
+    }
+    return v;
+}
+
+pl_value *pl_value_new_bytes(const void *data, size_t len)
+{
+    if (data == NULL && len > 0) {
+        return NULL;
+    }
+    pl_value *v = pl_value_new();
+    if (v != NULL && pl_value_set_bytes(v, data, len) != PL_OK) {
+        pl_value_free(v);
+        return NULL;
+    }
+    return v;
+}
+
+pl_value *pl_value_copy(const pl_value *src)
+{
+    if (src == NULL) {
+        return NULL;
+    }
+    pl_value *v = pl_value_new();
+    if (v == NULL) {
+        return NULL;
+    }
+    if (is_blob(src->type)) {
+        if (set_blob(v, src->type, src->u.b.p, src->u.b.len) != PL_OK) {
+            free(v);
+            return NULL;
+        }
+    } else {
+        *v = *src; /* no heap part to share */
+    }
+    return v;
+}
+
+void pl_value_free(pl_value *v)
+{
+    if (v != NULL) {
+        clear(v);
+        free(v);
+    }
+}
+
+/* ---------------------------------------------------------------- getters */
+
+pl_value_type pl_value_type_of(const pl_value *v)
+{
+    return v != NULL ? v->type : PL_VAL_NONE;
+}
+
+const char *pl_value_type_name(pl_value_type t)
+{
+    switch (t) {
+    case PL_VAL_NONE:
+        return "none";
+    case PL_VAL_INT:
+        return "int";
+    case PL_VAL_DOUBLE:
+        return "double";
+    case PL_VAL_STR:
+        return "str";
+    case PL_VAL_BYTES:
+        return "bytes";
+    }
+    return "?";
+}
+
+int pl_value_get_int(const pl_value *v, int64_t *out)
+{
+    if (v == NULL || out == NULL || v->type != PL_VAL_INT) {
+        return PL_EINVAL;
+    }
+    *out = v->u.i;
+    return PL_OK;
+}
+
+int pl_value_get_double(const pl_value *v, double *out)
+{
+    if (v == NULL || out == NULL || v->type != PL_VAL_DOUBLE) {
+        return PL_EINVAL;
+    }
+    *out = v->u.d;
+    return PL_OK;
+}
+
+const char *pl_value_str(const pl_value *v)
+{
+    return v != NULL && v->type == PL_VAL_STR ? (const char *)v->u.b.p : NULL;
+}
+
+const void *pl_value_bytes(const pl_value *v, size_t *len)
+{
+    if (v == NULL || v->type != PL_VAL_BYTES) {
+        if (len != NULL) {
+            *len = 0;
+        }
+        return NULL;
+    }
+    if (len != NULL) {
+        *len = v->u.b.len;
+    }
+    return v->u.b.p;
+}
+
+/* ---------------------------------------------------------------- setters */
+
+int pl_value_set_none(pl_value *v)
+{
+    if (v == NULL) {
+        return PL_EINVAL;
+    }
+    clear(v);
+    return PL_OK;
+}
+
+int pl_value_set_int(pl_value *v, int64_t x)
+{
+    if (v == NULL) {
+        return PL_EINVAL;
+    }
+    clear(v);
+    v->type = PL_VAL_INT;
+    v->u.i = x;
+    return PL_OK;
+}
+
+int pl_value_set_double(pl_value *v, double x)
+{
+    if (v == NULL) {
+        return PL_EINVAL;
+    }
+    clear(v);
+    v->type = PL_VAL_DOUBLE;
+    v->u.d = x;
+    return PL_OK;
+}
+
+int pl_value_set_str(pl_value *v, const char *s)
+{
+    if (v == NULL || s == NULL) {
+        return PL_EINVAL;
+    }
+    return set_blob(v, PL_VAL_STR, s, strlen(s));
+}
+
+int pl_value_set_bytes(pl_value *v, const void *data, size_t len)
+{
+    if (v == NULL || (data == NULL && len > 0)) {
+        return PL_EINVAL;
+    }
+    return set_blob(v, PL_VAL_BYTES, data, len);
+}
+
+int pl_value_move(pl_value *dst, pl_value *src)
+{
+    if (dst == NULL || src == NULL) {
+        return PL_EINVAL;
+    }
+    if (dst == src) {
+        return PL_OK;
+    }
+    clear(dst);
+    *dst = *src;
+    /* src no longer owns the block: forget it without freeing. */
+    memset(&src->u, 0, sizeof src->u);
+    src->type = PL_VAL_NONE;
+    return PL_OK;
+}
+
+int pl_value_equal(const pl_value *a, const pl_value *b)
+{
+    if (a == NULL || b == NULL) {
+        return a == b;
+    }
+    if (a->type != b->type) {
+        return 0;
+    }
+    switch (a->type) {
+    case PL_VAL_NONE:
+        return 1;
+    case PL_VAL_INT:
+        return a->u.i == b->u.i;
+    case PL_VAL_DOUBLE:
+        /* Bitwise, so a NaN equals the same NaN: "the value survived the trip". */
+        return memcmp(&a->u.d, &b->u.d, sizeof(double)) == 0 || a->u.d == b->u.d;
+    case PL_VAL_STR:
+    case PL_VAL_BYTES:
+        return a->u.b.len == b->u.b.len && (a->u.b.len == 0 || memcmp(a->u.b.p, b->u.b.p, a->u.b.len) == 0);
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- printing */
+
+/* The shortest %g form that reads back as the same double. */
+static int format_double(double d, char *buf, size_t cap)
+{
+    char tmp[40];
+    if (!isfinite(d)) {
+        return snprintf(buf, cap, "%s", isnan(d) ? "nan" : d > 0 ? "inf" : "-inf");
+    }
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+        if (strtod(tmp, NULL) == d) {
+            break;
+        }
+    }
+    return snprintf(buf, cap, "%s", tmp);
+}
+
+int pl_value_format(const pl_value *v, char *buf, size_t cap)
+{
+    if (v == NULL || (buf == NULL && cap > 0)) {
+        return PL_EINVAL;
+    }
+    switch (v->type) {
+    case PL_VAL_INT:
+        return snprintf(buf, cap, "%lld", (long long)v->u.i);
+    case PL_VAL_DOUBLE:
+        return format_double(v->u.d, buf, cap);
+    case PL_VAL_STR:
+        return snprintf(buf, cap, "\"%s\"", (const char *)v->u.b.p);
+    case PL_VAL_BYTES:
+        return snprintf(buf, cap, "<%zu bytes>", v->u.b.len);
+    case PL_VAL_NONE:
+        break;
+    }
+    return snprintf(buf, cap, "None");
+}
+
+/* ---------------------------------------------------------------- wire */
+
+static int encode_body(const pl_value *v, pl_buf *out)
+{
+    int rc = pl_buf_put_u8(out, (uint8_t)v->type);
+    if (rc != PL_OK) {
+        return rc;
+    }
+    switch (v->type) {
+    case PL_VAL_NONE:
+        return PL_OK;
+    case PL_VAL_INT:
+        return pl_buf_put_u64(out, (uint64_t)v->u.i);
+    case PL_VAL_DOUBLE: {
+        uint64_t bits;
+        memcpy(&bits, &v->u.d, sizeof bits); /* the IEEE-754 bits, not a conversion */
+        return pl_buf_put_u64(out, bits);
+    }
+    case PL_VAL_STR:
+    case PL_VAL_BYTES:
+        rc = pl_buf_put_u32(out, (uint32_t)v->u.b.len);
+        return rc != PL_OK ? rc : pl_buf_put(out, v->u.b.p, v->u.b.len);
+    }
+    return PL_EINVAL;
+}
+
+int pl_value_encode(const pl_value *v, pl_buf *out)
+{
+    if (v == NULL || out == NULL) {
+        return PL_EINVAL;
+    }
+    if (is_blob(v->type) && v->u.b.len > PL_VALUE_MAX_LEN) {
+        return PL_EINVAL; /* the reader would refuse it: fail here, where the cause is */
+    }
+    size_t mark = pl_buf_len(out);
+    int rc = encode_body(v, out);
+    if (rc != PL_OK) {
+        pl_buf_truncate(out, mark); /* never leave half a value behind */
+    }
+    return rc;
+}
+
+/* uint64 -> int64 without relying on implementation-defined conversion. */
+static int64_t to_int64(uint64_t u)
+{
+    int64_t i;
+    memcpy(&i, &u, sizeof i);
+    return i;
+}
+
+static int decode_blob(pl_reader *r, pl_value *v, pl_value_type t)
+{
+    uint32_t len;
+    const uint8_t *p;
+    if (pl_reader_u32(r, &len) != PL_OK || len > PL_VALUE_MAX_LEN || pl_reader_bytes(r, len, &p) != PL_OK) {
+        return PL_EWIRE;
+    }
+    /* A STR promises no embedded NUL: one inside means the bytes are corrupt. */
+    if (t == PL_VAL_STR && len > 0 && memchr(p, '\0', len) != NULL) {
+        return PL_EWIRE;
+    }
+    return set_blob(v, t, p, len);
+}
+
+static int decode_body(pl_reader *r, pl_value *v)
+{
+    uint8_t type;
+    uint64_t u;
+    if (pl_reader_u8(r, &type) != PL_OK) {
+        return PL_EWIRE;
+    }
+    switch (type) {
+    case PL_VAL_NONE:
+        return PL_OK;
+    case PL_VAL_INT:
+        if (pl_reader_u64(r, &u) != PL_OK) {
+            return PL_EWIRE;
+        }
+        return pl_value_set_int(v, to_int64(u));
+    case PL_VAL_DOUBLE: {
+        double d;
+        if (pl_reader_u64(r, &u) != PL_OK) {
+            return PL_EWIRE;
+        }
+        memcpy(&d, &u, sizeof d);
+        return pl_value_set_double(v, d);
+    }
+    case PL_VAL_STR:
+    case PL_VAL_BYTES:
+        return decode_blob(r, v, (pl_value_type)type);
+    default:
+        return PL_EWIRE; /* an unknown type byte */
+    }
+}
+
+int pl_value_decode(const uint8_t *buf, size_t len, pl_value **out, size_t *used)
+{
+    if (out == NULL || (buf == NULL && len > 0)) {
+        return PL_EINVAL;
+    }
+    *out = NULL;
+    if (used != NULL) {
+        *used = 0;
+    }
+    pl_value *v = pl_value_new();
+    if (v == NULL) {
+        return PL_ENOMEM;
+    }
+    pl_reader r;
+    pl_reader_init(&r, buf, len);
+    int rc = decode_body(&r, v);
+    if (rc != PL_OK) {
+        pl_value_free(v);
+        return rc;
+    }
+    *out = v;
+    if (used != NULL) {
+        *used = len - r.left;
+    }
+    return PL_OK;
+}

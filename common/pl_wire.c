@@ -1,0 +1,322 @@
+/*
+ * pl_wire.c - growable buffer, bounds-checked reader, frames over fds.
+ *
+ * Integers are written big-endian byte by byte (shifts, not memcpy of a
+ * host integer), so the encoding is the same on every machine whatever its
+ * own byte order.
+ */
+#include "pl_wire.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pl_status.h"
+
+struct pl_buf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+};
+
+pl_buf *pl_buf_new(void)
+{
+    return calloc(1, sizeof(pl_buf));
+}
+
+void pl_buf_free(pl_buf *b)
+{
+    if (b != NULL) {
+        free(b->data);
+        free(b);
+    }
+}
+
+const uint8_t *pl_buf_data(const pl_buf *b)
+{
+    return b != NULL ? b->data : NULL;
+}
+
+size_t pl_buf_len(const pl_buf *b)
+{
+    return b != NULL ? b->len : 0;
+}
+
+void pl_buf_reset(pl_buf *b)
+{
+    if (b != NULL) {
+        b->len = 0;
+    }
+}
+
+void pl_buf_truncate(pl_buf *b, size_t len)
+{
+    if (b != NULL && len < b->len) {
+        b->len = len;
+    }
+}
+
+/* Make room for `more` bytes; doubling keeps appends amortised O(1). */
+static int buf_reserve(pl_buf *b, size_t more)
+{
+    if (more > SIZE_MAX - b->len) {
+        return PL_ENOMEM;
+    }
+    size_t need = b->len + more;
+    if (need <= b->cap) {
+        return PL_OK;
+    }
+    size_t cap = b->cap != 0 ? b->cap : 64;
+    while (cap < need) {
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    }
+    uint8_t *p = realloc(b->data, cap);
+    if (p == NULL) {
+        return PL_ENOMEM;
+    }
+    b->data = p;
+    b->cap = cap;
+    return PL_OK;
+}
+
+int pl_buf_put(pl_buf *b, const void *data, size_t len)
+{
+    if (b == NULL || (data == NULL && len > 0)) {
+        return PL_EINVAL;
+    }
+    if (len == 0) {
+        return PL_OK;
+    }
+    int rc = buf_reserve(b, len);
+    if (rc != PL_OK) {
+        return rc;
+    }
+    memcpy(b->data + b->len, data, len);
+    b->len += len;
+    return PL_OK;
+}
+
+int pl_buf_put_u8(pl_buf *b, uint8_t v)
+{
+    return pl_buf_put(b, &v, 1);
+}
+
+int pl_buf_put_u32(pl_buf *b, uint32_t v)
+{
+    uint8_t be[4];
+    for (int i = 0; i < 4; i++) {
+        be[i] = (uint8_t)(v >> (24 - 8 * i));
+    }
+    return pl_buf_put(b, be, sizeof be);
+}
+
+int pl_buf_put_u64(pl_buf *b, uint64_t v)
+{
+    uint8_t be[8];
+    for (int i = 0; i < 8; i++) {
+        be[i] = (uint8_t)(v >> (56 - 8 * i));
+    }
+    return pl_buf_put(b, be, sizeof be);
+}
+
+/* ---------------------------------------------------------------- reader */
+
+void pl_reader_init(pl_reader *r, const uint8_t *buf, size_t len)
+{
+    if (r == NULL) {
+        return;
+    }
+    r->p = buf;
+    r->left = buf != NULL ? len : 0; /* no bytes behind a NULL pointer */
+}
+
+int pl_reader_bytes(pl_reader *r, size_t len, const uint8_t **out)
+{
+    if (r == NULL) {
+        return PL_EINVAL;
+    }
+    /* The one check every get relies on: never step past the end. */
+    if (len > r->left) {
+        return PL_EWIRE;
+    }
+    if (out != NULL) {
+        *out = r->p;
+    }
+    if (len > 0) {
+        r->p += len;
+        r->left -= len;
+    }
+    return PL_OK;
+}
+
+int pl_reader_u8(pl_reader *r, uint8_t *out)
+{
+    const uint8_t *p;
+    if (out == NULL) {
+        return PL_EINVAL;
+    }
+    int rc = pl_reader_bytes(r, 1, &p);
+    if (rc == PL_OK) {
+        *out = p[0];
+    }
+    return rc;
+}
+
+int pl_reader_u32(pl_reader *r, uint32_t *out)
+{
+    const uint8_t *p;
+    if (out == NULL) {
+        return PL_EINVAL;
+    }
+    int rc = pl_reader_bytes(r, 4, &p);
+    if (rc == PL_OK) {
+        *out = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+    }
+    return rc;
+}
+
+int pl_reader_u64(pl_reader *r, uint64_t *out)
+{
+    const uint8_t *p;
+    if (out == NULL) {
+        return PL_EINVAL;
+    }
+    int rc = pl_reader_bytes(r, 8, &p);
+    if (rc == PL_OK) {
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = v << 8 | p[i];
+        }
+        *out = v;
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- frames */
+
+/* Wait until fd is ready; only needed when someone made it non-blocking. */
+static void wait_ready(int fd, short events)
+{
+    struct pollfd pfd = {.fd = fd, .events = events, .revents = 0};
+    while (poll(&pfd, 1, -1) < 0 && errno == EINTR) {
+    }
+}
+
+/* write() everything, resuming after short writes and signals. */
+static int write_all(int fd, const uint8_t *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                wait_ready(fd, POLLOUT);
+                continue;
+            }
+            return errno == EBADF ? PL_EINVAL : PL_EIO;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return PL_OK;
+}
+
+/*
+ * read() exactly len bytes. *got says how many arrived before an end of
+ * file, so the caller can tell "nothing came" from "the writer died halfway".
+ */
+static int read_all(int fd, uint8_t *p, size_t len, size_t *got)
+{
+    *got = 0;
+    while (*got < len) {
+        ssize_t n = read(fd, p + *got, len - *got);
+        if (n == 0) {
+            return PL_EIO;
+        }
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                wait_ready(fd, POLLIN);
+                continue;
+            }
+            return errno == EBADF ? PL_EINVAL : PL_EIO;
+        }
+        *got += (size_t)n;
+    }
+    return PL_OK;
+}
+
+int pl_wire_write_frame(int fd, const void *data, size_t len)
+{
+    if (fd < 0 || (data == NULL && len > 0) || len > PL_FRAME_MAX) {
+        return PL_EINVAL;
+    }
+    uint8_t small[PIPE_BUF];
+    uint8_t head[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len};
+    /*
+     * POSIX makes a write() of at most PIPE_BUF bytes to a pipe atomic: it
+     * is never interleaved with another process's write. Sending header and
+     * body in ONE write keeps small frames whole even when several children
+     * share one result pipe. Bigger frames need one writer per pipe.
+     */
+    if (len <= sizeof small - sizeof head) {
+        memcpy(small, head, sizeof head);
+        if (len > 0) {
+            memcpy(small + sizeof head, data, len);
+        }
+        return write_all(fd, small, sizeof head + len);
+    }
+    int rc = write_all(fd, head, sizeof head);
+    return rc != PL_OK ? rc : write_all(fd, data, len);
+}
+
+int pl_wire_read_frame(int fd, uint8_t **out, size_t *len)
+{
+    if (out == NULL || len == NULL) {
+        return PL_EINVAL;
+    }
+    *out = NULL;
+    *len = 0;
+    if (fd < 0) {
+        return PL_EINVAL;
+    }
+    uint8_t head[4];
+    size_t got;
+    int rc = read_all(fd, head, sizeof head, &got);
+    if (rc != PL_OK) {
+        return rc;
+    }
+    size_t n = (size_t)head[0] << 24 | (size_t)head[1] << 16 | (size_t)head[2] << 8 | head[3];
+    if (n > PL_FRAME_MAX) {
+        return PL_EWIRE; /* a corrupt length must not make us allocate gigabytes */
+    }
+    uint8_t *body = malloc(n > 0 ? n : 1);
+    if (body == NULL) {
+        return PL_ENOMEM;
+    }
+    rc = read_all(fd, body, n, &got);
+    if (rc != PL_OK) {
+        free(body);
+        return rc;
+    }
+    *out = body;
+    *len = n;
+    return PL_OK;
+}
+
+void pl_wire_ignore_sigpipe(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGPIPE, &sa, NULL);
+}
