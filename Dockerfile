@@ -17,7 +17,7 @@ ENV OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscr
 COPY scripts/install-deps /usr/local/sbin/paralab-install-deps
 RUN /usr/local/sbin/paralab-install-deps \
  && apt-get update \
- && apt-get install -y --no-install-recommends tini ca-certificates \
+ && apt-get install -y --no-install-recommends tini \
  && rm -rf /var/lib/apt/lists/*
 
 # ---------------------------------------------------------------- student

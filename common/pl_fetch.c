@@ -7,7 +7,8 @@
  *     two tasks never share it) and is renamed into place only after the
  *     transfer succeeded. rename() within one directory is atomic, so a
  *     reader never sees half a download. On any failure the temp file is
- *     removed.
+ *     removed, and one that fails before its first body byte (refused, HTTP
+ *     error, no answer) never creates one at all.
  *  2. Every way a download can fail ends in one clear line of error text,
  *     because that text is what a student reads in a FAILED result.
  *

@@ -251,6 +251,26 @@ static char *log_tail(const char *log, int lines)
     return t;
 }
 
+/* The lines of a build log that say what went wrong (NULL: none). */
+static char *error_lines(const char *log, int max)
+{
+    char *text = gr_read_file(log, 1 << 24, NULL);
+    if (text == NULL) {
+        return NULL;
+    }
+    gr_buf b = {0};
+    int n = 0;
+    for (char *save = NULL, *l = strtok_r(text, "\n", &save); l && n < max; l = strtok_r(NULL, "\n", &save)) {
+        if (strstr(l, "error") || strstr(l, "undefined reference") || strstr(l, "multiple definition") ||
+            strncmp(l, "FAILED:", 7) == 0) {
+            gr_buf_addf(&b, "  %s\n", l);
+            n++;
+        }
+    }
+    free(text);
+    return b.s;
+}
+
 int gr_build_reference(gr_run *r)
 {
     if (r->ref_build) { /* --reference-build: reuse one (the grader's own tests do) */
@@ -297,7 +317,6 @@ out:
 
 /* ---------------------------------------------------------------- skeletons */
 
-/* Trim leading blanks; is the rest "/ * TAG" ? */
 static const char *after_ws(const char *s)
 {
     while (*s == ' ' || *s == '\t') {
@@ -306,71 +325,187 @@ static const char *after_ws(const char *s)
     return s;
 }
 
-int gr_strip_solution(const char *path, gr_buf *out)
+/* Is the line exactly `marker` (blanks around it allowed)? */
+static int is_marker(const char *line, const char *marker)
+{
+    const char *t = after_ws(line);
+    size_t n = strlen(marker);
+    if (strncmp(t, marker, n) != 0) {
+        return 0;
+    }
+    for (t += n; *t; t++) {
+        if (*t != ' ' && *t != '\t' && *t != '\r' && *t != '\n') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void strip_err(gr_buf *err, const char *path, int line, const char *msg)
+{
+    if (err) {
+        gr_buf_addf(err, "%s:%d: %s\n", path, line, msg);
+    }
+}
+
+/*
+ * One line inside a solution block. TODO comments are kept whole, even when
+ * they span lines (*in_todo says we are inside one); a SKELETON line becomes
+ * its code; anything else is the solution and is dropped.
+ */
+static void strip_inner_line(const char *line, gr_buf *out, int *in_todo)
+{
+    const char *t = after_ws(line);
+    if (*in_todo) {
+        gr_buf_add(out, line);
+        *in_todo = strstr(line, "*/") == NULL;
+    } else if (strncmp(t, "/* TODO", 7) == 0) {
+        gr_buf_add(out, line);
+        *in_todo = strstr(t + 2, "*/") == NULL;
+    } else if (strncmp(t, "/* SKELETON:", 12) == 0) {
+        const char *code = after_ws(t + 12);
+        const char *end = strstr(code, "*/");
+        size_t len = end ? (size_t)(end - code) : strlen(code);
+        while (len > 0 && (code[len - 1] == ' ' || code[len - 1] == '\t' || code[len - 1] == '\n' ||
+                           code[len - 1] == '\r')) {
+            len--;
+        }
+        gr_buf_addn(out, line, (size_t)(t - line));
+        gr_buf_addn(out, code, len);
+        gr_buf_add(out, "\n");
+    }
+}
+
+int gr_strip_solution(const char *path, gr_buf *out, gr_buf *err)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
+        if (err) {
+            gr_buf_addf(err, "%s: %s\n", path, strerror(errno));
+        }
         return -1;
     }
     char line[8192];
-    int inside = 0;
+    int inside = 0, in_todo = 0, lineno = 0, begin_line = 0, rc = 0;
     while (fgets(line, sizeof line, f)) {
-        if (strstr(line, "/* BEGIN SOLUTION */")) {
+        lineno++;
+        if (strchr(line, '\n') == NULL && !feof(f)) {
+            strip_err(err, path, lineno, "line longer than 8191 characters");
+            rc = -1;
+            break;
+        }
+        int begin = strstr(line, "/* BEGIN SOLUTION */") != NULL;
+        int end = strstr(line, "/* END SOLUTION */") != NULL;
+        if ((begin && !is_marker(line, "/* BEGIN SOLUTION */")) ||
+            (end && !is_marker(line, "/* END SOLUTION */"))) {
+            strip_err(err, path, lineno, "a BEGIN/END SOLUTION marker must be alone on its line");
+            rc = -1;
+        } else if (begin && inside) {
+            strip_err(err, path, lineno, "BEGIN SOLUTION inside a block (blocks do not nest)");
+            rc = -1;
+        } else if (begin) {
             inside = 1;
-            continue;
-        }
-        if (strstr(line, "/* END SOLUTION */")) {
-            inside = 0;
-            continue;
-        }
-        if (!inside) {
-            gr_buf_add(out, line);
-            continue;
-        }
-        const char *t = after_ws(line);
-        if (strncmp(t, "/* TODO", 7) == 0) {
-            gr_buf_add(out, line);
-        } else if (strncmp(t, "/* SKELETON:", 12) == 0) {
-            const char *code = after_ws(t + 12);
-            const char *end = strstr(code, "*/");
-            gr_buf_addn(out, line, (size_t)(t - line));
-            gr_buf_addn(out, code, end ? (size_t)(end - code) : strlen(code));
-            /* Drop the blank before the comment's end. */
-            while (out->len > 0 && (out->s[out->len - 1] == ' ' || out->s[out->len - 1] == '\n')) {
-                out->s[--out->len] = '\0';
+            in_todo = 0;
+            begin_line = lineno;
+        } else if (end && !inside) {
+            strip_err(err, path, lineno, "END SOLUTION without a BEGIN SOLUTION");
+            rc = -1;
+        } else if (end) {
+            if (in_todo) {
+                strip_err(err, path, lineno, "END SOLUTION inside an unfinished TODO comment");
+                rc = -1;
             }
-            gr_buf_add(out, "\n");
+            inside = 0;
+        } else if (!inside) {
+            gr_buf_add(out, line);
+        } else {
+            strip_inner_line(line, out, &in_todo);
         }
     }
     fclose(f);
-    return 0;
+    if (inside) {
+        strip_err(err, path, begin_line, "BEGIN SOLUTION is never closed by END SOLUTION");
+        rc = -1;
+    }
+    return rc;
 }
 
-/* Copy the skeleton of lab/file into dst: labs/ if committed, else stripped from solutions/. */
-static int copy_skeleton(gr_run *r, const char *lab, const char *file, const char *dst)
+/* The skeleton of lab/file: labs/ if committed, else stripped from solutions/. */
+static char *skeleton_text(gr_run *r, const char *lab, const char *file, size_t *len)
 {
     char *committed = gr_fmt("%s/labs/%s/%s", r->source_dir, lab, file);
-    int rc;
+    char *text = NULL;
     if (gr_is_file(committed)) {
-        rc = gr_copy_file(committed, dst, 0644);
+        text = gr_read_file(committed, 1 << 24, len);
     } else {
         char *sol = gr_fmt("%s/solutions/%s/%s", r->source_dir, lab, file);
         gr_buf b = {0};
         gr_buf_add(&b, "");
-        rc = gr_strip_solution(sol, &b);
-        if (rc == 0) {
-            rc = gr_write_file(dst, b.s, b.len);
+        if (gr_strip_solution(sol, &b, NULL) == 0) {
+            text = b.s;
+            *len = b.len;
+        } else {
+            gr_buf_free(&b);
         }
-        gr_buf_free(&b);
         free(sol);
     }
     free(committed);
+    return text;
+}
+
+static int copy_skeleton(gr_run *r, const char *lab, const char *file, const char *dst)
+{
+    size_t len = 0;
+    char *text = skeleton_text(r, lab, file, &len);
+    int rc = text ? gr_write_file(dst, text, len) : -1;
+    free(text);
     return rc;
+}
+
+/* Equal but for blanks and line breaks (re-indenting is not implementing). */
+static int same_code(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a == ' ' || *a == '\t' || *a == '\n' || *a == '\r') {
+            a++;
+        }
+        while (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r') {
+            b++;
+        }
+        if (*a != *b) {
+            return 0;
+        }
+        if (*a == '\0') {
+            return 1;
+        }
+        a++;
+        b++;
+    }
+}
+
+static int is_skeleton(gr_run *r, const char *lab, const char *file, const char *submitted)
+{
+    size_t len = 0;
+    char *skel = skeleton_text(r, lab, file, &len);
+    char *mine = gr_read_file(submitted, 1 << 24, NULL);
+    int same = skel && mine && same_code(skel, mine);
+    free(skel);
+    free(mine);
+    return same;
+}
+
+static void add_file_note(gr_broken **v, size_t *n, const char *lab, const char *file, const char *msg)
+{
+    *v = gr_xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[*n].lab = gr_xstrdup(lab);
+    (*v)[*n].model = gr_fmt("%.*s", (int)(strlen(file) - 2), file); /* "fork.c" -> "fork" */
+    (*v)[*n].message = gr_xstrdup(msg);
+    (*n)++;
 }
 
 /* ---------------------------------------------------------------- submission */
 
-static int has_traversal(const char *name)
+int gr_archive_name_unsafe(const char *name)
 {
     if (name[0] == '/') {
         return 1;
@@ -447,10 +582,22 @@ static int unpack(gr_run *r, const char *archive, const char *dir)
             }
             name = p;
         }
-        if (has_traversal(name)) {
+        if (gr_archive_name_unsafe(name)) {
             r->build_error = gr_fmt("%s: member '%s' points outside the archive; rejected", archive, name);
             bad = 1;
         }
+    }
+    if (!bad && zip) {
+        /* -Z1 lists names only; the long listing's first column says 'l' for a link. */
+        char *links_cmd = gr_fmt("unzip -Z '%s' | grep -q '^l'", copy);
+        char *largv[] = {"/bin/sh", "-c", links_cmd, NULL};
+        int lst = gr_exec(largv, NULL, "/dev/null", 60);
+        if (!(lst >= 0 && WIFEXITED(lst) && WEXITSTATUS(lst) == 1)) {
+            r->build_error = gr_fmt("%s: contains a symbolic link (or cannot be listed); links are "
+                                    "not accepted", archive);
+            bad = 1;
+        }
+        free(links_cmd);
     }
     free(names);
     free(list_cmd);
@@ -677,15 +824,21 @@ int gr_build_submission(gr_run *r)
                 }
             } else {
                 char *why = NULL;
+                char *p = gr_fmt("%s/%s/%s", root, labs[l], e->d_name);
                 if (submitted_file_ok(root, labs[l], e->d_name, &why)) {
-                    char *p = gr_fmt("%s/%s/%s", root, labs[l], e->d_name);
                     gr_copy_file(p, dst, 0644);
-                    free(p);
+                    if (is_skeleton(r, labs[l], e->d_name, p)) {
+                        add_file_note(&r->untouched, &r->n_untouched, labs[l], e->d_name,
+                                      "the untouched skeleton");
+                    }
                 } else {
-                    gr_buf_addf(&r->notes, "%s/%s: %s; graded as the untouched skeleton\n", labs[l],
-                                e->d_name, why ? why : "not in the submission");
+                    char *msg = gr_fmt("%s; graded as the untouched skeleton", why ? why : "not in the submission");
+                    gr_buf_addf(&r->notes, "%s/%s: %s\n", labs[l], e->d_name, msg);
+                    add_file_note(&r->untouched, &r->n_untouched, labs[l], e->d_name, msg);
                     copy_skeleton(r, labs[l], e->d_name, dst);
+                    free(msg);
                 }
+                free(p);
                 free(why);
             }
             free(dst);
@@ -756,6 +909,7 @@ int gr_build_submission(gr_run *r)
     }
     free(bc);
     free_list(targets, n_targets);
+    r->build_excerpt = error_lines(log, 15);
     if (r->sb.drop) {
         /* From now on tests run as the runner: they must not be able to change the binaries. */
         gr_chown_r(build, 0, 0);

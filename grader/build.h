@@ -24,7 +24,21 @@ int gr_build_submission(gr_run *r);
 /* Test executables ("tests/test_map_fork") of a configured build dir, for graded models. */
 char **gr_build_targets(gr_run *r, const char *build_dir, size_t *n);
 
-/* The skeleton of a solution file per docs/CONVENTIONS.md, into out. */
-int gr_strip_solution(const char *path, gr_buf *out);
+/*
+ * The skeleton of a solution file per docs/CONVENTIONS.md, appended to out:
+ * each BEGIN/END SOLUTION block is dropped except its TODO comments (kept,
+ * also when they span lines) and SKELETON lines (uncommented into code).
+ * The one stripping implementation: scripts/make-labs calls
+ * `paralab-grade --strip-solution FILE`. Returns -1 on a malformed file
+ * (unclosed or nested block, marker not alone on its line), with
+ * "file:line: what" lines in err (may be NULL).
+ */
+int gr_strip_solution(const char *path, gr_buf *out, gr_buf *err);
+
+/*
+ * Is an archive member name unsafe to unpack (absolute, or with a ".."
+ * component)? Links are refused separately, from the listing's type column.
+ */
+int gr_archive_name_unsafe(const char *name);
 
 #endif

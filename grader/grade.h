@@ -65,7 +65,10 @@ typedef struct gr_run {
     size_t n_tests;
     gr_broken *broken;
     size_t n_broken;
+    gr_broken *untouched;    /* lab files graded as the skeleton (missing or unchanged) */
+    size_t n_untouched;
     char *build_error;       /* the whole submission could not be prepared/built */
+    char *build_excerpt;     /* first error lines of the submission's build log, if any */
     gr_buf notes;            /* shown at the top of the output */
     double started;
 } gr_run;

@@ -130,14 +130,14 @@ static int parse_args(int argc, char **argv, options *o)
             }
             i++;
         } else if (strcmp(a, "--strip-solution") == 0 && v) {
-            gr_buf b = {0};
+            gr_buf b = {0}, err = {0};
             gr_buf_add(&b, "");
-            if (gr_strip_solution(v, &b) != 0) {
-                fprintf(stderr, "paralab-grade: %s: %s\n", v, strerror(errno));
+            if (gr_strip_solution(v, &b, &err) != 0) {
+                fprintf(stderr, "paralab-grade --strip-solution: %s", err.s ? err.s : "failed\n");
                 exit(2);
             }
             fputs(b.s, stdout);
-            exit(0);
+            exit(fflush(stdout) == 0 ? 0 : 2);
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "paralab-grade: unknown option '%s' (see --help)\n", a);
             return -1;
@@ -210,6 +210,13 @@ int main(int argc, char **argv)
 {
     options o = {.jobs = 2, .runner = "paralab-runner", .out = "out"};
     if (parse_args(argc, argv, &o) != 0) {
+        /* Even a wrong command line leaves a results.json behind (Gradescope). */
+        gr_run bad = {0};
+        gr_rubric_defaults(&bad.rubric);
+        bad.build_error = gr_xstrdup("grader misconfigured: bad command line (see paralab-grade --help)");
+        if (gr_mkdir_p(o.out, 0755) == 0) {
+            write_outputs(&bad, o.out, NULL);
+        }
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
@@ -273,6 +280,8 @@ int main(int argc, char **argv)
     }
     if (r.work == NULL) {
         fprintf(stderr, "paralab-grade: cannot create a scratch directory: %s\n", strerror(errno));
+        r.build_error = gr_fmt("grader misconfigured: cannot create a scratch directory: %s", strerror(errno));
+        write_outputs(&r, out, o.junit);
         return 2;
     }
     chmod(r.work, 0711);
@@ -287,6 +296,8 @@ int main(int argc, char **argv)
         r.ref_build = absolute(o.ref_build);
         if (r.ref_build == NULL) {
             fprintf(stderr, "paralab-grade: --reference-build %s: %s\n", o.ref_build, strerror(errno));
+            r.build_error = gr_fmt("grader misconfigured: --reference-build %s: %s", o.ref_build, strerror(errno));
+            write_outputs(&r, out, o.junit);
             return 2;
         }
         gr_sandbox_show(&r.sb, r.ref_build);

@@ -75,6 +75,13 @@ char *gr_report_text(const gr_run *r, int with_hidden)
         gr_buf_addf(&b, "COMPILE ERROR in %s/%s.c (its tests score 0; the other labs are graded):\n%s\n",
                     r->broken[i].lab, r->broken[i].model, r->broken[i].message);
     }
+    int unbuilt = 0;
+    for (size_t i = 0; i < r->n_tests; i++) {
+        unbuilt |= r->tests[i].reason && !r->tests[i].ran && strstr(r->tests[i].reason, "does not build");
+    }
+    if (unbuilt && r->build_excerpt && r->n_broken == 0) {
+        gr_buf_addf(&b, "BUILD PROBLEMS (first lines of the build log):\n%s\n", r->build_excerpt);
+    }
     const char *labs[64];
     size_t n_labs = labs_of(r, labs, 64);
     const char *models[8];

@@ -16,6 +16,7 @@
  */
 #include "run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -149,6 +150,22 @@ int gr_catalog(gr_run *r)
         free(targets[i]);
     }
     free(targets);
+    /* A lab the rubric names but the reference build has no tests for (lab 00's
+     * tests not written yet, say): worth nothing now, and said so, not fatal. */
+    for (size_t l = 0; l < r->rubric.n_labs && !r->only_lab && !r->only_tests; l++) {
+        const gr_lab_map *lm = &r->rubric.labs[l];
+        int found = 0;
+        for (size_t k = 0; k < l && !found; k++) {
+            found = strcmp(r->rubric.labs[k].lab, lm->lab) == 0; /* reported already */
+        }
+        for (size_t i = 0; i < r->n_tests && !found; i++) {
+            found = strcmp(r->tests[i].lab, lm->lab) == 0;
+        }
+        if (!found) {
+            gr_buf_addf(&r->notes, "note: rubric: lab %s (suite '%s') has no tests in the reference build "
+                                   "(not written yet?); it is not graded\n", lm->lab, lm->suite);
+        }
+    }
     for (size_t i = 0; i < r->rubric.n_rules; i++) {
         if (!r->rubric.rules[i].used) {
             gr_buf_addf(&r->notes, "note: %s:%d: rule '%s' matches no test (yet)\n", r->rubric.path,
@@ -417,7 +434,10 @@ static void judge(gr_run *r, gr_test *t, gr_job *job, test_ctx *c)
     } else if (job->timed_out) {
         gr_buf_addf(&why, "timed out after %.0f s%s", job->lim.wall_s,
                     job->lim.wall_s < t->timeout_s ? " (limit shortened: earlier tests of this binary timed out)" : "");
-        if (job->stuck) {
+        if (job->stuck_procs >= job->lim.procs / 2) {
+            gr_buf_addf(&why, " with %d processes (process limit %d: a fork bomb?)", job->stuck_procs,
+                        job->lim.procs);
+        } else if (job->stuck) {
             gr_buf_addf(&why, "; stuck: %s", first_line(job->stuck, line, sizeof line));
         }
     } else if (sig) {
@@ -437,7 +457,7 @@ static void judge(gr_run *r, gr_test *t, gr_job *job, test_ctx *c)
     } else if (WIFEXITED(st) && WEXITSTATUS(st) == 124) {
         gr_buf_addf(&why, "timed out (the harness's limit of %d s for one test)",
                     (int)t->timeout_s - 2 < 1 ? 1 : (int)t->timeout_s - 2);
-    } else if (v.fail > 0) {
+    } else if (v.fail > 0 || (v.end == 1 && v.end_failed > 0)) {
         char *a = assertion_of(out);
         if (gr_contains_ci(out, "not implemented")) {
             gr_buf_add(&why, "not implemented yet (still returns PL_ENOTIMPL)");
@@ -560,15 +580,89 @@ void gr_mark_unbuilt(gr_run *r)
         } else if (br) {
             t->reason = gr_fmt("%s does not build: %s/%s.c has compile errors", t->binary, br->lab, br->model);
         } else {
-            t->reason = gr_fmt("%s does not build (link error?); see the build log excerpt in the report",
-                               t->binary);
+            t->reason = gr_fmt("%s does not build (link error?); see the build log excerpt", t->binary);
         }
-        t->output = gr_xstrdup(t->reason);
+        t->output = r->build_excerpt ? gr_fmt("%s\n%s", t->reason, r->build_excerpt) : gr_xstrdup(t->reason);
+    }
+}
+
+static const gr_broken *find_file(const gr_broken *v, size_t n, const char *lab, const char *model)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(v[i].model, model) == 0 && (lab == NULL || strcmp(v[i].lab, lab) == 0)) {
+            return &v[i];
+        }
+    }
+    return NULL;
+}
+
+/* Has the student changed any lab file of this model (one that compiles)? */
+static int model_touched(const gr_run *r, const char *model)
+{
+    char *sol = gr_fmt("%s/solutions", r->source_dir);
+    DIR *d = opendir(sol);
+    int touched = 0;
+    struct dirent *e;
+    while (d && !touched && (e = readdir(d)) != NULL) {
+        char *f = gr_fmt("%s/%s/%s.c", sol, e->d_name, model);
+        touched = e->d_name[0] != '.' && gr_is_file(f) &&
+                  !find_file(r->untouched, r->n_untouched, e->d_name, model) &&
+                  !find_file(r->broken, r->n_broken, e->d_name, model);
+        free(f);
+    }
+    if (d) {
+        closedir(d);
+    }
+    free(sol);
+    return touched;
+}
+
+static void zero_test(gr_test *t, char *reason, const char *details)
+{
+    t->ran = 0;
+    t->passed = 0;
+    t->score = 0;
+    t->reason = reason;
+    t->output = details ? gr_fmt("%s\n%s", reason, details) : gr_xstrdup(reason);
+}
+
+/*
+ * Tests of a lab file that is still the skeleton, or that did not compile
+ * (and was swapped for the skeleton so the other labs build), score 0
+ * without running: the skeleton keeps the argument checks, so some
+ * validation tests would pass on it, and an untouched skeleton must score
+ * exactly 0. Tests outside the lab directories (test_model_*) are zeroed
+ * when nothing of that model was implemented.
+ */
+static void mark_unimplemented(gr_run *r)
+{
+    if (r->submission == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < r->n_tests; i++) {
+        gr_test *t = &r->tests[i];
+        if (t->reason) {
+            continue;
+        }
+        char *labdir = gr_fmt("%s/solutions/%s", r->source_dir, t->lab);
+        int is_lab = gr_is_dir(labdir);
+        free(labdir);
+        const gr_broken *br = find_file(r->broken, r->n_broken, t->lab, t->model);
+        const gr_broken *un = find_file(r->untouched, r->n_untouched, t->lab, t->model);
+        if (is_lab && br) {
+            zero_test(t, gr_fmt("%s/%s.c does not compile (its tests score 0)", t->lab, t->model), br->message);
+        } else if (is_lab && un) {
+            zero_test(t, gr_fmt("not implemented yet: %s/%s.c is %s", t->lab, t->model, un->message), NULL);
+        } else if (!is_lab && !model_touched(r, t->model)) {
+            zero_test(t, gr_fmt("not implemented yet: no %s lab file was changed from the skeleton", t->model),
+                      NULL);
+        }
     }
 }
 
 void gr_run_tests(gr_run *r)
 {
+    mark_unimplemented(r);
     gr_job **jobs = NULL;
     size_t n = 0;
     for (size_t i = 0; i < r->n_tests; i++) {
@@ -576,8 +670,6 @@ void gr_run_tests(gr_run *r)
         if (t->reason) {
             continue; /* not built */
         }
-        /* A lab file that did not compile was replaced by its skeleton:
-         * its tests still run (they fail as "not implemented"), but say why. */
         jobs = gr_xrealloc(jobs, (n + 1) * sizeof *jobs);
         jobs[n] = make_job(r, t, 0, (int)i);
         n++;
@@ -593,20 +685,6 @@ void gr_run_tests(gr_run *r)
     free(b.timeout_bins);
     free(b.timeout_count);
     free(jobs);
-    /* Tests of a lab file that was swapped for its skeleton: name the compile error. */
-    for (size_t i = 0; i < r->n_tests; i++) {
-        gr_test *t = &r->tests[i];
-        for (size_t k = 0; k < r->n_broken && !t->passed; k++) {
-            if (strcmp(r->broken[k].lab, t->lab) == 0 && strcmp(r->broken[k].model, t->model) == 0) {
-                char *why = gr_fmt("%s/%s.c does not compile (graded as the skeleton)", t->lab, t->model);
-                free(t->reason);
-                t->reason = why;
-                char *o = gr_fmt("%s\n%s\n%s", why, r->broken[k].message, t->output ? t->output : "");
-                free(t->output);
-                t->output = o;
-            }
-        }
-    }
 }
 
 /* ---------------------------------------------------------------- performance */

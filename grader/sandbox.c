@@ -248,7 +248,7 @@ static void describe_proc(gr_buf *b, const pinfo *p)
  * (bwrap, the verdict shim) is left out; mpiexec and the test processes
  * (with their MPI rank, and fork()ed children) are listed.
  */
-static char *describe_tree(pid_t root)
+static char *describe_tree(pid_t root, int *count)
 {
     pinfo *all;
     size_t n = scan_procs(&all);
@@ -267,6 +267,7 @@ static char *describe_tree(pid_t root)
     if (k > shown + 1) {
         gr_buf_addf(&b, "  (%zu processes in all)\n", k);
     }
+    *count = (int)k;
     free(idx);
     free(all);
     return b.s ? b.s : gr_xstrdup("  (no process left to inspect)\n");
@@ -328,6 +329,7 @@ void gr_sandbox_init(gr_sandbox *sb, const char *want_user, int no_bwrap, int sa
     memset(sb, 0, sizeof *sb);
     sb->sanitize = sanitize;
     sb->as_root = geteuid() == 0;
+    sb->started = time(NULL);
     sb->uid = getuid();
     sb->gid = getgid();
     /* Orphans of a job (a child that outlived its test) come back to us, not to
@@ -463,7 +465,8 @@ void gr_sandbox_describe(const gr_sandbox *sb, char *out, size_t len)
                            : "no",
              sb->drop || !sb->as_root ? "" : ", ignored for root",
              sb->sanitize ? " (off: sanitizer build)" : "",
-             sb->drop ? " + kill(-1) as the runner user" : "", sb->notes);
+             sb->cg_root ? " + a memory cgroup per job (peak memory, and every process in it)" : "",
+             sb->notes);
 }
 
 /* ---------------------------------------------------------------- child */
@@ -694,13 +697,17 @@ static void start_job(gr_sandbox *sb, gr_job *job)
 }
 
 /*
- * Files the runner user left in the world-writable places (without bwrap a
- * job can write there): they can only be ours, and "no files outside the
- * work dir" is part of leaving the machine clean.
+ * Files the runner user left in the world-writable places during this run
+ * (without bwrap a job can write there): "no files outside the work dir"
+ * is part of leaving the machine clean. Only entries changed since we
+ * started, so a grader running next to us keeps its own.
  */
 static void sweep_runner_files(const gr_sandbox *sb)
 {
     static const char *const shared[] = {"/tmp", "/var/tmp", "/dev/shm", NULL};
+    if (!sb->drop) {
+        return; /* without a runner user we cannot tell its files from anyone's */
+    }
     for (size_t i = 0; shared[i]; i++) {
         DIR *d = opendir(shared[i]);
         if (d == NULL) {
@@ -713,7 +720,7 @@ static void sweep_runner_files(const gr_sandbox *sb)
             }
             char *p = gr_fmt("%s/%s", shared[i], e->d_name);
             struct stat st;
-            if (lstat(p, &st) == 0 && st.st_uid == sb->uid) {
+            if (lstat(p, &st) == 0 && st.st_uid == sb->uid && st.st_ctime >= sb->started) {
                 gr_rm_rf(p);
             }
             free(p);
@@ -722,32 +729,50 @@ static void sweep_runner_files(const gr_sandbox *sb)
     }
 }
 
-/* Processes of the runner user can only be ours (or leftovers of ours). */
-static void sweep_runner_user(const gr_sandbox *sb)
+/* Our live descendants: with the child subreaper set, every process a job
+ * left behind (even one that called setsid() or double-forked) is one. */
+static size_t count_descendants(void)
 {
-    if (!sb->drop) {
-        return;
+    pinfo *all;
+    size_t n = scan_procs(&all);
+    size_t *idx = gr_xmalloc((n + 1) * sizeof *idx);
+    size_t k = descendants(all, n, getpid(), idx);
+    size_t alive = 0;
+    for (size_t i = 0; i < k; i++) {
+        alive += all[idx[i]].state != 'Z';
     }
-    for (int pass = 0; pass < 5; pass++) {
-        pid_t pid = fork();
-        if (pid == 0) {
-            if (setgroups(0, NULL) != 0 || setgid(sb->gid) != 0 || setuid(sb->uid) != 0) {
-                _exit(1);
+    free(idx);
+    free(all);
+    return alive;
+}
+
+/*
+ * Everything in a job's memory cgroup. A process cannot leave a cgroup
+ * without privileges, so this catches what the /proc walk might miss
+ * (a process between fork and our scan). Repeated: a fork bomb refills it.
+ */
+static void kill_cgroup(const char *cg)
+{
+    char *procs = gr_fmt("%s/cgroup.procs", cg);
+    for (int pass = 0; pass < 50; pass++) {
+        char *text = gr_read_file(procs, 1 << 20, NULL);
+        int any = 0;
+        for (char *save = NULL, *l = text ? strtok_r(text, "\n", &save) : NULL; l;
+             l = strtok_r(NULL, "\n", &save)) {
+            pid_t pid = (pid_t)atol(l);
+            if (pid > 1 && pid != getpid()) {
+                kill(pid, SIGKILL);
+                any = 1;
             }
-            /* As the runner: every process it may signal, i.e. all of its own. */
-            kill(-1, SIGKILL);
-            _exit(0);
         }
-        if (pid > 0) {
-            waitpid(pid, NULL, 0);
-        }
-        if (count_tasks_of(sb->uid) == 0) {
+        free(text);
+        if (!any) {
             break;
         }
-        struct timespec ts = {0, 10 * 1000 * 1000};
+        struct timespec ts = {0, 5 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    sweep_runner_files(sb);
+    free(procs);
 }
 
 /* Children re-parented to us that no running job accounts for. */
@@ -778,19 +803,22 @@ static void kill_strays(gr_job **active, size_t n_active)
 void gr_sandbox_sweep(gr_sandbox *sb)
 {
     /* No job is tracked any more, so reaping everything is safe here. A
-     * killed bwrap takes a moment to tear its namespace down: wait for it. */
-    double until = gr_now() + 3;
+     * killed bwrap takes a moment to tear its namespace down: wait for it.
+     * Only our own descendants are touched: another grader may be using the
+     * same runner user at the same time (a kill(-1) as that user would end
+     * its tests too). */
+    double until = gr_now() + 5;
     do {
         kill_strays(NULL, 0);
-        sweep_runner_user(sb);
         while (waitpid(-1, NULL, WNOHANG) > 0) {
         }
-        if (!sb->drop || count_tasks_of(sb->uid) == 0) {
+        if (count_descendants() == 0) {
             break;
         }
         struct timespec ts = {0, 20 * 1000 * 1000};
         nanosleep(&ts, NULL);
     } while (gr_now() < until);
+    sweep_runner_files(sb);
     if (sb->cg_root) {
         rmdir(sb->cg_root);
     }
@@ -882,7 +910,7 @@ void gr_run_jobs(gr_sandbox *sb, gr_job **jobs, size_t n, int parallel, gr_job_c
             }
             if (!job->exited && !job->timed_out && now - job->start > job->lim.wall_s) {
                 job->timed_out = 1;
-                job->stuck = describe_tree(job->pid);
+                job->stuck = describe_tree(job->pid, &job->stuck_procs);
                 kill_tree(job->pid, job->pid);
             }
             if (job->exited && exit_seen[s] == 0) {
@@ -906,6 +934,7 @@ void gr_run_jobs(gr_sandbox *sb, gr_job **jobs, size_t n, int parallel, gr_job_c
                 kill(-job->pid, SIGKILL);
             }
             if (job->cg) {
+                kill_cgroup(job->cg);
                 char *f = gr_fmt("%s/memory.max_usage_in_bytes", job->cg);
                 char *v = gr_read_file(f, 64, NULL);
                 if (v) {
@@ -925,9 +954,6 @@ void gr_run_jobs(gr_sandbox *sb, gr_job **jobs, size_t n, int parallel, gr_job_c
             slot[s] = NULL;
             running--;
             kill_strays(slot, (size_t)parallel);
-            if (running == 0) {
-                sweep_runner_user(sb);
-            }
             if (done) {
                 done(job, ctx);
             }

@@ -11,7 +11,8 @@
  *     open files, no core files;
  *   - as root: a dedicated unprivileged user (it cannot signal the grader,
  *     write its results or read the reference sources; and RLIMIT_NPROC,
- *     which root ignores, applies to it), swept with kill(-1) afterwards;
+ *     which root ignores, applies to it); as root with cgroup v1, a memory
+ *     cgroup per job, which also lists every process to kill;
  *   - bubblewrap when it works here: read-only view of the file system, a
  *     private /tmp, only the job's own directory writable, private PID
  *     namespace (dies with the job), and no network but loopback.
@@ -21,6 +22,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define GR_MAX_BINDS 8
 
@@ -36,6 +38,7 @@ typedef struct gr_sandbox {
     char *show[GR_MAX_BINDS]; /* directories (re-)exposed read-only after the masks */
     int sanitize;       /* sanitizer build: no RLIMIT_AS (ASan reserves terabytes) */
     char *cg_root;      /* our memory cgroup (v1) when root: measures each job's peak */
+    time_t started;     /* files the runner made after this are ours to sweep */
     long nproc_base;    /* tasks our uid already has when not dropping (RLIMIT_NPROC counts them) */
     char notes[1024];   /* what could not be enabled and why */
 } gr_sandbox;
@@ -81,6 +84,7 @@ typedef struct gr_job {
     long maxrss_kb;     /* peak memory: the job's cgroup, else wait4's largest RSS */
     char *cg;           /* the job's memory cgroup, if any */
     char *stuck;        /* at a timeout: what each process/thread was doing */
+    int stuck_procs;    /* ... and how many processes the job had then */
     gr_capture out;     /* stdout + stderr, interleaved */
     int out_fd;
     int start_error;    /* the sandbox itself could not start it (errno) */

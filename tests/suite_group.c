@@ -79,7 +79,7 @@ static void expect_all_finished(const pl_group *g, const char *label)
         size_t times = 0;
         for (size_t k = 0; k < pl_group_finished(g); k++) {
             const char *name = pl_group_finished_name(g, k);
-            times += name != NULL && strcmp(name, pl_group_name(g, i)) == 0;
+            times += pl_test_str_eq(name, pl_group_name(g, i));
         }
         listed_once += times == 1;
     }
@@ -167,9 +167,9 @@ static void test_lesson_species(void)
     expect_order_matches_stamps(g, "species");
     if (pl_test_min_overlap(5, 3) >= 3) {
         /* All three ran at once, so they finish in order of their delays. */
-        CU_ASSERT_STRING_EQUAL(pl_group_finished_name(g, 0), "animal");
-        CU_ASSERT_STRING_EQUAL(pl_group_finished_name(g, 1), "insecto");
-        CU_ASSERT_STRING_EQUAL(pl_group_finished_name(g, 2), "planta");
+        PL_EXPECT_STR(pl_group_finished_name(g, 0), "animal");
+        PL_EXPECT_STR(pl_group_finished_name(g, 1), "insecto");
+        PL_EXPECT_STR(pl_group_finished_name(g, 2), "planta");
     }
     pl_group_free(&g);
     CU_ASSERT_PTR_NULL(g);
@@ -194,7 +194,7 @@ static void test_fastest_finishes_first(void)
     expect_all_finished(g, "fastest first");
     for (int k = 0; k < n; k++) {
         const char *name = pl_group_finished_name(g, (size_t)k);
-        CU_ASSERT(name != NULL && strcmp(name, names[n - 1 - k]) == 0);
+        PL_EXPECT_STR(name, names[n - 1 - k]);
     }
     pl_group_free(&g);
 }
@@ -225,13 +225,13 @@ static void test_wait_first_reports_each_once(void)
     for (size_t i = 0; i < pl_group_size(g); i++) {
         size_t times = 0;
         for (size_t k = 0; k < count; k++) {
-            times += strcmp(reported[k], pl_group_name(g, i)) == 0;
+            times += pl_test_str_eq(reported[k], pl_group_name(g, i));
         }
         PL_EXPECT_EQ(times, 1);
     }
     for (size_t k = 0; k < count; k++) {
         const char *kth = pl_group_finished_name(g, k);
-        CU_ASSERT(kth != NULL && strcmp(kth, reported[k]) == 0);
+        PL_EXPECT_STR(kth, reported[k]);
     }
     PL_EXPECT_RC(pl_group_wait_first(g, 0, &name), PL_ESTATE); /* still: nothing left to report */
     PL_EXPECT_RC(pl_group_results(g, 0), PL_OK);
@@ -311,7 +311,7 @@ static void test_add_errors(void)
     PL_EXPECT_RC(pl_group_add(g, "b", "no_such_task", v), PL_ENOTASK);
     PL_EXPECT_RC(pl_group_add(NULL, "c", "square", v), PL_EINVAL);
     PL_EXPECT_EQ(pl_group_size(g), 1); /* rejected adds left nothing behind */
-    CU_ASSERT_STRING_EQUAL(pl_group_name(g, 0), "a");
+    PL_EXPECT_STR(pl_group_name(g, 0), "a");
     CU_ASSERT_PTR_NULL(pl_group_name(g, 1));
     CU_ASSERT_PTR_NULL(pl_group_result(g, "a")); /* not started: no result yet */
     CU_ASSERT_PTR_NULL(pl_group_result(g, "zzz"));

@@ -26,6 +26,7 @@
 
 #include "harness.h"
 #include "paralab.h"
+#include "pl_httpd.h"
 #include "testkit.h"
 
 /* A deadline long enough to start a few tasks, short enough to keep the suite quick. */
@@ -511,6 +512,64 @@ static void test_crash_is_isolated(void)
 
 /* ---------------------------------------------------------------- the URL example */
 
+/* 1 when path names an existing file. */
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/*
+ * The lesson's download_and_save.map(urls, timeout=5, max_workers=4), on a
+ * loopback server started by the test: three good URLs, one 404 and one
+ * too slow for its 500 ms fetch timeout. Each URL is saved to a file of its
+ * own (the lesson's single datos.txt, opened with "w" by every worker, keeps
+ * only whichever answer came last), and a failed download leaves no file.
+ */
+static void test_lesson_fetch_urls(void)
+{
+    enum { N = 5, FETCH_TIMEOUT_MS = 500 };
+    static const char *const paths[N] = {"/bytes/1000", "/status/404", "/bytes/20000", "/slow/5000/10",
+                                         "/bytes/1"};
+    static const int64_t sizes[N] = {1000, -1, 20000, -1, 1}; /* -1: must fail */
+    pl_httpd *server = NULL;
+    PL_EXPECT_RC(pl_httpd_start(&server), PL_OK);
+    if (server == NULL) {
+        return;
+    }
+    pl_value **items = calloc(N, sizeof *items);
+    char files[N][512];
+    for (size_t i = 0; items != NULL && i < N; i++) {
+        char url[256], arg[1024];
+        pl_httpd_url(server, paths[i], url, sizeof url);
+        snprintf(files[i], sizeof files[i], "%s/map-url-%zu.txt", pl_test_tmpdir(), i);
+        snprintf(arg, sizeof arg, "%s %s %d", url, files[i], FETCH_TIMEOUT_MS);
+        items[i] = pl_value_new_str(arg);
+    }
+    pl_map_opts opts = {.max_workers = 4, .timeout_ms = 20000};
+    map_run m;
+    run_map(&m, "fetch", items, N, &opts);
+    expect_accepted(&m, "fetch over 5 loopback URLs");
+    for (size_t i = 0; i < N; i++) {
+        if (sizes[i] >= 0) {
+            CU_ASSERT(pl_test_is_ok_int(m.results[i], sizes[i]));
+            CU_ASSERT(pl_httpd_file_matches(files[i], (size_t)sizes[i]));
+        } else {
+            PL_EXPECT_STATUS(m.results[i], PL_TASK_FAILED);
+            CU_ASSERT(!file_exists(files[i]));
+        }
+    }
+    CU_ASSERT_PTR_NOT_NULL(strstr(pl_result_error(m.results[1]), "404"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(pl_result_error(m.results[3]), "timed out"));
+    /* The slow URL is bounded by its own fetch timeout, not by the server's 5 s. */
+    CU_ASSERT(m.elapsed_ms < 4000);
+    if (pl_test_count_not_final(m.results, N) != 0 || m.results[0] == NULL) {
+        pl_test_dump_results("fetch", m.results, N);
+    }
+    map_run_free(&m);
+    pl_httpd_stop(&server);
+}
+
 static const pl_test_case map_cases[] = {
     {"lesson_pool5_square", test_lesson_pool5_square},
     {"results_in_input_order", test_results_in_input_order},
@@ -532,6 +591,7 @@ static const pl_test_case map_cases[] = {
     {"deadline_stops_hanging_items", test_deadline_stops_hanging_items},
     {"next_call_after_timeout_is_clean", test_next_call_after_timeout_is_clean},
     {"crash_is_isolated", test_crash_is_isolated},
+    {"lesson_fetch_urls", test_lesson_fetch_urls},
     {NULL, NULL},
 };
 

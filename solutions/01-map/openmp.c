@@ -79,11 +79,36 @@ static int team_size(const pl_map_opts *opts, size_t n)
 }
 
 /*
+ * Past the call's deadline an item that was still running is TIMEOUT,
+ * whatever the task returned: CANCELLED means it saw pl_should_stop() and
+ * gave up (it ran out of time, nobody cancelled it); OK or FAILED after the
+ * deadline means it never polled, we had to wait for it, and its answer is
+ * too late to count - as on fork (killed) and MPI (late answer discarded).
+ */
+static void blame_the_deadline(pl_result *res, int64_t deadline_ns)
+{
+    if (pl_result_status(res) == PL_TASK_CANCELLED && pl_result_end_ns(res) >= deadline_ns) {
+        pl_result_set_status(res, PL_TASK_TIMEOUT, "stopped at the deadline of the map call");
+    } else if (pl_result_end_ns(res) > deadline_ns) {
+        int64_t late_ms = (pl_result_end_ns(res) - deadline_ns) / 1000000;
+        pl_value *none = pl_value_new();
+        if (none != NULL) {
+            pl_result_take_value(res, none); /* a late answer does not count: drop it */
+            pl_value_free(none);
+        }
+        pl_result_set_status(res, PL_TASK_TIMEOUT,
+                             "finished %lld ms after the deadline (it never polled pl_should_stop)",
+                             (long long)late_ms);
+    }
+}
+
+/*
  * Run item into *slot on the calling thread. The token must be current for
  * THIS thread: "current" is thread-local, so making it current once in the
  * caller would not reach the team's other threads.
  */
-static int run_item(const char *task, const pl_value *item, pl_cancel *token, pl_result **slot)
+static int run_item(const char *task, const pl_value *item, pl_cancel *token, int64_t deadline_ns,
+                    pl_result **slot)
 {
     pl_result *res = pl_result_new();
     if (res == NULL) {
@@ -99,10 +124,7 @@ static int run_item(const char *task, const pl_value *item, pl_cancel *token, pl
     int rc = pl_task_run(task, item, res);
     pl_cancel_swap_current(previous);
     pl_result_set_worker(res, omp_get_thread_num());
-    /* Stopped because OUR deadline passed: the item ran out of time, nobody cancelled it. */
-    if (pl_result_status(res) == PL_TASK_CANCELLED && pl_cancel_is_set(token)) {
-        pl_result_set_status(res, PL_TASK_TIMEOUT, "stopped at the deadline of the map call");
-    }
+    blame_the_deadline(res, deadline_ns);
     return rc;
 }
 
@@ -113,12 +135,12 @@ static int run_item(const char *task, const pl_value *item, pl_cancel *token, pl
  * negative, so the minimum is an error if any thread had one.
  */
 static int run_items(const char *task, pl_value *const items[], size_t n, int threads, pl_cancel *token,
-                     pl_result *results[])
+                     int64_t deadline_ns, pl_result *results[])
 {
     int rc = PL_OK;
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(min : rc)
     for (size_t i = 0; i < n; i++) {
-        int item_rc = run_item(task, items[i], token, &results[i]);
+        int item_rc = run_item(task, items[i], token, deadline_ns, &results[i]);
         if (item_rc < rc) {
             rc = item_rc;
         }
@@ -140,6 +162,7 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
     /* TODO: start from empty slots, put the deadline in a pl_cancel token, then run the items */
     /* TODO: with `#pragma omp parallel for` (max_workers threads, dynamic schedule); each thread */
     /* TODO: makes the token current (pl_cancel_swap_current) and records omp_get_thread_num(). */
+    /* TODO: An item still running at the deadline is TIMEOUT, whatever its task returned. */
     /* TODO: Finally pl_results_settle, so every item has exactly one result whatever happened. */
     /* SKELETON: (void)deadline; return PL_ENOTIMPL; */
     for (size_t i = 0; i < n; i++) {
@@ -150,7 +173,7 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
         rc = PL_ENOMEM;
     } else if (n > 0) {
         pl_cancel_set_deadline(token, deadline);
-        rc = run_items(task, items, n, team_size(opts, n), token, results);
+        rc = run_items(task, items, n, team_size(opts, n), token, deadline, results);
     }
     pl_cancel_free(token);
     /* Every item gets exactly one result, even if a thread ran out of memory half-way. */

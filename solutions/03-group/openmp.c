@@ -95,9 +95,16 @@ static pl_result *run_member(pl_group *g, const char *task, const pl_value *arg)
     pl_task_run(task, arg, res);
     pl_cancel_swap_current(previous);
     pl_result_set_worker(res, omp_get_thread_num());
-    /* Stopped by results' deadline: it ran out of time, nobody cancelled it. */
-    if (pl_result_status(res) == PL_TASK_CANCELLED && pl_cancel_is_set(g->token)) {
-        pl_result_set_status(res, PL_TASK_TIMEOUT, "stopped at the deadline of pl_group_results");
+    /*
+     * Still running when results' deadline stopped the group: TIMEOUT. If it
+     * saw the stop it says CANCELLED, but it ran out of time, nobody
+     * cancelled it; if it never polled and finished late anyway, its answer
+     * came too late to count (fork would have killed it).
+     */
+    if (pl_cancel_is_set(g->token)) {
+        int saw_stop = pl_result_status(res) == PL_TASK_CANCELLED;
+        pl_result_set_status(res, PL_TASK_TIMEOUT, "%s the deadline of pl_group_results",
+                             saw_stop ? "stopped at" : "finished after");
     }
     return res;
 }

@@ -9,6 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+int pl_test_str_eq(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
 /* ---------------------------------------------------------------- items */
 
 pl_value **pl_test_items_int(size_t n, int64_t first, int64_t step)

@@ -63,6 +63,19 @@
                                 __FILE__, "", CU_FALSE);                                              \
     } while (0)
 
+/* Two strings are equal; NULL-safe (CU_ASSERT_STRING_EQUAL would crash on a NULL from a skeleton). */
+#define PL_EXPECT_STR(actual, expected)                                                               \
+    do {                                                                                              \
+        const char *pl_a_ = (actual), *pl_e_ = (expected);                                            \
+        int pl_ok_ = pl_test_str_eq(pl_a_, pl_e_);                                                    \
+        if (!pl_ok_) {                                                                                \
+            fprintf(stderr, "\n  %s:%d: %s is \"%s\", expected \"%s\"\n", __FILE__, __LINE__,         \
+                    #actual, pl_a_ ? pl_a_ : "(null)", pl_e_ ? pl_e_ : "(null)");                     \
+        }                                                                                             \
+        CU_assertImplementation(pl_ok_, __LINE__, #actual " equals " #expected, __FILE__, "",         \
+                                CU_FALSE);                                                            \
+    } while (0)
+
 /* lo <= value <= hi. */
 #define PL_EXPECT_BETWEEN(value, lo, hi)                                                              \
     do {                                                                                              \
@@ -74,6 +87,9 @@
         CU_assertImplementation(pl_v_ >= pl_l_ && pl_v_ <= pl_h_, __LINE__,                           \
                                 #value " in [" #lo ", " #hi "]", __FILE__, "", CU_FALSE);             \
     } while (0)
+
+/* 1 when both are non-NULL and equal; NULL never equals anything (a missing name is a failure). */
+int pl_test_str_eq(const char *a, const char *b);
 
 /* ---------------------------------------------------------------- items */
 

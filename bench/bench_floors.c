@@ -1,0 +1,213 @@
+/*
+ * bench/bench_floors.c - the floors under the per-task figures.
+ *
+ * A map cannot hand out a task faster than its model can move one message
+ * there and back. These micro-benchmarks time those moves alone, with no
+ * paralab code in the way, so the per-task overhead of each backend can be
+ * read as "floor + what the backend adds on top":
+ *
+ *   pipe_rtt       1 byte parent -> child -> parent over two pipes: what
+ *                  the fork backend pays at least per task (it sends the
+ *                  task down one pipe and reads the result from another)
+ *   fork_wait      fork() + _exit(0) in the child + waitpid(): what a
+ *                  process-per-task design would pay, and what the fork
+ *                  pool pays once per worker per map call
+ *   thread_wake    one thread signals a sleeping thread (condition
+ *                  variable) and waits to be signalled back; half of this
+ *                  round trip is one wake-up
+ *   omp_region     an empty `#pragma omp parallel num_threads(2)`: the
+ *                  OpenMP backend opens one such team per map call
+ *
+ *   bench_floors [--reps R] [--quick]
+ *
+ * Prints CSV lines `floor,name,median_us,min_us,max_us,iters`; each rep times
+ * `iters` operations and reports the time per operation. (The MPI ping-pong
+ * lives in bench_mpi_pingpong.c: it needs mpiexec.)
+ */
+#include <omp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pl_clock.h"
+
+#define MAX_REPS 50
+
+typedef double (*floor_fn)(long iters); /* returns ns per operation, < 0 on error */
+
+/* ---------------------------------------------------------------- pipes */
+
+static double pipe_rtt(long iters)
+{
+    int down[2], up[2];
+    if (pipe(down) != 0 || pipe(up) != 0) {
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        return -1;
+    }
+    char b = 'x';
+    if (pid == 0) {
+        /* The echo child: every byte that comes down goes straight back up. */
+        while (read(down[0], &b, 1) == 1 && write(up[1], &b, 1) == 1) {
+        }
+        _exit(0);
+    }
+    int64_t t0 = pl_now_ns();
+    for (long i = 0; i < iters; i++) {
+        if (write(down[1], &b, 1) != 1 || read(up[0], &b, 1) != 1) {
+            break;
+        }
+    }
+    int64_t t = pl_now_ns() - t0;
+    close(down[1]); /* end-of-file: the child leaves its loop */
+    waitpid(pid, NULL, 0);
+    close(down[0]);
+    close(up[0]);
+    close(up[1]);
+    return (double)t / (double)iters;
+}
+
+/* ---------------------------------------------------------------- fork */
+
+static double fork_wait(long iters)
+{
+    int64_t t0 = pl_now_ns();
+    for (long i = 0; i < iters; i++) {
+        pid_t pid = fork();
+        if (pid < 0) {
+            return -1;
+        }
+        if (pid == 0) {
+            _exit(0);
+        }
+        waitpid(pid, NULL, 0);
+    }
+    return (double)(pl_now_ns() - t0) / (double)iters;
+}
+
+/* ---------------------------------------------------------------- threads */
+
+typedef struct pingpong {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    long turn; /* even: main's turn, odd: the partner's; -1: stop */
+} pingpong;
+
+static void *partner(void *p)
+{
+    pingpong *pp = p;
+    pthread_mutex_lock(&pp->mu);
+    for (;;) {
+        while (pp->turn >= 0 && pp->turn % 2 == 0) {
+            pthread_cond_wait(&pp->cv, &pp->mu);
+        }
+        if (pp->turn < 0) {
+            break;
+        }
+        pp->turn++;
+        pthread_cond_broadcast(&pp->cv);
+    }
+    pthread_mutex_unlock(&pp->mu);
+    return NULL;
+}
+
+static double thread_wake(long iters)
+{
+    pingpong pp = {.turn = 0};
+    pthread_mutex_init(&pp.mu, NULL);
+    pthread_cond_init(&pp.cv, NULL);
+    pthread_t th;
+    if (pthread_create(&th, NULL, partner, &pp) != 0) {
+        return -1;
+    }
+    int64_t t0 = pl_now_ns();
+    pthread_mutex_lock(&pp.mu);
+    for (long i = 0; i < iters; i++) {
+        pp.turn++; /* now odd: the partner's turn */
+        pthread_cond_broadcast(&pp.cv);
+        while (pp.turn % 2 == 1) {
+            pthread_cond_wait(&pp.cv, &pp.mu);
+        }
+    }
+    int64_t t = pl_now_ns() - t0;
+    pp.turn = -1;
+    pthread_cond_broadcast(&pp.cv);
+    pthread_mutex_unlock(&pp.mu);
+    pthread_join(th, NULL);
+    pthread_cond_destroy(&pp.cv);
+    pthread_mutex_destroy(&pp.mu);
+    return (double)t / (double)iters;
+}
+
+/* ---------------------------------------------------------------- OpenMP */
+
+static double omp_region(long iters)
+{
+    volatile int sink = 0;
+    int64_t t0 = pl_now_ns();
+    for (long i = 0; i < iters; i++) {
+#pragma omp parallel num_threads(2)
+        {
+            if (omp_get_thread_num() == 1) {
+                sink = 1;
+            }
+        }
+    }
+    (void)sink;
+    return (double)(pl_now_ns() - t0) / (double)iters;
+}
+
+/* ---------------------------------------------------------------- driver */
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static int measure(const char *name, floor_fn fn, long iters, int reps)
+{
+    double ns[MAX_REPS];
+    fn(iters / 10 + 1); /* warm-up */
+    for (int r = 0; r < reps; r++) {
+        if ((ns[r] = fn(iters)) < 0) {
+            fprintf(stderr, "bench_floors: %s failed\n", name);
+            return 1;
+        }
+    }
+    qsort(ns, (size_t)reps, sizeof ns[0], cmp_double);
+    double med = (reps % 2) ? ns[reps / 2] : (ns[reps / 2 - 1] + ns[reps / 2]) / 2;
+    printf("floor,%s,%.3f,%.3f,%.3f,%ld\n", name, med / 1e3, ns[0] / 1e3, ns[reps - 1] / 1e3, iters);
+    fflush(stdout);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int reps = 5, quick = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0) {
+            quick = 1;
+        } else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
+            reps = (int)strtol(argv[++i], NULL, 10);
+        } else {
+            fprintf(stderr, "usage: bench_floors [--reps R] [--quick]\n");
+            return 2;
+        }
+    }
+    if (reps < 1 || reps > MAX_REPS) {
+        reps = 5;
+    }
+    long scale = quick ? 10 : 1;
+    int bad = 0;
+    bad |= measure("pipe_rtt", pipe_rtt, 20000 / scale, reps);
+    bad |= measure("fork_wait", fork_wait, 1000 / scale, reps);
+    bad |= measure("thread_wake", thread_wake, 20000 / scale, reps);
+    bad |= measure("omp_region", omp_region, 20000 / scale, reps);
+    return bad;
+}

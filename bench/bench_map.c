@@ -1,0 +1,327 @@
+/*
+ * bench/bench_map.c - time pl_map on one backend (built once per model as
+ * bench_serial, bench_openmp, bench_fork, bench_mpi).
+ *
+ *   bench_<model> map --task T --n N --arg A --workers W --reps R
+ *                     [--timeline FILE] [--dir DIR]
+ *   bench_<model> serve      (start the loopback HTTP fixture for Python,
+ *                             print its base URL, stop at end of stdin)
+ *
+ * `map` runs one untimed warm-up call and then R timed calls of
+ * pl_map(T, N items of A, max_workers W) and prints ONE CSV line:
+ *
+ *   model,workload,workers,n,arg,reps,median_s,min_s,max_s,not_ok
+ *
+ * Why only the pl_map call is timed: process start, MPI_Init and the
+ * OpenMP run scope are paid once per program, not per map; what a student
+ * compares is the cost of a map. The warm-up keeps first-touch effects
+ * (page faults, lazy thread creation, MPI connection set-up) out of the
+ * figures. Why the median: the machine is shared, and one unlucky run must
+ * not move the figure; min and max show how noisy it was.
+ *
+ * Task T is a built-in (noop, spin, sleep_ms) or `fetch`, whose ARG is
+ * "MS:BYTES": every item downloads /slow/MS/BYTES from the loopback fixture
+ * (tests/fixture/pl_httpd.c) into its own file under --dir.
+ *
+ * --timeline FILE writes the LAST timed call's results, one row per item:
+ * which worker ran it, and when it started and ended (ms since the call
+ * began), from the timestamps every result carries.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "paralab.h"
+#include "pl_httpd.h"
+
+#define MAX_REPS 100
+
+typedef struct bench_args {
+    const char *task;
+    long n;
+    const char *arg;
+    int workers;
+    int reps;
+    const char *timeline;
+    const char *dir;
+} bench_args;
+
+typedef struct bench_ctx {
+    bench_args a;
+    int rc;
+} bench_ctx;
+
+/* ---------------------------------------------------------------- arguments */
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: bench_<model> map --task T --n N --arg A --workers W --reps R\n"
+                    "                         [--timeline FILE] [--dir DIR]\n"
+                    "       bench_<model> serve\n");
+    return 2;
+}
+
+static int parse_args(int argc, char **argv, bench_args *a)
+{
+    *a = (bench_args){.task = "noop", .n = 100, .arg = "0", .workers = 1, .reps = 5, .dir = "."};
+    for (int i = 2; i + 1 < argc; i += 2) {
+        const char *k = argv[i], *v = argv[i + 1];
+        if (strcmp(k, "--task") == 0) {
+            a->task = v;
+        } else if (strcmp(k, "--n") == 0) {
+            a->n = strtol(v, NULL, 10);
+        } else if (strcmp(k, "--arg") == 0) {
+            a->arg = v;
+        } else if (strcmp(k, "--workers") == 0) {
+            a->workers = (int)strtol(v, NULL, 10);
+        } else if (strcmp(k, "--reps") == 0) {
+            a->reps = (int)strtol(v, NULL, 10);
+        } else if (strcmp(k, "--timeline") == 0) {
+            a->timeline = v;
+        } else if (strcmp(k, "--dir") == 0) {
+            a->dir = v;
+        } else {
+            return PL_EINVAL;
+        }
+    }
+    if ((argc % 2) != 0 || a->n < 1 || a->workers < 1 || a->reps < 1 || a->reps > MAX_REPS) {
+        return PL_EINVAL;
+    }
+    return PL_OK;
+}
+
+/* ---------------------------------------------------------------- items */
+
+/* fetch items: "URL PATH", one output file per item (no two tasks share a file). */
+static int make_fetch_items(const bench_args *a, const pl_httpd *srv, pl_value **items)
+{
+    long ms = 0, bytes = 0;
+    if (sscanf(a->arg, "%ld:%ld", &ms, &bytes) != 2) {
+        fprintf(stderr, "bench: fetch wants --arg MS:BYTES, not '%s'\n", a->arg);
+        return PL_EINVAL;
+    }
+    char path[64], url[256], line[1024];
+    snprintf(path, sizeof path, "/slow/%ld/%ld", ms, bytes);
+    pl_httpd_url(srv, path, url, sizeof url);
+    for (long i = 0; i < a->n; i++) {
+        snprintf(line, sizeof line, "%s %s/fetch_%ld.bin", url, a->dir, i);
+        if ((items[i] = pl_value_new_str(line)) == NULL) {
+            return PL_ENOMEM;
+        }
+    }
+    return PL_OK;
+}
+
+static int make_int_items(const bench_args *a, pl_value **items)
+{
+    long long x = strtoll(a->arg, NULL, 10);
+    for (long i = 0; i < a->n; i++) {
+        if ((items[i] = pl_value_new_int(x)) == NULL) {
+            return PL_ENOMEM;
+        }
+    }
+    return PL_OK;
+}
+
+static void free_items(pl_value **items, long n)
+{
+    for (long i = 0; i < n; i++) {
+        pl_value_free(items[i]);
+    }
+    free(items);
+}
+
+/* ---------------------------------------------------------------- timing */
+
+static int cmp_i64(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* Median of a sorted array (the mean of the middle two for an even count). */
+static double median_s(const int64_t *sorted, int k)
+{
+    int64_t m = (k % 2) ? sorted[k / 2] : (sorted[k / 2 - 1] + sorted[k / 2]) / 2;
+    return (double)m / 1e9;
+}
+
+/*
+ * Worker ids are thread numbers, pids or ranks: turn them into lanes 0, 1,
+ * 2... in the order the workers first started a task, so a timeline has one
+ * row per worker whatever the model calls them.
+ */
+static int lane_of(int64_t worker, int64_t *seen, int *nseen)
+{
+    for (int i = 0; i < *nseen; i++) {
+        if (seen[i] == worker) {
+            return i;
+        }
+    }
+    seen[*nseen] = worker;
+    return (*nseen)++;
+}
+
+static int write_timeline(const bench_args *a, pl_result **res, int64_t t0)
+{
+    FILE *f = fopen(a->timeline, "w");
+    if (f == NULL) {
+        perror(a->timeline);
+        return PL_ESYS;
+    }
+    /* Lanes by first start: visit items in start order (n is small for a timeline). */
+    int64_t *seen = calloc((size_t)a->n, sizeof *seen);
+    long *order = calloc((size_t)a->n, sizeof *order);
+    int nseen = 0;
+    if (seen == NULL || order == NULL) {
+        fclose(f);
+        free(seen);
+        free(order);
+        return PL_ENOMEM;
+    }
+    for (long i = 0; i < a->n; i++) {
+        long j = i;
+        for (; j > 0 && pl_result_start_ns(res[order[j - 1]]) > pl_result_start_ns(res[i]); j--) {
+            order[j] = order[j - 1];
+        }
+        order[j] = i;
+    }
+    fprintf(f, "model,workers,item,worker,lane,start_ms,end_ms\n");
+    for (long k = 0; k < a->n; k++) {
+        pl_result *r = res[order[k]];
+        int lane = lane_of(pl_result_worker(r), seen, &nseen);
+        fprintf(f, "%s,%d,%ld,%lld,%d,%.3f,%.3f\n", pl_backend()->name, a->workers, order[k],
+                (long long)pl_result_worker(r), lane, (double)(pl_result_start_ns(r) - t0) / 1e6,
+                (double)(pl_result_end_ns(r) - t0) / 1e6);
+    }
+    free(seen);
+    free(order);
+    return fclose(f) == 0 ? PL_OK : PL_ESYS;
+}
+
+/* One pl_map call; returns its wall time in ns (negative pl_rc on error). */
+static int64_t timed_map(const bench_args *a, pl_value **items, pl_result **res, long *not_ok,
+                         int64_t *t0)
+{
+    pl_map_opts o = {.max_workers = a->workers, .timeout_ms = PL_NO_TIMEOUT};
+    *t0 = pl_now_ns();
+    int rc = pl_map(a->task, items, (size_t)a->n, &o, res);
+    int64_t wall = pl_now_ns() - *t0;
+    if (rc != PL_OK) {
+        fprintf(stderr, "bench: pl_map(%s): %s\n", a->task, pl_strerror(rc));
+        return rc;
+    }
+    for (long i = 0; i < a->n; i++) {
+        if (pl_result_status(res[i]) != PL_TASK_OK) {
+            if (*not_ok == 0) {
+                char buf[300];
+                pl_result_format(res[i], buf, sizeof buf);
+                fprintf(stderr, "bench: %s item %ld: %s\n", a->task, i, buf);
+            }
+            (*not_ok)++;
+        }
+    }
+    return wall;
+}
+
+static void free_results(pl_result **res, long n)
+{
+    for (long i = 0; i < n; i++) {
+        pl_result_free(res[i]);
+        res[i] = NULL;
+    }
+}
+
+static int run_reps(const bench_args *a, pl_value **items, pl_result **res)
+{
+    int64_t walls[MAX_REPS], t0 = 0;
+    long not_ok = 0, warm_not_ok = 0;
+    int64_t w = timed_map(a, items, res, &warm_not_ok, &t0); /* warm-up, not counted */
+    free_results(res, a->n);
+    if (w < 0) {
+        return (int)w;
+    }
+    for (int r = 0; r < a->reps; r++) {
+        if ((walls[r] = timed_map(a, items, res, &not_ok, &t0)) < 0) {
+            free_results(res, a->n);
+            return (int)walls[r];
+        }
+        if (r == a->reps - 1 && a->timeline != NULL) {
+            write_timeline(a, res, t0);
+        }
+        free_results(res, a->n);
+    }
+    qsort(walls, (size_t)a->reps, sizeof walls[0], cmp_i64);
+    printf("%s,%s,%d,%ld,%s,%d,%.6f,%.6f,%.6f,%ld\n", pl_backend()->name, a->task, a->workers, a->n,
+           a->arg, a->reps, median_s(walls, a->reps), (double)walls[0] / 1e9,
+           (double)walls[a->reps - 1] / 1e9, not_ok);
+    fflush(stdout);
+    return not_ok == 0 ? PL_OK : PL_ESYS;
+}
+
+/* ---------------------------------------------------------------- body */
+
+static int bench_body(void *p)
+{
+    bench_ctx *c = p;
+    const bench_args *a = &c->a;
+    pl_value **items = calloc((size_t)a->n, sizeof *items);
+    pl_result **res = calloc((size_t)a->n, sizeof *res);
+    pl_httpd *srv = NULL;
+    int rc = (items && res) ? PL_OK : PL_ENOMEM;
+    if (rc == PL_OK && strcmp(a->task, "fetch") == 0) {
+        /* Started here, on the root, after pl_run: MPI workers reach it through loopback. */
+        rc = pl_httpd_start(&srv);
+        if (rc == PL_OK) {
+            rc = make_fetch_items(a, srv, items);
+        }
+    } else if (rc == PL_OK) {
+        rc = make_int_items(a, items);
+    }
+    if (rc == PL_OK) {
+        rc = run_reps(a, items, res);
+    }
+    pl_httpd_stop(&srv);
+    if (items != NULL) {
+        free_items(items, a->n);
+    }
+    free(res);
+    c->rc = rc;
+    return rc;
+}
+
+/* `serve`: the fixture for the Python side of the fetch workload. */
+static int serve(void)
+{
+    pl_httpd *srv = NULL;
+    if (pl_httpd_start(&srv) != PL_OK) {
+        fprintf(stderr, "bench: cannot start the loopback HTTP fixture\n");
+        return 1;
+    }
+    printf("%s\n", pl_httpd_base_url(srv));
+    fflush(stdout);
+    while (getchar() != EOF) {
+        /* The driver closes our stdin when it is done with the server. */
+    }
+    pl_httpd_stop(&srv);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "serve") == 0) {
+        return serve();
+    }
+    bench_ctx c = {.rc = PL_OK};
+    if (argc < 2 || strcmp(argv[1], "map") != 0 || parse_args(argc, argv, &c.a) != PL_OK) {
+        return usage();
+    }
+    /* OpenMP's run-scope team: as many threads as the map may use, no more. */
+    pl_opts opts = {.workers = c.a.workers};
+    int rc = pl_run(&opts, bench_body, &c);
+    if (rc != PL_OK) {
+        fprintf(stderr, "bench: %s\n", pl_strerror(rc));
+        return 1;
+    }
+    return 0;
+}

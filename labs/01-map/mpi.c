@@ -1,0 +1,84 @@
+/*
+ * solutions/01-map/mpi.c - pl_map with MPI ranks: master/worker on demand.
+ *
+ * Start from solutions/01-map/serial.c: validate first, results in input
+ * order, one deadline for the whole call, one result per item. What changes
+ * is WHO runs an item: rank 0 (this code) is the master; ranks 1..K-1 are
+ * workers looping in runtime/mpi_worker.c, which run whatever task request
+ * they receive and send the result back. Read runtime/pl_mpi.h first.
+ *
+ * Three decisions worth understanding:
+ *
+ * 1. On demand, not a static split. Cutting the items into K-1 equal
+ *    blocks up front (the MPI_Scatter way) leaves fast workers idle while
+ *    one slow block finishes. Instead the master keeps every worker busy
+ *    with ONE item and sends the next item to whichever worker answers
+ *    first - the dynamic schedule of the OpenMP version, by messages. It
+ *    also bounds the concurrency simply: never more than max_workers
+ *    items are out at once.
+ *
+ * 2. Nothing is shared. The item goes to the worker as bytes (the task's
+ *    NAME and the encoded value - a pointer would mean nothing in another
+ *    process, maybe on another machine), and the result comes back as
+ *    bytes. The master never blocks on one worker: it looks (MPI_Iprobe)
+ *    at each busy worker in turn and sleeps a little when nobody answered.
+ *
+ * 3. The deadline. The master cannot stop a worker, only stop WAITING for
+ *    it. At the deadline every item still out becomes TIMEOUT, the worker
+ *    is sent a CANCEL (its task stops if it polls pl_should_stop) and is
+ *    handed back to the runtime as "owing" a reply: that late reply must be
+ *    drained before the worker takes a new request, or the next map would
+ *    read it as the answer to one of ITS items. The request id in every
+ *    message is how a late reply is recognised.
+ */
+#include <stdlib.h>
+
+#include "paralab.h"
+#include "pl_mpi.h"
+
+/*
+ * Everything paralab.h says a call may be rejected for, checked before any
+ * slot is written (the same rules as serial.c). With n == 0 there is nothing
+ * to read, so NULL arrays are allowed; a task name that IS given must exist.
+ */
+static int check_args(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
+                      pl_result *results[])
+{
+    if (n > 0 && (task == NULL || items == NULL || results == NULL)) {
+        return PL_EINVAL;
+    }
+    if (opts != NULL && opts->max_workers <= 0) {
+        return PL_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (items[i] == NULL) {
+            return PL_EINVAL;
+        }
+    }
+    if (task != NULL && pl_task_lookup(task) == NULL) {
+        return PL_ENOTASK;
+    }
+    return PL_OK;
+}
+
+
+int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
+           pl_result *results[])
+{
+    /* The deadline counts from the call, not from the first task. */
+    int64_t deadline = pl_deadline_after_ms(opts != NULL ? opts->timeout_ms : PL_NO_TIMEOUT);
+    int rc = check_args(task, items, n, opts, results);
+    if (rc != PL_OK || n == 0) {
+        return rc; /* rejected, or nothing to do */
+    }
+    /* Only rank 0, inside pl_run, has workers to send items to. */
+    if (!pl_mpi_in_scope() || pl_workers() < 1) {
+        return PL_ESTATE;
+    }
+    /* TODO: start from empty slots. Then, until every item is answered or the deadline passes: */
+    /* TODO: send the next item to a free worker (pl_mpi_claim_worker, pl_mpi_send_task) while */
+    /* TODO: fewer than max_workers are out; look for answers (pl_mpi_poll_reply) and release */
+    /* TODO: their workers; sleep a little (pl_mpi_backoff) when nothing happened. At the */
+    /* TODO: deadline, abandon the workers still busy (pl_mpi_abandon_worker) and settle. */
+    (void)deadline; (void)task; (void)items; (void)results; return PL_ENOTIMPL;
+}

@@ -1,0 +1,120 @@
+/*
+ * solutions/01-map/serial.c - pl_map without parallelism: the reference.
+ *
+ * Read this before the OpenMP, MPI and fork versions. It does everything
+ * they do except run tasks at the same time:
+ *   1. validate the whole call before touching anything (a rejected call
+ *      leaves results[] exactly as it was);
+ *   2. run the items in input order, so results[i] is item i's result;
+ *   3. honour ONE deadline for the whole call, counted from the moment
+ *      pl_map was called (like concurrent.futures' map);
+ *   4. give every item exactly one final result, whatever happens.
+ * The parallel versions change step 2 (who runs which item, and when) and
+ * keep the other three.
+ *
+ * How the deadline reaches a running task: a task cannot be interrupted
+ * from outside (there is no "outside" here: it runs in our own thread), so
+ * we hand it a cancel token whose deadline is the call's deadline. Long
+ * tasks (sleep_ms, spin, hang, fetch) poll pl_should_stop() and give up
+ * when it turns true. A task that never polls cannot be stopped; serial
+ * simply waits for it.
+ */
+#include <stddef.h>
+
+#include "paralab.h"
+
+/*
+ * Everything paralab.h says a call may be rejected for, checked before any
+ * slot is written. With n == 0 there is nothing to read, so NULL arrays (and
+ * a NULL task) are allowed; a task name that IS given must exist.
+ */
+static int check_args(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
+                      pl_result *results[])
+{
+    if (n > 0 && (task == NULL || items == NULL || results == NULL)) {
+        return PL_EINVAL;
+    }
+    if (opts != NULL && opts->max_workers <= 0) {
+        return PL_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (items[i] == NULL) {
+            return PL_EINVAL;
+        }
+    }
+    if (task != NULL && pl_task_lookup(task) == NULL) {
+        return PL_ENOTASK;
+    }
+    return PL_OK;
+}
+
+/*
+ * A task that saw pl_should_stop() reports CANCELLED. If our token says the
+ * deadline passed, that is not a cancellation the caller asked for: the
+ * item ran out of time, which paralab calls TIMEOUT.
+ */
+static void blame_the_deadline(pl_result *res, const pl_cancel *token)
+{
+    if (pl_result_status(res) == PL_TASK_CANCELLED && pl_cancel_is_set(token)) {
+        pl_result_set_status(res, PL_TASK_TIMEOUT, "stopped at the deadline of the map call");
+    }
+}
+
+/*
+ * Run one item into *slot. The token is already the thread's current one,
+ * so the task's pl_should_stop() sees the call's deadline.
+ */
+static int run_item(const char *task, const pl_value *item, const pl_cancel *token, pl_result **slot)
+{
+    pl_result *res = pl_result_new();
+    if (res == NULL) {
+        return PL_ENOMEM;
+    }
+    *slot = res;
+    if (pl_cancel_is_set(token)) {
+        /* Starting now would only make the caller wait longer for nothing. */
+        pl_result_set_status(res, PL_TASK_TIMEOUT, "the deadline passed before it started");
+        return PL_OK;
+    }
+    int rc = pl_task_run(task, item, res);
+    if (rc != PL_OK) {
+        return rc;
+    }
+    pl_result_set_worker(res, 0); /* serial has exactly one worker: us */
+    blame_the_deadline(res, token);
+    return PL_OK;
+}
+
+int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
+           pl_result *results[])
+{
+    /* The deadline counts from the call, not from the first task. */
+    int64_t deadline = pl_deadline_after_ms(opts != NULL ? opts->timeout_ms : PL_NO_TIMEOUT);
+    int rc = check_args(task, items, n, opts, results);
+    if (rc != PL_OK || n == 0) {
+        return rc; /* rejected, or nothing to do */
+    }
+    /* From here on the call runs: start from empty slots (the caller need not clear them). */
+    for (size_t i = 0; i < n; i++) {
+        results[i] = NULL;
+    }
+    /* max_workers only limits concurrency, and serial never has more than one task running. */
+    pl_cancel *token = pl_cancel_new();
+    if (token == NULL) {
+        rc = PL_ENOMEM;
+    } else {
+        pl_cancel_set_deadline(token, deadline);
+        pl_cancel *previous = pl_cancel_swap_current(token);
+        for (size_t i = 0; i < n && rc == PL_OK; i++) {
+            rc = run_item(task, items[i], token, &results[i]);
+        }
+        pl_cancel_swap_current(previous);
+        pl_cancel_free(token);
+    }
+    /*
+     * Every item gets exactly one result, even if we stopped early (out of
+     * memory): settle fills whatever is still empty or PENDING.
+     */
+    int settled = pl_results_settle(results, n, PL_TASK_FAILED, "not run: the map call failed");
+    return rc != PL_OK ? rc : settled;
+}

@@ -1,0 +1,99 @@
+/*
+ * solutions/02-futures/mpi.c - futures as MPI non-blocking requests.
+ *
+ * MPI already has futures. MPI_Isend and MPI_Irecv return at once with an
+ * MPI_Request: a handle to a transfer that goes on in the background.
+ * MPI_Test(&req) asks "done yet?" without blocking (our pl_future_done),
+ * MPI_Wait(&req) blocks until it is (our pl_future_wait with no timeout),
+ * MPI_Cancel withdraws a receive nobody wants any more. So a paralab future
+ * on rank 0 is just:
+ *
+ *   start   pick a free worker, MPI_Irecv its reply (posted FIRST, so the
+ *           reply lands in our buffer and never waits in MPI's queue of
+ *           unexpected messages), MPI_Isend the request. Return at once.
+ *   wait    MPI_Test the receive; sleep a little; test again; until it
+ *           completes or the timeout passes. (MPI_Wait has no timeout, and
+ *           Open MPI spins on the CPU inside it.)
+ *   cancel  a CANCEL message to the worker; its task stops at its next
+ *           pl_should_stop() and answers CANCELLED.
+ *   free    while it runs: MPI_Cancel our receive. If the reply had
+ *           already arrived, the cancel fails harmlessly and the worker is
+ *           free; otherwise the worker still owes a reply that nobody
+ *           receives - the runtime's worker table drains it before the
+ *           worker is used again (pl_mpi_abandon_worker).
+ *
+ * When every worker is busy, a future waits in OUR queue (oldest first)
+ * and starts when one frees up. There is no background thread on rank 0 to
+ * notice that: every call into this file first makes progress - it tests
+ * the running futures, frees their workers and starts queued ones. So
+ * queued futures advance whenever the program waits, polls or starts.
+ *
+ * The reply buffer has a fixed size (PL_MPI_REPLY_MAX): an MPI_Irecv posted
+ * before the reply exists cannot know how long it will be. Workers never
+ * send more (see runtime/pl_mpi.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "paralab.h"
+#include "pl_mpi.h"
+
+
+int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
+{
+    if (out == NULL) {
+        return PL_EINVAL;
+    }
+    *out = NULL;
+    if (task == NULL) {
+        return PL_EINVAL;
+    }
+    if (pl_task_lookup(task) == NULL) {
+        return PL_ENOTASK;
+    }
+    /* Only rank 0, inside pl_run, has workers. */
+    if (!pl_mpi_in_scope() || pl_workers() < 1) {
+        return PL_ESTATE;
+    }
+    /* TODO: copy the task name and argument into a new future, put it at the end of your queue, */
+    /* TODO: and make progress: a free worker gets it now (MPI_Irecv its reply, then MPI_Isend). */
+    (void)arg; return PL_ENOTIMPL;
+}
+
+int pl_future_wait(pl_future *f, int64_t timeout_ms, const pl_result **out)
+{
+    if (f == NULL || out == NULL) {
+        return PL_EINVAL;
+    }
+    /* TODO: make progress (MPI_Test the running futures, start queued ones) until this one is */
+    /* TODO: done or the timeout passes; sleep a little between looks (pl_mpi_backoff). */
+    (void)timeout_ms; return PL_ENOTIMPL;
+}
+
+int pl_future_done(pl_future *f)
+{
+    if (f == NULL) {
+        return PL_EINVAL;
+    }
+    return PL_ENOTIMPL;
+}
+
+int pl_future_cancel(pl_future *f)
+{
+    if (f == NULL) {
+        return PL_EINVAL;
+    }
+    /* TODO: queued -> it must never run: CANCELLED now. Running -> send the worker a cancel */
+    /* TODO: message (pl_mpi_send_cancel); its task answers CANCELLED unless it finished first. */
+    return PL_ENOTIMPL;
+}
+
+void pl_future_free(pl_future **fp)
+{
+    if (fp == NULL || *fp == NULL) {
+        return;
+    }
+    /* TODO: a running future's worker will still answer: withdraw your MPI_Irecv (MPI_Cancel) */
+    /* TODO: and let the runtime drain the late reply (pl_mpi_abandon_worker). */
+    *fp = NULL;
+}

@@ -1,0 +1,139 @@
+/*
+ * runtime/fork_parent.c - the parent's side of the fork backend's protocol:
+ * sending task frames, reading result frames, reaping children and saying
+ * how a child that never answered died.
+ *
+ * Reaping matters: a child that has exited stays in the process table as a
+ * zombie (state Z) until its parent calls waitpid() for it. Zombies hold a
+ * pid each; a program that forgets them runs out of processes.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "paralab.h"
+#include "pl_fork.h"
+#include "pl_wire.h"
+
+int pl_fork_send_task(int fd, uint64_t tag, const char *task, const pl_value *arg)
+{
+    if (fd < 0 || task == NULL || arg == NULL) {
+        return PL_EINVAL;
+    }
+    size_t name_len = strlen(task);
+    if (name_len >= PL_TASK_NAME_MAX) {
+        return PL_EINVAL;
+    }
+    pl_buf *b = pl_buf_new();
+    if (b == NULL) {
+        return PL_ENOMEM;
+    }
+    int rc = pl_buf_put_u64(b, tag);
+    if (rc == PL_OK) {
+        rc = pl_buf_put_u32(b, (uint32_t)name_len);
+    }
+    if (rc == PL_OK) {
+        rc = pl_buf_put(b, task, name_len);
+    }
+    if (rc == PL_OK) {
+        rc = pl_value_encode(arg, b);
+    }
+    if (rc == PL_OK) {
+        rc = pl_wire_write_frame(fd, pl_buf_data(b), pl_buf_len(b));
+    }
+    pl_buf_free(b);
+    return rc;
+}
+
+int pl_fork_recv_result(int fd, uint64_t *tag, pl_result **out)
+{
+    if (fd < 0 || tag == NULL || out == NULL) {
+        return PL_EINVAL;
+    }
+    *out = NULL;
+    uint8_t *frame = NULL;
+    size_t len = 0;
+    int rc = pl_wire_read_frame(fd, &frame, &len);
+    if (rc != PL_OK) {
+        return rc; /* PL_EIO: end-of-file, the child is gone */
+    }
+    pl_reader r;
+    pl_reader_init(&r, frame, len);
+    rc = pl_reader_u64(&r, tag);
+    if (rc == PL_OK) {
+        size_t used;
+        rc = pl_result_decode(r.p, r.left, out, &used);
+    }
+    free(frame);
+    return rc;
+}
+
+int pl_fork_reap(pid_t pid, int kill_first, int *wstatus)
+{
+    if (pid <= 0) {
+        return PL_EINVAL; /* kill(0 or -1, ...) would hit a whole process group */
+    }
+    if (kill_first) {
+        /* Safe even if it already exited: an unreaped child keeps its pid, nobody else gets it. */
+        kill(pid, SIGKILL);
+    }
+    int status = 0;
+    pid_t got;
+    do {
+        got = waitpid(pid, &status, 0);
+    } while (got < 0 && errno == EINTR);
+    if (got != pid) {
+        return PL_ESYS;
+    }
+    if (wstatus != NULL) {
+        *wstatus = status;
+    }
+    return PL_OK;
+}
+
+const char *pl_fork_signal_name(int sig)
+{
+    switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGFPE: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+    case SIGABRT: return "SIGABRT";
+    case SIGKILL: return "SIGKILL";
+    case SIGTERM: return "SIGTERM";
+    case SIGINT: return "SIGINT";
+    case SIGQUIT: return "SIGQUIT";
+    case SIGHUP: return "SIGHUP";
+    case SIGPIPE: return "SIGPIPE";
+    case SIGALRM: return "SIGALRM";
+    case SIGUSR1: return "SIGUSR1";
+    case SIGUSR2: return "SIGUSR2";
+    case SIGXCPU: return "SIGXCPU";
+    case SIGXFSZ: return "SIGXFSZ";
+    case SIGSYS: return "SIGSYS";
+    case SIGTRAP: return "SIGTRAP";
+    default: return "SIG?";
+    }
+}
+
+void pl_fork_explain_end(pid_t pid, int wstatus, pl_result *res)
+{
+    if (res == NULL) {
+        return;
+    }
+    if (WIFSIGNALED(wstatus)) {
+        int sig = WTERMSIG(wstatus);
+        pl_result_set_status(res, PL_TASK_CRASHED, "the worker process (pid %ld) was killed by signal %s (%s)",
+                             (long)pid, pl_fork_signal_name(sig), strsignal(sig));
+    } else if (WIFEXITED(wstatus)) {
+        pl_result_set_status(res, PL_TASK_CRASHED,
+                             "the worker process (pid %ld) exited with status %d without sending a result",
+                             (long)pid, WEXITSTATUS(wstatus));
+    } else {
+        pl_result_set_status(res, PL_TASK_CRASHED, "the worker process (pid %ld) ended without a result",
+                             (long)pid);
+    }
+    pl_result_set_worker(res, (int64_t)pid);
+}

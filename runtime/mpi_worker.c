@@ -1,0 +1,252 @@
+/*
+ * runtime/mpi_worker.c - what ranks 1..K-1 do: serve requests from rank 0.
+ *
+ * Trusted harness code, not a lab: one loop serves map, futures and groups
+ * alike, and a broken worker loop would wedge every test after it.
+ *
+ *   loop:  look for a message from rank 0 (MPI_Iprobe, sleeping a little
+ *          between looks - see pl_mpi_backoff for why not a blocking
+ *          MPI_Recv)
+ *     TASK    receive it, run the task, send the RESULT back with the
+ *             request's id
+ *     CANCEL  for a request already answered: nothing to do
+ *     STOP    answer STOPPED and leave the loop
+ *
+ * While a task runs, the worker is not in the loop, so a CANCEL cannot be
+ * received there. Instead the pl_cancel hook (pl_should_stop, which long
+ * tasks poll) looks for CANCEL and STOP messages itself, at most once per
+ * millisecond so that a task polling in a tight loop does not spend its
+ * time inside MPI. This is cooperative: a task that never polls runs to its
+ * end, and rank 0 meanwhile only stops WAITING for it (see pl_mpi.h).
+ *
+ * Why not run the task on a second thread and keep the loop listening?
+ * It would need MPI_THREAD_MULTIPLE (or careful funnelling) and still could
+ * not stop a task that does not poll: a thread cannot be killed safely
+ * either. The hook gives the same guarantee with one thread.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pl_mpi.h"
+
+/* How often a running task's pl_should_stop() may look for messages. */
+#define CONTROL_PROBE_NS (1000 * 1000)
+
+/*
+ * The request being run, and what the hook found. Only the serve thread
+ * touches MPI; a task that polls from another thread of its own sees the
+ * flags but never probes (MPI_THREAD_FUNNELED allows one thread only).
+ */
+static struct {
+    uint32_t running_id; /* 0 while idle */
+    volatile int cancelled;
+    volatile int stop_seen;
+    int64_t next_probe_ns;
+} serving;
+
+static _Thread_local int is_serve_thread;
+
+/* Receive and return the id of a waiting CANCEL message (0 if malformed). */
+static uint32_t receive_cancel(void)
+{
+    uint8_t msg[4] = {0};
+    MPI_Status st;
+    MPI_Recv(msg, 4, MPI_BYTE, 0, PL_MPI_TAG_CANCEL, pl_mpi_comm(), &st);
+    int count = 0;
+    MPI_Get_count(&st, MPI_BYTE, &count);
+    if (count != 4) {
+        return 0;
+    }
+    return (uint32_t)msg[0] << 24 | (uint32_t)msg[1] << 16 | (uint32_t)msg[2] << 8 | (uint32_t)msg[3];
+}
+
+/* Take in every waiting CANCEL (one may be for us), and notice a STOP without taking it. */
+static void look_for_control(void)
+{
+    int waiting = 0;
+    MPI_Iprobe(0, PL_MPI_TAG_CANCEL, pl_mpi_comm(), &waiting, MPI_STATUS_IGNORE);
+    while (waiting) {
+        if (receive_cancel() == serving.running_id) {
+            serving.cancelled = 1;
+        } /* else: a cancel for a request already answered */
+        MPI_Iprobe(0, PL_MPI_TAG_CANCEL, pl_mpi_comm(), &waiting, MPI_STATUS_IGNORE);
+    }
+    /* STOP stays queued: the serve loop receives it once the task has ended. */
+    MPI_Iprobe(0, PL_MPI_TAG_STOP, pl_mpi_comm(), &waiting, MPI_STATUS_IGNORE);
+    if (waiting) {
+        serving.stop_seen = 1;
+    }
+}
+
+/* The pl_cancel hook: the running task should stop when rank 0 said so. */
+static bool worker_should_stop(void)
+{
+    if (serving.cancelled || serving.stop_seen) {
+        return true;
+    }
+    if (!is_serve_thread || serving.running_id == 0) {
+        return false;
+    }
+    int64_t now = pl_now_ns();
+    if (now >= serving.next_probe_ns) {
+        serving.next_probe_ns = now + CONTROL_PROBE_NS;
+        look_for_control();
+    }
+    return serving.cancelled || serving.stop_seen;
+}
+
+/* Decode a TASK message: id, task name (NUL-terminated into name), argument. */
+static int unpack_task(const uint8_t *buf, size_t len, uint32_t *id, char name[PL_TASK_NAME_MAX],
+                       pl_value **arg)
+{
+    pl_reader r;
+    pl_reader_init(&r, buf, len);
+    uint8_t name_len = 0;
+    const uint8_t *name_bytes = NULL;
+    if (pl_reader_u32(&r, id) != PL_OK || pl_reader_u8(&r, &name_len) != PL_OK || name_len == 0 ||
+        name_len >= PL_TASK_NAME_MAX || pl_reader_bytes(&r, name_len, &name_bytes) != PL_OK) {
+        return PL_EWIRE;
+    }
+    memcpy(name, name_bytes, name_len);
+    name[name_len] = '\0';
+    size_t used = 0;
+    int rc = pl_value_decode(r.p, r.left, arg, &used);
+    if (rc == PL_OK && used != r.left) {
+        pl_value_free(*arg);
+        *arg = NULL;
+        rc = PL_EWIRE;
+    }
+    return rc;
+}
+
+/* Encode [id][result] into out; a result too big for rank 0's buffers becomes a FAILED one. */
+static int pack_reply(pl_buf *out, uint32_t id, pl_result *res)
+{
+    pl_buf_reset(out);
+    int rc = pl_buf_put_u32(out, id);
+    if (rc == PL_OK) {
+        rc = pl_result_encode(res, out);
+    }
+    if (rc == PL_OK && pl_buf_len(out) > PL_MPI_REPLY_MAX) {
+        size_t size = pl_buf_len(out);
+        pl_value *none = pl_value_new();
+        if (none == NULL) {
+            return PL_ENOMEM;
+        }
+        pl_result_take_value(res, none); /* drop the big value */
+        pl_value_free(none);
+        pl_result_set_status(res, PL_TASK_FAILED, "result too large for one MPI reply (%zu bytes > %zu)",
+                             size, PL_MPI_REPLY_MAX);
+        pl_buf_reset(out);
+        rc = pl_buf_put_u32(out, id);
+        if (rc == PL_OK) {
+            rc = pl_result_encode(res, out);
+        }
+    }
+    return rc;
+}
+
+/*
+ * Send the reply without spinning: MPI_Isend, then MPI_Test with short
+ * sleeps. A large reply only leaves when rank 0 receives it, which may take
+ * a while if rank 0 is busy elsewhere.
+ */
+static void send_reply(const pl_buf *reply)
+{
+    MPI_Request req;
+    if (MPI_Isend(pl_buf_data(reply), (int)pl_buf_len(reply), MPI_BYTE, 0, PL_MPI_TAG_RESULT, pl_mpi_comm(),
+                  &req) != MPI_SUCCESS) {
+        return;
+    }
+    int done = 0;
+    int round = 0;
+    while (MPI_Test(&req, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done) {
+        pl_mpi_backoff(&round);
+    }
+}
+
+/* Receive the TASK message that st describes, run it, answer. */
+static void serve_task(const MPI_Status *st, pl_buf *reply)
+{
+    int count = 0;
+    MPI_Get_count(st, MPI_BYTE, &count);
+    uint8_t *buf = malloc(count > 0 ? (size_t)count : 1);
+    pl_result *res = pl_result_new();
+    if (buf == NULL || res == NULL) {
+        fprintf(stderr, "paralab mpi: rank %d is out of memory\n", pl_mpi_rank());
+        MPI_Abort(MPI_COMM_WORLD, 1); /* no way left to answer rank 0, which would wait for ever */
+    }
+    MPI_Recv(buf, count, MPI_BYTE, 0, PL_MPI_TAG_TASK, pl_mpi_comm(), MPI_STATUS_IGNORE);
+    uint32_t id = 0;
+    char name[PL_TASK_NAME_MAX];
+    pl_value *arg = NULL;
+    if (unpack_task(buf, (size_t)count, &id, name, &arg) != PL_OK) {
+        pl_result_set_status(res, PL_TASK_FAILED, "corrupt task message (%d bytes)", count);
+    } else {
+        serving.running_id = id;
+        serving.cancelled = 0;
+        serving.next_probe_ns = 0;
+        pl_task_run(name, arg, res); /* an unknown name gives a FAILED result with a clear text */
+        serving.running_id = 0;
+    }
+    free(buf);
+    pl_value_free(arg);
+    pl_result_set_worker(res, pl_mpi_rank());
+    if (pack_reply(reply, id, res) == PL_OK) {
+        send_reply(reply);
+    }
+    pl_result_free(res);
+}
+
+/* Receive and drop a message we have no use for (a stale CANCEL, an unknown tag). */
+static void discard(const MPI_Status *st)
+{
+    int count = 0;
+    MPI_Get_count(st, MPI_BYTE, &count);
+    uint8_t *buf = malloc(count > 0 ? (size_t)count : 1);
+    if (buf != NULL) {
+        MPI_Recv(buf, count, MPI_BYTE, 0, st->MPI_TAG, pl_mpi_comm(), MPI_STATUS_IGNORE);
+        free(buf);
+    }
+}
+
+int pl_mpi_serve(void)
+{
+    pl_buf *reply = pl_buf_new();
+    if (reply == NULL) {
+        return PL_ENOMEM;
+    }
+    is_serve_thread = 1;
+    pl_cancel_set_hook(worker_should_stop); /* before the first task runs */
+    /* pl_run's greeting (runtime/mpi.c): answer it so rank 0 knows we are up. */
+    MPI_Recv(NULL, 0, MPI_BYTE, 0, PL_MPI_TAG_HELLO, pl_mpi_comm(), MPI_STATUS_IGNORE);
+    MPI_Send(NULL, 0, MPI_BYTE, 0, PL_MPI_TAG_HELLO, pl_mpi_comm());
+    int round = 0;
+    for (;;) {
+        int waiting = 0;
+        MPI_Status st;
+        /* ANY_TAG keeps rank 0's messages in the order they were sent. */
+        if (MPI_Iprobe(0, MPI_ANY_TAG, pl_mpi_comm(), &waiting, &st) != MPI_SUCCESS) {
+            break;
+        }
+        if (!waiting) {
+            pl_mpi_backoff(&round);
+            continue;
+        }
+        round = 0;
+        if (st.MPI_TAG == PL_MPI_TAG_TASK) {
+            serve_task(&st, reply);
+        } else if (st.MPI_TAG == PL_MPI_TAG_STOP) {
+            discard(&st);
+            MPI_Send(NULL, 0, MPI_BYTE, 0, PL_MPI_TAG_STOPPED, pl_mpi_comm());
+            break;
+        } else {
+            discard(&st);
+        }
+    }
+    pl_cancel_set_hook(NULL);
+    pl_buf_free(reply);
+    return PL_OK;
+}

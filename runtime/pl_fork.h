@@ -1,0 +1,138 @@
+/*
+ * pl_fork.h - what the fork runtime (runtime/fork*.c) offers the fork labs
+ * (solutions/NN-name/fork.c), beyond paralab.h.
+ *
+ * The labs write the interesting part themselves: when to fork, which pipe
+ * goes where, poll() over the children's pipes, kill() at a deadline and
+ * waitpid() afterwards. The runtime keeps the parts that are easy to get
+ * subtly wrong and that every lab needs in the same way:
+ *
+ *   - pl_fork(): fork() plus three precautions (flush stdio first, so the
+ *     child does not print the parent's buffered text a second time; mark
+ *     the child as "not root"; make sure SIGCHLD/SIGPIPE are set sanely).
+ *   - pl_fork_pipe() / pl_fork_close(): pipes whose parent-side ends every
+ *     later child closes at once. Without that, child B would inherit the
+ *     write end of child A's task pipe, and A would never see end-of-file
+ *     when the parent closes its end: it would wait for ever.
+ *   - the child's side: pl_fork_serve() (a pool worker: read a task frame,
+ *     run it, write the result frame, until end-of-file) and
+ *     pl_fork_run_one() (run one task, write its result, exit). Both end in
+ *     _exit(), never return: a child that returned would run the rest of the
+ *     parent's program (the test runner!) a second time, and exit() would
+ *     run the parent's atexit handlers and flush its stdio buffers.
+ *   - the parent's side of the wire protocol and the post-mortem:
+ *     pl_fork_send_task(), pl_fork_recv_result(), pl_fork_reap(),
+ *     pl_fork_explain_end() ("killed by signal SIGSEGV").
+ *
+ * Wire protocol (both directions are pl_wire frames, see pl_wire.h):
+ *   task frame   [u64 tag][u32 name length][name bytes][encoded pl_value]
+ *   result frame [u64 tag][encoded pl_result]
+ * The tag is the caller's (map: the item's index), so a result can never be
+ * filed under the wrong item.
+ *
+ * Hazards worth knowing:
+ *   - A multi-threaded parent (the test fixture runs a server thread) forks
+ *     only the calling thread. Any lock another thread held at that moment
+ *     stays locked for ever in the child. POSIX therefore allows only
+ *     async-signal-safe functions in such a child. We bend that rule on
+ *     purpose: the child runs a task, which mallocs and may use stdio. It
+ *     works because glibc's fork() takes malloc's and stdio's locks around
+ *     the fork and resets them in the child; a task that takes a lock of its
+ *     own (or a library that does) could still deadlock in a child.
+ *   - Not thread-safe: the fd registry and the labs' lists of children are
+ *     plain globals. Call the fork backend from one thread at a time.
+ *   - SIGPIPE is set to "ignored" process-wide (a write to a dead child must
+ *     fail with EPIPE, not kill the parent). SIGCHLD must not be ignored:
+ *     with SIG_IGN the kernel reaps children by itself and waitpid() could
+ *     no longer tell how a child died, so pl_fork() resets it to SIG_DFL.
+ *     Children are only ever reaped with waitpid(pid, ...), never
+ *     waitpid(-1, ...), so the backend never steals another part of the
+ *     program's children.
+ */
+#ifndef PL_FORK_H
+#define PL_FORK_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "paralab.h"
+
+/*
+ * A sane ceiling on children at once for one call (a map's pool, a group):
+ * each child costs a process and two descriptors, and a max_workers of
+ * 100000 should not exhaust either. Calls may run fewer children than
+ * max_workers asked for ("at most", paralab.h); never more.
+ */
+#define PL_FORK_MAX_CHILDREN 128
+
+/*
+ * fork() with the precautions above. Returns what fork() returns: the
+ * child's pid in the parent, 0 in the child, -1 (errno set) on failure.
+ * In the child, the only things to do are to call pl_fork_serve() or
+ * pl_fork_run_one(), which never return. A child's pl_should_stop() turns
+ * true when its parent dies, so polling tasks do not outlive it as orphans.
+ */
+pid_t pl_fork(void);
+
+/*
+ * pipe() whose two ends are registered: every child forked later closes
+ * them first thing (keeping only the ends it is given). The ends are also
+ * close-on-exec. PL_OK, or PL_ESYS (errno set; fds untouched).
+ */
+int pl_fork_pipe(int fds[2]);
+
+/* Close a registered (or any) descriptor and set *fd to -1; ignores -1. */
+void pl_fork_close(int *fd);
+
+/*
+ * Child side of a pool worker: close every registered descriptor except
+ * task_fd (read task frames) and result_fd (write result frames), then
+ * serve task frames one at a time until task_fd reaches end-of-file (the
+ * parent closed it: no more work), then _exit(0). Each result records this
+ * child's pid as its worker. Never returns.
+ */
+_Noreturn void pl_fork_serve(int task_fd, int result_fd);
+
+/*
+ * Child side of a one-shot child (a future, a group member): close every
+ * registered descriptor except result_fd, run task(arg) - already in memory,
+ * copied by fork - write one result frame with tag 0, and _exit(0).
+ * Never returns.
+ */
+_Noreturn void pl_fork_run_one(const char *task, const pl_value *arg, int result_fd);
+
+/*
+ * Parent side: send one task frame. PL_OK; PL_EIO when the child is gone
+ * (EPIPE: the reader end is closed); PL_ENOMEM; PL_EINVAL.
+ */
+int pl_fork_send_task(int fd, uint64_t tag, const char *task, const pl_value *arg);
+
+/*
+ * Parent side: read one result frame (blocks until it is complete, so call
+ * it when poll() says fd is readable). PL_OK with *tag and a new *out the
+ * caller frees; PL_EIO on end-of-file: the child died (or exited) without
+ * sending a whole result - reap it and ask pl_fork_explain_end why;
+ * PL_EWIRE for a corrupt frame; PL_ENOMEM.
+ */
+int pl_fork_recv_result(int fd, uint64_t *tag, pl_result **out);
+
+/*
+ * Wait for child pid to end (SIGKILL it first when kill_first) and store
+ * its wait status in *wstatus (may be NULL). Retries on EINTR. A killed
+ * child dies at once, so with kill_first this never blocks for long.
+ * PL_OK, PL_EINVAL (pid <= 0), PL_ESYS (waitpid failed, e.g. not our child).
+ */
+int pl_fork_reap(pid_t pid, int kill_first, int *wstatus);
+
+/*
+ * Turn the wait status of a child that did not deliver a result into the
+ * result's status and text: killed by a signal -> CRASHED "the worker
+ * process (pid N) was killed by signal SIGSEGV (Segmentation fault)";
+ * exited -> CRASHED "... exited with status N without sending a result".
+ */
+void pl_fork_explain_end(pid_t pid, int wstatus, pl_result *res);
+
+/* "SIGSEGV", "SIGKILL", ...; "SIG?" for a number it does not know. */
+const char *pl_fork_signal_name(int sig);
+
+#endif

@@ -1,0 +1,157 @@
+/*
+ * pl_mpi.h - what the MPI run scope (runtime/mpi.c) offers the MPI labs
+ * (solutions/NN-name/mpi.c), beyond paralab.h.
+ *
+ * The picture: `mpiexec -n K prog` starts K copies of prog. In pl_run,
+ * rank 0 runs body() - the tests, the demo, your code - and ranks 1..K-1
+ * are WORKERS: they loop in runtime/mpi.c, receiving task requests from
+ * rank 0, running them and sending the results back, until rank 0 says
+ * stop. The worker loop is harness code; the labs write rank 0's side.
+ *
+ * Nothing is shared between ranks: everything a worker needs travels in a
+ * message, and every message is a byte buffer (MPI_BYTE) built with the
+ * value/result wire encoding of common/. Four kinds of message, told apart
+ * by their MPI tag:
+ *
+ *   rank 0 -> worker   PL_MPI_TAG_TASK    [u32 id][u8 name length][name][encoded pl_value]
+ *   worker -> rank 0   PL_MPI_TAG_RESULT  [u32 id][encoded pl_result]
+ *   rank 0 -> worker   PL_MPI_TAG_CANCEL  [u32 id]   "stop request id if you are running it"
+ *   rank 0 -> worker   PL_MPI_TAG_STOP    (empty)    "leave the loop" (pl_run does this)
+ *
+ * The request id. Every request gets a fresh id (pl_mpi_new_id) and the
+ * worker copies it into its reply. When rank 0 stops waiting for a request
+ * (a map's deadline, a freed future) the worker may still answer it later:
+ * that LATE reply must not be taken for the answer to the next request
+ * sent to the same worker. The id makes a late reply recognisable, and the
+ * worker table below makes sure it is drained before the worker is reused.
+ *
+ * A worker runs one request at a time, and MPI keeps the messages between
+ * two ranks in order (for the same tag), so a worker's replies arrive in
+ * the order of its requests.
+ *
+ * Cancelling is cooperative, as with threads: while a task runs, the
+ * worker's pl_should_stop() (through the hook of pl_cancel.h) looks for a
+ * CANCEL or STOP message with MPI_Iprobe, at most once per millisecond. A
+ * task that never calls pl_should_stop() cannot be stopped: MPI cannot kill
+ * one rank of a job without killing the job.
+ *
+ * Everything below is for rank 0, inside body, unless it says otherwise.
+ * MPI is initialised with MPI_THREAD_FUNNELED: only the thread that called
+ * pl_run may make MPI calls.
+ */
+#ifndef PL_MPI_H
+#define PL_MPI_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "paralab.h"
+#include "pl_wire.h"
+
+/* Message tags (see the table above). */
+enum {
+    PL_MPI_TAG_TASK = 101,
+    PL_MPI_TAG_RESULT = 102,
+    PL_MPI_TAG_CANCEL = 103,
+    PL_MPI_TAG_STOP = 104,
+    PL_MPI_TAG_STOPPED = 105, /* worker -> rank 0: "I left the loop" (pl_run's shutdown) */
+    PL_MPI_TAG_HELLO = 106    /* both ways, once, when pl_run starts (see runtime/mpi.c) */
+};
+
+/*
+ * The largest reply a worker sends, in bytes. A receive posted before the
+ * reply exists (MPI_Irecv, the futures lab) needs a buffer of a known size;
+ * this is it. A worker whose encoded result would be larger sends a FAILED
+ * result saying so instead.
+ */
+#define PL_MPI_REPLY_MAX ((size_t)64 * 1024)
+
+/* 1 on rank 0 while body runs (map, futures and groups may send requests). */
+int pl_mpi_in_scope(void);
+
+/*
+ * The communicator every paralab message travels on: a duplicate of
+ * MPI_COMM_WORLD made by pl_run (what libraries do, so that a program's own
+ * messages on MPI_COMM_WORLD can never be mistaken for ours). Its error
+ * handler is MPI_ERRORS_RETURN: a failed call returns an error code
+ * instead of aborting the job, so the labs can turn it into PL_ESYS.
+ */
+MPI_Comm pl_mpi_comm(void);
+
+/* This process's rank (0 before pl_run initialised MPI). */
+int pl_mpi_rank(void);
+
+/* A fresh request id, never 0 (0 marks "unknown" in a corrupt message). */
+uint32_t pl_mpi_new_id(void);
+
+/* ---------------------------------------------------------------- worker table */
+
+/*
+ * Rank 0 keeps one table of its workers, shared by map, futures and groups,
+ * so that two of them never send to the same worker at once. A worker is
+ * FREE, CLAIMED (someone sent it a request and will read the reply), or
+ * OWING (its requester gave up: the late reply still has to be drained).
+ *
+ * pl_mpi_claim_worker: the rank of a FREE worker, now CLAIMED by the caller,
+ *   or -1 when none is free right now. It first drains any late replies
+ *   that have arrived, so an OWING worker becomes FREE again here.
+ * pl_mpi_release_worker: the caller received the reply of its request; the
+ *   worker is FREE again.
+ * pl_mpi_abandon_worker: the caller stops waiting for request id on rank
+ *   (a deadline, a freed future, a stopped group). Sends a CANCEL for id,
+ *   and marks the worker OWING: nobody gets it until its reply for id has
+ *   been received and thrown away. The caller must not receive from that
+ *   worker any more (cancel a posted MPI_Irecv first, see the futures lab).
+ */
+int pl_mpi_claim_worker(void);
+void pl_mpi_release_worker(int rank);
+void pl_mpi_abandon_worker(int rank, uint32_t id);
+
+/* Workers that are FREE right now (after draining late replies). */
+int pl_mpi_free_workers(void);
+
+/* ---------------------------------------------------------------- messages */
+
+/* Build a TASK message into out (reset first). PL_OK, PL_EINVAL, PL_ENOMEM. */
+int pl_mpi_pack_task(pl_buf *out, uint32_t id, const char *task, const pl_value *arg);
+
+/* pack + a blocking MPI_Send to rank (an idle worker receives it at once). PL_OK, PL_ESYS, ... */
+int pl_mpi_send_task(int rank, uint32_t id, const char *task, const pl_value *arg);
+
+/* Send a CANCEL for request id to rank. PL_OK or PL_ESYS. */
+int pl_mpi_send_cancel(int rank, uint32_t id);
+
+/*
+ * Decode a RESULT message of len bytes: *id gets the request id, *out a new
+ * result (freed by the caller). PL_EWIRE for a corrupt message.
+ */
+int pl_mpi_unpack_reply(const void *buf, size_t len, uint32_t *id, pl_result **out);
+
+/*
+ * Has rank's reply to request id arrived? Looks with MPI_Iprobe (never
+ * blocks); if it is there, receives it (MPI_Get_count + MPI_Recv) and
+ * decodes it. 1 with *out set, 0 not yet, or a negative pl_rc. A reply
+ * with another id (a late one) is thrown away and 0 returned.
+ */
+int pl_mpi_poll_reply(int rank, uint32_t id, pl_result **out);
+
+/* ---------------------------------------------------------------- waiting politely */
+
+/*
+ * Sleep a little between two polls: 50 us, then doubling up to 1 ms, as
+ * *round grows (start it at 0 and reset it to 0 whenever something
+ * happened). A blocking MPI_Recv or MPI_Wait would not sleep: Open MPI
+ * spins on the CPU while it waits, and on a 2-core machine with 4 ranks
+ * spinning ranks steal the cores from the ones doing work.
+ */
+void pl_mpi_backoff(int *round);
+
+/* ---------------------------------------------------------------- runtime internals */
+
+/* The worker ranks' serve loop (runtime/mpi_worker.c); returns when rank 0 says stop. */
+int pl_mpi_serve(void);
+/* Receive and discard one waiting RESULT from rank (1, with its id), 0 if none, or < 0. */
+int pl_mpi_drain_one(int rank, uint32_t *id);
+
+#endif

@@ -1,0 +1,223 @@
+/*
+ * solutions/01-map/mpi.c - pl_map with MPI ranks: master/worker on demand.
+ *
+ * Start from solutions/01-map/serial.c: validate first, results in input
+ * order, one deadline for the whole call, one result per item. What changes
+ * is WHO runs an item: rank 0 (this code) is the master; ranks 1..K-1 are
+ * workers looping in runtime/mpi_worker.c, which run whatever task request
+ * they receive and send the result back. Read runtime/pl_mpi.h first.
+ *
+ * Three decisions worth understanding:
+ *
+ * 1. On demand, not a static split. Cutting the items into K-1 equal
+ *    blocks up front (the MPI_Scatter way) leaves fast workers idle while
+ *    one slow block finishes. Instead the master keeps every worker busy
+ *    with ONE item and sends the next item to whichever worker answers
+ *    first - the dynamic schedule of the OpenMP version, by messages. It
+ *    also bounds the concurrency simply: never more than max_workers
+ *    items are out at once.
+ *
+ * 2. Nothing is shared. The item goes to the worker as bytes (the task's
+ *    NAME and the encoded value - a pointer would mean nothing in another
+ *    process, maybe on another machine), and the result comes back as
+ *    bytes. The master never blocks on one worker: it looks (MPI_Iprobe)
+ *    at each busy worker in turn and sleeps a little when nobody answered.
+ *
+ * 3. The deadline. The master cannot stop a worker, only stop WAITING for
+ *    it. At the deadline every item still out becomes TIMEOUT, the worker
+ *    is sent a CANCEL (its task stops if it polls pl_should_stop) and is
+ *    handed back to the runtime as "owing" a reply: that late reply must be
+ *    drained before the worker takes a new request, or the next map would
+ *    read it as the answer to one of ITS items. The request id in every
+ *    message is how a late reply is recognised.
+ */
+#include <stdlib.h>
+
+#include "paralab.h"
+#include "pl_mpi.h"
+
+/*
+ * Everything paralab.h says a call may be rejected for, checked before any
+ * slot is written (the same rules as serial.c). With n == 0 there is nothing
+ * to read, so NULL arrays are allowed; a task name that IS given must exist.
+ */
+static int check_args(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
+                      pl_result *results[])
+{
+    if (n > 0 && (task == NULL || items == NULL || results == NULL)) {
+        return PL_EINVAL;
+    }
+    if (opts != NULL && opts->max_workers <= 0) {
+        return PL_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (items[i] == NULL) {
+            return PL_EINVAL;
+        }
+    }
+    if (task != NULL && pl_task_lookup(task) == NULL) {
+        return PL_ENOTASK;
+    }
+    return PL_OK;
+}
+
+/* BEGIN SOLUTION */
+/* One item out on a worker: who has it, which item, and the request's id. */
+typedef struct out_item {
+    int rank;
+    size_t item;
+    uint32_t id;
+} out_item;
+
+/* The state of one call: what is out, what comes next. */
+typedef struct map_call {
+    const char *task;
+    pl_value *const *items;
+    size_t n;
+    pl_result **results;
+    out_item *out; /* `running` entries in use, at most `limit` */
+    int running;
+    int limit;
+    size_t next; /* the next item to send */
+} map_call;
+
+/* How many items may be out at once: max_workers, but no more than the workers we have. */
+static int out_limit(const pl_map_opts *opts, size_t n)
+{
+    int limit = opts != NULL ? opts->max_workers : pl_workers();
+    if (limit > pl_workers()) {
+        limit = pl_workers();
+    }
+    return (size_t)limit < n ? limit : (int)n;
+}
+
+/* Send the next item to a free worker. 1 if one was sent, 0 if no worker is free, or < 0. */
+static int send_next(map_call *m)
+{
+    int rank = pl_mpi_claim_worker();
+    if (rank < 0) {
+        return 0; /* every worker is busy (maybe still finishing a late task) */
+    }
+    uint32_t id = pl_mpi_new_id();
+    int rc = pl_mpi_send_task(rank, id, m->task, m->items[m->next]);
+    if (rc != PL_OK) {
+        pl_mpi_release_worker(rank); /* it never got the request */
+        return rc;
+    }
+    m->out[m->running++] = (out_item){.rank = rank, .item = m->next, .id = id};
+    m->next++;
+    return 1;
+}
+
+/* Look once at every worker that has an item; store each answer in its item's slot. */
+static int collect(map_call *m)
+{
+    int got = 0;
+    for (int k = 0; k < m->running;) {
+        pl_result *res = NULL;
+        int rc = pl_mpi_poll_reply(m->out[k].rank, m->out[k].id, &res);
+        if (rc < 0) {
+            return rc;
+        }
+        if (rc == 0) {
+            k++;
+            continue;
+        }
+        m->results[m->out[k].item] = res; /* the slot of THIS item: input order for free */
+        pl_mpi_release_worker(m->out[k].rank);
+        m->out[k] = m->out[--m->running]; /* unordered removal: k now holds another one */
+        got++;
+    }
+    return got;
+}
+
+/* Stop waiting for whatever is still out: TIMEOUT for those items, and their workers owe a reply. */
+static void abandon_running(map_call *m)
+{
+    for (int k = 0; k < m->running; k++) {
+        pl_mpi_abandon_worker(m->out[k].rank, m->out[k].id);
+        pl_result *res = pl_result_new();
+        if (res != NULL) {
+            pl_result_set_status(res, PL_TASK_TIMEOUT, "still running at the deadline of the map call");
+            pl_result_set_worker(res, m->out[k].rank);
+        }
+        m->results[m->out[k].item] = res; /* NULL (out of memory) is settled by the caller */
+    }
+    m->running = 0;
+}
+
+/*
+ * The master's loop: keep up to `limit` items out, collect answers, until
+ * every item is answered or the deadline passes. Sleeps only when a round
+ * changed nothing, so a busy map is not slowed down by its own politeness.
+ */
+static int run_items(map_call *m, int64_t deadline)
+{
+    int round = 0;
+    while (m->next < m->n || m->running > 0) {
+        if (pl_now_ns() >= deadline) {
+            break;
+        }
+        int progress = collect(m);
+        if (progress < 0) {
+            return progress;
+        }
+        while (m->next < m->n && m->running < m->limit) {
+            int sent = send_next(m);
+            if (sent < 0) {
+                return sent;
+            }
+            if (sent == 0) {
+                break;
+            }
+            progress++;
+        }
+        if (progress == 0) {
+            pl_mpi_backoff(&round);
+        } else {
+            round = 0;
+        }
+    }
+    return PL_OK;
+}
+/* END SOLUTION */
+
+int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
+           pl_result *results[])
+{
+    /* The deadline counts from the call, not from the first task. */
+    int64_t deadline = pl_deadline_after_ms(opts != NULL ? opts->timeout_ms : PL_NO_TIMEOUT);
+    int rc = check_args(task, items, n, opts, results);
+    if (rc != PL_OK || n == 0) {
+        return rc; /* rejected, or nothing to do */
+    }
+    /* Only rank 0, inside pl_run, has workers to send items to. */
+    if (!pl_mpi_in_scope() || pl_workers() < 1) {
+        return PL_ESTATE;
+    }
+    /* BEGIN SOLUTION */
+    /* TODO: start from empty slots. Then, until every item is answered or the deadline passes: */
+    /* TODO: send the next item to a free worker (pl_mpi_claim_worker, pl_mpi_send_task) while */
+    /* TODO: fewer than max_workers are out; look for answers (pl_mpi_poll_reply) and release */
+    /* TODO: their workers; sleep a little (pl_mpi_backoff) when nothing happened. At the */
+    /* TODO: deadline, abandon the workers still busy (pl_mpi_abandon_worker) and settle. */
+    /* SKELETON: (void)deadline; (void)task; (void)items; (void)results; return PL_ENOTIMPL; */
+    for (size_t i = 0; i < n; i++) {
+        results[i] = NULL;
+    }
+    map_call m = {.task = task, .items = items, .n = n, .results = results, .limit = out_limit(opts, n)};
+    m.out = calloc((size_t)m.limit, sizeof *m.out);
+    if (m.out == NULL) {
+        rc = PL_ENOMEM;
+    } else {
+        rc = run_items(&m, deadline);
+        abandon_running(&m); /* nothing is out after a normal end; after the deadline, some are */
+    }
+    free(m.out);
+    /* Items never sent ran out of time - or the call failed half-way: either way one result each. */
+    int settled = pl_results_settle(results, n, rc == PL_OK ? PL_TASK_TIMEOUT : PL_TASK_FAILED,
+                                    rc == PL_OK ? "the deadline passed before it started"
+                                                : "not run: the map call failed");
+    return rc != PL_OK ? rc : settled;
+    /* END SOLUTION */
+}

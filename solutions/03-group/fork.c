@@ -1,0 +1,409 @@
+/*
+ * solutions/03-group/fork.c - a group of named tasks, one child process each.
+ *
+ * The bookkeeping (unique names, results, completion order, "report each
+ * finished member once") is common/pl_roster.h, the same for every backend.
+ * This file only decides how members run, and that is the futures lab
+ * again (solutions/02-futures/fork.c), with the group's own limit:
+ *
+ *   pl_group_start       forks the first min(max_workers, members) members,
+ *                        in the order they were added. Each child runs its
+ *                        task and writes the result down its pipe
+ *                        (runtime: pl_fork_run_one).
+ *   pl_group_wait_first  poll()s the running members' pipes until one
+ *                        answers (or dies) or the timeout passes; every
+ *                        member that ends frees a slot for the next one.
+ *   pl_group_results     the same until every member has finished or the
+ *                        timeout (counted from this call) passes; then the
+ *                        stragglers are killed and reaped, and they and the
+ *                        members never started get TIMEOUT.
+ *
+ * The completion order is the order in which the parent READ the answers,
+ * which is the order the children finished in up to a poll() round: two
+ * answers found in the same poll() are filed in member order.
+ *
+ * As with futures there is no background helper: members that finish are
+ * noticed, and waiting members started, only inside wait_first and
+ * results. A crashing member is CRASHED (with the signal's name), a member
+ * killed at the deadline TIMEOUT; neither touches the others' results.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+
+#include "paralab.h"
+#include "pl_fork.h"
+#include "pl_roster.h"
+
+/* BEGIN SOLUTION */
+/* A member's child as the parent sees it; pid 0 when none runs. */
+typedef struct child {
+    pid_t pid;
+    int result_fd;
+} child;
+
+struct pl_group {
+    pl_roster *roster; /* names, tasks, args, results, completion order */
+    int max_workers;
+    int started;
+    size_t next;       /* the next member to start (order added) */
+    int running;       /* children alive now (<= max_workers) */
+    child *children;   /* one per member, allocated by start */
+    struct pollfd *fds; /* scratch for poll(): max_workers entries */
+    size_t *who;        /* member index of each fds entry */
+};
+
+/* Fork member i's child: it runs the member's task and writes its result down the pipe. */
+static int launch(pl_group *g, size_t i)
+{
+    int p[2];
+    if (pl_fork_pipe(p) != PL_OK) {
+        return PL_ESYS;
+    }
+    pid_t pid = pl_fork();
+    if (pid == 0) {
+        pl_fork_run_one(pl_roster_task(g->roster, i), pl_roster_arg(g->roster, i), p[1]);
+    }
+    pl_fork_close(&p[1]); /* the child's end: holding it, we would never see end-of-file */
+    if (pid < 0) {
+        pl_fork_close(&p[0]);
+        return PL_ESYS;
+    }
+    g->children[i] = (child){.pid = pid, .result_fd = p[0]};
+    g->running++;
+    return PL_OK;
+}
+
+/* Member i ends with res (the roster takes it); its child slot is free again. */
+static int finish(pl_group *g, size_t i, pl_result *res)
+{
+    if (g->children[i].pid > 0) {
+        g->running--;
+        g->children[i].pid = 0;
+    }
+    pl_fork_close(&g->children[i].result_fd);
+    if (res == NULL) {
+        return PL_ENOMEM;
+    }
+    return pl_roster_finish(g->roster, i, res);
+}
+
+/* A result with just a status and a text, for members that never answered. */
+static pl_result *result_with(pl_task_status st, const char *why, pid_t pid)
+{
+    pl_result *res = pl_result_new();
+    if (res != NULL) {
+        pl_result_set_status(res, st, "%s", why);
+        if (pid > 0) {
+            pl_result_set_worker(res, (int64_t)pid);
+        }
+    }
+    return res;
+}
+
+/*
+ * Start members in the order added while fewer than max_workers run. A
+ * member whose fork fails waits for a slot if others run; with nothing
+ * running it would wait for ever, so it FAILS instead.
+ */
+static int fill_slots(pl_group *g)
+{
+    size_t n = pl_roster_size(g->roster);
+    while (g->next < n && g->running < g->max_workers) {
+        size_t i = g->next;
+        if (launch(g, i) != PL_OK) {
+            if (g->running > 0) {
+                return PL_OK;
+            }
+            int rc = finish(g, i, result_with(PL_TASK_FAILED, "could not fork a process for it", 0));
+            if (rc != PL_OK) {
+                return rc;
+            }
+        }
+        g->next++;
+    }
+    return PL_OK;
+}
+
+/* Member i's pipe is readable: its answer (the child then exits), or end-of-file (it died). */
+static int collect(pl_group *g, size_t i)
+{
+    child *c = &g->children[i];
+    uint64_t tag;
+    pl_result *res = NULL;
+    int wstatus = 0;
+    int rc = pl_fork_recv_result(c->result_fd, &tag, &res);
+    /* Read before reaping: a child writing a big answer blocks until we read it. */
+    pl_fork_reap(c->pid, rc != PL_OK && rc != PL_EIO, &wstatus);
+    if (rc != PL_OK) {
+        pl_result_free(res);
+        res = pl_result_new();
+        pl_fork_explain_end(c->pid, wstatus, res);
+    }
+    return finish(g, i, res);
+}
+
+/*
+ * One look at the running members' pipes, waiting up to deadline_ns:
+ * collect every member that answered or died, then start waiting members
+ * in the freed slots. *finished counts the members collected (0: timeout).
+ */
+static int step(pl_group *g, int64_t deadline_ns, int *finished)
+{
+    int count = 0;
+    size_t n = pl_roster_size(g->roster);
+    *finished = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (g->children[i].pid > 0) {
+            g->fds[count] = (struct pollfd){.fd = g->children[i].result_fd, .events = POLLIN};
+            g->who[count++] = i;
+        }
+    }
+    if (count == 0) {
+        return fill_slots(g);
+    }
+    int ready = poll(g->fds, (nfds_t)count, pl_ms_until(deadline_ns));
+    if (ready < 0 && errno != EINTR) {
+        return PL_ESYS;
+    }
+    for (int j = 0; j < count && ready > 0; j++) {
+        if (g->fds[j].revents != 0) {
+            int rc = collect(g, g->who[j]);
+            if (rc != PL_OK) {
+                return rc;
+            }
+            (*finished)++;
+        }
+    }
+    return fill_slots(g);
+}
+
+/* Kill and reap every running child; its member gets st (nothing is left running). */
+static int stop_running(pl_group *g, pl_task_status st, const char *why)
+{
+    int rc = PL_OK;
+    size_t n = g->children != NULL ? pl_roster_size(g->roster) : 0;
+    for (size_t i = 0; i < n; i++) {
+        pid_t pid = g->children[i].pid;
+        if (pid > 0) {
+            pl_fork_reap(pid, 1, NULL);
+            int frc = finish(g, i, result_with(st, why, pid));
+            rc = rc != PL_OK ? rc : frc;
+        }
+    }
+    return rc;
+}
+/* END SOLUTION */
+
+int pl_group_new(int max_workers, pl_group **out)
+{
+    if (out == NULL) {
+        return PL_EINVAL;
+    }
+    *out = NULL;
+    if (max_workers <= 0) {
+        return PL_EINVAL;
+    }
+    /* BEGIN SOLUTION */
+    /* TODO: a group = a pl_roster + max_workers + what you need to track running children. */
+    /* SKELETON: return PL_ENOTIMPL; */
+    pl_group *g = calloc(1, sizeof *g);
+    if (g == NULL) {
+        return PL_ENOMEM;
+    }
+    /* "At most max_workers" at once: a huge value is capped (a process and a pipe each). */
+    if (max_workers > PL_FORK_MAX_CHILDREN) {
+        max_workers = PL_FORK_MAX_CHILDREN;
+    }
+    g->roster = pl_roster_new();
+    g->fds = calloc((size_t)max_workers, sizeof *g->fds);
+    g->who = calloc((size_t)max_workers, sizeof *g->who);
+    if (g->roster == NULL || g->fds == NULL || g->who == NULL) {
+        pl_roster_free(g->roster);
+        free(g->fds);
+        free(g->who);
+        free(g);
+        return PL_ENOMEM;
+    }
+    g->max_workers = max_workers;
+    *out = g;
+    return PL_OK;
+    /* END SOLUTION */
+}
+
+int pl_group_add(pl_group *g, const char *name, const char *task, const pl_value *arg)
+{
+    if (g == NULL) {
+        return PL_EINVAL;
+    }
+    /* BEGIN SOLUTION */
+    /* SKELETON: (void)name; (void)task; (void)arg; return PL_ENOTIMPL; */
+    if (g->started) {
+        return PL_ESTATE; /* the set of members is fixed once they may be running */
+    }
+    /* The roster checks the name (PL_EINVAL, PL_EEXIST) and the task (PL_ENOTASK). */
+    return pl_roster_add(g->roster, name, task, arg);
+    /* END SOLUTION */
+}
+
+int pl_group_start(pl_group *g)
+{
+    if (g == NULL) {
+        return PL_EINVAL;
+    }
+    /* BEGIN SOLUTION */
+    /* TODO: fork the first min(max_workers, members) members (pl_fork_pipe, pl_fork, and */
+    /* TODO: pl_fork_run_one in the child); the rest start as slots free up. */
+    /* SKELETON: return PL_ENOTIMPL; */
+    if (g->started) {
+        return PL_ESTATE;
+    }
+    size_t n = pl_roster_size(g->roster);
+    g->children = calloc(n > 0 ? n : 1, sizeof *g->children);
+    if (g->children == NULL) {
+        return PL_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        g->children[i] = (child){.pid = 0, .result_fd = -1};
+    }
+    g->started = 1;
+    int rc = fill_slots(g);
+    if (rc != PL_OK) {
+        /* Never leave a child running behind an error. */
+        stop_running(g, PL_TASK_FAILED, "killed: starting the group failed");
+        pl_roster_settle(g->roster, PL_TASK_FAILED, "not run: starting the group failed");
+    }
+    return rc;
+    /* END SOLUTION */
+}
+
+int pl_group_wait_first(pl_group *g, int64_t timeout_ms, const char **name)
+{
+    if (g == NULL || name == NULL) {
+        return PL_EINVAL;
+    }
+    /* BEGIN SOLUTION */
+    /* TODO: until pl_roster_next_unreported has a member for you or the timeout passes, */
+    /* TODO: poll() the running members' pipes, collect who answered (or died), start the next. */
+    /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
+    if (!g->started) {
+        return PL_ESTATE;
+    }
+    int64_t deadline = pl_deadline_after_ms(timeout_ms);
+    for (;;) {
+        size_t idx;
+        int rc = pl_roster_next_unreported(g->roster, &idx);
+        if (rc == PL_OK) {
+            *name = pl_roster_name(g->roster, idx);
+        }
+        if (rc != PL_ETIMEDOUT) {
+            return rc; /* a member to report, or PL_ESTATE: every one reported already */
+        }
+        int finished = 0;
+        int timed_out = pl_now_ns() >= deadline;
+        rc = step(g, timed_out ? pl_now_ns() : deadline, &finished);
+        if (rc != PL_OK) {
+            return rc;
+        }
+        if (timed_out && finished == 0) {
+            return PL_ETIMEDOUT; /* (looked once more at time 0, so a poll still sees the news) */
+        }
+    }
+    /* END SOLUTION */
+}
+
+int pl_group_results(pl_group *g, int64_t timeout_ms)
+{
+    if (g == NULL) {
+        return PL_EINVAL;
+    }
+    /* BEGIN SOLUTION */
+    /* TODO: poll() and collect as in wait_first until every member finished or the timeout */
+    /* TODO: passed; then kill and reap the stragglers (TIMEOUT) and pl_roster_settle the */
+    /* TODO: members that never started (TIMEOUT). */
+    /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
+    if (!g->started) {
+        return PL_ESTATE;
+    }
+    int64_t deadline = pl_deadline_after_ms(timeout_ms);
+    size_t n = pl_roster_size(g->roster);
+    int rc = PL_OK;
+    while (rc == PL_OK && pl_roster_finished_count(g->roster) < n && pl_now_ns() < deadline) {
+        int finished;
+        rc = step(g, deadline, &finished);
+    }
+    int stopped = stop_running(g, rc == PL_OK ? PL_TASK_TIMEOUT : PL_TASK_FAILED,
+                               rc == PL_OK ? "killed at the deadline of results()" : "killed: results() failed");
+    int settled = pl_roster_settle(g->roster, rc == PL_OK ? PL_TASK_TIMEOUT : PL_TASK_FAILED,
+                                   rc == PL_OK ? "the deadline passed before it started" : "not run: results() failed");
+    g->next = n; /* nothing left to start */
+    return rc != PL_OK ? rc : stopped != PL_OK ? stopped : settled;
+    /* END SOLUTION */
+}
+
+size_t pl_group_size(const pl_group *g)
+{
+    /* BEGIN SOLUTION */
+    /* SKELETON: (void)g; return 0; */
+    return g != NULL ? pl_roster_size(g->roster) : 0;
+    /* END SOLUTION */
+}
+
+const char *pl_group_name(const pl_group *g, size_t i)
+{
+    /* BEGIN SOLUTION */
+    /* SKELETON: (void)g; (void)i; return NULL; */
+    return g != NULL ? pl_roster_name(g->roster, i) : NULL;
+    /* END SOLUTION */
+}
+
+const pl_result *pl_group_result(const pl_group *g, const char *name)
+{
+    /* BEGIN SOLUTION */
+    /* SKELETON: (void)g; (void)name; return NULL; */
+    if (g == NULL || name == NULL) {
+        return NULL;
+    }
+    long i = pl_roster_find(g->roster, name);
+    return i >= 0 ? pl_roster_result(g->roster, (size_t)i) : NULL;
+    /* END SOLUTION */
+}
+
+size_t pl_group_finished(const pl_group *g)
+{
+    /* BEGIN SOLUTION */
+    /* SKELETON: (void)g; return 0; */
+    return g != NULL ? pl_roster_finished_count(g->roster) : 0;
+    /* END SOLUTION */
+}
+
+const char *pl_group_finished_name(const pl_group *g, size_t k)
+{
+    /* BEGIN SOLUTION */
+    /* SKELETON: (void)g; (void)k; return NULL; */
+    if (g == NULL) {
+        return NULL;
+    }
+    size_t i = pl_roster_finished_at(g->roster, k);
+    return i == (size_t)-1 ? NULL : pl_roster_name(g->roster, i);
+    /* END SOLUTION */
+}
+
+void pl_group_free(pl_group **gp)
+{
+    if (gp == NULL || *gp == NULL) {
+        return;
+    }
+    /* BEGIN SOLUTION */
+    /* TODO: running members must not outlive the group: kill and reap them, close their pipes. */
+    /* SKELETON: *gp = NULL; */
+    pl_group *g = *gp;
+    *gp = NULL;
+    stop_running(g, PL_TASK_CANCELLED, "cancelled: its group was freed");
+    pl_roster_free(g->roster);
+    free(g->children);
+    free(g->fds);
+    free(g->who);
+    free(g);
+    /* END SOLUTION */
+}

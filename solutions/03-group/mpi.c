@@ -1,0 +1,324 @@
+/*
+ * solutions/03-group/mpi.c - a group of named tasks on MPI worker ranks.
+ *
+ * The bookkeeping (names, results, who finished first, "report each
+ * finished member once") lives in common/pl_roster.h, the same for every
+ * backend. This file decides how members RUN, with the machinery of the
+ * map lab: rank 0 sends a member's task to a free worker (its name and
+ * encoded argument in one message), and later picks up the reply.
+ *
+ * At most max_workers members are out at once; the others wait in the
+ * group, in the order they were added, and start as soon as a worker
+ * answers. As with futures there is no background thread on rank 0: the
+ * group moves forward (collects replies, starts waiting members) whenever
+ * the program calls into it - start, wait_first, results. Between those
+ * calls, members already sent keep running on their workers; they just
+ * are not replaced until the program looks again.
+ *
+ * No locks, unlike the OpenMP version: only rank 0's one thread touches the
+ * roster. The concurrency is in the other processes, and they only ever
+ * see the bytes we send them.
+ *
+ * The deadline of pl_group_results. Rank 0 stops waiting: each member
+ * still out gets TIMEOUT, its worker a CANCEL, and the runtime drains the
+ * late reply before that worker is used again (pl_mpi_abandon_worker).
+ * Members that never started get TIMEOUT too.
+ */
+#include <stdlib.h>
+
+#include "paralab.h"
+#include "pl_mpi.h"
+#include "pl_roster.h"
+
+/* BEGIN SOLUTION */
+/* Where one member is: not sent yet, out on a worker, or finished (in the roster). */
+typedef struct member_run {
+    int rank;    /* > 0 while out on that worker */
+    uint32_t id; /* its request id while out */
+} member_run;
+
+struct pl_group {
+    pl_roster *roster; /* names, tasks, args, results, completion order */
+    member_run *runs;  /* one per member, allocated at start */
+    int max_workers;
+    int started;
+    int running;       /* members out on workers */
+    size_t next;       /* the next member to send */
+};
+
+/* Record member i's result (the roster owns it from now on, and appends i to the completion order). */
+static void finish_member(pl_group *g, size_t i, pl_result *res)
+{
+    g->runs[i].rank = 0;
+    if (res != NULL) {
+        pl_roster_finish(g->roster, i, res);
+    } /* else out of memory: it stays unfinished, and settle gives it a result */
+}
+
+/* A result made here, for a member that gets none from a worker. */
+static pl_result *local_result(pl_task_status st, const char *why, int rank)
+{
+    pl_result *res = pl_result_new();
+    if (res != NULL) {
+        pl_result_set_status(res, st, "%s", why);
+        pl_result_set_worker(res, rank > 0 ? rank : -1);
+    }
+    return res;
+}
+
+/* Pick up the replies that arrived; each frees its worker. */
+static void collect(pl_group *g)
+{
+    for (size_t i = 0; i < g->next; i++) {
+        member_run *m = &g->runs[i];
+        if (m->rank <= 0) {
+            continue;
+        }
+        pl_result *res = NULL;
+        int rc = pl_mpi_poll_reply(m->rank, m->id, &res);
+        if (rc == 0) {
+            continue;
+        }
+        if (rc < 0) {
+            res = local_result(PL_TASK_FAILED, "could not receive the worker's reply", m->rank);
+        }
+        pl_mpi_release_worker(m->rank);
+        g->running--;
+        finish_member(g, i, res);
+    }
+}
+
+/* Send waiting members, in the order added, while max_workers allows and workers are free. */
+static void launch(pl_group *g)
+{
+    size_t size = pl_roster_size(g->roster);
+    while (g->next < size && g->running < g->max_workers) {
+        int rank = pl_mpi_claim_worker();
+        if (rank < 0) {
+            return;
+        }
+        size_t i = g->next++;
+        uint32_t id = pl_mpi_new_id();
+        if (pl_mpi_send_task(rank, id, pl_roster_task(g->roster, i), pl_roster_arg(g->roster, i)) != PL_OK) {
+            pl_mpi_release_worker(rank);
+            finish_member(g, i, local_result(PL_TASK_FAILED, "could not send the task to a worker", rank));
+            continue;
+        }
+        g->runs[i] = (member_run){.rank = rank, .id = id};
+        g->running++;
+    }
+}
+
+static void progress(pl_group *g)
+{
+    collect(g);
+    launch(g);
+}
+
+/* Stop waiting for the members still out (their workers owe a late reply); start no more. */
+static void stop_members(pl_group *g, const char *why)
+{
+    for (size_t i = 0; i < g->next; i++) {
+        member_run *m = &g->runs[i];
+        if (m->rank > 0) {
+            pl_mpi_abandon_worker(m->rank, m->id);
+            int rank = m->rank;
+            finish_member(g, i, local_result(PL_TASK_TIMEOUT, why, rank));
+        }
+    }
+    g->running = 0;
+    g->next = pl_roster_size(g->roster);
+}
+/* END SOLUTION */
+
+int pl_group_new(int max_workers, pl_group **out)
+{
+    if (out == NULL) {
+        return PL_EINVAL;
+    }
+    *out = NULL;
+    if (max_workers <= 0) {
+        return PL_EINVAL;
+    }
+    /* BEGIN SOLUTION */
+    /* TODO: a group = a pl_roster + where each member runs (worker rank, request id) + counters. */
+    /* SKELETON: return PL_ENOTIMPL; */
+    pl_group *g = calloc(1, sizeof *g);
+    if (g == NULL) {
+        return PL_ENOMEM;
+    }
+    g->roster = pl_roster_new();
+    if (g->roster == NULL) {
+        free(g);
+        return PL_ENOMEM;
+    }
+    g->max_workers = max_workers;
+    *out = g;
+    return PL_OK;
+    /* END SOLUTION */
+}
+
+int pl_group_add(pl_group *g, const char *name, const char *task, const pl_value *arg)
+{
+    if (g == NULL) {
+        return PL_EINVAL;
+    }
+    /* BEGIN SOLUTION */
+    /* SKELETON: (void)name; (void)task; (void)arg; return PL_ENOTIMPL; */
+    if (g->started) {
+        return PL_ESTATE; /* the set of members is fixed once they may be running */
+    }
+    return pl_roster_add(g->roster, name, task, arg);
+    /* END SOLUTION */
+}
+
+int pl_group_start(pl_group *g)
+{
+    if (g == NULL) {
+        return PL_EINVAL;
+    }
+    /* BEGIN SOLUTION */
+    /* TODO: send the first members to free workers (at most max_workers out at once); the */
+    /* TODO: others start later, whenever wait_first or results collect a reply. */
+    /* SKELETON: return PL_ENOTIMPL; */
+    if (g->started) {
+        return PL_ESTATE;
+    }
+    /* Only rank 0, inside pl_run, has workers. */
+    if (!pl_mpi_in_scope() || pl_workers() < 1) {
+        return PL_ESTATE;
+    }
+    size_t size = pl_roster_size(g->roster);
+    g->runs = calloc(size > 0 ? size : 1, sizeof *g->runs);
+    if (g->runs == NULL) {
+        return PL_ENOMEM;
+    }
+    g->started = 1;
+    launch(g);
+    return PL_OK;
+    /* END SOLUTION */
+}
+
+int pl_group_wait_first(pl_group *g, int64_t timeout_ms, const char **name)
+{
+    if (g == NULL || name == NULL) {
+        return PL_EINVAL;
+    }
+    /* BEGIN SOLUTION */
+    /* TODO: make progress and ask pl_roster_next_unreported, sleeping a little between looks. */
+    /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
+    if (!g->started) {
+        return PL_ESTATE;
+    }
+    int64_t deadline = pl_deadline_after_ms(timeout_ms);
+    int round = 0;
+    for (;;) {
+        progress(g);
+        size_t idx;
+        int rc = pl_roster_next_unreported(g->roster, &idx);
+        if (rc == PL_OK) {
+            *name = pl_roster_name(g->roster, idx);
+        }
+        if (rc != PL_ETIMEDOUT || pl_now_ns() >= deadline) {
+            return rc;
+        }
+        pl_mpi_backoff(&round);
+    }
+    /* END SOLUTION */
+}
+
+int pl_group_results(pl_group *g, int64_t timeout_ms)
+{
+    if (g == NULL) {
+        return PL_EINVAL;
+    }
+    /* BEGIN SOLUTION */
+    /* TODO: make progress until every member finished or the timeout passed; then abandon the */
+    /* TODO: members still out (pl_mpi_abandon_worker) and settle the rest as TIMEOUT. */
+    /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
+    if (!g->started) {
+        return PL_ESTATE;
+    }
+    int64_t deadline = pl_deadline_after_ms(timeout_ms);
+    int round = 0;
+    for (;;) {
+        progress(g);
+        if (pl_roster_finished_count(g->roster) == pl_roster_size(g->roster)) {
+            return PL_OK;
+        }
+        if (pl_now_ns() >= deadline) {
+            break;
+        }
+        pl_mpi_backoff(&round);
+    }
+    stop_members(g, "still running at the deadline of pl_group_results");
+    return pl_roster_settle(g->roster, PL_TASK_TIMEOUT, "the deadline passed before it started");
+    /* END SOLUTION */
+}
+
+size_t pl_group_size(const pl_group *g)
+{
+    /* BEGIN SOLUTION */
+    /* SKELETON: (void)g; return 0; */
+    return g != NULL ? pl_roster_size(g->roster) : 0;
+    /* END SOLUTION */
+}
+
+const char *pl_group_name(const pl_group *g, size_t i)
+{
+    /* BEGIN SOLUTION */
+    /* SKELETON: (void)g; (void)i; return NULL; */
+    return g != NULL ? pl_roster_name(g->roster, i) : NULL;
+    /* END SOLUTION */
+}
+
+const pl_result *pl_group_result(const pl_group *g, const char *name)
+{
+    /* BEGIN SOLUTION */
+    /* SKELETON: (void)g; (void)name; return NULL; */
+    if (g == NULL || name == NULL) {
+        return NULL;
+    }
+    long i = pl_roster_find(g->roster, name);
+    return i >= 0 ? pl_roster_result(g->roster, (size_t)i) : NULL;
+    /* END SOLUTION */
+}
+
+size_t pl_group_finished(const pl_group *g)
+{
+    /* BEGIN SOLUTION */
+    /* SKELETON: (void)g; return 0; */
+    return g != NULL ? pl_roster_finished_count(g->roster) : 0;
+    /* END SOLUTION */
+}
+
+const char *pl_group_finished_name(const pl_group *g, size_t k)
+{
+    /* BEGIN SOLUTION */
+    /* SKELETON: (void)g; (void)k; return NULL; */
+    if (g == NULL) {
+        return NULL;
+    }
+    size_t i = pl_roster_finished_at(g->roster, k);
+    return i == (size_t)-1 ? NULL : pl_roster_name(g->roster, i);
+    /* END SOLUTION */
+}
+
+void pl_group_free(pl_group **gp)
+{
+    if (gp == NULL || *gp == NULL) {
+        return;
+    }
+    /* BEGIN SOLUTION */
+    /* TODO: members still out must not be waited for: abandon their workers, then free. */
+    /* SKELETON: *gp = NULL; */
+    pl_group *g = *gp;
+    *gp = NULL;
+    if (g->started) {
+        stop_members(g, "the group was freed while it ran");
+    }
+    free(g->runs);
+    pl_roster_free(g->roster);
+    free(g);
+    /* END SOLUTION */
+}

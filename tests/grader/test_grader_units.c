@@ -1,0 +1,520 @@
+/*
+ * test_grader_units.c - the grader's pure parts, without building anything:
+ * rubric parsing and its error messages, skeleton stripping, archive name
+ * checks, results.json / JUnit writing, and the sandbox's job control
+ * (timeouts, floods, escaping children, process limits).
+ *
+ * Its own CUnit main, not tests/harness.c: the grader is trusted code that
+ * never links a backend. The end-to-end runs (real builds, hostile
+ * submissions) are adversary.sh.
+ */
+#include <CUnit/Basic.h>
+#include <CUnit/CUnit.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "grade.h"
+#include "report.h"
+#include "rubric.h"
+#include "sandbox.h"
+#include "util.h"
+
+#ifndef GRADER_SOURCE_DIR
+#define GRADER_SOURCE_DIR "."
+#endif
+
+static char scratch[256];
+static char jobdir[300]; /* the runner user's: jobs write only here */
+
+static char *path_in(const char *name)
+{
+    return gr_fmt("%s/%s", scratch, name);
+}
+
+static char *write_tmp(const char *name, const char *text)
+{
+    char *p = path_in(name);
+    CU_ASSERT_FATAL(gr_write_file(p, text, strlen(text)) == 0);
+    return p;
+}
+
+/* Runs a shell command; its exit status. */
+static int sh(const char *cmd)
+{
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* ---------------------------------------------------------------- rubric */
+
+static void test_rubric_shipped_file_is_valid(void)
+{
+    gr_rubric r;
+    char err[4096] = "";
+    int rc = gr_rubric_load(GRADER_SOURCE_DIR "/grader/rubric.txt", &r, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "\n%s\n", err);
+    }
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_PTR_NOT_NULL(gr_rubric_lab_of(&r, "map"));
+    CU_ASSERT(gr_rubric_graded_model(&r, "openmp") && gr_rubric_graded_model(&r, "fork") &&
+              gr_rubric_graded_model(&r, "mpi"));
+    CU_ASSERT(!gr_rubric_graded_model(&r, "serial"));
+    gr_rubric_free(&r);
+}
+
+static void test_rubric_settings_and_first_match(void)
+{
+    char *p = write_tmp("r1.txt",
+                        "# comment\n"
+                        "set timeout 12   # trailing comment\n"
+                        "set models fork mpi\n"
+                        "set default-points 0.5\n"
+                        "lab 01-map map\n"
+                        "test map/lesson_* fork 3 hidden timeout=7\n"
+                        "test map/* * 2\n"
+                        "perf map/big fork,mpi 4 full=1.2 zero=2.5 runs=5\n");
+    gr_rubric r;
+    char err[4096] = "";
+    CU_ASSERT_EQUAL_FATAL(gr_rubric_load(p, &r, err, sizeof err), 0);
+    CU_ASSERT_DOUBLE_EQUAL(r.timeout_s, 12, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(r.default_points, 0.5, 1e-9);
+    CU_ASSERT(gr_rubric_graded_model(&r, "fork") && !gr_rubric_graded_model(&r, "openmp"));
+    CU_ASSERT_STRING_EQUAL(gr_rubric_lab_of(&r, "map"), "01-map");
+    CU_ASSERT_PTR_NULL(gr_rubric_lab_of(&r, "group"));
+
+    gr_rule *a = gr_rubric_match(&r, GR_RULE_TEST, "map/lesson_pool5_square", "fork");
+    CU_ASSERT_FATAL(a != NULL);
+    CU_ASSERT_DOUBLE_EQUAL(a->points, 3, 1e-9); /* first match wins */
+    CU_ASSERT(a->hidden);
+    CU_ASSERT_DOUBLE_EQUAL(a->timeout_s, 7, 1e-9);
+    gr_rule *b = gr_rubric_match(&r, GR_RULE_TEST, "map/lesson_pool5_square", "mpi");
+    CU_ASSERT_FATAL(b != NULL);
+    CU_ASSERT_DOUBLE_EQUAL(b->points, 2, 1e-9); /* the first rule is fork-only */
+    CU_ASSERT_PTR_NULL(gr_rubric_match(&r, GR_RULE_TEST, "group/x", "fork"));
+    gr_rule *pf = gr_rubric_match(&r, GR_RULE_PERF, "map/big", "mpi");
+    CU_ASSERT_FATAL(pf != NULL);
+    CU_ASSERT_DOUBLE_EQUAL(pf->full_ratio, 1.2, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(pf->zero_ratio, 2.5, 1e-9);
+    CU_ASSERT_EQUAL(pf->runs, 5);
+    CU_ASSERT_PTR_NULL(gr_rubric_match(&r, GR_RULE_PERF, "map/big", "openmp"));
+    gr_rubric_free(&r);
+    free(p);
+}
+
+/* Every mistake is reported, each with its file:line. */
+static void test_rubric_errors_name_file_and_line(void)
+{
+    char *p = write_tmp("r2.txt",
+                        "set timeout soon\n"           /* 1: not a number */
+                        "set colour blue\n"            /* 2: unknown setting */
+                        "test map/* openmpp 1\n"       /* 3: unknown model */
+                        "test nopattern * 1\n"         /* 4: no suite/ */
+                        "perf map/x * 1 full=3 zero=2\n" /* 5: full >= zero */
+                        "test map/y * 1 sometimes\n"   /* 6: unknown option */
+                        "frobnicate\n"                 /* 7: unknown keyword */
+                        "test map/z *\n"               /* 8: missing points */
+                        "set mpi-ranks 2.5\n"          /* 9: not whole */
+                        "lab 01-map map\nlab 02-x map\n" /* 11: suite in two labs */
+                        "test map/ok * 1\n");          /* 12: fine */
+    gr_rubric r;
+    char err[8192] = "";
+    CU_ASSERT_EQUAL(gr_rubric_load(p, &r, err, sizeof err), -1);
+    const char *want[] = {":1: timeout", ":2: unknown setting 'colour'", ":3: unknown model 'openmpp'",
+                          ":4: test pattern 'nopattern'", ":5: full= must be smaller", ":6: unknown option 'sometimes'",
+                          ":7: unknown keyword 'frobnicate'", ":8: 'test' needs", ":9: mpi-ranks must be a whole",
+                          ":11: suite 'map' already belongs", NULL};
+    for (size_t i = 0; want[i]; i++) {
+        if (strstr(err, want[i]) == NULL) {
+            fprintf(stderr, "\n  missing '%s' in:\n%s\n", want[i], err);
+        }
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, want[i]));
+    }
+    CU_ASSERT_PTR_NULL(strstr(err, ":12:"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, p));
+    gr_rubric_free(&r);
+    free(p);
+}
+
+static void test_rubric_missing_file(void)
+{
+    gr_rubric r;
+    char err[512] = "";
+    CU_ASSERT_EQUAL(gr_rubric_load("/nonexistent/rubric.txt", &r, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot read the rubric"));
+    gr_rubric_free(&r);
+}
+
+/* ---------------------------------------------------------------- stripping */
+
+static void test_strip_follows_conventions(void)
+{
+    char *p = write_tmp("sol.c",
+                        "#include <x.h>\n"
+                        "/* BEGIN SOLUTION */\n"
+                        "static int helper(void) { return 1; }\n"
+                        "/* END SOLUTION */\n"
+                        "int f(int a)\n"
+                        "{\n"
+                        "    /* BEGIN SOLUTION */\n"
+                        "    /* TODO: one line hint */\n"
+                        "    /* TODO: a hint\n"
+                        "       on two lines */\n"
+                        "    /* SKELETON: (void)a; return PL_ENOTIMPL; */\n"
+                        "    return helper() + a;\n"
+                        "    /* END SOLUTION */\n"
+                        "}\n");
+    gr_buf out = {0}, err = {0};
+    gr_buf_add(&out, "");
+    CU_ASSERT_EQUAL(gr_strip_solution(p, &out, &err), 0);
+    const char *want = "#include <x.h>\n"
+                       "int f(int a)\n"
+                       "{\n"
+                       "    /* TODO: one line hint */\n"
+                       "    /* TODO: a hint\n"
+                       "       on two lines */\n"
+                       "    (void)a; return PL_ENOTIMPL;\n"
+                       "}\n";
+    if (strcmp(out.s, want) != 0) {
+        fprintf(stderr, "\n--- got:\n%s--- want:\n%s", out.s, want);
+    }
+    CU_ASSERT_STRING_EQUAL(out.s, want);
+    CU_ASSERT_PTR_NULL(err.s);
+    gr_buf_free(&out);
+    free(p);
+}
+
+static void test_strip_rejects_malformed_blocks(void)
+{
+    const char *bad[] = {
+        "/* BEGIN SOLUTION */\nint x;\n",                                   /* never closed */
+        "int x;\n/* END SOLUTION */\n",                                     /* END without BEGIN */
+        "/* BEGIN SOLUTION */\n/* BEGIN SOLUTION */\n/* END SOLUTION */\n", /* nested */
+        "int x; /* BEGIN SOLUTION */\n/* END SOLUTION */\n",                /* not alone */
+        NULL};
+    const char *why[] = {":1: BEGIN SOLUTION is never closed", ":2: END SOLUTION without", ":2: BEGIN SOLUTION inside",
+                         ":1: a BEGIN/END SOLUTION marker must be alone"};
+    for (size_t i = 0; bad[i]; i++) {
+        char *p = write_tmp("bad.c", bad[i]);
+        gr_buf out = {0}, err = {0};
+        CU_ASSERT_EQUAL(gr_strip_solution(p, &out, &err), -1);
+        CU_ASSERT_PTR_NOT_NULL(err.s);
+        if (err.s && strstr(err.s, why[i]) == NULL) {
+            fprintf(stderr, "\n  case %zu: want '%s' in '%s'\n", i, why[i], err.s);
+        }
+        CU_ASSERT(err.s && strstr(err.s, why[i]));
+        gr_buf_free(&out);
+        gr_buf_free(&err);
+        free(p);
+    }
+    gr_buf out = {0}, err = {0};
+    CU_ASSERT_EQUAL(gr_strip_solution("/nonexistent.c", &out, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(err.s);
+    gr_buf_free(&out);
+    gr_buf_free(&err);
+}
+
+/* ---------------------------------------------------------------- archives */
+
+static void test_archive_names(void)
+{
+    CU_ASSERT(gr_archive_name_unsafe("/etc/passwd"));
+    CU_ASSERT(gr_archive_name_unsafe("../x"));
+    CU_ASSERT(gr_archive_name_unsafe("labs/../../x"));
+    CU_ASSERT(gr_archive_name_unsafe("labs/.."));
+    CU_ASSERT(!gr_archive_name_unsafe("labs/01-map/fork.c"));
+    CU_ASSERT(!gr_archive_name_unsafe("labs/..hidden/x"));
+    CU_ASSERT(!gr_archive_name_unsafe("a..b/c"));
+}
+
+/* ---------------------------------------------------------------- reports */
+
+static gr_test fake_test(const char *lab, const char *model, const char *name, int passed, double pts)
+{
+    gr_test t;
+    memset(&t, 0, sizeof t);
+    t.lab = (char *)lab;
+    t.model = (char *)model;
+    t.name = (char *)name;
+    t.ran = 1;
+    t.passed = passed;
+    t.max_points = pts;
+    t.score = passed ? pts : 0;
+    t.reason = passed ? NULL : (char *)"crashed: SIGSEGV (segmentation fault)";
+    /* What a hostile test may print: quotes, control bytes, broken UTF-8, markup. */
+    t.output = passed ? (char *)"" : (char *)"\"quoted\" \\ back\x01\x1b[31m <xml>&amp; \xff\xfe bad \xc3\xa9 ok\n";
+    return t;
+}
+
+static void test_results_json_and_junit_are_valid(void)
+{
+    gr_run r;
+    memset(&r, 0, sizeof r);
+    gr_rubric_defaults(&r.rubric);
+    gr_test tests[4];
+    tests[0] = fake_test("01-map", "fork", "map/a", 1, 2);
+    tests[1] = fake_test("01-map", "mpi", "map/a", 0, 2);
+    tests[2] = fake_test("02-futures", "openmp", "futures/b", 0, 1);
+    tests[2].hidden = 1;
+    tests[3] = fake_test("01-map", "openmp", "map/perf", 1, 1);
+    gr_rule perf = {.kind = GR_RULE_PERF, .points = 2, .runs = 3};
+    tests[3].perf = &perf;
+    tests[3].perf_max = 2;
+    tests[3].perf_score = 1.5;
+    tests[3].perf_note = (char *)"best of 3: 0.2 s vs reference 0.1 s";
+    r.tests = tests;
+    r.n_tests = 4;
+    r.started = gr_now();
+    double max, got = gr_report_total(&r, &max);
+    CU_ASSERT_DOUBLE_EQUAL(got, 3 + 1.5, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(max, 2 + 2 + 1 + 1 + 2, 1e-9);
+
+    char *json = path_in("results.json");
+    char *xml = path_in("junit.xml");
+    CU_ASSERT_EQUAL(gr_write_results_json(&r, json), 0);
+    CU_ASSERT_EQUAL(gr_write_junit(&r, xml), 0);
+    char *cmd = gr_fmt("jq -e '.score == 4.5 and (.tests | length) == 5 and "
+                       "([.tests[] | select(.visibility == \"hidden\")] | length) == 1 and "
+                       "([.tests[] | select(.status == \"failed\")] | length) == 3 and "
+                       "(.tests[0].number | type) == \"string\" and (.execution_time | type) == \"number\"' '%s' >/dev/null",
+                       json);
+    CU_ASSERT_EQUAL(sh(cmd), 0);
+    free(cmd);
+    cmd = gr_fmt("xmllint --noout '%s'", xml);
+    CU_ASSERT_EQUAL(sh(cmd), 0);
+    free(cmd);
+
+    /* The student's text hides the hidden test's failure; the staff text shows it. */
+    char *student = gr_report_text(&r, 0);
+    char *staff = gr_report_text(&r, 1);
+    CU_ASSERT_PTR_NULL(strstr(student, "futures/b"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(student, "(and 1 hidden test)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(staff, "futures/b: crashed: SIGSEGV"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(staff, "Score: 4.50 / 8.00"));
+    free(student);
+    free(staff);
+    gr_rubric_free(&r.rubric);
+    free(json);
+    free(xml);
+}
+
+/* A run that built nothing still gives Gradescope a valid file with the reason. */
+static void test_results_json_on_build_error(void)
+{
+    gr_run r;
+    memset(&r, 0, sizeof r);
+    gr_rubric_defaults(&r.rubric);
+    r.build_error = (char *)"configuring failed:\n\"CMake\" said <no>";
+    char *json = path_in("err.json");
+    char *xml = path_in("err.xml");
+    CU_ASSERT_EQUAL(gr_write_results_json(&r, json), 0);
+    CU_ASSERT_EQUAL(gr_write_junit(&r, xml), 0);
+    char *cmd = gr_fmt("jq -e '.score == 0 and .tests == [] and (.output | contains(\"BUILD FAILED\"))' '%s' >/dev/null",
+                       json);
+    CU_ASSERT_EQUAL(sh(cmd), 0);
+    free(cmd);
+    cmd = gr_fmt("xmllint --noout '%s'", xml);
+    CU_ASSERT_EQUAL(sh(cmd), 0);
+    free(cmd);
+    gr_rubric_free(&r.rubric);
+    free(json);
+    free(xml);
+}
+
+/* ---------------------------------------------------------------- sandbox */
+
+static gr_sandbox sb;
+
+static gr_job shell_job(const char *script, double wall)
+{
+    gr_job job;
+    memset(&job, 0, sizeof job);
+    static char *argv[4];
+    static char *env[] = {"PATH=/usr/bin:/bin", NULL};
+    argv[0] = "/bin/sh";
+    argv[1] = "-c";
+    argv[2] = (char *)script;
+    argv[3] = NULL;
+    job.argv = argv;
+    job.env = env;
+    job.dir = jobdir;
+    job.lim = (gr_limits){.wall_s = wall, .procs = 64, .memory_mb = 512, .cpu_s = 20, .file_mb = 4,
+                          .open_files = 64, .output_max = 1 << 20};
+    return job;
+}
+
+static void run_one(gr_job *job)
+{
+    gr_job *one = job;
+    gr_run_jobs(&sb, &one, 1, 1, NULL, NULL, NULL);
+}
+
+/* Our live descendants (the grader is a child subreaper: leftovers come back to it). */
+static int leftovers(void)
+{
+    char *cmd = gr_fmt("ps -eo pid=,ppid=,stat=,comm= | awk -v me=%d '"
+                       "{ parent[$1] = $2; state[$1] = $3; name[$1] = $4 } "
+                       "END { n = 0; for (p in parent) { if (name[p] == \"ps\" || name[p] == \"awk\" || "
+                       "name[p] == \"sh\" || state[p] ~ /^Z/) continue; "
+                       "for (q = parent[p]; q != \"\" && q > 1; q = parent[q]) if (q == me) { n++; print p, name[p] > \"/dev/stderr\"; break } } "
+                       "exit n > 0 }'",
+                       (int)getpid());
+    int found = sh(cmd) != 0;
+    free(cmd);
+    return found;
+}
+
+static void test_sandbox_plain_job(void)
+{
+    gr_job job = shell_job("echo hello; echo err >&2; exit 3", 10);
+    run_one(&job);
+    CU_ASSERT(job.exited && !job.timed_out && !job.flooded);
+    CU_ASSERT(WIFEXITED(job.status) && WEXITSTATUS(job.status) == 3);
+    char *out = gr_capture_text(&job.out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "hello"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "err"));
+    free(out);
+    gr_job_free(&job);
+}
+
+static void test_sandbox_timeout_kills_the_tree(void)
+{
+    /* A child that leaves the process group and a grandchild that ignores SIGTERM. */
+    gr_job job = shell_job("(trap '' TERM; setsid sleep 300 &) ; sleep 300 & wait", 1);
+    double t0 = gr_now();
+    run_one(&job);
+    CU_ASSERT(job.timed_out);
+    CU_ASSERT(gr_now() - t0 < 10);
+    CU_ASSERT_PTR_NOT_NULL(job.stuck);
+    if (job.stuck) {
+        CU_ASSERT_PTR_NOT_NULL(strstr(job.stuck, "sleep"));
+    }
+    gr_sandbox_sweep(&sb);
+    CU_ASSERT(!leftovers());
+    gr_job_free(&job);
+}
+
+static void test_sandbox_output_flood_is_cut(void)
+{
+    gr_job job = shell_job("yes xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 20);
+    double t0 = gr_now();
+    run_one(&job);
+    CU_ASSERT(job.flooded);
+    CU_ASSERT(!job.timed_out);
+    CU_ASSERT(gr_now() - t0 < 10);
+    char *out = gr_capture_text(&job.out);
+    CU_ASSERT(strlen(out) < GR_CAP_HEAD + GR_CAP_TAIL + 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "bytes of output skipped"));
+    free(out);
+    gr_job_free(&job);
+}
+
+static void test_sandbox_fork_bomb_is_contained(void)
+{
+    gr_job job = shell_job("b() { b & b & }; b; sleep 300", 3);
+    double t0 = gr_now();
+    run_one(&job);
+    CU_ASSERT(job.timed_out || job.exited);
+    CU_ASSERT(gr_now() - t0 < 20);
+    gr_sandbox_sweep(&sb);
+    CU_ASSERT(!leftovers());
+    gr_job_free(&job);
+}
+
+static void test_sandbox_limits_apply(void)
+{
+    /* File size: a 4 MiB limit stops dd with SIGXFSZ (or EFBIG when it is ignored). */
+    gr_job job = shell_job("dd if=/dev/zero of=big bs=1M count=16 2>/dev/null; echo rc=$?; ulimit -n; rm -f big", 10);
+    run_one(&job);
+    char *out = gr_capture_text(&job.out);
+    CU_ASSERT_PTR_NULL(strstr(out, "rc=0"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "64"));
+    free(out);
+    gr_job_free(&job);
+}
+
+static void test_sandbox_verdict_descriptor(void)
+{
+    char *v = path_in("verdict");
+    CU_ASSERT_EQUAL_FATAL(gr_write_file(v, "", 0), 0);
+    if (sb.drop) {
+        CU_ASSERT_EQUAL(chown(v, sb.uid, sb.gid), 0);
+    }
+    gr_job job = shell_job("echo 'N PASS x/y' >&3; ls /proc/self/fd | wc -l", 10);
+    job.verdict_path = v;
+    run_one(&job);
+    char *text = gr_read_file(v, 4096, NULL);
+    CU_ASSERT(text && strcmp(text, "N PASS x/y\n") == 0);
+    free(text);
+    char *out = gr_capture_text(&job.out);
+    /* 0, 1, 2, 3 and the one ls opens: nothing of the grader's leaks in. */
+    CU_ASSERT(atoi(out) <= 5);
+    free(out);
+    gr_job_free(&job);
+    free(v);
+}
+
+static void test_sandbox_describe(void)
+{
+    char text[2048];
+    gr_sandbox_describe(&sb, text, sizeof text);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "user: "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "bubblewrap: "));
+    if (geteuid() == 0) {
+        CU_ASSERT(sb.drop); /* as root the jobs must run as someone else */
+    }
+}
+
+/* ---------------------------------------------------------------- main */
+
+int main(void)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(scratch, sizeof scratch, "%s/paralab-grader-unit-XXXXXX", base && *base ? base : "/tmp");
+    if (mkdtemp(scratch) == NULL) {
+        perror("mkdtemp");
+        return 2;
+    }
+    gr_sandbox_init(&sb, "paralab-runner", 0, 0);
+    /* The scratch dir stays ours: the sandbox's sweep removes whatever the
+     * runner user owns directly in /tmp. */
+    snprintf(jobdir, sizeof jobdir, "%s/job", scratch);
+    if (chmod(scratch, 0755) != 0 || mkdir(jobdir, 0755) != 0 ||
+        (sb.drop && chown(jobdir, sb.uid, sb.gid) != 0)) {
+        perror("scratch");
+        return 2;
+    }
+    if (CU_initialize_registry() != CUE_SUCCESS) {
+        return 2;
+    }
+    CU_pSuite s = CU_add_suite("grader", NULL, NULL);
+    CU_add_test(s, "rubric_shipped_file_is_valid", test_rubric_shipped_file_is_valid);
+    CU_add_test(s, "rubric_settings_and_first_match", test_rubric_settings_and_first_match);
+    CU_add_test(s, "rubric_errors_name_file_and_line", test_rubric_errors_name_file_and_line);
+    CU_add_test(s, "rubric_missing_file", test_rubric_missing_file);
+    CU_add_test(s, "strip_follows_conventions", test_strip_follows_conventions);
+    CU_add_test(s, "strip_rejects_malformed_blocks", test_strip_rejects_malformed_blocks);
+    CU_add_test(s, "archive_names", test_archive_names);
+    CU_add_test(s, "results_json_and_junit_are_valid", test_results_json_and_junit_are_valid);
+    CU_add_test(s, "results_json_on_build_error", test_results_json_on_build_error);
+    CU_add_test(s, "sandbox_describe", test_sandbox_describe);
+    CU_add_test(s, "sandbox_plain_job", test_sandbox_plain_job);
+    CU_add_test(s, "sandbox_timeout_kills_the_tree", test_sandbox_timeout_kills_the_tree);
+    CU_add_test(s, "sandbox_output_flood_is_cut", test_sandbox_output_flood_is_cut);
+    CU_add_test(s, "sandbox_fork_bomb_is_contained", test_sandbox_fork_bomb_is_contained);
+    CU_add_test(s, "sandbox_limits_apply", test_sandbox_limits_apply);
+    CU_add_test(s, "sandbox_verdict_descriptor", test_sandbox_verdict_descriptor);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    gr_sandbox_sweep(&sb);
+    gr_rm_rf(scratch);
+    return failed ? 1 : 0;
+}
