@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -324,9 +325,39 @@ static void note(gr_sandbox *sb, const char *msg)
     snprintf(sb->notes + len, sizeof sb->notes - len, "%s\n", msg);
 }
 
+/*
+ * A runner user no other grader on this machine is using right now:
+ * RLIMIT_NPROC is a budget per user, so two graders sharing one user would
+ * share it (a fork bomb graded next door would starve our tests). The
+ * first free one of NAME, NAME-1, ... NAME-7, held by a lock for our whole
+ * run: the lock goes when our process does (close-on-exec, and never
+ * handed to a job).
+ */
+static char *claim_runner(gr_sandbox *sb, const char *base)
+{
+    const char *dir = gr_is_dir("/run/lock") ? "/run/lock" : "/tmp";
+    for (int i = 0; i < 8; i++) {
+        char *name = i == 0 ? gr_xstrdup(base) : gr_fmt("%s-%d", base, i);
+        char *lock = gr_fmt("%s/%s.lock", dir, name);
+        int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        free(lock);
+        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            sb->lock_fd = fd;
+            return name;
+        }
+        if (fd >= 0) {
+            close(fd);
+        }
+        free(name);
+    }
+    note(sb, "every runner user is busy with another grader: sharing one (their process budgets add up)");
+    return gr_xstrdup(base);
+}
+
 void gr_sandbox_init(gr_sandbox *sb, const char *want_user, int no_bwrap, int sanitize)
 {
     memset(sb, 0, sizeof *sb);
+    sb->lock_fd = -1;
     sb->sanitize = sanitize;
     sb->as_root = geteuid() == 0;
     sb->started = time(NULL);
@@ -337,16 +368,25 @@ void gr_sandbox_init(gr_sandbox *sb, const char *want_user, int no_bwrap, int sa
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
     if (sb->as_root) {
-        struct passwd *pw = getpwnam(want_user);
+        char *name = claim_runner(sb, want_user);
+        struct passwd *pw = getpwnam(name);
         if (pw == NULL) {
             char *argv[] = {"useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
-                            "--shell", "/usr/sbin/nologin", (char *)want_user, NULL};
-            int st = gr_exec(argv, NULL, "/dev/null", 30);
-            if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+                            "--shell", "/usr/sbin/nologin", name, NULL};
+            /* useradd refuses while another one holds /etc/passwd's lock: retry. */
+            for (int tries = 0; tries < 5 && pw == NULL; tries++) {
+                gr_exec(argv, NULL, "/dev/null", 30);
+                pw = getpwnam(name);
+                if (pw == NULL) {
+                    struct timespec ts = {0, 300 * 1000 * 1000};
+                    nanosleep(&ts, NULL);
+                }
+            }
+            if (pw == NULL) {
                 note(sb, "could not create the runner user with useradd");
             }
-            pw = getpwnam(want_user);
         }
+        free(name);
         if (pw == NULL) {
             pw = getpwnam("nobody");
             if (pw) {
@@ -822,6 +862,7 @@ void gr_sandbox_sweep(gr_sandbox *sb)
     if (sb->cg_root) {
         rmdir(sb->cg_root);
     }
+
 }
 
 static void drain(gr_job *job)

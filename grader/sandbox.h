@@ -38,6 +38,7 @@ typedef struct gr_sandbox {
     char *show[GR_MAX_BINDS]; /* directories (re-)exposed read-only after the masks */
     int sanitize;       /* sanitizer build: no RLIMIT_AS (ASan reserves terabytes) */
     char *cg_root;      /* our memory cgroup (v1) when root: measures each job's peak */
+    int lock_fd;        /* holds our claim on the runner user (see gr_sandbox_init) */
     time_t started;     /* files the runner made after this are ours to sweep */
     long nproc_base;    /* tasks our uid already has when not dropping (RLIMIT_NPROC counts them) */
     char notes[1024];   /* what could not be enabled and why */
@@ -92,7 +93,9 @@ typedef struct gr_job {
 
 /*
  * Decide how jobs will be contained. want_user: the runner user's name,
- * created (as a system user) when missing and we are root. no_bwrap: do not
+ * created (as a system user) when missing and we are root; when another
+ * grader holds it, want_user-1 ... -7 (each grader gets its own process
+ * budget and never signals another's jobs). no_bwrap: do not
  * use bubblewrap even if it works. Never fails: what is missing is written
  * to sb->notes.
  */

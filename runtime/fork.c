@@ -114,8 +114,13 @@ pid_t pl_fork(void)
     /*
      * Text the parent printed but has not flushed yet sits in stdio's buffer,
      * which fork() copies: flushed by both processes, it would appear twice.
+     * Only stdout and stderr: they are the only streams a child flushes (in
+     * pl_fork_serve/run_one; _exit drops every other buffer unwritten), and
+     * fflush(NULL) would also lock stdin - and wait for ever if another
+     * thread sits in fgets(stdin).
      */
-    fflush(NULL);
+    fflush(stdout);
+    fflush(stderr);
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {

@@ -137,7 +137,7 @@ static int decode_task(const uint8_t *frame, size_t len, uint64_t *tag, char nam
 
 _Noreturn void pl_fork_serve(int task_fd, int result_fd)
 {
-    (void)close_registered_except;
+    close_registered_except(task_fd, result_fd);
     pl_buf *out = pl_buf_new();
     if (out == NULL) {
         leave(2);

@@ -36,6 +36,9 @@ static const pl_backend_info info = {
     .name = "mpi", .parallel = 1, .isolates_crashes = 0, .can_kill = 0};
 
 #define DEFAULT_STOP_GRACE_MS 10000
+#define MAX_PROGRESS 4
+
+static void (*progress_fns[MAX_PROGRESS])(void);
 
 enum worker_state { WORKER_FREE, WORKER_CLAIMED, WORKER_OWING };
 
@@ -129,11 +132,35 @@ static void drain_late_replies(void)
     }
 }
 
-int pl_mpi_claim_worker(void)
+void pl_mpi_add_progress(void (*fn)(void))
 {
-    if (!scope.in_body || scope.workers == NULL) {
-        return -1;
+    for (int k = 0; k < MAX_PROGRESS; k++) {
+        if (progress_fns[k] == fn) {
+            return;
+        }
+        if (progress_fns[k] == NULL) {
+            progress_fns[k] = fn;
+            return;
+        }
     }
+}
+
+/* Let the owners of claimed workers notice finished requests (see pl_mpi_add_progress). */
+static void run_progress(void)
+{
+    static int running; /* a progress function that claims a worker must not loop back here */
+    if (running) {
+        return;
+    }
+    running = 1;
+    for (int k = 0; k < MAX_PROGRESS && progress_fns[k] != NULL; k++) {
+        progress_fns[k]();
+    }
+    running = 0;
+}
+
+static int first_free(void)
+{
     drain_late_replies();
     for (int r = 1; r < scope.size; r++) {
         if (scope.workers[r].state == WORKER_FREE) {
@@ -142,6 +169,19 @@ int pl_mpi_claim_worker(void)
         }
     }
     return -1;
+}
+
+int pl_mpi_claim_worker(void)
+{
+    if (!scope.in_body || scope.workers == NULL) {
+        return -1;
+    }
+    int rank = first_free();
+    if (rank < 0) {
+        run_progress();
+        rank = first_free();
+    }
+    return rank;
 }
 
 void pl_mpi_release_worker(int rank)

@@ -7,9 +7,10 @@
  * waitpid() afterwards. The runtime keeps the parts that are easy to get
  * subtly wrong and that every lab needs in the same way:
  *
- *   - pl_fork(): fork() plus three precautions (flush stdio first, so the
- *     child does not print the parent's buffered text a second time; mark
- *     the child as "not root"; make sure SIGCHLD/SIGPIPE are set sanely).
+ *   - pl_fork(): fork() plus a few precautions (flush stdout and stderr, so
+ *     the child does not print the parent's buffered text a second time;
+ *     make sure SIGCHLD/SIGPIPE are set sanely; mark the child as "not
+ *     root"; make its pl_should_stop() true once its parent is gone).
  *   - pl_fork_pipe() / pl_fork_close(): pipes whose parent-side ends every
  *     later child closes at once. Without that, child B would inherit the
  *     write end of child A's task pipe, and A would never see end-of-file

@@ -10,13 +10,15 @@
  *
  * Nothing is shared between ranks: everything a worker needs travels in a
  * message, and every message is a byte buffer (MPI_BYTE) built with the
- * value/result wire encoding of common/. Four kinds of message, told apart
- * by their MPI tag:
+ * value/result wire encoding of common/. The messages, told apart by
+ * their MPI tag:
  *
  *   rank 0 -> worker   PL_MPI_TAG_TASK    [u32 id][u8 name length][name][encoded pl_value]
  *   worker -> rank 0   PL_MPI_TAG_RESULT  [u32 id][encoded pl_result]
  *   rank 0 -> worker   PL_MPI_TAG_CANCEL  [u32 id]   "stop request id if you are running it"
  *   rank 0 -> worker   PL_MPI_TAG_STOP    (empty)    "leave the loop" (pl_run does this)
+ * plus pl_run's own HELLO (both ways, at the start) and STOPPED (the
+ * worker's answer to STOP), which the labs never see.
  *
  * The request id. Every request gets a fresh id (pl_mpi_new_id) and the
  * worker copies it into its reply. When rank 0 stops waiting for a request
@@ -103,10 +105,23 @@ uint32_t pl_mpi_new_id(void);
  *   and marks the worker OWING: nobody gets it until its reply for id has
  *   been received and thrown away. The caller must not receive from that
  *   worker any more (cancel a posted MPI_Irecv first, see the futures lab).
+ *
+ * A CLAIMED worker stays claimed until its owner looks at the reply, even
+ * if the task finished long ago: there is no background thread on rank 0
+ * to notice. So an owner that keeps requests out between calls (futures)
+ * registers a progress function with pl_mpi_add_progress: when
+ * pl_mpi_claim_worker finds no free worker, it runs those functions once,
+ * so a map called while futures hold every worker still moves forward.
  */
 int pl_mpi_claim_worker(void);
 void pl_mpi_release_worker(int rank);
 void pl_mpi_abandon_worker(int rank, uint32_t id);
+
+/*
+ * Register fn (at most 4 functions; registering one twice is harmless).
+ * fn must not block; it may itself claim workers (it is not re-entered).
+ */
+void pl_mpi_add_progress(void (*fn)(void));
 
 /* Workers that are FREE right now (after draining late replies). */
 int pl_mpi_free_workers(void);

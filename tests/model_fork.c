@@ -433,6 +433,8 @@ static pid_t find_child_of(pid_t ppid, int64_t ms)
  */
 static void test_orphan_stops(void)
 {
+    int ready[2];
+    CU_ASSERT_FATAL(pipe(ready) == 0);
     fflush(NULL); /* or the helper would print our buffered text a second time */
     pid_t helper = fork();
     CU_ASSERT_FATAL(helper >= 0);
@@ -440,10 +442,18 @@ static void test_orphan_stops(void)
         pl_value *v = pl_value_new_int(100000);
         pl_future *f = NULL;
         pl_future_start("sleep_ms", v, &f);
-        pl_sleep_ms(300);
-        _exit(0); /* dies with its future still running */
+        ssize_t wrote = write(ready[1], "x", 1); /* the future's child exists now */
+        (void)wrote;
+        for (;;) {
+            pause(); /* until we kill it: it dies with its future still running */
+        }
     }
-    pid_t grandchild = find_child_of(helper, 250);
+    close(ready[1]);
+    char byte;
+    ssize_t got = read(ready[0], &byte, 1);
+    close(ready[0]);
+    pid_t grandchild = got == 1 ? find_child_of(helper, 2000) : 0;
+    kill(helper, SIGKILL);
     int status;
     waitpid(helper, &status, 0);
     CU_ASSERT_FATAL(grandchild > 0);

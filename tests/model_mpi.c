@@ -295,6 +295,32 @@ static void test_freed_future_reply_is_drained(void)
     expect_clean_noop_map(20, 900);
 }
 
+/*
+ * Futures hold every worker (finished, but nobody has waited for them yet:
+ * rank 0 has no background thread to notice). A map without a deadline
+ * must still complete: looking for a worker lets the futures notice their
+ * replies and give their workers back (pl_mpi_add_progress).
+ */
+static void test_map_while_futures_hold_every_worker(void)
+{
+    int workers = pl_workers();
+    pl_future *fs[64] = {NULL};
+    for (int i = 0; i < workers && i < 64; i++) {
+        fs[i] = start_int("square", 3 + i);
+    }
+    pl_sleep_ms(100); /* they are all finished now, and their workers still claimed */
+    int64_t t0 = pl_now_ns();
+    expect_clean_noop_map(10, 40);
+    CU_ASSERT(pl_test_ms_since(t0) < 5000);
+    size_t wrong = 0;
+    for (int i = 0; i < workers && i < 64; i++) {
+        const pl_result *r = NULL;
+        wrong += pl_future_wait(fs[i], 5000, &r) != PL_OK || !pl_test_is_ok_int(r, (int64_t)(3 + i) * (3 + i));
+        pl_future_free(&fs[i]);
+    }
+    PL_EXPECT_EQ(wrong, 0);
+}
+
 /* A cancelled running future's result comes FROM the worker: it ran there, then stopped. */
 static void test_cancel_is_a_message_to_the_worker(void)
 {
@@ -464,6 +490,7 @@ static const pl_test_case model_cases[] = {
     {"oversized_reply_fails_clearly", test_oversized_reply_fails_clearly},
     {"late_map_replies_are_drained", test_late_map_replies_are_drained},
     {"freed_future_reply_is_drained", test_freed_future_reply_is_drained},
+    {"map_while_futures_hold_every_worker", test_map_while_futures_hold_every_worker},
     {"cancel_is_a_message_to_the_worker", test_cancel_is_a_message_to_the_worker},
     {"experiment_normal_job_exits_zero", test_experiment_normal_job_exits_zero},
     {"experiment_crash_aborts_the_job", test_experiment_crash_aborts_the_job},

@@ -76,6 +76,7 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
     /* TODO: start from empty slots, put the deadline in a pl_cancel token, then run the items */
     /* TODO: with `#pragma omp parallel for` (max_workers threads, dynamic schedule); each thread */
     /* TODO: makes the token current (pl_cancel_swap_current) and records omp_get_thread_num(). */
+    /* TODO: An item still running at the deadline is TIMEOUT, whatever its task returned. */
     /* TODO: Finally pl_results_settle, so every item has exactly one result whatever happened. */
     (void)deadline; return PL_ENOTIMPL;
 }

@@ -49,14 +49,29 @@ static int check_args(const char *task, pl_value *const items[], size_t n, const
 }
 
 /*
- * A task that saw pl_should_stop() reports CANCELLED. If our token says the
- * deadline passed, that is not a cancellation the caller asked for: the
- * item ran out of time, which paralab calls TIMEOUT.
+ * Once the call's deadline has passed, an item that was still running is
+ * TIMEOUT, whatever the task itself returned:
+ *   - CANCELLED: it saw pl_should_stop() and gave up. Nobody cancelled it;
+ *     it ran out of time.
+ *   - OK or FAILED, but ended after the deadline: a task that never polls
+ *     could not be stopped, so we waited for it. Its answer came too late
+ *     to count, exactly as on fork (killed) or MPI (late answer discarded),
+ *     so every backend reports the same status for the same item.
  */
-static void blame_the_deadline(pl_result *res, const pl_cancel *token)
+static void blame_the_deadline(pl_result *res, int64_t deadline_ns)
 {
-    if (pl_result_status(res) == PL_TASK_CANCELLED && pl_cancel_is_set(token)) {
+    if (pl_result_status(res) == PL_TASK_CANCELLED && pl_result_end_ns(res) >= deadline_ns) {
         pl_result_set_status(res, PL_TASK_TIMEOUT, "stopped at the deadline of the map call");
+    } else if (pl_result_end_ns(res) > deadline_ns) {
+        int64_t late_ms = (pl_result_end_ns(res) - deadline_ns) / 1000000;
+        pl_value *none = pl_value_new();
+        if (none != NULL) {
+            pl_result_take_value(res, none); /* a late answer does not count: drop it */
+            pl_value_free(none);
+        }
+        pl_result_set_status(res, PL_TASK_TIMEOUT,
+                             "finished %lld ms after the deadline (it never polled pl_should_stop)",
+                             (long long)late_ms);
     }
 }
 
@@ -64,7 +79,8 @@ static void blame_the_deadline(pl_result *res, const pl_cancel *token)
  * Run one item into *slot. The token is already the thread's current one,
  * so the task's pl_should_stop() sees the call's deadline.
  */
-static int run_item(const char *task, const pl_value *item, const pl_cancel *token, pl_result **slot)
+static int run_item(const char *task, const pl_value *item, const pl_cancel *token, int64_t deadline_ns,
+                    pl_result **slot)
 {
     pl_result *res = pl_result_new();
     if (res == NULL) {
@@ -81,7 +97,7 @@ static int run_item(const char *task, const pl_value *item, const pl_cancel *tok
         return rc;
     }
     pl_result_set_worker(res, 0); /* serial has exactly one worker: us */
-    blame_the_deadline(res, token);
+    blame_the_deadline(res, deadline_ns);
     return PL_OK;
 }
 
@@ -106,7 +122,7 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
         pl_cancel_set_deadline(token, deadline);
         pl_cancel *previous = pl_cancel_swap_current(token);
         for (size_t i = 0; i < n && rc == PL_OK; i++) {
-            rc = run_item(task, items[i], token, &results[i]);
+            rc = run_item(task, items[i], token, deadline, &results[i]);
         }
         pl_cancel_swap_current(previous);
         pl_cancel_free(token);

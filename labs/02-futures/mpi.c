@@ -26,7 +26,8 @@
  * and starts when one frees up. There is no background thread on rank 0 to
  * notice that: every call into this file first makes progress - it tests
  * the running futures, frees their workers and starts queued ones. So
- * queued futures advance whenever the program waits, polls or starts.
+ * queued futures advance whenever the program waits, polls or starts (and
+ * when a map looks for a free worker: see pl_mpi_add_progress).
  *
  * The reply buffer has a fixed size (PL_MPI_REPLY_MAX): an MPI_Irecv posted
  * before the reply exists cannot know how long it will be. Workers never

@@ -97,9 +97,14 @@ static int run_member(pl_group *g, size_t i, int64_t deadline_ns)
     pl_cancel *previous = pl_cancel_swap_current(token);
     pl_task_run(pl_roster_task(g->roster, i), pl_roster_arg(g->roster, i), res);
     pl_cancel_swap_current(previous);
-    /* Stopped by our deadline means "ran out of time", not "somebody cancelled it". */
-    if (pl_result_status(res) == PL_TASK_CANCELLED && pl_cancel_is_set(token)) {
-        pl_result_set_status(res, PL_TASK_TIMEOUT, "stopped at the deadline");
+    /*
+     * Past our deadline the member is TIMEOUT: if it saw the stop (CANCELLED)
+     * it ran out of time, nobody cancelled it; if it never polled and ended
+     * late, its answer came too late to count (as on the parallel backends).
+     */
+    if (pl_result_end_ns(res) >= deadline_ns) {
+        int saw_stop = pl_result_status(res) == PL_TASK_CANCELLED;
+        pl_result_set_status(res, PL_TASK_TIMEOUT, "%s the deadline", saw_stop ? "stopped at" : "finished after");
     }
     pl_cancel_free(token);
     pl_result_set_worker(res, 0);

@@ -128,17 +128,26 @@ static int spawn_worker(worker *w)
 }
 
 /*
- * End a worker and free its slot. kill: SIGKILL first (a straggler, or a
- * worker that is already dead); otherwise closing its task pipe tells an
- * idle worker to exit by itself. Either way waitpid() reaps it: no zombie.
- * Returns its wait status.
+ * End a worker and free its slot, and return its wait status. force: SIGKILL
+ * at once (a straggler, or a worker that is already dead). Otherwise the
+ * polite way: closing its task pipe tells an idle worker "no more work",
+ * and it exits; its result pipe then reports end-of-file. A worker that
+ * does not go within IDLE_EXIT_MS is killed anyway - never trust a child
+ * to exit, or one bug in it would hang the parent here. Either way
+ * waitpid() reaps it: no zombie.
  */
-static int retire_worker(worker *w, int kill)
+#define IDLE_EXIT_MS 1000
+
+static int retire_worker(worker *w, int force)
 {
     int wstatus = 0;
     pl_fork_close(&w->task_fd);
+    if (!force) {
+        struct pollfd gone = {.fd = w->result_fd, .events = POLLIN};
+        force = poll(&gone, 1, IDLE_EXIT_MS) <= 0;
+    }
     pl_fork_close(&w->result_fd);
-    pl_fork_reap(w->pid, kill, &wstatus);
+    pl_fork_reap(w->pid, force, &wstatus);
     w->pid = 0;
     w->item = IDLE;
     return wstatus;

@@ -141,15 +141,22 @@ static int launch(pl_future *f)
     return PL_OK;
 }
 
+/* How many futures' children may run at once: one per worker, within the runtime's ceiling. */
+static int running_limit(void)
+{
+    int limit = pl_workers();
+    return limit < PL_FORK_MAX_CHILDREN ? limit : PL_FORK_MAX_CHILDREN;
+}
+
 /*
- * Start queued futures, oldest first, while fewer than pl_workers() run. If
+ * Start queued futures, oldest first, while fewer than running_limit() run. If
  * fork fails while others run, the rest wait for a slot; if it fails with
  * nothing running, waiting would never end: that future FAILS instead.
  */
 static void start_queued(void)
 {
     pl_future *f = unfinished.head;
-    while (f != NULL && unfinished.running < pl_workers()) {
+    while (f != NULL && unfinished.running < running_limit()) {
         pl_future *next = f->next;
         if (f->pid == 0 && launch(f) != PL_OK) {
             if (unfinished.running > 0) {
@@ -213,10 +220,10 @@ static void collect(pl_future *f)
  */
 static int poll_running(int timeout_ms)
 {
-    struct pollfd fds[64 + 1];
-    pl_future *who[64 + 1];
+    struct pollfd fds[PL_FORK_MAX_CHILDREN];
+    pl_future *who[PL_FORK_MAX_CHILDREN];
     int count = 0;
-    for (pl_future *f = unfinished.head; f != NULL && count < 64; f = f->next) {
+    for (pl_future *f = unfinished.head; f != NULL && count < PL_FORK_MAX_CHILDREN; f = f->next) {
         if (f->pid > 0) {
             fds[count] = (struct pollfd){.fd = f->result_fd, .events = POLLIN};
             who[count++] = f;

@@ -26,7 +26,8 @@
  * and starts when one frees up. There is no background thread on rank 0 to
  * notice that: every call into this file first makes progress - it tests
  * the running futures, frees their workers and starts queued ones. So
- * queued futures advance whenever the program waits, polls or starts.
+ * queued futures advance whenever the program waits, polls or starts (and
+ * when a map looks for a free worker: see pl_mpi_add_progress).
  *
  * The reply buffer has a fixed size (PL_MPI_REPLY_MAX): an MPI_Irecv posted
  * before the reply exists cannot know how long it will be. Workers never
@@ -182,6 +183,12 @@ static void test_running(pl_future *f)
  */
 static void progress(void)
 {
+    /* Claiming a worker may call us back (pl_mpi_add_progress): never while we walk the list. */
+    static int busy;
+    if (busy) {
+        return;
+    }
+    busy = 1;
     pl_future *f = live.head;
     while (f != NULL) {
         pl_future *next = f->next; /* f may leave the list */
@@ -199,6 +206,7 @@ static void progress(void)
             break; /* no worker free: the rest keep waiting, in order */
         }
     }
+    busy = 0;
 }
 
 /*
@@ -265,6 +273,8 @@ int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
     strcpy(f->task, task); /* registered names are shorter than PL_TASK_NAME_MAX */
     f->state = FUTURE_QUEUED;
     link_live(f);
+    /* A map looking for a worker lets us notice finished futures and free theirs. */
+    pl_mpi_add_progress(progress);
     progress();
     *out = f;
     return PL_OK;

@@ -275,7 +275,8 @@ int pl_group_results(pl_group *g, int64_t timeout_ms)
         return PL_ESTATE;
     }
     int64_t deadline = pl_deadline_after_ms(timeout_ms);
-    while (!all_finished(g)) {
+    /* No runner left means nothing more can finish (a member lost to out-of-memory): stop waiting. */
+    while (!all_finished(g) && runners_active(g) > 0) {
         if (pl_now_ns() >= deadline) {
             stop_runners(g);
             break;

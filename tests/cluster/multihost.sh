@@ -27,8 +27,18 @@ fi
 
 fail=0
 for bin in "$@"; do
-    echo "=== $(basename "$bin") with 4 ranks over 2 nodes"
-    if ! timeout 300 "$cluster" run -np 4 "$bin"; then
+    # Tests that download from the loopback HTTP fixture are left out: the
+    # fixture listens on rank 0's 127.0.0.1, which another node cannot reach
+    # (as on a real cluster). Everything else in the suite runs.
+    only=()
+    while IFS= read -r name; do
+        [[ $name == *fetch* ]] || only+=(--only "$name")
+    done < <("$bin" --list 2>/dev/null)
+    if [[ ${#only[@]} -eq 0 ]]; then
+        echo "FAIL: $(basename "$bin") --list gave no tests"; fail=1; continue
+    fi
+    echo "=== $(basename "$bin"): $((${#only[@]} / 2)) tests with 4 ranks over 2 nodes"
+    if ! timeout 300 "$cluster" run -np 4 "$bin" "${only[@]}"; then
         echo "FAIL: $(basename "$bin")"
         fail=1
     fi

@@ -1,0 +1,96 @@
+# bench/plot.gp - the bench's plots from results.csv and timeline.csv.
+#
+#   gnuplot -e "outdir='out/bench'; cores=2; models='serial openmp fork mpi'; \
+#               pymodels='py_serial py_mp_pool py_cf_thread py_cf_process'" bench/plot.gp
+#
+# results.csv columns: 1 model, 2 workload, 3 workers, 4 n, 5 arg, 6 reps,
+# 7 median_s, 8 min_s, 9 max_s, 10 not_ok, 11 ideal_s, 12 speedup,
+# 13 speedup_lo, 14 speedup_hi, 15 per_task_us, 16 vs_ideal.
+# Each plot picks its rows with strcol(): a row of another model or workload
+# becomes an undefined point (1/0), which gnuplot skips.
+
+if (!exists("outdir")) outdir = "out/bench"
+if (!exists("cores")) cores = 2
+if (!exists("models")) models = "serial openmp fork mpi"
+if (!exists("pymodels")) pymodels = ""
+res = outdir."/results.csv"
+tl = outdir."/timeline.csv"
+allmodels = models." ".pymodels
+
+set datafile separator ","
+set terminal pngcairo size 900,600 font "sans,11"
+set key top left
+set grid
+is(m, t) = (strcol(1) eq m && strcol(2) eq t)
+# Python's tools dashed, ours solid: the comparison at a glance.
+dash(m) = (m[1:3] eq "py_") ? 2 : 1
+
+# ---------------------------------------------------------------- speedup
+set output outdir."/speedup.png"
+set title sprintf("CPU-bound spin: speedup over serial vs workers (%d cores; median, bars min..max)", cores)
+set xlabel "workers (max_workers; MPI: ranks - 1)"
+set ylabel "speedup (serial wall / wall)"
+set xrange [0.5:*]
+set yrange [0:*]
+set xtics 1
+plot x title "ideal: one core per worker" dt 3 lc rgb "gray60", \
+     (x < cores ? x : cores) title sprintf("ideal on %d cores", cores) lw 2 lc rgb "gray30", \
+     for [m in allmodels] res using 3:(is(m, "spin") && m ne "serial" && m ne "py_serial" ? $12 : 1/0):13:14 \
+         with yerrorlines dt dash(m) lw 2 title m
+
+# ---------------------------------------------------------------- overhead
+set output outdir."/overhead.png"
+set title "No-op map: per-task overhead (wall / n; median, bars min..max)"
+set ylabel "microseconds per task (log scale)"
+set logscale y
+set yrange [*:*]
+set key outside right
+plot for [m in allmodels] res using 3:(is(m, "noop") ? $15 : 1/0):($8 / $4 * 1e6):($9 / $4 * 1e6) \
+         with yerrorlines dt dash(m) lw 2 title m
+unset logscale y
+set key top left
+
+# ---------------------------------------------------------------- I/O-bound
+set output outdir."/io.png"
+set multiplot layout 1,2 title "I/O-bound maps: wall vs workers (the ideal is ceil(n/W) x latency)"
+set logscale xy
+set xtics (1, 2, 4, 8, 16)
+set xrange [0.8:20]
+set yrange [*:*]
+set ylabel "wall, seconds (log scale)"
+set key bottom left font ",9"
+# The ideal line comes from the rows of one parallel model (they all carry it).
+im = word(models, words(models))
+set title "sleep_ms"
+plot res using 3:(is(im, "sleep_ms") ? $11 : 1/0) with lines lw 2 lc rgb "gray30" title "ideal", \
+     for [m in allmodels] res using 3:(is(m, "sleep_ms") ? $7 : 1/0):8:9 with yerrorlines dt dash(m) title m
+set title "fetch (loopback /slow/MS/BYTES)"
+plot res using 3:(is(im, "fetch") ? $11 : 1/0) with lines lw 2 lc rgb "gray30" title "ideal", \
+     for [m in allmodels] res using 3:(is(m, "fetch") ? $7 : 1/0):8:9 with yerrorlines dt dash(m) title m
+unset multiplot
+unset logscale
+
+# ---------------------------------------------------------------- timeline
+# One panel per model: a row per worker (lane), a bar per task from its
+# recorded start to its end; colour = item number.
+tlmodels = system("awk -F, 'NR > 1 && !s[$1]++ { printf \"%s \", $1 }' '".tl."'")
+ntl = words(tlmodels)
+if (ntl > 0) {
+    set output outdir."/timeline.png"
+    set terminal pngcairo size 900, (160 * ntl + 80) font "sans,10"
+    set multiplot layout ntl,1 title "One spin map: which worker ran which task when (from the results' timestamps)"
+    set xrange [0:*]
+    set yrange [-0.7:*]
+    set xtics autofreq
+    set ytics 1
+    set key off
+    set xlabel "ms since the map call began"
+    set ylabel "worker"
+    do for [i = 1:ntl] {
+        m = word(tlmodels, i)
+        set title m
+        plot tl using 6:(strcol(1) eq m ? $5 : 1/0):($7 - $6):(0):($3 + 1) \
+            with vectors nohead lw 14 lc variable
+    }
+    unset multiplot
+}
