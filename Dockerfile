@@ -25,7 +25,10 @@ RUN /usr/local/sbin/paralab-install-deps \
 # and the grader never enter this stage (a .dockerignore cannot do it, since
 # the grader stage needs them from the same context).
 FROM base AS student
-RUN useradd --create-home --shell /bin/bash student
+# WORKDIR would create the directory owned by root, and the student could not
+# build in it: make it theirs first.
+RUN useradd --create-home --shell /bin/bash student \
+ && install -d -o student -g student /home/student/paralab
 WORKDIR /home/student/paralab
 COPY --chown=student:student CMakeLists.txt paralab README.md ./
 COPY --chown=student:student common ./common
