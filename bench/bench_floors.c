@@ -52,11 +52,19 @@ static double pipe_rtt(long iters)
     }
     char b = 'x';
     if (pid == 0) {
-        /* The echo child: every byte that comes down goes straight back up. */
+        /*
+         * The echo child: every byte that comes down goes straight back up.
+         * It must close the ends it does not use: holding its own copy of
+         * the write end of `down`, it would never see end-of-file.
+         */
+        close(down[1]);
+        close(up[0]);
         while (read(down[0], &b, 1) == 1 && write(up[1], &b, 1) == 1) {
         }
         _exit(0);
     }
+    close(down[0]);
+    close(up[1]);
     int64_t t0 = pl_now_ns();
     for (long i = 0; i < iters; i++) {
         if (write(down[1], &b, 1) != 1 || read(up[0], &b, 1) != 1) {
@@ -66,9 +74,7 @@ static double pipe_rtt(long iters)
     int64_t t = pl_now_ns() - t0;
     close(down[1]); /* end-of-file: the child leaves its loop */
     waitpid(pid, NULL, 0);
-    close(down[0]);
     close(up[0]);
-    close(up[1]);
     return (double)t / (double)iters;
 }
 

@@ -10,7 +10,17 @@
  * `map` runs one untimed warm-up call and then R timed calls of
  * pl_map(T, N items of A, max_workers W) and prints ONE CSV line:
  *
- *   model,workload,workers,n,arg,reps,median_s,min_s,max_s,not_ok
+ *   model,workload,workers,n,arg,reps,median_s,min_s,max_s,not_ok,
+ *   base_s,pspeedup,pspeedup_lo,pspeedup_hi
+ *
+ * --paired 1 runs the same items in a plain loop in this thread (no
+ * backend) right before each timed call, and reports the median of the
+ * per-pair ratios loop / map (min and max too) next to the loop's median
+ * time (base_s). Why pairs: on a shared machine the load changes from one
+ * minute to the next; a serial baseline measured minutes before the
+ * parallel run can make a speedup look like 1.2 or 4.0. A loop and a map
+ * run back to back see nearly the same load. Without --paired the last
+ * four fields are empty.
  *
  * Why only the pl_map call is timed: process start, MPI_Init and the
  * OpenMP run scope are paid once per program, not per map; what a student
@@ -44,6 +54,7 @@ typedef struct bench_args {
     int reps;
     const char *timeline;
     const char *dir;
+    int paired;
 } bench_args;
 
 typedef struct bench_ctx {
@@ -56,7 +67,7 @@ typedef struct bench_ctx {
 static int usage(void)
 {
     fprintf(stderr, "usage: bench_<model> map --task T --n N --arg A --workers W --reps R\n"
-                    "                         [--timeline FILE] [--dir DIR]\n"
+                    "                         [--timeline FILE] [--dir DIR] [--paired 1]\n"
                     "       bench_<model> serve\n");
     return 2;
 }
@@ -80,6 +91,8 @@ static int parse_args(int argc, char **argv, bench_args *a)
             a->timeline = v;
         } else if (strcmp(k, "--dir") == 0) {
             a->dir = v;
+        } else if (strcmp(k, "--paired") == 0) {
+            a->paired = (int)strtol(v, NULL, 10);
         } else {
             return PL_EINVAL;
         }
@@ -199,6 +212,45 @@ static int write_timeline(const bench_args *a, pl_result **res, int64_t t0)
     return fclose(f) == 0 ? PL_OK : PL_ESYS;
 }
 
+/* The items in a plain loop on this thread: the serial baseline of a pair. */
+static int64_t timed_loop(const bench_args *a, pl_value **items)
+{
+    int64_t t0 = pl_now_ns();
+    for (long i = 0; i < a->n; i++) {
+        pl_result *r = pl_result_new();
+        if (r == NULL) {
+            return PL_ENOMEM;
+        }
+        pl_task_run(a->task, items[i], r);
+        pl_result_free(r);
+    }
+    return pl_now_ns() - t0;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* The four paired fields: ",base_s,median,min,max" or ",,,," without pairs. */
+static void print_pairs(const bench_args *a, int64_t *bases, const int64_t *walls)
+{
+    if (!a->paired) {
+        printf(",,,,");
+        return;
+    }
+    double ratio[MAX_REPS];
+    for (int r = 0; r < a->reps; r++) {
+        ratio[r] = (double)bases[r] / (double)walls[r];
+    }
+    qsort(ratio, (size_t)a->reps, sizeof ratio[0], cmp_double);
+    qsort(bases, (size_t)a->reps, sizeof bases[0], cmp_i64);
+    int k = a->reps;
+    double med = (k % 2) ? ratio[k / 2] : (ratio[k / 2 - 1] + ratio[k / 2]) / 2;
+    printf(",%.6f,%.4f,%.4f,%.4f", median_s(bases, k), med, ratio[0], ratio[k - 1]);
+}
+
 /* One pl_map call; returns its wall time in ns (negative pl_rc on error). */
 static int64_t timed_map(const bench_args *a, pl_value **items, pl_result **res, long *not_ok,
                          int64_t *t0)
@@ -234,7 +286,7 @@ static void free_results(pl_result **res, long n)
 
 static int run_reps(const bench_args *a, pl_value **items, pl_result **res)
 {
-    int64_t walls[MAX_REPS], t0 = 0;
+    int64_t walls[MAX_REPS], bases[MAX_REPS], sorted[MAX_REPS], t0 = 0;
     long not_ok = 0, warm_not_ok = 0;
     int64_t w = timed_map(a, items, res, &warm_not_ok, &t0); /* warm-up, not counted */
     free_results(res, a->n);
@@ -242,6 +294,9 @@ static int run_reps(const bench_args *a, pl_value **items, pl_result **res)
         return (int)w;
     }
     for (int r = 0; r < a->reps; r++) {
+        if (a->paired && (bases[r] = timed_loop(a, items)) < 0) {
+            return (int)bases[r];
+        }
         if ((walls[r] = timed_map(a, items, res, &not_ok, &t0)) < 0) {
             free_results(res, a->n);
             return (int)walls[r];
@@ -251,10 +306,13 @@ static int run_reps(const bench_args *a, pl_value **items, pl_result **res)
         }
         free_results(res, a->n);
     }
-    qsort(walls, (size_t)a->reps, sizeof walls[0], cmp_i64);
-    printf("%s,%s,%d,%ld,%s,%d,%.6f,%.6f,%.6f,%ld\n", pl_backend()->name, a->task, a->workers, a->n,
-           a->arg, a->reps, median_s(walls, a->reps), (double)walls[0] / 1e9,
-           (double)walls[a->reps - 1] / 1e9, not_ok);
+    memcpy(sorted, walls, sizeof walls[0] * (size_t)a->reps); /* walls stay paired with bases */
+    qsort(sorted, (size_t)a->reps, sizeof sorted[0], cmp_i64);
+    printf("%s,%s,%d,%ld,%s,%d,%.6f,%.6f,%.6f,%ld", pl_backend()->name, a->task, a->workers, a->n, a->arg,
+           a->reps, median_s(sorted, a->reps), (double)sorted[0] / 1e9, (double)sorted[a->reps - 1] / 1e9,
+           not_ok);
+    print_pairs(a, bases, walls);
+    printf("\n");
     fflush(stdout);
     return not_ok == 0 ? PL_OK : PL_ESYS;
 }

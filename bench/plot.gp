@@ -4,8 +4,8 @@
 #               pymodels='py_serial py_mp_pool py_cf_thread py_cf_process'" bench/plot.gp
 #
 # results.csv columns: 1 model, 2 workload, 3 workers, 4 n, 5 arg, 6 reps,
-# 7 median_s, 8 min_s, 9 max_s, 10 not_ok, 11 ideal_s, 12 speedup,
-# 13 speedup_lo, 14 speedup_hi, 15 per_task_us, 16 vs_ideal.
+# 7 median_s, 8 min_s, 9 max_s, 10 not_ok, 11 base_s, 12 ideal_s,
+# 13 speedup, 14 speedup_lo, 15 speedup_hi, 16 per_task_us, 17 vs_ideal.
 # Each plot picks its rows with strcol(): a row of another model or workload
 # becomes an undefined point (1/0), which gnuplot skips.
 
@@ -13,15 +13,31 @@ if (!exists("outdir")) outdir = "out/bench"
 if (!exists("cores")) cores = 2
 if (!exists("models")) models = "serial openmp fork mpi"
 if (!exists("pymodels")) pymodels = ""
+# Python with pool start-up timed (only a few points: noop at W=cores, sleep at 16)
+if (!exists("coldmodels")) coldmodels = ""
 res = outdir."/results.csv"
 tl = outdir."/timeline.csv"
-allmodels = models." ".pymodels
+allmodels = models." ".pymodels." ".coldmodels
+# The speedup plot leaves out the baselines (their speedup is 1 by definition).
+parmodels = ""
+do for [k = 1:words(allmodels)] {
+    if (word(allmodels, k) ne "serial" && word(allmodels, k) ne "py_serial" && strstrt(word(allmodels, k), "_cold") == 0) {
+        parmodels = parmodels." ".word(allmodels, k)
+    }
+}
 
+if (!exists("maxw")) maxw = 2 * cores
 set datafile separator ","
-set terminal pngcairo size 900,600 font "sans,11"
+# noenhanced: model names such as py_mp_pool are not subscripts.
+set terminal pngcairo size 900,600 font "sans,11" noenhanced
 set key top left
 set grid
 is(m, t) = (strcol(1) eq m && strcol(2) eq t)
+# A filtered-out row gets an undefined x too, so that its y columns do not
+# stretch the autoscaled axes.
+sel(m, t, v) = is(m, t) ? v : 1/0
+# One colour per model, the same in every plot.
+colour(m) = sum [k = 1:words(allmodels)] (word(allmodels, k) eq m ? k : 0)
 # Python's tools dashed, ours solid: the comparison at a glance.
 dash(m) = (m[1:3] eq "py_") ? 2 : 1
 
@@ -30,13 +46,13 @@ set output outdir."/speedup.png"
 set title sprintf("CPU-bound spin: speedup over serial vs workers (%d cores; median, bars min..max)", cores)
 set xlabel "workers (max_workers; MPI: ranks - 1)"
 set ylabel "speedup (serial wall / wall)"
-set xrange [0.5:*]
-set yrange [0:*]
+set xrange [0.5:maxw + 0.5]
+set yrange [0:maxw + 0.5]
 set xtics 1
 plot x title "ideal: one core per worker" dt 3 lc rgb "gray60", \
      (x < cores ? x : cores) title sprintf("ideal on %d cores", cores) lw 2 lc rgb "gray30", \
-     for [m in allmodels] res using 3:(is(m, "spin") && m ne "serial" && m ne "py_serial" ? $12 : 1/0):13:14 \
-         with yerrorlines dt dash(m) lw 2 title m
+     for [m in parmodels] res using (sel(m, "spin", $3)):(sel(m, "spin", $13)):(sel(m, "spin", $14)):(sel(m, "spin", $15)) \
+         with yerrorlines dt dash(m) lw 2 lc colour(m) title m
 
 # ---------------------------------------------------------------- overhead
 set output outdir."/overhead.png"
@@ -45,28 +61,31 @@ set ylabel "microseconds per task (log scale)"
 set logscale y
 set yrange [*:*]
 set key outside right
-plot for [m in allmodels] res using 3:(is(m, "noop") ? $15 : 1/0):($8 / $4 * 1e6):($9 / $4 * 1e6) \
-         with yerrorlines dt dash(m) lw 2 title m
+plot for [m in allmodels] res using (sel(m, "noop", $3)):(sel(m, "noop", $16)):(sel(m, "noop", $8 / $4 * 1e6)):(sel(m, "noop", $9 / $4 * 1e6)) \
+         with yerrorlines dt dash(m) lw 2 lc colour(m) title m
 unset logscale y
 set key top left
 
 # ---------------------------------------------------------------- I/O-bound
 set output outdir."/io.png"
+set terminal pngcairo size 1200,600 font "sans,11" noenhanced
 set multiplot layout 1,2 title "I/O-bound maps: wall vs workers (the ideal is ceil(n/W) x latency)"
 set logscale xy
 set xtics (1, 2, 4, 8, 16)
 set xrange [0.8:20]
 set yrange [*:*]
 set ylabel "wall, seconds (log scale)"
-set key bottom left font ",9"
+set key top right font ",9"
 # The ideal line comes from the rows of one parallel model (they all carry it).
 im = word(models, words(models))
 set title "sleep_ms"
-plot res using 3:(is(im, "sleep_ms") ? $11 : 1/0) with lines lw 2 lc rgb "gray30" title "ideal", \
-     for [m in allmodels] res using 3:(is(m, "sleep_ms") ? $7 : 1/0):8:9 with yerrorlines dt dash(m) title m
+plot res using (sel(im, "sleep_ms", $3)):(sel(im, "sleep_ms", $12)) with lines lw 2 lc rgb "gray30" title "ideal", \
+     for [m in allmodels] res using (sel(m, "sleep_ms", $3)):(sel(m, "sleep_ms", $7)):(sel(m, "sleep_ms", $8)):(sel(m, "sleep_ms", $9)) \
+         with yerrorlines dt dash(m) lc colour(m) title m
 set title "fetch (loopback /slow/MS/BYTES)"
-plot res using 3:(is(im, "fetch") ? $11 : 1/0) with lines lw 2 lc rgb "gray30" title "ideal", \
-     for [m in allmodels] res using 3:(is(m, "fetch") ? $7 : 1/0):8:9 with yerrorlines dt dash(m) title m
+plot res using (sel(im, "fetch", $3)):(sel(im, "fetch", $12)) with lines lw 2 lc rgb "gray30" title "ideal", \
+     for [m in allmodels] res using (sel(m, "fetch", $3)):(sel(m, "fetch", $7)):(sel(m, "fetch", $8)):(sel(m, "fetch", $9)) \
+         with yerrorlines dt dash(m) lc colour(m) title m
 unset multiplot
 unset logscale
 
@@ -77,7 +96,7 @@ tlmodels = system("awk -F, 'NR > 1 && !s[$1]++ { printf \"%s \", $1 }' '".tl."'"
 ntl = words(tlmodels)
 if (ntl > 0) {
     set output outdir."/timeline.png"
-    set terminal pngcairo size 900, (160 * ntl + 80) font "sans,10"
+    set terminal pngcairo size 900, (160 * ntl + 80) font "sans,10" noenhanced
     set multiplot layout ntl,1 title "One spin map: which worker ran which task when (from the results' timestamps)"
     set xrange [0:*]
     set yrange [-0.7:*]

@@ -794,6 +794,158 @@ static size_t attribute_errors(gr_run *r, const char *log, const char *impl, cha
     return found;
 }
 
+/* Where the lab directories are: the submitted directory or unpacked archive, a few levels down. */
+static char *locate_submission(gr_run *r, char **labs, size_t n_labs, const char *upload)
+{
+    char *root = NULL;
+    if (gr_is_dir(r->submission)) {
+        root = find_labs_root(r->submission, labs, n_labs, 3);
+    } else if (unpack(r, r->submission, upload) == 0) {
+        root = find_labs_root(upload, labs, n_labs, 3);
+    } else {
+        return NULL; /* unpack said why */
+    }
+    if (root == NULL) {
+        gr_buf want = {0};
+        for (size_t i = 0; i < n_labs; i++) {
+            gr_buf_addf(&want, "%s%s", i ? ", " : "", labs[i]);
+        }
+        r->build_error = gr_fmt("no lab directory (%s) found in %s: submit your copy of labs/",
+                                want.s ? want.s : "none", r->submission);
+        gr_buf_free(&want);
+    }
+    return root;
+}
+
+static int is_student_file(const char *name)
+{
+    for (size_t m = 0; student_files[m]; m++) {
+        if (strcmp(name, student_files[m]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* One file of lab into dst: the student's own model file if acceptable, else the skeleton. */
+static void compose_student_file(gr_run *r, const char *root, const char *lab, const char *name,
+                                 const char *dst)
+{
+    char *why = NULL;
+    char *p = gr_fmt("%s/%s/%s", root, lab, name);
+    if (submitted_file_ok(root, lab, name, &why)) {
+        gr_copy_file(p, dst, 0644);
+        if (is_skeleton(r, lab, name, p)) {
+            add_file_note(&r->untouched, &r->n_untouched, lab, name, "the untouched skeleton");
+        }
+    } else {
+        char *msg = gr_fmt("%s; graded as the untouched skeleton", why ? why : "not in the submission");
+        gr_buf_addf(&r->notes, "%s/%s: %s\n", lab, name, msg);
+        add_file_note(&r->untouched, &r->n_untouched, lab, name, msg);
+        copy_skeleton(r, lab, name, dst);
+        free(msg);
+    }
+    free(p);
+    free(why);
+}
+
+/*
+ * impl/LAB/: the student's openmp/fork/mpi.c; serial.c (the trusted
+ * baseline) from solutions/; any other file (headers, helpers) as the
+ * skeleton has it, so nothing of the submission but its model files counts.
+ */
+static void compose_lab(gr_run *r, const char *root, const char *impl, const char *lab)
+{
+    char *dst_dir = gr_fmt("%s/%s", impl, lab);
+    gr_mkdir_p(dst_dir, 0755);
+    char *sol_dir = gr_fmt("%s/solutions/%s", r->source_dir, lab);
+    DIR *d = opendir(sol_dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        char *dst = gr_fmt("%s/%s", dst_dir, e->d_name);
+        char *from = gr_fmt("%s/%s", sol_dir, e->d_name);
+        if (is_student_file(e->d_name)) {
+            compose_student_file(r, root, lab, e->d_name, dst);
+        } else if (strcmp(e->d_name, "serial.c") == 0 || copy_skeleton(r, lab, e->d_name, dst) != 0) {
+            if (gr_is_file(from)) {
+                gr_copy_file(from, dst, 0644);
+            }
+        }
+        free(dst);
+        free(from);
+    }
+    if (d) {
+        closedir(d);
+    }
+    free(sol_dir);
+    free(dst_dir);
+}
+
+/* The build dir and its log belong to the runner while it compiles (handed back after). */
+static void prepare_build_dir(gr_run *r, const char *build, const char *log)
+{
+    gr_mkdir_p(build, 0755);
+    if (r->sb.drop && chown(build, r->sb.uid, r->sb.gid) != 0) {
+        gr_buf_addf(&r->notes, "note: cannot hand %s to the runner user\n", build);
+    }
+    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+        if (r->sb.drop && fchown(fd, r->sb.uid, r->sb.gid) != 0) {
+            gr_buf_addf(&r->notes, "note: cannot hand %s to the runner user\n", log);
+        }
+        close(fd);
+    }
+}
+
+/* Only the binaries of the catalogued tests (--only, --tests keep the build small). */
+static char **test_targets(const gr_run *r, size_t *n)
+{
+    char **targets = NULL;
+    *n = 0;
+    for (size_t i = 0; i < r->n_tests; i++) {
+        size_t k;
+        for (k = 0; k < *n && strcmp(targets[k], r->tests[i].relpath) != 0; k++) {
+        }
+        if (k == *n) {
+            targets = gr_xrealloc(targets, (*n + 1) * sizeof *targets);
+            targets[(*n)++] = gr_xstrdup(r->tests[i].relpath);
+        }
+    }
+    return targets;
+}
+
+/*
+ * Build; if lab files do not compile, swap each for its skeleton and build
+ * again, so one broken file costs only its own lab's tests.
+ */
+static void build_with_fallback(gr_run *r, const char *build, const char *log, const char *impl,
+                                char **labs, size_t n_labs)
+{
+    size_t n_targets;
+    char **targets = test_targets(r, &n_targets);
+    char *bc = build_cmd(build, targets, n_targets);
+    if (sandboxed_sh(r, bc, build, build, log) != 0 && attribute_errors(r, log, impl, labs, n_labs) > 0) {
+        for (size_t i = 0; i < r->n_broken; i++) {
+            char *dst = gr_fmt("%s/%s/%s.c", impl, r->broken[i].lab, r->broken[i].model);
+            char *file = gr_fmt("%s.c", r->broken[i].model);
+            copy_skeleton(r, r->broken[i].lab, file, dst);
+            free(file);
+            free(dst);
+        }
+        FILE *f = fopen(log, "a");
+        if (f) {
+            fprintf(f, "\nparalab-grade: rebuilding with skeletons in place of the files above\n");
+            fclose(f);
+        }
+        sandboxed_sh(r, bc, build, build, log);
+    }
+    free(bc);
+    free_list(targets, n_targets);
+}
+
 int gr_build_submission(gr_run *r)
 {
     char *sol = gr_fmt("%s/solutions", r->source_dir);
@@ -806,97 +958,22 @@ int gr_build_submission(gr_run *r)
     char *impl = gr_fmt("%s/impl", base);
     char *build = gr_fmt("%s/build", base);
     char *log = gr_fmt("%s/build.log", build);
-    char *root = NULL;
     int rc = -1;
     gr_mkdir_p(upload, 0755);
     gr_mkdir_p(impl, 0755);
 
-    if (gr_is_dir(r->submission)) {
-        root = find_labs_root(r->submission, labs, n_labs, 3);
-    } else if (unpack(r, r->submission, upload) == 0) {
-        root = find_labs_root(upload, labs, n_labs, 3);
-    } else {
-        goto out;
-    }
+    char *root = locate_submission(r, labs, n_labs, upload);
     if (root == NULL) {
-        gr_buf want = {0};
-        for (size_t i = 0; i < n_labs; i++) {
-            gr_buf_addf(&want, "%s%s", i ? ", " : "", labs[i]);
-        }
-        r->build_error = gr_fmt("no lab directory (%s) found in %s: submit your copy of labs/",
-                                want.s ? want.s : "none", r->submission);
-        gr_buf_free(&want);
         goto out;
     }
-
-    /* Compose the backend sources: trusted serial.c and headers, the student's model files. */
     for (size_t l = 0; l < n_labs; l++) {
-        char *dst_dir = gr_fmt("%s/%s", impl, labs[l]);
-        gr_mkdir_p(dst_dir, 0755);
-        char *sol_dir = gr_fmt("%s/solutions/%s", r->source_dir, labs[l]);
-        DIR *d = opendir(sol_dir);
-        struct dirent *e;
-        while (d && (e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.') {
-                continue;
-            }
-            char *dst = gr_fmt("%s/%s", dst_dir, e->d_name);
-            char *from = gr_fmt("%s/%s", sol_dir, e->d_name);
-            int student = 0;
-            for (size_t m = 0; student_files[m]; m++) {
-                student |= strcmp(e->d_name, student_files[m]) == 0;
-            }
-            if (!student) {
-                /* serial.c is the trusted baseline; headers and helpers are the skeleton's. */
-                if (strcmp(e->d_name, "serial.c") == 0 || copy_skeleton(r, labs[l], e->d_name, dst) != 0) {
-                    if (gr_is_file(from)) {
-                        gr_copy_file(from, dst, 0644);
-                    }
-                }
-            } else {
-                char *why = NULL;
-                char *p = gr_fmt("%s/%s/%s", root, labs[l], e->d_name);
-                if (submitted_file_ok(root, labs[l], e->d_name, &why)) {
-                    gr_copy_file(p, dst, 0644);
-                    if (is_skeleton(r, labs[l], e->d_name, p)) {
-                        add_file_note(&r->untouched, &r->n_untouched, labs[l], e->d_name,
-                                      "the untouched skeleton");
-                    }
-                } else {
-                    char *msg = gr_fmt("%s; graded as the untouched skeleton", why ? why : "not in the submission");
-                    gr_buf_addf(&r->notes, "%s/%s: %s\n", labs[l], e->d_name, msg);
-                    add_file_note(&r->untouched, &r->n_untouched, labs[l], e->d_name, msg);
-                    copy_skeleton(r, labs[l], e->d_name, dst);
-                    free(msg);
-                }
-                free(p);
-                free(why);
-            }
-            free(dst);
-            free(from);
-        }
-        if (d) {
-            closedir(d);
-        }
-        free(sol_dir);
-        free(dst_dir);
+        compose_lab(r, root, impl, labs[l]);
     }
     if (gr_copy_tree(r->source_dir, src, skip_sub) != 0) {
         r->build_error = gr_fmt("cannot copy the project tree %s", r->source_dir);
         goto out;
     }
-    gr_mkdir_p(build, 0755);
-    if (r->sb.drop) {
-        /* Only the build dir is the runner's while it compiles; it is handed back after. */
-        chown(build, r->sb.uid, r->sb.gid);
-    }
-    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-        if (r->sb.drop) {
-            fchown(fd, r->sb.uid, r->sb.gid);
-        }
-        close(fd);
-    }
+    prepare_build_dir(r, build, log);
     char *cfg = configure_cmd(r, src, build, impl);
     int crc = sandboxed_sh(r, cfg, build, build, log);
     free(cfg);
@@ -906,40 +983,7 @@ int gr_build_submission(gr_run *r)
         free(t);
         goto out;
     }
-    /* Only the binaries of the catalogued tests (--only, --tests keep it small). */
-    size_t n_targets = 0;
-    char **targets = NULL;
-    for (size_t i = 0; i < r->n_tests; i++) {
-        size_t k;
-        for (k = 0; k < n_targets && strcmp(targets[k], r->tests[i].relpath) != 0; k++) {
-        }
-        if (k == n_targets) {
-            targets = gr_xrealloc(targets, (n_targets + 1) * sizeof *targets);
-            targets[n_targets++] = gr_xstrdup(r->tests[i].relpath);
-        }
-    }
-    char *bc = build_cmd(build, targets, n_targets);
-    if (sandboxed_sh(r, bc, build, build, log) != 0) {
-        /* Swap each lab file that failed to compile for its skeleton and try again,
-         * so that one broken file costs only its own lab's tests. */
-        if (attribute_errors(r, log, impl, labs, n_labs) > 0) {
-            for (size_t i = 0; i < r->n_broken; i++) {
-                char *dst = gr_fmt("%s/%s/%s.c", impl, r->broken[i].lab, r->broken[i].model);
-                char *file = gr_fmt("%s.c", r->broken[i].model);
-                copy_skeleton(r, r->broken[i].lab, file, dst);
-                free(file);
-                free(dst);
-            }
-            FILE *f = fopen(log, "a");
-            if (f) {
-                fprintf(f, "\nparalab-grade: rebuilding with skeletons in place of the files above\n");
-                fclose(f);
-            }
-            sandboxed_sh(r, bc, build, build, log);
-        }
-    }
-    free(bc);
-    free_list(targets, n_targets);
+    build_with_fallback(r, build, log, impl, labs, n_labs);
     r->build_excerpt = error_lines(log, 15);
     if (r->sb.drop) {
         /* From now on tests run as the runner: they must not be able to change the binaries. */

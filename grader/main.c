@@ -206,153 +206,167 @@ static void write_outputs(gr_run *r, const char *out, const char *junit)
     }
 }
 
+/* A problem of the grader's own set-up: say it, leave a results.json saying it, exit 2. */
+static int fail_setup(gr_run *r, const char *out, const char *junit, char *msg)
+{
+    fprintf(stderr, "paralab-grade: %s\n", msg);
+    if (r->rubric.hidden_visibility == NULL) {
+        gr_rubric_defaults(&r->rubric);
+    }
+    r->build_error = gr_fmt("grader misconfigured: %s", msg);
+    free(msg);
+    write_outputs(r, out, junit);
+    return 2;
+}
+
+/* Source tree, rubric, submission path and scratch directory. 0, or 2 after fail_setup. */
+static int setup_run(gr_run *r, const options *o, const char *out)
+{
+    const char *src_arg = o->source_dir ? o->source_dir
+                                        : (getenv("PARALAB_SOURCE_DIR") ? getenv("PARALAB_SOURCE_DIR")
+                                                                        : PARALAB_SOURCE_DIR);
+    char *src = absolute(src_arg);
+    char *probe = src ? gr_fmt("%s/tests/harness.c", src) : NULL;
+    int is_tree = probe && gr_is_file(probe);
+    free(probe);
+    if (!is_tree) {
+        free(src);
+        return fail_setup(r, out, o->junit,
+                          gr_fmt("%s is not a paralab source tree (no tests/harness.c); use --source-dir", src_arg));
+    }
+    r->source_dir = src;
+    char *rubric = o->rubric ? gr_xstrdup(o->rubric) : gr_fmt("%s/grader/rubric.txt", src);
+    char err[8192];
+    int bad_rubric = gr_rubric_load(rubric, &r->rubric, err, sizeof err) != 0;
+    free(rubric);
+    if (bad_rubric) {
+        return fail_setup(r, out, o->junit, gr_fmt("the rubric has errors:\n%s", err));
+    }
+    if (o->submission && (r->submission = absolute(o->submission)) == NULL) {
+        return fail_setup(r, out, o->junit, gr_fmt("%s: %s", o->submission, strerror(errno)));
+    }
+    if (o->ref_build && (r->ref_build = absolute(o->ref_build)) == NULL) {
+        return fail_setup(r, out, o->junit, gr_fmt("--reference-build %s: %s", o->ref_build, strerror(errno)));
+    }
+    /* The scratch directory: 0711 so the runner user reaches its own job dirs
+     * inside, but cannot list or read what the grader keeps there. */
+    if (o->work) {
+        gr_mkdir_p(o->work, 0711);
+        r->work = absolute(o->work);
+    } else {
+        const char *t = getenv("TMPDIR");
+        char *tmpl = gr_fmt("%s/paralab-grade-XXXXXX", t && *t ? t : "/tmp");
+        r->work = mkdtemp(tmpl) ? tmpl : NULL;
+        if (r->work == NULL) {
+            free(tmpl);
+        }
+    }
+    if (r->work == NULL || chmod(r->work, 0711) != 0) {
+        return fail_setup(r, out, o->junit, gr_fmt("cannot create a scratch directory: %s", strerror(errno)));
+    }
+    return 0;
+}
+
+/* The sandbox, and what jobs need inside it (the verdict shim, mpiexec). */
+static void setup_sandbox(gr_run *r, const options *o)
+{
+    gr_sandbox_init(&r->sb, o->runner, o->no_bwrap, o->sanitize);
+    if (r->submission) {
+        /* The instructor's tree (solutions!) is invisible to sandboxed jobs. */
+        gr_sandbox_hide(&r->sb, r->source_dir);
+    }
+    gr_sandbox_show(&r->sb, r->work);
+    if (r->ref_build) {
+        gr_sandbox_show(&r->sb, r->ref_build);
+    }
+    char sbtext[2048];
+    gr_sandbox_describe(&r->sb, sbtext, sizeof sbtext);
+    fprintf(stderr, "paralab-grade: grading %s\n  source: %s\n  work: %s\n%s",
+            r->submission ? r->submission : "the reference solutions", r->source_dir, r->work, sbtext);
+
+    /* The shim must be reachable inside the sandbox, where the source tree may be hidden. */
+    char *bin_dir = gr_fmt("%s/bin", r->work);
+    gr_mkdir_p(bin_dir, 0755);
+    char *mydir = self_dir();
+    char *shim_src = gr_fmt("%s/paralab-verdict-shim", mydir);
+    r->shim = gr_fmt("%s/paralab-verdict-shim", bin_dir);
+    if (gr_copy_file(shim_src, r->shim, 0755) != 0) {
+        gr_buf_addf(&r->notes, "note: %s missing: MPI tests cannot report verdicts\n", shim_src);
+    }
+    free(shim_src);
+    free(mydir);
+    free(bin_dir);
+    r->mpiexec = which("mpiexec");
+    if (r->mpiexec == NULL) {
+        r->mpiexec = gr_xstrdup("/usr/bin/mpiexec");
+    }
+}
+
+/* Build, catalog, run, time. Problems end up in r (build_error, reasons), never stop us. */
+static void grade(gr_run *r, const options *o, double *t_ref, double *t_build)
+{
+    double t0 = gr_now();
+    fprintf(stderr, r->tty ? "building the reference..." : "paralab-grade: building the reference...\n");
+    if (gr_build_reference(r) == 0 && gr_catalog(r) != 0 && !r->build_error) {
+        r->build_error = gr_xstrdup("the reference build has no tests for the graded models");
+    }
+    if (r->tty) {
+        fprintf(stderr, "\r\033[K");
+    }
+    *t_ref = gr_now() - t0;
+    if (!r->build_error) {
+        if (r->submission) {
+            fprintf(stderr, "paralab-grade: building the submission...\n");
+            gr_build_submission(r);
+        } else {
+            r->sub_build = gr_xstrdup(r->ref_build);
+        }
+    }
+    *t_build = gr_now() - t0;
+    gr_mark_unbuilt(r);
+    if (!r->build_error) {
+        gr_run_tests(r);
+        if (!o->no_perf) {
+            gr_run_perf(r);
+        }
+    }
+    if (o->no_perf) {
+        /* Not measured is not failed: the perf points leave the total. */
+        for (size_t i = 0; i < r->n_tests; i++) {
+            r->tests[i].perf = NULL;
+            r->tests[i].perf_max = 0;
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     options o = {.jobs = 2, .runner = "paralab-runner", .out = "out"};
+    gr_run r = {0};
+    r.started = gr_now();
     if (parse_args(argc, argv, &o) != 0) {
         /* Even a wrong command line leaves a results.json behind (Gradescope). */
-        gr_run bad = {0};
-        gr_rubric_defaults(&bad.rubric);
-        bad.build_error = gr_xstrdup("grader misconfigured: bad command line (see paralab-grade --help)");
         if (gr_mkdir_p(o.out, 0755) == 0) {
-            write_outputs(&bad, o.out, NULL);
+            return fail_setup(&r, o.out, NULL, gr_xstrdup("bad command line (see paralab-grade --help)"));
         }
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    gr_run r = {0};
-    r.started = gr_now();
     r.jobs = o.jobs;
     r.only_lab = o.only;
     r.only_tests = o.tests;
     r.tty = isatty(2);
-
     if (gr_mkdir_p(o.out, 0755) != 0) {
         fprintf(stderr, "paralab-grade: cannot create --out %s: %s\n", o.out, strerror(errno));
         return 2;
     }
     char *out = absolute(o.out);
-    const char *src_arg = o.source_dir ? o.source_dir
-                                       : (getenv("PARALAB_SOURCE_DIR") ? getenv("PARALAB_SOURCE_DIR")
-                                                                       : PARALAB_SOURCE_DIR);
-    char *src = absolute(src_arg);
-    char *probe = src ? gr_fmt("%s/tests/harness.c", src) : NULL;
-    if (src == NULL || !gr_is_file(probe)) {
-        fprintf(stderr, "paralab-grade: %s is not a paralab source tree (no tests/harness.c); use --source-dir\n",
-                src_arg);
-        gr_rubric_defaults(&r.rubric);
-        r.build_error = gr_fmt("grader misconfigured: %s is not a paralab source tree", src_arg);
-        write_outputs(&r, out, o.junit);
+    if (out == NULL || setup_run(&r, &o, out ? out : o.out) != 0) {
         return 2;
     }
-    free(probe);
-    r.source_dir = src;
-
-    char *rubric = o.rubric ? gr_xstrdup(o.rubric) : gr_fmt("%s/grader/rubric.txt", src);
-    char err[8192];
-    if (gr_rubric_load(rubric, &r.rubric, err, sizeof err) != 0) {
-        fprintf(stderr, "paralab-grade: the rubric has errors:\n%s\n", err);
-        r.build_error = gr_fmt("grader misconfigured: the rubric has errors:\n%s", err);
-        write_outputs(&r, out, o.junit);
-        return 2;
-    }
-    free(rubric);
-
-    if (o.submission) {
-        r.submission = absolute(o.submission);
-        if (r.submission == NULL) {
-            fprintf(stderr, "paralab-grade: %s: %s\n", o.submission, strerror(errno));
-            r.build_error = gr_fmt("%s: %s", o.submission, strerror(errno));
-            write_outputs(&r, out, o.junit);
-            return 2;
-        }
-    }
-
-    /* The scratch directory: 0711 so the runner user reaches its own job dirs
-     * inside, but cannot list or read what the grader keeps there. */
-    if (o.work) {
-        gr_mkdir_p(o.work, 0711);
-        r.work = absolute(o.work);
-    } else {
-        const char *t = getenv("TMPDIR");
-        char *tmpl = gr_fmt("%s/paralab-grade-XXXXXX", t && *t ? t : "/tmp");
-        r.work = mkdtemp(tmpl) ? tmpl : NULL;
-    }
-    if (r.work == NULL) {
-        fprintf(stderr, "paralab-grade: cannot create a scratch directory: %s\n", strerror(errno));
-        r.build_error = gr_fmt("grader misconfigured: cannot create a scratch directory: %s", strerror(errno));
-        write_outputs(&r, out, o.junit);
-        return 2;
-    }
-    chmod(r.work, 0711);
-
-    gr_sandbox_init(&r.sb, o.runner, o.no_bwrap, o.sanitize);
-    if (r.submission) {
-        /* The instructor's tree (solutions!) is invisible to sandboxed jobs. */
-        gr_sandbox_hide(&r.sb, src);
-    }
-    gr_sandbox_show(&r.sb, r.work);
-    if (o.ref_build) {
-        r.ref_build = absolute(o.ref_build);
-        if (r.ref_build == NULL) {
-            fprintf(stderr, "paralab-grade: --reference-build %s: %s\n", o.ref_build, strerror(errno));
-            r.build_error = gr_fmt("grader misconfigured: --reference-build %s: %s", o.ref_build, strerror(errno));
-            write_outputs(&r, out, o.junit);
-            return 2;
-        }
-        gr_sandbox_show(&r.sb, r.ref_build);
-    }
-    char sbtext[2048];
-    gr_sandbox_describe(&r.sb, sbtext, sizeof sbtext);
-    fprintf(stderr, "paralab-grade: grading %s\n  source: %s\n  work: %s\n%s", r.submission ? r.submission
-                    : "the reference solutions", src, r.work, sbtext);
-
-    /* The shim must be reachable inside the sandbox, where the source tree may be hidden. */
-    char *bin_dir = gr_fmt("%s/bin", r.work);
-    gr_mkdir_p(bin_dir, 0755);
-    char *mydir = self_dir();
-    char *shim_src = gr_fmt("%s/paralab-verdict-shim", mydir);
-    r.shim = gr_fmt("%s/paralab-verdict-shim", bin_dir);
-    if (gr_copy_file(shim_src, r.shim, 0755) != 0) {
-        gr_buf_addf(&r.notes, "note: %s missing: MPI tests cannot report verdicts\n", shim_src);
-    }
-    free(shim_src);
-    free(mydir);
-    free(bin_dir);
-    r.mpiexec = which("mpiexec");
-    if (r.mpiexec == NULL) {
-        r.mpiexec = gr_xstrdup("/usr/bin/mpiexec");
-    }
-
-    double t0 = gr_now();
-    if (!r.tty) {
-        fprintf(stderr, "paralab-grade: building the reference...\n");
-    } else {
-        fprintf(stderr, "building the reference...");
-    }
-    if (gr_build_reference(&r) == 0 && gr_catalog(&r) != 0 && !r.build_error) {
-        r.build_error = gr_xstrdup("the reference build has no tests for the graded models");
-    }
-    if (r.tty) {
-        fprintf(stderr, "\r\033[K");
-    }
-    double t_ref = gr_now() - t0;
-    if (!r.build_error) {
-        if (r.submission) {
-            fprintf(stderr, "paralab-grade: building the submission...\n");
-            gr_build_submission(&r);
-        } else {
-            r.sub_build = gr_xstrdup(r.ref_build);
-        }
-    }
-    double t_build = gr_now() - t0;
-    gr_mark_unbuilt(&r);
-    if (!r.build_error) {
-        gr_run_tests(&r);
-        if (!o.no_perf) {
-            gr_run_perf(&r);
-        }
-    }
+    setup_sandbox(&r, &o);
+    double t_ref = 0, t_build = 0;
+    grade(&r, &o, &t_ref, &t_build);
     gr_sandbox_sweep(&r.sb);
 
     write_outputs(&r, out, o.junit);

@@ -69,7 +69,9 @@ char *gr_report_text(const gr_run *r, int with_hidden)
         gr_buf_add(&b, "\n");
     }
     if (r->build_error) {
-        gr_buf_addf(&b, "BUILD FAILED - nothing could be graded:\n%s\n\n", r->build_error);
+        int ours = strncmp(r->build_error, "grader misconfigured", 20) == 0;
+        gr_buf_addf(&b, "%s - nothing could be graded:\n%s\n\n",
+                    ours ? "GRADER ERROR (not the submission's fault)" : "BUILD FAILED", r->build_error);
     }
     for (size_t i = 0; i < r->n_broken; i++) {
         gr_buf_addf(&b, "COMPILE ERROR in %s/%s.c (its tests score 0; the other labs are graded):\n%s\n",

@@ -81,72 +81,82 @@ static int selected(const char *patterns, const char *name)
     return hit;
 }
 
+/* One "suite/test" of a binary into the catalog, with its rubric rules; unless deselected. */
+static void add_test(gr_run *r, const char *relpath, const char *base, const char *model,
+                     const char *suite_of_bin, const char *name)
+{
+    const char *slash = strchr(name, '/');
+    char *suite = gr_fmt("%.*s", (int)(slash - name), name);
+    const char *lab = gr_rubric_lab_of(&r->rubric, suite);
+    if (lab == NULL) {
+        lab = gr_rubric_lab_of(&r->rubric, suite_of_bin);
+    }
+    if (lab == NULL) {
+        lab = suite;
+    }
+    if ((r->only_lab && strcmp(r->only_lab, lab) != 0 && strcmp(r->only_lab, suite) != 0) ||
+        !selected(r->only_tests, name)) {
+        free(suite);
+        return;
+    }
+    r->tests = gr_xrealloc(r->tests, (r->n_tests + 1) * sizeof *r->tests);
+    gr_test *t = &r->tests[r->n_tests++];
+    memset(t, 0, sizeof *t);
+    t->binary = gr_xstrdup(base);
+    t->relpath = gr_xstrdup(relpath);
+    t->model = gr_xstrdup(model);
+    t->suite = suite;
+    t->name = gr_xstrdup(name);
+    t->lab = gr_xstrdup(lab);
+    t->mpi = is_mpi_model(model);
+    t->rule = gr_rubric_match(&r->rubric, GR_RULE_TEST, name, model);
+    t->perf = gr_rubric_match(&r->rubric, GR_RULE_PERF, name, model);
+    t->max_points = t->rule ? t->rule->points : r->rubric.default_points;
+    t->hidden = (t->rule && t->rule->hidden) || (t->perf && t->perf->hidden);
+    t->timeout_s = t->rule && t->rule->timeout_s > 0 ? t->rule->timeout_s : r->rubric.timeout_s;
+    if (t->perf) {
+        t->perf_max = t->perf->points;
+        if (t->perf->timeout_s > t->timeout_s) {
+            t->timeout_s = t->perf->timeout_s;
+        }
+    }
+}
+
+/* Every test of one reference binary ("tests/test_map_fork"), from its --list. */
+static void catalog_binary(gr_run *r, const char *relpath)
+{
+    const char *base = strrchr(relpath, '/');
+    base = base ? base + 1 : relpath;
+    /* test_<suite>_<model>: the model is after the last '_' */
+    const char *us = strrchr(base, '_');
+    char *model = gr_xstrdup(us + 1);
+    char *suite_of_bin = gr_fmt("%.*s", (int)(us - base - 5), base + 5);
+    char *bin = gr_fmt("%s/%s", r->ref_build, relpath);
+    char *text = NULL;
+    if (!gr_is_file(bin)) {
+        gr_buf_addf(&r->notes, "note: the reference %s was not built; its tests are not graded\n", base);
+    } else if ((text = list_binary(r, bin, is_mpi_model(model))) == NULL) {
+        gr_buf_addf(&r->notes, "note: %s --list failed; its tests are not graded\n", base);
+    }
+    for (char *save = NULL, *name = text ? strtok_r(text, "\n", &save) : NULL; name;
+         name = strtok_r(NULL, "\n", &save)) {
+        if (strchr(name, '/') != NULL && strchr(name, ' ') == NULL) { /* a "suite/test" line */
+            add_test(r, relpath, base, model, suite_of_bin, name);
+        }
+    }
+    free(text);
+    free(bin);
+    free(model);
+    free(suite_of_bin);
+}
+
 int gr_catalog(gr_run *r)
 {
     set_mpi_env();
     size_t n;
     char **targets = gr_build_targets(r, r->ref_build, &n);
     for (size_t i = 0; i < n; i++) {
-        const char *base = strrchr(targets[i], '/');
-        base = base ? base + 1 : targets[i];
-        /* test_<suite>_<model>: the model is after the last '_' */
-        const char *us = strrchr(base, '_');
-        char *model = gr_xstrdup(us + 1);
-        char *suite_of_bin = gr_fmt("%.*s", (int)(us - base - 5), base + 5);
-        char *bin = gr_fmt("%s/%s", r->ref_build, targets[i]);
-        if (!gr_is_file(bin)) {
-            gr_buf_addf(&r->notes, "note: the reference %s was not built; its tests are not graded\n", base);
-        } else {
-            char *text = list_binary(r, bin, is_mpi_model(model));
-            if (text == NULL) {
-                gr_buf_addf(&r->notes, "note: %s --list failed; its tests are not graded\n", base);
-            }
-            for (char *save = NULL, *name = text ? strtok_r(text, "\n", &save) : NULL; name;
-                 name = strtok_r(NULL, "\n", &save)) {
-                char *slash = strchr(name, '/');
-                if (slash == NULL || strchr(name, ' ')) {
-                    continue; /* not a "suite/test" line */
-                }
-                char *suite = gr_fmt("%.*s", (int)(slash - name), name);
-                const char *lab = gr_rubric_lab_of(&r->rubric, suite);
-                if (lab == NULL) {
-                    lab = gr_rubric_lab_of(&r->rubric, suite_of_bin);
-                }
-                if (lab == NULL) {
-                    lab = suite;
-                }
-                if ((r->only_lab && strcmp(r->only_lab, lab) != 0 && strcmp(r->only_lab, suite) != 0) ||
-                    !selected(r->only_tests, name)) {
-                    free(suite);
-                    continue;
-                }
-                r->tests = gr_xrealloc(r->tests, (r->n_tests + 1) * sizeof *r->tests);
-                gr_test *t = &r->tests[r->n_tests++];
-                memset(t, 0, sizeof *t);
-                t->binary = gr_xstrdup(base);
-                t->relpath = gr_xstrdup(targets[i]);
-                t->model = gr_xstrdup(model);
-                t->suite = suite;
-                t->name = gr_xstrdup(name);
-                t->lab = gr_xstrdup(lab);
-                t->mpi = is_mpi_model(model);
-                t->rule = gr_rubric_match(&r->rubric, GR_RULE_TEST, name, model);
-                t->perf = gr_rubric_match(&r->rubric, GR_RULE_PERF, name, model);
-                t->max_points = t->rule ? t->rule->points : r->rubric.default_points;
-                t->hidden = (t->rule && t->rule->hidden) || (t->perf && t->perf->hidden);
-                t->timeout_s = t->rule && t->rule->timeout_s > 0 ? t->rule->timeout_s : r->rubric.timeout_s;
-                if (t->perf) {
-                    t->perf_max = t->perf->points;
-                    if (t->perf->timeout_s > t->timeout_s) {
-                        t->timeout_s = t->perf->timeout_s;
-                    }
-                }
-            }
-            free(text);
-        }
-        free(bin);
-        free(model);
-        free(suite_of_bin);
+        catalog_binary(r, targets[i]);
         free(targets[i]);
     }
     free(targets);
@@ -166,7 +176,7 @@ int gr_catalog(gr_run *r)
                                    "(not written yet?); it is not graded\n", lm->lab, lm->suite);
         }
     }
-    for (size_t i = 0; i < r->rubric.n_rules; i++) {
+    for (size_t i = 0; i < r->rubric.n_rules && !r->only_lab && !r->only_tests; i++) {
         if (!r->rubric.rules[i].used) {
             gr_buf_addf(&r->notes, "note: %s:%d: rule '%s' matches no test (yet)\n", r->rubric.path,
                         r->rubric.rules[i].line, r->rubric.rules[i].pattern);
@@ -415,6 +425,108 @@ static void limit_hints(gr_buf *why, const gr_job *job, const char *out)
     }
 }
 
+/* The signal that ended the job; bwrap (and mpiexec) report a child killed by N as 128 + N. */
+static int ending_signal(const gr_run *r, const gr_test *t, const gr_job *job)
+{
+    int st = job->status;
+    if (WIFSIGNALED(st)) {
+        return WTERMSIG(st);
+    }
+    if (job->exited && WIFEXITED(st) && WEXITSTATUS(st) > 128 && WEXITSTATUS(st) < 128 + 32 &&
+        (r->sb.use_bwrap || t->mpi)) {
+        return WEXITSTATUS(st) - 128;
+    }
+    return 0;
+}
+
+static void explain_timeout(gr_buf *why, const gr_test *t, const gr_job *job, int test_passed)
+{
+    char line[300];
+    if (test_passed) {
+        gr_buf_addf(why, "the test passed, but the process did not exit within %.0f s "
+                         "(stuck after the test: an exit handler, a destructor or a leftover worker?)",
+                    job->lim.wall_s);
+        return;
+    }
+    gr_buf_addf(why, "timed out after %.0f s%s", job->lim.wall_s,
+                job->lim.wall_s < t->timeout_s ? " (limit shortened: earlier tests of this binary timed out)" : "");
+    if (job->stuck_procs >= job->lim.procs / 2) {
+        gr_buf_addf(why, " with %d processes (process limit %d: a fork bomb?)", job->stuck_procs, job->lim.procs);
+    } else if (job->stuck) {
+        gr_buf_addf(why, "; stuck: %s", first_line(job->stuck, line, sizeof line));
+    }
+}
+
+static void explain_signal(gr_buf *why, const gr_test *t, const gr_job *job, int sig, int test_passed,
+                           const char *out)
+{
+    char *mpi = t->mpi ? mpi_death_of(out) : NULL;
+    if (sig == SIGXCPU) {
+        gr_buf_addf(why, "CPU time limit of %d s exceeded (SIGXCPU)", job->lim.cpu_s);
+    } else if (sig == SIGXFSZ) {
+        gr_buf_addf(why, "file size limit of %d MiB exceeded (SIGXFSZ)", job->lim.file_mb);
+    } else if (test_passed) {
+        gr_buf_addf(why, "the test passed, but the process then crashed: %s", gr_signal_name(sig));
+    } else if (mpi) {
+        gr_buf_add(why, mpi);
+    } else {
+        gr_buf_addf(why, "crashed: %s", gr_signal_name(sig));
+    }
+    free(mpi);
+}
+
+/* The process exited by itself (no signal, no timeout), but the test did not pass. */
+static void explain_exit(gr_buf *why, const gr_test *t, const verdict *v, int st, int test_passed,
+                         const char *out)
+{
+    char line[300];
+    char *mpi = t->mpi ? mpi_death_of(out) : NULL;
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 124) {
+        gr_buf_addf(why, "timed out (the harness's limit of %d s for one test)",
+                    (int)t->timeout_s - 2 < 1 ? 1 : (int)t->timeout_s - 2);
+    } else if (v->fail > 0 || (v->end == 1 && v->end_failed > 0)) {
+        char *a = assertion_of(out);
+        if (gr_contains_ci(out, "not implemented")) {
+            gr_buf_add(why, "not implemented yet (still returns PL_ENOTIMPL)");
+        } else {
+            gr_buf_addf(why, "assertion failed: %s", a ? a : "(see the output)");
+        }
+        free(a);
+    } else if (mpi) {
+        gr_buf_add(why, mpi);
+    } else if (test_passed && WIFEXITED(st)) {
+        gr_buf_addf(why, "the test passed, but the process then exited with status %d", WEXITSTATUS(st));
+    } else if (WIFEXITED(st) && WEXITSTATUS(st) == 2 && v->end == 0 && gr_contains_ci(out, "harness:")) {
+        gr_buf_addf(why, "the test binary refused to run it: %s",
+                    first_line(strstr(out, "harness:"), line, sizeof line));
+    } else if (WIFEXITED(st)) {
+        gr_buf_addf(why, "exited during the test (exit status %d) before the test finished", WEXITSTATUS(st));
+    } else {
+        gr_buf_add(why, "failed");
+    }
+    free(mpi);
+}
+
+/* The reason in one line (t->reason) and the details for the report (t->output). */
+static void record_failure(gr_test *t, const gr_job *job, gr_buf *why, const char *out)
+{
+    limit_hints(why, job, out);
+    t->reason = why->s;
+    gr_buf details = {0};
+    gr_buf_addf(&details, "%s\n", why->s);
+    if (job->stuck) {
+        gr_buf_addf(&details, "\nWhat was running at the timeout:\n%s", job->stuck);
+    }
+    if (out[0]) {
+        gr_buf_addf(&details, "\nOutput (%lld bytes):\n%s", job->out.total, out);
+    }
+    t->output = details.s;
+}
+
+/*
+ * Passed = the verdict channel says so AND the process tree ended cleanly
+ * (exit 0, in time, no signal, no flood). Everything else is explained.
+ */
 static void judge(gr_run *r, gr_test *t, gr_job *job, test_ctx *c)
 {
     verdict v = read_verdict(c);
@@ -422,94 +534,30 @@ static void judge(gr_run *r, gr_test *t, gr_job *job, test_ctx *c)
     int st = job->status;
     int clean_exit = job->exited && !job->timed_out && !job->flooded && !job->start_error &&
                      WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    int test_passed = verdict_passed(&v) || v.pass == 1; /* the test function itself */
+    int sig = ending_signal(r, t, job);
     t->ran = 1;
     t->seconds = job->end - job->start;
-    /* bwrap (and mpiexec) report a child killed by signal N as exit status 128 + N. */
-    int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
-    if (!sig && job->exited && WIFEXITED(st) && WEXITSTATUS(st) > 128 && WEXITSTATUS(st) < 128 + 32 &&
-        (r->sb.use_bwrap || t->mpi)) {
-        sig = WEXITSTATUS(st) - 128;
-    }
     t->passed = verdict_passed(&v) && clean_exit;
-    /* "the test itself passed" for the explanations below */
-    v.pass = verdict_passed(&v) || v.pass == 1;
-    gr_buf why = {0};
-    char line[300];
+    t->score = t->passed ? t->max_points : 0;
     if (t->passed) {
-        /* nothing to explain */
-    } else if (job->start_error) {
+        t->output = gr_xstrdup("");
+        free(out);
+        return;
+    }
+    gr_buf why = {0};
+    if (job->start_error) {
         gr_buf_addf(&why, "the grader could not start the test: %s", strerror(job->start_error));
     } else if (job->flooded) {
         gr_buf_addf(&why, "killed: printed more than %d MiB of output (output flood)", r->rubric.output_mb);
-    } else if (job->timed_out && v.pass == 1) {
-        gr_buf_addf(&why, "the test passed, but the process did not exit within %.0f s "
-                          "(stuck after the test: an exit handler, a destructor or a leftover worker?)",
-                    job->lim.wall_s);
     } else if (job->timed_out) {
-        gr_buf_addf(&why, "timed out after %.0f s%s", job->lim.wall_s,
-                    job->lim.wall_s < t->timeout_s ? " (limit shortened: earlier tests of this binary timed out)" : "");
-        if (job->stuck_procs >= job->lim.procs / 2) {
-            gr_buf_addf(&why, " with %d processes (process limit %d: a fork bomb?)", job->stuck_procs,
-                        job->lim.procs);
-        } else if (job->stuck) {
-            gr_buf_addf(&why, "; stuck: %s", first_line(job->stuck, line, sizeof line));
-        }
+        explain_timeout(&why, t, job, test_passed);
     } else if (sig) {
-        if (sig == SIGXCPU) {
-            gr_buf_addf(&why, "CPU time limit of %d s exceeded (SIGXCPU)", job->lim.cpu_s);
-        } else if (sig == SIGXFSZ) {
-            gr_buf_addf(&why, "file size limit of %d MiB exceeded (SIGXFSZ)", job->lim.file_mb);
-        } else if (v.pass == 1) {
-            gr_buf_addf(&why, "the test passed, but the process then crashed: %s", gr_signal_name(sig));
-        } else if (t->mpi && strstr(out, "exited on signal")) {
-            char *d = mpi_death_of(out);
-            gr_buf_add(&why, d);
-            free(d);
-        } else {
-            gr_buf_addf(&why, "crashed: %s", gr_signal_name(sig));
-        }
-    } else if (WIFEXITED(st) && WEXITSTATUS(st) == 124) {
-        gr_buf_addf(&why, "timed out (the harness's limit of %d s for one test)",
-                    (int)t->timeout_s - 2 < 1 ? 1 : (int)t->timeout_s - 2);
-    } else if (v.fail > 0 || (v.end == 1 && v.end_failed > 0)) {
-        char *a = assertion_of(out);
-        if (gr_contains_ci(out, "not implemented")) {
-            gr_buf_add(&why, "not implemented yet (still returns PL_ENOTIMPL)");
-        } else {
-            gr_buf_addf(&why, "assertion failed: %s", a ? a : "(see the output)");
-        }
-        free(a);
-    } else if (t->mpi && mpi_death_of(out)) {
-        char *d = mpi_death_of(out);
-        gr_buf_add(&why, d);
-        free(d);
-    } else if (v.pass == 1 && WIFEXITED(st)) {
-        gr_buf_addf(&why, "the test passed, but the process then exited with status %d", WEXITSTATUS(st));
-    } else if (WIFEXITED(st) && WEXITSTATUS(st) == 2 && v.end == 0 && gr_contains_ci(out, "harness:")) {
-        gr_buf_addf(&why, "the test binary refused to run it: %s",
-                    first_line(strstr(out, "harness:"), line, sizeof line));
-    } else if (WIFEXITED(st)) {
-        gr_buf_addf(&why, "exited during the test (exit status %d) before the test finished", WEXITSTATUS(st));
+        explain_signal(&why, t, job, sig, test_passed, out);
     } else {
-        gr_buf_add(&why, "failed");
+        explain_exit(&why, t, &v, st, test_passed, out);
     }
-    if (!t->passed) {
-        limit_hints(&why, job, out);
-        t->reason = why.s;
-        gr_buf details = {0};
-        gr_buf_addf(&details, "%s\n", why.s);
-        if (job->stuck) {
-            gr_buf_addf(&details, "\nWhat was running at the timeout:\n%s", job->stuck);
-        }
-        if (out[0]) {
-            gr_buf_addf(&details, "\nOutput (%lld bytes):\n%s", job->out.total, out);
-        }
-        t->output = details.s;
-    } else {
-        gr_buf_free(&why);
-        t->output = gr_xstrdup("");
-    }
-    t->score = t->passed ? t->max_points : 0;
+    record_failure(t, job, &why, out);
     free(out);
 }
 
@@ -517,7 +565,7 @@ static void judge(gr_run *r, gr_test *t, gr_job *job, test_ctx *c)
 
 typedef struct batch {
     gr_run *r;
-    size_t done, total;
+    size_t done, total, failed;
     char **timeout_bins; /* binaries and how many of their tests timed out */
     int *timeout_count;
     size_t n_bins;
@@ -547,7 +595,8 @@ static void on_start(gr_job *job, void *ctx)
         job->lim.wall_s = b->r->rubric.short_timeout_s;
     }
     if (b->r->tty) {
-        fprintf(stderr, "\r\033[K[%3zu/%zu] %-6s %s", b->done + 1, b->total, c->t->model, c->t->name);
+        fprintf(stderr, "\r\033[K[%3zu/%zu, %zu failed, %.0f s] %-6s %s", b->done + 1, b->total, b->failed,
+                gr_now() - b->r->started, c->t->model, c->t->name);
         fflush(stderr);
     }
 }
@@ -561,6 +610,7 @@ static void on_done(gr_job *job, void *ctx)
         (*timeouts_of(b, c->t->binary))++;
     }
     b->done++;
+    b->failed += !c->t->passed;
     if (!b->r->tty) {
         fprintf(stderr, "[%3zu/%zu] %s %-6s %s (%.1f s)%s%s\n", b->done, b->total,
                 c->t->passed ? "PASS" : "FAIL", c->t->model, c->t->name, c->t->seconds,
@@ -718,6 +768,77 @@ static double timed_run(gr_run *r, gr_test *t, int reference, int seq, int launc
     return s;
 }
 
+typedef struct timing {
+    double ref_best, sub_best, launch_best;
+    int ref_ok, sub_ok;
+} timing;
+
+/*
+ * Interleaved (ref, sub, start-up, ref, sub, ...) so that a burst of load
+ * on the shared machine hits both sides; the best run of each is compared.
+ */
+static timing measure(gr_run *r, gr_test *t, size_t idx)
+{
+    timing m = {1e30, 1e30, 1e30, 1, 1};
+    for (int run = 0; run < t->perf->runs; run++) {
+        int ok, seq = 100000 + (int)idx * 100 + 3 * run;
+        double s = timed_run(r, t, 1, seq, 0, &ok);
+        m.ref_ok &= ok;
+        if (ok && s < m.ref_best) {
+            m.ref_best = s;
+        }
+        s = timed_run(r, t, 0, seq + 1, 0, &ok);
+        m.sub_ok &= ok;
+        if (ok && s < m.sub_best) {
+            m.sub_best = s;
+        }
+        /* Start-up cost, from the REFERENCE binary so a submission cannot
+         * make it look bigger (a slow constructor) and hide its own time. */
+        s = timed_run(r, t, 1, seq + 2, 1, &ok);
+        if (ok && s < m.launch_best) {
+            m.launch_best = s;
+        }
+    }
+    if (m.launch_best > m.ref_best) {
+        m.launch_best = 0; /* no usable measurement: compare whole runs */
+    }
+    return m;
+}
+
+/*
+ * Linear credit between the rule's two ratios. Both times without the
+ * start-up (mpiexec alone is most of a second); a reference faster than the
+ * floor is clamped up to it, so noise on a tiny baseline cannot turn into a
+ * huge ratio.
+ */
+static void score_perf(gr_run *r, gr_test *t, const timing *m)
+{
+    t->ref_best = m->ref_best;
+    t->sub_best = m->sub_best;
+    if (!m->sub_ok) {
+        t->perf_score = 0;
+        t->perf_note = gr_xstrdup("no performance points: the test failed in a timing run (flaky?)");
+        return;
+    }
+    if (!m->ref_ok) {
+        t->perf_score = t->perf_max;
+        t->perf_note = gr_xstrdup("full points: the reference failed its timing runs, so no comparison");
+        return;
+    }
+    double floor_s = r->rubric.perf_floor_ms / 1000;
+    double ref_work = m->ref_best - m->launch_best;
+    double sub_work = m->sub_best - m->launch_best;
+    double base = ref_work < floor_s ? floor_s : ref_work;
+    double ratio = (sub_work < 0 ? 0 : sub_work) / base;
+    double f = (t->perf->zero_ratio - ratio) / (t->perf->zero_ratio - t->perf->full_ratio);
+    f = f < 0 ? 0 : (f > 1 ? 1 : f);
+    t->perf_score = t->perf_max * f;
+    t->perf_note = gr_fmt("best of %d, start-up (%.3f s) subtracted: %.3f s vs reference %.3f s "
+                          "(floor %.3f s) = %.2fx (full points up to %.2fx, none from %.2fx)",
+                          t->perf->runs, m->launch_best, sub_work, ref_work, floor_s, ratio,
+                          t->perf->full_ratio, t->perf->zero_ratio);
+}
+
 void gr_run_perf(gr_run *r)
 {
     size_t total = 0, k = 0;
@@ -735,61 +856,13 @@ void gr_run_perf(gr_run *r)
             fflush(stderr);
         }
         if (!t->passed) {
+            /* Performance counts only when the answers are right. */
             t->perf_score = 0;
             t->perf_note = gr_xstrdup("no performance points: the test does not pass");
             continue;
         }
-        /* Interleaved (ref, sub, ref, sub, ...) so that a burst of load on the
-         * shared machine hits both sides; the best run of each is compared. */
-        double ref_best = 1e30, sub_best = 1e30, launch_best = 1e30;
-        int ref_ok = 1, sub_ok = 1;
-        for (int run = 0; run < t->perf->runs; run++) {
-            int ok, seq = 100000 + (int)i * 100 + 3 * run;
-            double s = timed_run(r, t, 1, seq, 0, &ok);
-            ref_ok &= ok;
-            if (ok && s < ref_best) {
-                ref_best = s;
-            }
-            s = timed_run(r, t, 0, seq + 1, 0, &ok);
-            sub_ok &= ok;
-            if (ok && s < sub_best) {
-                sub_best = s;
-            }
-            /* Start-up cost, from the REFERENCE binary so a submission cannot
-             * make it look bigger (a slow constructor) and hide its own time. */
-            s = timed_run(r, t, 1, seq + 2, 1, &ok);
-            if (ok && s < launch_best) {
-                launch_best = s;
-            }
-        }
-        if (launch_best > ref_best) {
-            launch_best = 0; /* no usable measurement: compare whole runs */
-        }
-        t->ref_best = ref_best;
-        t->sub_best = sub_best;
-        if (!sub_ok) {
-            t->perf_score = 0;
-            t->perf_note = gr_xstrdup("no performance points: the test failed in a timing run (flaky?)");
-        } else if (!ref_ok) {
-            t->perf_score = t->perf_max;
-            t->perf_note = gr_xstrdup("full points: the reference failed its timing runs, so no comparison");
-        } else {
-            /* Both times without the start-up (mpiexec alone is most of a second);
-             * a reference faster than the floor is clamped up to it, so noise
-             * on a tiny baseline cannot turn into a huge ratio. */
-            double floor_s = r->rubric.perf_floor_ms / 1000;
-            double ref_work = ref_best - launch_best;
-            double sub_work = sub_best - launch_best;
-            double base = ref_work < floor_s ? floor_s : ref_work;
-            double ratio = (sub_work < 0 ? 0 : sub_work) / base;
-            double f = (t->perf->zero_ratio - ratio) / (t->perf->zero_ratio - t->perf->full_ratio);
-            f = f < 0 ? 0 : (f > 1 ? 1 : f);
-            t->perf_score = t->perf_max * f;
-            t->perf_note = gr_fmt("best of %d, start-up (%.3f s) subtracted: %.3f s vs reference %.3f s "
-                                  "(floor %.3f s) = %.2fx (full points up to %.2fx, none from %.2fx)",
-                                  t->perf->runs, launch_best, sub_work, ref_work, floor_s, ratio,
-                                  t->perf->full_ratio, t->perf->zero_ratio);
-        }
+        timing m = measure(r, t, i);
+        score_perf(r, t, &m);
     }
     if (r->tty && total) {
         fprintf(stderr, "\r\033[K");

@@ -244,6 +244,18 @@ static void describe_proc(gr_buf *b, const pinfo *p)
     gr_buf_add(b, "\n");
 }
 
+static int is_launcher(const char *comm)
+{
+    static const char *const names[] = {"mpiexec", "mpirun", "orterun", "orted", "prterun", "prted",
+                                        "paralab-verdict", "sh", NULL};
+    for (size_t i = 0; names[i]; i++) {
+        if (strcmp(comm, names[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /*
  * What was the job doing when it ran out of time? The sandbox plumbing
  * (bwrap, the verdict shim) is left out; mpiexec and the test processes
@@ -257,13 +269,17 @@ static char *describe_tree(pid_t root, int *count)
     size_t k = descendants(all, n, root, idx);
     gr_buf b = {0};
     size_t shown = 0;
-    for (size_t i = 0; i < k && shown < 12; i++) {
-        const pinfo *p = &all[idx[i]];
-        if (strcmp(p->comm, "bwrap") == 0) {
-            continue;
+    /* The test's own processes first (the report quotes the first line), then
+     * the launchers around them; bwrap is plumbing and left out. */
+    for (int launchers = 0; launchers < 2; launchers++) {
+        for (size_t i = 0; i < k && shown < 12; i++) {
+            const pinfo *p = &all[idx[i]];
+            if (strcmp(p->comm, "bwrap") == 0 || is_launcher(p->comm) != launchers) {
+                continue;
+            }
+            describe_proc(&b, p);
+            shown++;
         }
-        describe_proc(&b, p);
-        shown++;
     }
     if (k > shown + 1) {
         gr_buf_addf(&b, "  (%zu processes in all)\n", k);
@@ -354,6 +370,99 @@ static char *claim_runner(gr_sandbox *sb, const char *base)
     return gr_xstrdup(base);
 }
 
+/* As root: the runner user (created when missing), or nobody; never root itself. */
+static void choose_user(gr_sandbox *sb, const char *want_user)
+{
+    char *name = claim_runner(sb, want_user);
+    struct passwd *pw = getpwnam(name);
+    if (pw == NULL) {
+        char *argv[] = {"useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
+                        "--shell", "/usr/sbin/nologin", name, NULL};
+        /* useradd refuses while another one holds /etc/passwd's lock: retry. */
+        for (int tries = 0; tries < 5 && pw == NULL; tries++) {
+            gr_exec(argv, NULL, "/dev/null", 30);
+            pw = getpwnam(name);
+            if (pw == NULL) {
+                struct timespec ts = {0, 300 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+            }
+        }
+        if (pw == NULL) {
+            note(sb, "could not create the runner user with useradd");
+        }
+    }
+    free(name);
+    if (pw == NULL) {
+        pw = getpwnam("nobody");
+        if (pw) {
+            note(sb, "runner user missing: using 'nobody' instead");
+        }
+    }
+    if (pw && pw->pw_uid != 0) {
+        sb->drop = 1;
+        sb->uid = pw->pw_uid;
+        sb->gid = pw->pw_gid;
+        sb->user = gr_xstrdup(pw->pw_name);
+    } else {
+        note(sb, "NO unprivileged user available: submissions run as root (unsafe)");
+    }
+}
+
+/*
+ * Does bubblewrap work here? Probe with the same sandbox a test gets,
+ * running /bin/true: Docker's default seccomp profile, for one, forbids the
+ * user namespaces bwrap needs, and then we say so instead of failing every test.
+ */
+static void probe_bwrap(gr_sandbox *sb, int no_bwrap)
+{
+    char *bw = no_bwrap ? NULL : find_in_path("bwrap");
+    if (no_bwrap) {
+        note(sb, "bubblewrap disabled (--no-bwrap)");
+        return;
+    }
+    if (bw == NULL) {
+        note(sb, "bubblewrap not installed (apt-get install bubblewrap): no network or "
+                 "file-system isolation beyond the user and limits");
+        return;
+    }
+    sb->bwrap = bw;
+    sb->use_bwrap = 1;
+    char tmpl[] = "/tmp/paralab-bwrap-probe-XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    if (dir && sb->drop && chown(dir, sb->uid, sb->gid) != 0) {
+        rmdir(dir);
+        dir = NULL;
+    }
+    char *argv[] = {"/bin/true", NULL};
+    char *env[] = {"PATH=/usr/bin:/bin", NULL};
+    gr_job probe = {.argv = argv, .env = env, .dir = dir};
+    probe.lim = (gr_limits){.wall_s = 20, .procs = 64, .memory_mb = 0, .cpu_s = 10,
+                            .file_mb = 1, .open_files = 64, .output_max = 1 << 20};
+    gr_job *one = &probe;
+    if (dir) {
+        gr_run_jobs(sb, &one, 1, 1, NULL, NULL, NULL);
+    }
+    if (!dir || !probe.exited || !WIFEXITED(probe.status) || WEXITSTATUS(probe.status) != 0) {
+        char *text = gr_capture_text(&probe.out);
+        char *nl = strchr(text, '\n');
+        if (nl) {
+            *nl = '\0';
+        }
+        char *msg = gr_fmt("bubblewrap is installed but does not work here (%s): no network "
+                           "or file-system isolation", text[0] ? text : "probe failed");
+        note(sb, msg);
+        free(msg);
+        free(text);
+        sb->use_bwrap = 0;
+        free(sb->bwrap);
+        sb->bwrap = NULL;
+    }
+    if (dir) {
+        rmdir(dir);
+    }
+    free(probe.stuck);
+}
+
 void gr_sandbox_init(gr_sandbox *sb, const char *want_user, int no_bwrap, int sanitize)
 {
     memset(sb, 0, sizeof *sb);
@@ -366,50 +475,17 @@ void gr_sandbox_init(gr_sandbox *sb, const char *want_user, int no_bwrap, int sa
     /* Orphans of a job (a child that outlived its test) come back to us, not to
      * init, so we can find and kill them. */
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-
     if (sb->as_root) {
-        char *name = claim_runner(sb, want_user);
-        struct passwd *pw = getpwnam(name);
-        if (pw == NULL) {
-            char *argv[] = {"useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
-                            "--shell", "/usr/sbin/nologin", name, NULL};
-            /* useradd refuses while another one holds /etc/passwd's lock: retry. */
-            for (int tries = 0; tries < 5 && pw == NULL; tries++) {
-                gr_exec(argv, NULL, "/dev/null", 30);
-                pw = getpwnam(name);
-                if (pw == NULL) {
-                    struct timespec ts = {0, 300 * 1000 * 1000};
-                    nanosleep(&ts, NULL);
-                }
-            }
-            if (pw == NULL) {
-                note(sb, "could not create the runner user with useradd");
-            }
-        }
-        free(name);
-        if (pw == NULL) {
-            pw = getpwnam("nobody");
-            if (pw) {
-                note(sb, "runner user missing: using 'nobody' instead");
-            }
-        }
-        if (pw && pw->pw_uid != 0) {
-            sb->drop = 1;
-            sb->uid = pw->pw_uid;
-            sb->gid = pw->pw_gid;
-            sb->user = gr_xstrdup(pw->pw_name);
-        } else {
-            note(sb, "NO unprivileged user available: submissions run as root (unsafe)");
-        }
+        choose_user(sb, want_user);
     }
     if (!sb->drop) {
         struct passwd *pw = getpwuid(getuid());
         sb->user = gr_xstrdup(pw ? pw->pw_name : "?");
         sb->nproc_base = count_tasks_of(getuid());
     }
-
-    /* A memory cgroup per job measures its peak across all its processes:
-     * wait4's ru_maxrss cannot see through bwrap's PID namespace. */
+    /* A memory cgroup per job measures its peak across all its processes
+     * (wait4's ru_maxrss cannot see through bwrap's PID namespace) and lists
+     * every process to kill at its end. */
     if (sb->as_root) {
         char *cg = gr_fmt("/sys/fs/cgroup/memory/paralab-grade-%d", (int)getpid());
         if (mkdir(cg, 0755) == 0) {
@@ -418,54 +494,7 @@ void gr_sandbox_init(gr_sandbox *sb, const char *want_user, int no_bwrap, int sa
             free(cg);
         }
     }
-
-    char *bw = no_bwrap ? NULL : find_in_path("bwrap");
-    if (no_bwrap) {
-        note(sb, "bubblewrap disabled (--no-bwrap)");
-    } else if (bw == NULL) {
-        note(sb, "bubblewrap not installed (apt-get install bubblewrap): no network or "
-                 "file-system isolation beyond the user and limits");
-    } else {
-        /* Probe: the same sandbox a test gets, running /bin/true. Docker's default
-         * seccomp profile, for one, forbids the user namespaces bwrap needs. */
-        sb->bwrap = bw;
-        sb->use_bwrap = 1;
-        char tmpl[] = "/tmp/paralab-bwrap-probe-XXXXXX";
-        char *dir = mkdtemp(tmpl);
-        if (dir && sb->drop) {
-            if (chown(dir, sb->uid, sb->gid) != 0) {
-                dir = NULL;
-            }
-        }
-        char *argv[] = {"/bin/true", NULL};
-        char *env[] = {"PATH=/usr/bin:/bin", NULL};
-        gr_job probe = {.argv = argv, .env = env, .dir = dir};
-        probe.lim = (gr_limits){.wall_s = 20, .procs = 64, .memory_mb = 0, .cpu_s = 10,
-                                .file_mb = 1, .open_files = 64, .output_max = 1 << 20};
-        gr_job *one = &probe;
-        if (dir) {
-            gr_run_jobs(sb, &one, 1, 1, NULL, NULL, NULL);
-        }
-        if (!dir || !probe.exited || !WIFEXITED(probe.status) || WEXITSTATUS(probe.status) != 0) {
-            char *text = gr_capture_text(&probe.out);
-            char *nl = strchr(text, '\n');
-            if (nl) {
-                *nl = '\0';
-            }
-            char *msg = gr_fmt("bubblewrap is installed but does not work here (%s): no network "
-                               "or file-system isolation", text[0] ? text : "probe failed");
-            note(sb, msg);
-            free(msg);
-            free(text);
-            sb->use_bwrap = 0;
-            free(sb->bwrap);
-            sb->bwrap = NULL;
-        }
-        if (dir) {
-            rmdir(dir);
-        }
-        free(probe.stuck);
-    }
+    probe_bwrap(sb, no_bwrap);
 }
 
 void gr_sandbox_hide(gr_sandbox *sb, const char *dir)
@@ -583,6 +612,9 @@ static char **sandbox_argv(const gr_sandbox *sb, const gr_job *job)
 
 static void child_exec(gr_sandbox *sb, gr_job *job, int out_w)
 {
+    /* Allocate before the limits: under a sanitizer the grader's own address
+     * space is already far beyond any RLIMIT_AS a job gets. */
+    char **argv = sandbox_argv(sb, job);
     setsid();
     int devnull = open("/dev/null", O_RDWR);
     if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0) {
@@ -643,7 +675,6 @@ static void child_exec(gr_sandbox *sb, gr_job *job, int out_w)
     if (job->dir && chdir(job->dir) != 0) {
         child_fail("chdir");
     }
-    char **argv = sandbox_argv(sb, job);
     execve(argv[0], argv, job->env);
     child_fail(argv[0]);
 }

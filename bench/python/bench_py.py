@@ -26,8 +26,17 @@ items, which hides the per-task cost this bench measures. The pool is
 created and warmed up BEFORE the timed calls, as the C bench's warm-up call
 does: what is timed is one map call, not starting the interpreter workers.
 
+--cold times the pool's start and shutdown too (`with Pool(W) as p:
+p.map(...)`, the lesson's own pattern), reported as py_<tool>_cold: what a
+pl_map call pays, since ours starts its workers per call.
+
+--paired runs the items in a plain loop right before each timed map and
+reports the median ratio loop / map (see bench_map.c: a baseline measured
+back to back with the map sees the same machine load).
+
 Prints one CSV line, the same columns as bench_<model>:
-    model,workload,workers,n,arg,reps,median_s,min_s,max_s,not_ok
+    model,workload,workers,n,arg,reps,median_s,min_s,max_s,not_ok,
+    base_s,pspeedup,pspeedup_lo,pspeedup_hi
 """
 import argparse
 import concurrent.futures as cf
@@ -153,21 +162,42 @@ def main():
     p.add_argument("--timeline")
     p.add_argument("--url", default="")
     p.add_argument("--dir", default=".")
+    p.add_argument("--cold", action="store_true")
+    p.add_argument("--paired", type=int, default=0)
     a = p.parse_args()
 
     jobs = make_jobs(a)
-    walls, not_ok = [], 0
+    walls, bases, not_ok = [], [], 0
+
+    def one_map(pool):
+        t0 = time.monotonic_ns()
+        if a.cold:
+            with open_tool(a.tool, a.workers) as cold_pool:
+                results = list(cold_pool.map(run_task, jobs, chunksize=1))
+        else:
+            results = list(pool.map(run_task, jobs, chunksize=1))
+        return results, t0, (time.monotonic_ns() - t0) / 1e9
+
     with open_tool(a.tool, a.workers) as pool:
         pool.map(run_task, jobs[: max(a.workers, 1)] * 2)  # warm-up: start every worker
         for rep in range(a.reps):
-            t0 = time.monotonic_ns()
-            results = list(pool.map(run_task, jobs, chunksize=1))
-            walls.append((time.monotonic_ns() - t0) / 1e9)
+            if a.paired:
+                t = time.monotonic_ns()
+                [run_task(j) for j in jobs]
+                bases.append((time.monotonic_ns() - t) / 1e9)
+            results, t0, wall = one_map(pool)
+            walls.append(wall)
             not_ok += sum(1 for r in results if not r[0])
             if rep == a.reps - 1 and a.timeline:
                 write_timeline(a, results, t0)
-    print(f"py_{a.tool},{a.task},{a.workers},{a.n},{a.arg},{a.reps},"
-          f"{statistics.median(walls):.6f},{min(walls):.6f},{max(walls):.6f},{not_ok}")
+    pairs = ",,,,"
+    if a.paired:
+        ratios = [b / w for b, w in zip(bases, walls)]
+        pairs = (f",{statistics.median(bases):.6f},{statistics.median(ratios):.4f},"
+                 f"{min(ratios):.4f},{max(ratios):.4f}")
+    name = f"py_{a.tool}" + ("_cold" if a.cold else "")
+    print(f"{name},{a.task},{a.workers},{a.n},{a.arg},{a.reps},"
+          f"{statistics.median(walls):.6f},{min(walls):.6f},{max(walls):.6f},{not_ok}{pairs}")
     return 0 if not_ok == 0 else 1
 
 

@@ -44,32 +44,8 @@
 #include <unistd.h>
 
 #include "paralab.h"
+#include "pl_backend_common.h"
 #include "pl_fork.h"
-
-/*
- * Everything paralab.h says a call may be rejected for, checked before any
- * slot is written (the same rules as serial.c). With n == 0 there is nothing
- * to read, so NULL arrays are allowed; a task name that IS given must exist.
- */
-static int check_args(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
-                      pl_result *results[])
-{
-    if (n > 0 && (task == NULL || items == NULL || results == NULL)) {
-        return PL_EINVAL;
-    }
-    if (opts != NULL && opts->max_workers <= 0) {
-        return PL_EINVAL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (items[i] == NULL) {
-            return PL_EINVAL;
-        }
-    }
-    if (task != NULL && pl_task_lookup(task) == NULL) {
-        return PL_ENOTASK;
-    }
-    return PL_OK;
-}
 
 
 int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
@@ -77,16 +53,17 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
 {
     /* The deadline counts from the call, not from the first task. */
     int64_t deadline = pl_deadline_after_ms(opts != NULL ? opts->timeout_ms : PL_NO_TIMEOUT);
-    int rc = check_args(task, items, n, opts, results);
+    int max_workers = 0;
+    int rc = pl_map_check_args(task, items, n, opts, results, &max_workers);
     if (rc != PL_OK || n == 0) {
         return rc; /* rejected, or nothing to do */
     }
-    /* TODO: start from empty slots; fork min(max_workers, n) workers (pl_fork_pipe, pl_fork, */
+    /* TODO: start from empty slots; fork max_workers workers (pl_fork_pipe, pl_fork, */
     /* TODO: pl_fork_serve in the child); hand each idle worker the next item (pl_fork_send_task); */
     /* TODO: poll() the busy workers' result pipes until the deadline (pl_ms_until); read each */
     /* TODO: answer (pl_fork_recv_result). End-of-file means the worker died: reap it */
     /* TODO: (pl_fork_reap), mark its item CRASHED (pl_fork_explain_end) and fork a new one. */
     /* TODO: At the end kill the stragglers (TIMEOUT), reap every worker, close every pipe, */
     /* TODO: and pl_results_settle so every item has exactly one result. */
-    (void)deadline; return PL_ENOTIMPL;
+    (void)deadline; (void)max_workers; return PL_ENOTIMPL;
 }

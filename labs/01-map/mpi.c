@@ -34,32 +34,8 @@
 #include <stdlib.h>
 
 #include "paralab.h"
+#include "pl_backend_common.h"
 #include "pl_mpi.h"
-
-/*
- * Everything paralab.h says a call may be rejected for, checked before any
- * slot is written (the same rules as serial.c). With n == 0 there is nothing
- * to read, so NULL arrays are allowed; a task name that IS given must exist.
- */
-static int check_args(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
-                      pl_result *results[])
-{
-    if (n > 0 && (task == NULL || items == NULL || results == NULL)) {
-        return PL_EINVAL;
-    }
-    if (opts != NULL && opts->max_workers <= 0) {
-        return PL_EINVAL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (items[i] == NULL) {
-            return PL_EINVAL;
-        }
-    }
-    if (task != NULL && pl_task_lookup(task) == NULL) {
-        return PL_ENOTASK;
-    }
-    return PL_OK;
-}
 
 
 int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
@@ -67,7 +43,8 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
 {
     /* The deadline counts from the call, not from the first task. */
     int64_t deadline = pl_deadline_after_ms(opts != NULL ? opts->timeout_ms : PL_NO_TIMEOUT);
-    int rc = check_args(task, items, n, opts, results);
+    int max_workers = 0;
+    int rc = pl_map_check_args(task, items, n, opts, results, &max_workers);
     if (rc != PL_OK || n == 0) {
         return rc; /* rejected, or nothing to do */
     }
@@ -80,5 +57,5 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
     /* TODO: fewer than max_workers are out; look for answers (pl_mpi_poll_reply) and release */
     /* TODO: their workers; sleep a little (pl_mpi_backoff) when nothing happened. At the */
     /* TODO: deadline, abandon the workers still busy (pl_mpi_abandon_worker) and settle. */
-    (void)deadline; (void)task; (void)items; (void)results; return PL_ENOTIMPL;
+    (void)deadline; (void)max_workers; return PL_ENOTIMPL;
 }

@@ -37,31 +37,7 @@
 #include <stddef.h>
 
 #include "paralab.h"
-
-/*
- * Everything paralab.h says a call may be rejected for, checked before any
- * slot is written (the same rules as serial.c). With n == 0 there is nothing
- * to read, so NULL arrays are allowed; a task name that IS given must exist.
- */
-static int check_args(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
-                      pl_result *results[])
-{
-    if (n > 0 && (task == NULL || items == NULL || results == NULL)) {
-        return PL_EINVAL;
-    }
-    if (opts != NULL && opts->max_workers <= 0) {
-        return PL_EINVAL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (items[i] == NULL) {
-            return PL_EINVAL;
-        }
-    }
-    if (task != NULL && pl_task_lookup(task) == NULL) {
-        return PL_ENOTASK;
-    }
-    return PL_OK;
-}
+#include "pl_backend_common.h"
 
 
 int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
@@ -69,14 +45,16 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
 {
     /* The deadline counts from the call, not from the first task. */
     int64_t deadline = pl_deadline_after_ms(opts != NULL ? opts->timeout_ms : PL_NO_TIMEOUT);
-    int rc = check_args(task, items, n, opts, results);
+    int max_workers = 0;
+    int rc = pl_map_check_args(task, items, n, opts, results, &max_workers);
     if (rc != PL_OK) {
         return rc;
     }
     /* TODO: start from empty slots, put the deadline in a pl_cancel token, then run the items */
     /* TODO: with `#pragma omp parallel for` (max_workers threads, dynamic schedule); each thread */
     /* TODO: makes the token current (pl_cancel_swap_current) and records omp_get_thread_num(). */
-    /* TODO: An item still running at the deadline is TIMEOUT, whatever its task returned. */
+    /* TODO: An item still running at the deadline is TIMEOUT, whatever its task returned */
+    /* TODO: (pl_map_blame_deadline applies that rule to a result). */
     /* TODO: Finally pl_results_settle, so every item has exactly one result whatever happened. */
-    (void)deadline; return PL_ENOTIMPL;
+    (void)deadline; (void)max_workers; return PL_ENOTIMPL;
 }

@@ -42,27 +42,21 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "paralab.h"
+#include "pl_backend_common.h"
 #include "pl_fork.h"
 
 
 int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
 {
-    if (out == NULL) {
-        return PL_EINVAL;
+    int rc = pl_future_check_start(task, out);
+    if (rc != PL_OK) {
+        return rc;
     }
-    *out = NULL;
-    if (task == NULL) {
-        return PL_EINVAL;
-    }
-    if (pl_task_lookup(task) == NULL) {
-        return PL_ENOTASK;
-    }
-    /* TODO: copy the task name and argument into a new future and queue it; start queued */
-    /* TODO: futures (one child each: pl_fork_pipe, pl_fork, pl_fork_run_one in the child) while */
-    /* TODO: fewer than pl_workers() children run. */
+    /* TODO: copy the task name and argument into a new future (pl_task_call_new) and queue */
+    /* TODO: it; start queued futures (one child each: pl_fork_pipe, pl_fork, pl_fork_run_one */
+    /* TODO: in the child) while fewer than pl_workers() children run. */
     (void)arg; return PL_ENOTIMPL;
 }
 

@@ -34,30 +34,25 @@
  * send more (see runtime/pl_mpi.h).
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "paralab.h"
+#include "pl_backend_common.h"
 #include "pl_mpi.h"
 
 
 int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
 {
-    if (out == NULL) {
-        return PL_EINVAL;
-    }
-    *out = NULL;
-    if (task == NULL) {
-        return PL_EINVAL;
-    }
-    if (pl_task_lookup(task) == NULL) {
-        return PL_ENOTASK;
+    int rc = pl_future_check_start(task, out);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* Only rank 0, inside pl_run, has workers. */
     if (!pl_mpi_in_scope() || pl_workers() < 1) {
         return PL_ESTATE;
     }
-    /* TODO: copy the task name and argument into a new future, put it at the end of your queue, */
-    /* TODO: and make progress: a free worker gets it now (MPI_Irecv its reply, then MPI_Isend). */
+    /* TODO: copy the task name and argument into a new future (pl_task_call_new), put it at */
+    /* TODO: the end of your queue, and make progress: a free worker gets it now (MPI_Irecv its */
+    /* TODO: reply, then MPI_Isend). */
     (void)arg; return PL_ENOTIMPL;
 }
 

@@ -42,33 +42,27 @@
  */
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <omp.h>
 
 #include "paralab.h"
+#include "pl_backend_common.h"
 #include "pl_openmp.h"
 
 
 int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
 {
-    if (out == NULL) {
-        return PL_EINVAL;
-    }
-    *out = NULL;
-    if (task == NULL) {
-        return PL_EINVAL;
-    }
-    if (pl_task_lookup(task) == NULL) {
-        return PL_ENOTASK;
+    int rc = pl_future_check_start(task, out);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* Background tasks need pl_run's team of worker threads (see runtime/pl_openmp.h). */
     if (!pl_omp_in_scope()) {
         return PL_ESTATE;
     }
-    /* TODO: copy the task name and argument into a new future; queue it, and create a */
-    /* TODO: `#pragma omp task` runner when fewer than pl_workers() exist (why not simply one */
-    /* TODO: task per future? see the comment at the top of this file). */
+    /* TODO: copy the task name and argument into a new future (pl_task_call_new); queue it, */
+    /* TODO: and create a `#pragma omp task` runner when fewer than pl_workers() exist (why not */
+    /* TODO: simply one task per future? see the comment at the top of this file). */
     (void)arg; return PL_ENOTIMPL;
 }
 

@@ -2,8 +2,9 @@
  * solutions/03-group/fork.c - a group of named tasks, one child process each.
  *
  * The bookkeeping (unique names, results, completion order, "report each
- * finished member once") is common/pl_roster.h, the same for every backend.
- * This file only decides how members run, and that is the futures lab
+ * finished member once", rejected calls, adding, the accessors) is the same
+ * for every backend: runtime/pl_backend_common.h, the group's "core". This
+ * file only decides how members run, and that is the futures lab
  * again (solutions/02-futures/fork.c), with the group's own limit:
  *
  *   pl_group_start       forks the first min(max_workers, members) members,
@@ -32,85 +33,60 @@
 #include <stdlib.h>
 
 #include "paralab.h"
+#include "pl_backend_common.h"
 #include "pl_fork.h"
-#include "pl_roster.h"
+
+
+struct pl_group {
+    pl_group_core core; /* FIRST: members, results, limit, started (the shared group code) */
+    /* TODO: what you need to track running children (one per member?) and to poll() them. */
+};
+PL_GROUP_CORE_FIRST(struct pl_group);
 
 
 int pl_group_new(int max_workers, pl_group **out)
 {
-    if (out == NULL) {
-        return PL_EINVAL;
+    int rc = pl_group_check_new(max_workers, out);
+    if (rc != PL_OK) {
+        return rc;
     }
-    *out = NULL;
-    if (max_workers <= 0) {
-        return PL_EINVAL;
-    }
-    /* TODO: a group = a pl_roster + max_workers + what you need to track running children. */
+    /* TODO: pl_group_alloc gives you the block with its core; then set up your own fields. */
     return PL_ENOTIMPL;
-}
-
-int pl_group_add(pl_group *g, const char *name, const char *task, const pl_value *arg)
-{
-    if (g == NULL) {
-        return PL_EINVAL;
-    }
-    (void)name; (void)task; (void)arg; return PL_ENOTIMPL;
 }
 
 int pl_group_start(pl_group *g)
 {
-    if (g == NULL) {
-        return PL_EINVAL;
+    int rc = pl_group_check_start(g);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* TODO: fork the first min(max_workers, members) members (pl_fork_pipe, pl_fork, and */
     /* TODO: pl_fork_run_one in the child); the rest start as slots free up. */
+    /* TODO: Mark the group started (pl_group_mark_started): no more adds, waits may begin. */
     return PL_ENOTIMPL;
 }
 
 int pl_group_wait_first(pl_group *g, int64_t timeout_ms, const char **name)
 {
-    if (g == NULL || name == NULL) {
-        return PL_EINVAL;
+    int rc = pl_group_check_wait(g, name);
+    if (rc != PL_OK) {
+        return rc;
     }
-    /* TODO: until pl_roster_next_unreported has a member for you or the timeout passes, */
+    /* TODO: until pl_group_next_unreported has a member for you or the timeout passes, */
     /* TODO: poll() the running members' pipes, collect who answered (or died), start the next. */
     (void)timeout_ms; return PL_ENOTIMPL;
 }
 
 int pl_group_results(pl_group *g, int64_t timeout_ms)
 {
-    if (g == NULL) {
-        return PL_EINVAL;
+    int rc = pl_group_check_results(g);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* TODO: poll() and collect as in wait_first until every member finished or the timeout */
-    /* TODO: passed; then kill and reap the stragglers (TIMEOUT) and pl_roster_settle the */
-    /* TODO: members that never started (TIMEOUT). */
+    /* TODO: passed; then kill and reap the stragglers (TIMEOUT) and pl_group_settle the */
+    /* TODO: members that never started. */
     (void)timeout_ms; return PL_ENOTIMPL;
-}
-
-size_t pl_group_size(const pl_group *g)
-{
-    (void)g; return 0;
-}
-
-const char *pl_group_name(const pl_group *g, size_t i)
-{
-    (void)g; (void)i; return NULL;
-}
-
-const pl_result *pl_group_result(const pl_group *g, const char *name)
-{
-    (void)g; (void)name; return NULL;
-}
-
-size_t pl_group_finished(const pl_group *g)
-{
-    (void)g; return 0;
-}
-
-const char *pl_group_finished_name(const pl_group *g, size_t k)
-{
-    (void)g; (void)k; return NULL;
 }
 
 void pl_group_free(pl_group **gp)

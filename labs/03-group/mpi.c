@@ -2,8 +2,9 @@
  * solutions/03-group/mpi.c - a group of named tasks on MPI worker ranks.
  *
  * The bookkeeping (names, results, who finished first, "report each
- * finished member once") lives in common/pl_roster.h, the same for every
- * backend. This file decides how members RUN, with the machinery of the
+ * finished member once", rejected calls, adding, the accessors) is the same
+ * for every backend: runtime/pl_backend_common.h, the group's "core". This
+ * file decides how members RUN, with the machinery of the
  * map lab: rank 0 sends a member's task to a free worker (its name and
  * encoded argument in one message), and later picks up the reply.
  *
@@ -27,83 +28,58 @@
 #include <stdlib.h>
 
 #include "paralab.h"
+#include "pl_backend_common.h"
 #include "pl_mpi.h"
-#include "pl_roster.h"
+
+
+struct pl_group {
+    pl_group_core core; /* FIRST: members, results, limit, started (the shared group code) */
+    /* TODO: where each member runs (worker rank, request id), and counters. */
+};
+PL_GROUP_CORE_FIRST(struct pl_group);
 
 
 int pl_group_new(int max_workers, pl_group **out)
 {
-    if (out == NULL) {
-        return PL_EINVAL;
+    int rc = pl_group_check_new(max_workers, out);
+    if (rc != PL_OK) {
+        return rc;
     }
-    *out = NULL;
-    if (max_workers <= 0) {
-        return PL_EINVAL;
-    }
-    /* TODO: a group = a pl_roster + where each member runs (worker rank, request id) + counters. */
+    /* TODO: pl_group_alloc gives you the block with its core; then set up your own fields. */
     return PL_ENOTIMPL;
-}
-
-int pl_group_add(pl_group *g, const char *name, const char *task, const pl_value *arg)
-{
-    if (g == NULL) {
-        return PL_EINVAL;
-    }
-    (void)name; (void)task; (void)arg; return PL_ENOTIMPL;
 }
 
 int pl_group_start(pl_group *g)
 {
-    if (g == NULL) {
-        return PL_EINVAL;
+    int rc = pl_group_check_start(g);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* TODO: send the first members to free workers (at most max_workers out at once); the */
     /* TODO: others start later, whenever wait_first or results collect a reply. */
+    /* TODO: Mark the group started (pl_group_mark_started): no more adds, waits may begin. */
     return PL_ENOTIMPL;
 }
 
 int pl_group_wait_first(pl_group *g, int64_t timeout_ms, const char **name)
 {
-    if (g == NULL || name == NULL) {
-        return PL_EINVAL;
+    int rc = pl_group_check_wait(g, name);
+    if (rc != PL_OK) {
+        return rc;
     }
-    /* TODO: make progress and ask pl_roster_next_unreported, sleeping a little between looks. */
+    /* TODO: make progress and ask pl_group_next_unreported, sleeping a little between looks. */
     (void)timeout_ms; return PL_ENOTIMPL;
 }
 
 int pl_group_results(pl_group *g, int64_t timeout_ms)
 {
-    if (g == NULL) {
-        return PL_EINVAL;
+    int rc = pl_group_check_results(g);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* TODO: make progress until every member finished or the timeout passed; then abandon the */
-    /* TODO: members still out (pl_mpi_abandon_worker) and settle the rest as TIMEOUT. */
+    /* TODO: members still out (pl_mpi_abandon_worker) and settle the rest (pl_group_settle). */
     (void)timeout_ms; return PL_ENOTIMPL;
-}
-
-size_t pl_group_size(const pl_group *g)
-{
-    (void)g; return 0;
-}
-
-const char *pl_group_name(const pl_group *g, size_t i)
-{
-    (void)g; (void)i; return NULL;
-}
-
-const pl_result *pl_group_result(const pl_group *g, const char *name)
-{
-    (void)g; (void)name; return NULL;
-}
-
-size_t pl_group_finished(const pl_group *g)
-{
-    (void)g; return 0;
-}
-
-const char *pl_group_finished_name(const pl_group *g, size_t k)
-{
-    (void)g; (void)k; return NULL;
 }
 
 void pl_group_free(pl_group **gp)

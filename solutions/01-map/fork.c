@@ -44,32 +44,8 @@
 #include <unistd.h>
 
 #include "paralab.h"
+#include "pl_backend_common.h"
 #include "pl_fork.h"
-
-/*
- * Everything paralab.h says a call may be rejected for, checked before any
- * slot is written (the same rules as serial.c). With n == 0 there is nothing
- * to read, so NULL arrays are allowed; a task name that IS given must exist.
- */
-static int check_args(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
-                      pl_result *results[])
-{
-    if (n > 0 && (task == NULL || items == NULL || results == NULL)) {
-        return PL_EINVAL;
-    }
-    if (opts != NULL && opts->max_workers <= 0) {
-        return PL_EINVAL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (items[i] == NULL) {
-            return PL_EINVAL;
-        }
-    }
-    if (task != NULL && pl_task_lookup(task) == NULL) {
-        return PL_ENOTASK;
-    }
-    return PL_OK;
-}
 
 /* BEGIN SOLUTION */
 #define IDLE ((size_t)-1)
@@ -278,17 +254,13 @@ static void close_pool(pool *p, pl_task_status status, const char *why)
 }
 
 /*
- * How many workers this call gets: max_workers (default pl_workers()), never
- * more than items (an extra worker would be forked for nothing) and never
- * more than PL_FORK_MAX_CHILDREN (each one is a process and two pipes).
+ * How many workers this call gets: max_workers as pl_map_check_args worked
+ * it out (default pl_workers(), at most n), and never more than
+ * PL_FORK_MAX_CHILDREN (each one is a process and two pipes).
  */
-static int pool_size(const pl_map_opts *opts, size_t n)
+static int pool_size(int max_workers)
 {
-    int wanted = opts != NULL ? opts->max_workers : pl_workers();
-    if (wanted > PL_FORK_MAX_CHILDREN) {
-        wanted = PL_FORK_MAX_CHILDREN;
-    }
-    return (size_t)wanted < n ? wanted : (int)n;
+    return max_workers < PL_FORK_MAX_CHILDREN ? max_workers : PL_FORK_MAX_CHILDREN;
 }
 /* END SOLUTION */
 
@@ -297,23 +269,24 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
 {
     /* The deadline counts from the call, not from the first task. */
     int64_t deadline = pl_deadline_after_ms(opts != NULL ? opts->timeout_ms : PL_NO_TIMEOUT);
-    int rc = check_args(task, items, n, opts, results);
+    int max_workers = 0;
+    int rc = pl_map_check_args(task, items, n, opts, results, &max_workers);
     if (rc != PL_OK || n == 0) {
         return rc; /* rejected, or nothing to do */
     }
     /* BEGIN SOLUTION */
-    /* TODO: start from empty slots; fork min(max_workers, n) workers (pl_fork_pipe, pl_fork, */
+    /* TODO: start from empty slots; fork max_workers workers (pl_fork_pipe, pl_fork, */
     /* TODO: pl_fork_serve in the child); hand each idle worker the next item (pl_fork_send_task); */
     /* TODO: poll() the busy workers' result pipes until the deadline (pl_ms_until); read each */
     /* TODO: answer (pl_fork_recv_result). End-of-file means the worker died: reap it */
     /* TODO: (pl_fork_reap), mark its item CRASHED (pl_fork_explain_end) and fork a new one. */
     /* TODO: At the end kill the stragglers (TIMEOUT), reap every worker, close every pipe, */
     /* TODO: and pl_results_settle so every item has exactly one result. */
-    /* SKELETON: (void)deadline; return PL_ENOTIMPL; */
+    /* SKELETON: (void)deadline; (void)max_workers; return PL_ENOTIMPL; */
     for (size_t i = 0; i < n; i++) {
         results[i] = NULL;
     }
-    int size = pool_size(opts, n);
+    int size = pool_size(max_workers);
     pool p = {.task = task, .items = items, .results = results, .n = n, .deadline = deadline, .size = size};
     p.workers = calloc((size_t)size, sizeof *p.workers);
     struct pollfd *fds = calloc((size_t)size, sizeof *fds);

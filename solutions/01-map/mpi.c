@@ -34,32 +34,8 @@
 #include <stdlib.h>
 
 #include "paralab.h"
+#include "pl_backend_common.h"
 #include "pl_mpi.h"
-
-/*
- * Everything paralab.h says a call may be rejected for, checked before any
- * slot is written (the same rules as serial.c). With n == 0 there is nothing
- * to read, so NULL arrays are allowed; a task name that IS given must exist.
- */
-static int check_args(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
-                      pl_result *results[])
-{
-    if (n > 0 && (task == NULL || items == NULL || results == NULL)) {
-        return PL_EINVAL;
-    }
-    if (opts != NULL && opts->max_workers <= 0) {
-        return PL_EINVAL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (items[i] == NULL) {
-            return PL_EINVAL;
-        }
-    }
-    if (task != NULL && pl_task_lookup(task) == NULL) {
-        return PL_ENOTASK;
-    }
-    return PL_OK;
-}
 
 /* BEGIN SOLUTION */
 /* One item out on a worker: who has it, which item, and the request's id. */
@@ -81,14 +57,10 @@ typedef struct map_call {
     size_t next; /* the next item to send */
 } map_call;
 
-/* How many items may be out at once: max_workers, but no more than the workers we have. */
-static int out_limit(const pl_map_opts *opts, size_t n)
+/* How many items may be out at once: max_workers (at most n), but no more than the workers we have. */
+static int out_limit(int max_workers)
 {
-    int limit = opts != NULL ? opts->max_workers : pl_workers();
-    if (limit > pl_workers()) {
-        limit = pl_workers();
-    }
-    return (size_t)limit < n ? limit : (int)n;
+    return max_workers < pl_workers() ? max_workers : pl_workers();
 }
 
 /* Send the next item to a free worker. 1 if one was sent, 0 if no worker is free, or < 0. */
@@ -187,7 +159,8 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
 {
     /* The deadline counts from the call, not from the first task. */
     int64_t deadline = pl_deadline_after_ms(opts != NULL ? opts->timeout_ms : PL_NO_TIMEOUT);
-    int rc = check_args(task, items, n, opts, results);
+    int max_workers = 0;
+    int rc = pl_map_check_args(task, items, n, opts, results, &max_workers);
     if (rc != PL_OK || n == 0) {
         return rc; /* rejected, or nothing to do */
     }
@@ -201,11 +174,11 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
     /* TODO: fewer than max_workers are out; look for answers (pl_mpi_poll_reply) and release */
     /* TODO: their workers; sleep a little (pl_mpi_backoff) when nothing happened. At the */
     /* TODO: deadline, abandon the workers still busy (pl_mpi_abandon_worker) and settle. */
-    /* SKELETON: (void)deadline; (void)task; (void)items; (void)results; return PL_ENOTIMPL; */
+    /* SKELETON: (void)deadline; (void)max_workers; return PL_ENOTIMPL; */
     for (size_t i = 0; i < n; i++) {
         results[i] = NULL;
     }
-    map_call m = {.task = task, .items = items, .n = n, .results = results, .limit = out_limit(opts, n)};
+    map_call m = {.task = task, .items = items, .n = n, .results = results, .limit = out_limit(max_workers)};
     m.out = calloc((size_t)m.limit, sizeof *m.out);
     if (m.out == NULL) {
         rc = PL_ENOMEM;

@@ -37,69 +37,21 @@
 #include <stddef.h>
 
 #include "paralab.h"
-
-/*
- * Everything paralab.h says a call may be rejected for, checked before any
- * slot is written (the same rules as serial.c). With n == 0 there is nothing
- * to read, so NULL arrays are allowed; a task name that IS given must exist.
- */
-static int check_args(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
-                      pl_result *results[])
-{
-    if (n > 0 && (task == NULL || items == NULL || results == NULL)) {
-        return PL_EINVAL;
-    }
-    if (opts != NULL && opts->max_workers <= 0) {
-        return PL_EINVAL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (items[i] == NULL) {
-            return PL_EINVAL;
-        }
-    }
-    if (task != NULL && pl_task_lookup(task) == NULL) {
-        return PL_ENOTASK;
-    }
-    return PL_OK;
-}
+#include "pl_backend_common.h"
 
 /* BEGIN SOLUTION */
 /*
- * How many threads this call gets: max_workers (default: the run scope's
- * workers, or the cores outside pl_run), and never more than there are
- * items - an extra thread would only be created to find nothing to do.
+ * How many threads this call gets: max_workers as pl_map_check_args worked
+ * it out (at most n). It is 0 when opts is NULL outside pl_run, where there
+ * is no run scope to ask: then one thread per core, again at most n.
  */
-static int team_size(const pl_map_opts *opts, size_t n)
+static int team_size(int max_workers, size_t n)
 {
-    int wanted = opts != NULL ? opts->max_workers : pl_workers();
-    if (wanted <= 0) {
-        wanted = omp_get_num_procs();
+    if (max_workers > 0) {
+        return max_workers;
     }
-    return (size_t)wanted < n ? wanted : (int)n;
-}
-
-/*
- * Past the call's deadline an item that was still running is TIMEOUT,
- * whatever the task returned: CANCELLED means it saw pl_should_stop() and
- * gave up (it ran out of time, nobody cancelled it); OK or FAILED after the
- * deadline means it never polled, we had to wait for it, and its answer is
- * too late to count - as on fork (killed) and MPI (late answer discarded).
- */
-static void blame_the_deadline(pl_result *res, int64_t deadline_ns)
-{
-    if (pl_result_status(res) == PL_TASK_CANCELLED && pl_result_end_ns(res) >= deadline_ns) {
-        pl_result_set_status(res, PL_TASK_TIMEOUT, "stopped at the deadline of the map call");
-    } else if (pl_result_end_ns(res) > deadline_ns) {
-        int64_t late_ms = (pl_result_end_ns(res) - deadline_ns) / 1000000;
-        pl_value *none = pl_value_new();
-        if (none != NULL) {
-            pl_result_take_value(res, none); /* a late answer does not count: drop it */
-            pl_value_free(none);
-        }
-        pl_result_set_status(res, PL_TASK_TIMEOUT,
-                             "finished %lld ms after the deadline (it never polled pl_should_stop)",
-                             (long long)late_ms);
-    }
+    int cores = omp_get_num_procs();
+    return (size_t)cores < n ? cores : (int)n;
 }
 
 /*
@@ -124,7 +76,7 @@ static int run_item(const char *task, const pl_value *item, pl_cancel *token, in
     int rc = pl_task_run(task, item, res);
     pl_cancel_swap_current(previous);
     pl_result_set_worker(res, omp_get_thread_num());
-    blame_the_deadline(res, deadline_ns);
+    pl_map_blame_deadline(res, deadline_ns); /* late is TIMEOUT, as on every backend */
     return rc;
 }
 
@@ -154,7 +106,8 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
 {
     /* The deadline counts from the call, not from the first task. */
     int64_t deadline = pl_deadline_after_ms(opts != NULL ? opts->timeout_ms : PL_NO_TIMEOUT);
-    int rc = check_args(task, items, n, opts, results);
+    int max_workers = 0;
+    int rc = pl_map_check_args(task, items, n, opts, results, &max_workers);
     if (rc != PL_OK) {
         return rc;
     }
@@ -162,9 +115,10 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
     /* TODO: start from empty slots, put the deadline in a pl_cancel token, then run the items */
     /* TODO: with `#pragma omp parallel for` (max_workers threads, dynamic schedule); each thread */
     /* TODO: makes the token current (pl_cancel_swap_current) and records omp_get_thread_num(). */
-    /* TODO: An item still running at the deadline is TIMEOUT, whatever its task returned. */
+    /* TODO: An item still running at the deadline is TIMEOUT, whatever its task returned */
+    /* TODO: (pl_map_blame_deadline applies that rule to a result). */
     /* TODO: Finally pl_results_settle, so every item has exactly one result whatever happened. */
-    /* SKELETON: (void)deadline; return PL_ENOTIMPL; */
+    /* SKELETON: (void)deadline; (void)max_workers; return PL_ENOTIMPL; */
     for (size_t i = 0; i < n; i++) {
         results[i] = NULL;
     }
@@ -173,7 +127,7 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
         rc = PL_ENOMEM;
     } else if (n > 0) {
         pl_cancel_set_deadline(token, deadline);
-        rc = run_items(task, items, n, team_size(opts, n), token, deadline, results);
+        rc = run_items(task, items, n, team_size(max_workers, n), token, deadline, results);
     }
     pl_cancel_free(token);
     /* Every item gets exactly one result, even if a thread ran out of memory half-way. */

@@ -22,58 +22,7 @@
 #include <stddef.h>
 
 #include "paralab.h"
-
-/*
- * Everything paralab.h says a call may be rejected for, checked before any
- * slot is written. With n == 0 there is nothing to read, so NULL arrays (and
- * a NULL task) are allowed; a task name that IS given must exist.
- */
-static int check_args(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
-                      pl_result *results[])
-{
-    if (n > 0 && (task == NULL || items == NULL || results == NULL)) {
-        return PL_EINVAL;
-    }
-    if (opts != NULL && opts->max_workers <= 0) {
-        return PL_EINVAL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (items[i] == NULL) {
-            return PL_EINVAL;
-        }
-    }
-    if (task != NULL && pl_task_lookup(task) == NULL) {
-        return PL_ENOTASK;
-    }
-    return PL_OK;
-}
-
-/*
- * Once the call's deadline has passed, an item that was still running is
- * TIMEOUT, whatever the task itself returned:
- *   - CANCELLED: it saw pl_should_stop() and gave up. Nobody cancelled it;
- *     it ran out of time.
- *   - OK or FAILED, but ended after the deadline: a task that never polls
- *     could not be stopped, so we waited for it. Its answer came too late
- *     to count, exactly as on fork (killed) or MPI (late answer discarded),
- *     so every backend reports the same status for the same item.
- */
-static void blame_the_deadline(pl_result *res, int64_t deadline_ns)
-{
-    if (pl_result_status(res) == PL_TASK_CANCELLED && pl_result_end_ns(res) >= deadline_ns) {
-        pl_result_set_status(res, PL_TASK_TIMEOUT, "stopped at the deadline of the map call");
-    } else if (pl_result_end_ns(res) > deadline_ns) {
-        int64_t late_ms = (pl_result_end_ns(res) - deadline_ns) / 1000000;
-        pl_value *none = pl_value_new();
-        if (none != NULL) {
-            pl_result_take_value(res, none); /* a late answer does not count: drop it */
-            pl_value_free(none);
-        }
-        pl_result_set_status(res, PL_TASK_TIMEOUT,
-                             "finished %lld ms after the deadline (it never polled pl_should_stop)",
-                             (long long)late_ms);
-    }
-}
+#include "pl_backend_common.h"
 
 /*
  * Run one item into *slot. The token is already the thread's current one,
@@ -97,7 +46,7 @@ static int run_item(const char *task, const pl_value *item, const pl_cancel *tok
         return rc;
     }
     pl_result_set_worker(res, 0); /* serial has exactly one worker: us */
-    blame_the_deadline(res, deadline_ns);
+    pl_map_blame_deadline(res, deadline_ns); /* late is TIMEOUT, as on every backend */
     return PL_OK;
 }
 
@@ -106,7 +55,8 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
 {
     /* The deadline counts from the call, not from the first task. */
     int64_t deadline = pl_deadline_after_ms(opts != NULL ? opts->timeout_ms : PL_NO_TIMEOUT);
-    int rc = check_args(task, items, n, opts, results);
+    /* Rejected calls (runtime/pl_backend_common.h) leave results[] untouched. */
+    int rc = pl_map_check_args(task, items, n, opts, results, NULL);
     if (rc != PL_OK || n == 0) {
         return rc; /* rejected, or nothing to do */
     }

@@ -42,15 +42,14 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "paralab.h"
+#include "pl_backend_common.h"
 #include "pl_fork.h"
 
 /* BEGIN SOLUTION */
 struct pl_future {
-    char task[PL_TASK_NAME_MAX];
-    pl_value *arg;     /* our own copy: the caller may free theirs at once */
+    pl_task_call *call; /* the task's name and our own copy of its argument */
     pl_result *result; /* NULL until final; owned by the future */
     pid_t pid;         /* > 0 while its child runs */
     int result_fd;     /* read end of its result pipe while it runs, else -1 */
@@ -128,7 +127,7 @@ static int launch(pl_future *f)
     }
     pid_t pid = pl_fork();
     if (pid == 0) {
-        pl_fork_run_one(f->task, f->arg, p[1]); /* never returns */
+        pl_fork_run_one(f->call->task, f->call->arg, p[1]); /* never returns */
     }
     pl_fork_close(&p[1]); /* the child's end: holding it, we would never see end-of-file */
     if (pid < 0) {
@@ -244,32 +243,20 @@ static int poll_running(int timeout_ms)
 
 int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
 {
-    if (out == NULL) {
-        return PL_EINVAL;
-    }
-    *out = NULL;
-    if (task == NULL) {
-        return PL_EINVAL;
-    }
-    if (pl_task_lookup(task) == NULL) {
-        return PL_ENOTASK;
+    int rc = pl_future_check_start(task, out);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: copy the task name and argument into a new future and queue it; start queued */
-    /* TODO: futures (one child each: pl_fork_pipe, pl_fork, pl_fork_run_one in the child) while */
-    /* TODO: fewer than pl_workers() children run. */
+    /* TODO: copy the task name and argument into a new future (pl_task_call_new) and queue */
+    /* TODO: it; start queued futures (one child each: pl_fork_pipe, pl_fork, pl_fork_run_one */
+    /* TODO: in the child) while fewer than pl_workers() children run. */
     /* SKELETON: (void)arg; return PL_ENOTIMPL; */
     pl_future *f = calloc(1, sizeof *f);
-    if (f == NULL) {
-        return PL_ENOMEM;
-    }
-    /* A NULL argument means "no argument", the NONE value every task accepts. */
-    f->arg = arg != NULL ? pl_value_copy(arg) : pl_value_new();
-    if (f->arg == NULL) {
+    if (f == NULL || (f->call = pl_task_call_new(task, arg)) == NULL) {
         free(f);
         return PL_ENOMEM;
     }
-    strcpy(f->task, task); /* registered names are shorter than PL_TASK_NAME_MAX */
     f->result_fd = -1;
     list_append(f);
     start_queued();
@@ -366,7 +353,7 @@ void pl_future_free(pl_future **fp)
         }
         start_queued();
     }
-    pl_value_free(f->arg);
+    pl_task_call_free(f->call);
     pl_result_free(f->result);
     free(f);
     /* END SOLUTION */

@@ -34,17 +34,16 @@
  * send more (see runtime/pl_mpi.h).
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "paralab.h"
+#include "pl_backend_common.h"
 #include "pl_mpi.h"
 
 /* BEGIN SOLUTION */
 enum future_state { FUTURE_QUEUED, FUTURE_RUNNING, FUTURE_DONE };
 
 struct pl_future {
-    char task[PL_TASK_NAME_MAX];
-    pl_value *arg; /* our own copy: the caller may free theirs at once */
+    pl_task_call *call; /* the task's name and our own copy of its argument */
     enum future_state state;
     int rank;            /* RUNNING: the worker that has it */
     uint32_t id;         /* RUNNING: the request id its reply carries */
@@ -125,7 +124,7 @@ static int dispatch(pl_future *f, int rank)
     f->reply = malloc(PL_MPI_REPLY_MAX);
     f->id = pl_mpi_new_id();
     if (f->request == NULL || f->reply == NULL ||
-        pl_mpi_pack_task(f->request, f->id, f->task, f->arg) != PL_OK) {
+        pl_mpi_pack_task(f->request, f->id, f->call->task, f->call->arg) != PL_OK) {
         drop_buffers(f);
         pl_mpi_release_worker(rank);
         return PL_ENOMEM;
@@ -234,7 +233,7 @@ static void withdraw(pl_future *f)
 static void destroy(pl_future *f)
 {
     drop_buffers(f);
-    pl_value_free(f->arg);
+    pl_task_call_free(f->call);
     pl_result_free(f->result);
     free(f);
 }
@@ -242,35 +241,24 @@ static void destroy(pl_future *f)
 
 int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
 {
-    if (out == NULL) {
-        return PL_EINVAL;
-    }
-    *out = NULL;
-    if (task == NULL) {
-        return PL_EINVAL;
-    }
-    if (pl_task_lookup(task) == NULL) {
-        return PL_ENOTASK;
+    int rc = pl_future_check_start(task, out);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* Only rank 0, inside pl_run, has workers. */
     if (!pl_mpi_in_scope() || pl_workers() < 1) {
         return PL_ESTATE;
     }
     /* BEGIN SOLUTION */
-    /* TODO: copy the task name and argument into a new future, put it at the end of your queue, */
-    /* TODO: and make progress: a free worker gets it now (MPI_Irecv its reply, then MPI_Isend). */
+    /* TODO: copy the task name and argument into a new future (pl_task_call_new), put it at */
+    /* TODO: the end of your queue, and make progress: a free worker gets it now (MPI_Irecv its */
+    /* TODO: reply, then MPI_Isend). */
     /* SKELETON: (void)arg; return PL_ENOTIMPL; */
     pl_future *f = calloc(1, sizeof *f);
-    if (f == NULL) {
-        return PL_ENOMEM;
-    }
-    /* A NULL argument means "no argument", the NONE value every task accepts. */
-    f->arg = arg != NULL ? pl_value_copy(arg) : pl_value_new();
-    if (f->arg == NULL) {
+    if (f == NULL || (f->call = pl_task_call_new(task, arg)) == NULL) {
         free(f);
         return PL_ENOMEM;
     }
-    strcpy(f->task, task); /* registered names are shorter than PL_TASK_NAME_MAX */
     f->state = FUTURE_QUEUED;
     link_live(f);
     /* A map looking for a worker lets us notice finished futures and free theirs. */

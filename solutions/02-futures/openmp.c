@@ -42,19 +42,18 @@
  */
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <omp.h>
 
 #include "paralab.h"
+#include "pl_backend_common.h"
 #include "pl_openmp.h"
 
 /* BEGIN SOLUTION */
 enum future_state { FUTURE_QUEUED, FUTURE_CLAIMED, FUTURE_DONE };
 
 struct pl_future {
-    char task[PL_TASK_NAME_MAX];
-    pl_value *arg;     /* our own copy: the caller may free theirs at once */
+    pl_task_call *call; /* the task's name and our own copy of its argument */
     pl_cancel *token;  /* set by cancel/free; the task's pl_should_stop() watches it */
     pl_result *result; /* written only by the claimer; read by others only once DONE */
     atomic_int state;  /* enum future_state */
@@ -74,7 +73,7 @@ static struct {
 
 static void destroy(pl_future *f)
 {
-    pl_value_free(f->arg);
+    pl_task_call_free(f->call);
     pl_cancel_free(f->token);
     pl_result_free(f->result);
     free(f);
@@ -111,7 +110,7 @@ static int is_done(pl_future *f)
 static void run_claimed(pl_future *f)
 {
     pl_cancel *previous = pl_cancel_swap_current(f->token);
-    pl_task_run(f->task, f->arg, f->result);
+    pl_task_run(f->call->task, f->call->arg, f->result);
     pl_cancel_swap_current(previous);
     pl_result_set_worker(f->result, omp_get_thread_num());
     publish(f);
@@ -181,15 +180,13 @@ static pl_future *future_new(const char *task, const pl_value *arg)
     if (f == NULL) {
         return NULL;
     }
-    /* A NULL argument means "no argument", the NONE value every task accepts. */
-    f->arg = arg != NULL ? pl_value_copy(arg) : pl_value_new();
+    f->call = pl_task_call_new(task, arg);
     f->token = pl_cancel_new();
     f->result = pl_result_new(); /* allocated now, so nothing can fail once it runs */
-    if (f->arg == NULL || f->token == NULL || f->result == NULL) {
+    if (f->call == NULL || f->token == NULL || f->result == NULL) {
         destroy(f);
         return NULL;
     }
-    strcpy(f->task, task); /* registered names are shorter than PL_TASK_NAME_MAX */
     atomic_init(&f->refs, 2);
     /* Release: a runner that claims f (acquire) sees every field written above. */
     atomic_store_explicit(&f->state, FUTURE_QUEUED, memory_order_release);
@@ -199,24 +196,18 @@ static pl_future *future_new(const char *task, const pl_value *arg)
 
 int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
 {
-    if (out == NULL) {
-        return PL_EINVAL;
-    }
-    *out = NULL;
-    if (task == NULL) {
-        return PL_EINVAL;
-    }
-    if (pl_task_lookup(task) == NULL) {
-        return PL_ENOTASK;
+    int rc = pl_future_check_start(task, out);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* Background tasks need pl_run's team of worker threads (see runtime/pl_openmp.h). */
     if (!pl_omp_in_scope()) {
         return PL_ESTATE;
     }
     /* BEGIN SOLUTION */
-    /* TODO: copy the task name and argument into a new future; queue it, and create a */
-    /* TODO: `#pragma omp task` runner when fewer than pl_workers() exist (why not simply one */
-    /* TODO: task per future? see the comment at the top of this file). */
+    /* TODO: copy the task name and argument into a new future (pl_task_call_new); queue it, */
+    /* TODO: and create a `#pragma omp task` runner when fewer than pl_workers() exist (why not */
+    /* TODO: simply one task per future? see the comment at the top of this file). */
     /* SKELETON: (void)arg; return PL_ENOTIMPL; */
     pl_future *f = future_new(task, arg);
     if (f == NULL) {

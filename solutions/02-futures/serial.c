@@ -23,40 +23,26 @@
  * not. That is the point of the serial baseline.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "paralab.h"
+#include "pl_backend_common.h"
 
 struct pl_future {
-    char task[PL_TASK_NAME_MAX];
-    pl_value *arg;     /* our own copy: the caller may free theirs at once */
+    pl_task_call *call; /* the task's name and our own copy of its argument */
     pl_result *result; /* NULL until the task ran or was cancelled; then final */
 };
 
 int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
 {
-    if (out == NULL) {
-        return PL_EINVAL;
-    }
-    *out = NULL;
-    if (task == NULL) {
-        return PL_EINVAL;
-    }
-    /* Registered names are shorter than PL_TASK_NAME_MAX, so a known name fits task[]. */
-    if (pl_task_lookup(task) == NULL) {
-        return PL_ENOTASK;
+    int rc = pl_future_check_start(task, out);
+    if (rc != PL_OK) {
+        return rc;
     }
     pl_future *f = calloc(1, sizeof *f);
-    if (f == NULL) {
-        return PL_ENOMEM;
-    }
-    /* A NULL argument means "no argument", the NONE value every task accepts. */
-    f->arg = arg != NULL ? pl_value_copy(arg) : pl_value_new();
-    if (f->arg == NULL) {
+    if (f == NULL || (f->call = pl_task_call_new(task, arg)) == NULL) {
         free(f);
         return PL_ENOMEM;
     }
-    strcpy(f->task, task);
     *out = f;
     return PL_OK;
 }
@@ -68,24 +54,12 @@ int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
  */
 static int run_deferred(pl_future *f, int64_t deadline_ns)
 {
-    pl_result *res = pl_result_new();
-    pl_cancel *token = pl_cancel_new();
-    if (res == NULL || token == NULL) {
-        pl_result_free(res);
-        pl_cancel_free(token);
-        return PL_ENOMEM;
+    int deadline_hit = 0;
+    int rc = pl_run_here_until(f->call->task, f->call->arg, deadline_ns, &f->result, &deadline_hit);
+    if (rc == PL_OK && deadline_hit && pl_result_status(f->result) == PL_TASK_CANCELLED) {
+        pl_result_set_status(f->result, PL_TASK_TIMEOUT, "stopped at the deadline of the wait that ran it");
     }
-    pl_cancel_set_deadline(token, deadline_ns);
-    pl_cancel *previous = pl_cancel_swap_current(token);
-    pl_task_run(f->task, f->arg, res);
-    pl_cancel_swap_current(previous);
-    if (pl_result_status(res) == PL_TASK_CANCELLED && pl_cancel_is_set(token)) {
-        pl_result_set_status(res, PL_TASK_TIMEOUT, "stopped at the deadline of the wait that ran it");
-    }
-    pl_cancel_free(token);
-    pl_result_set_worker(res, 0);
-    f->result = res;
-    return PL_OK;
+    return rc;
 }
 
 int pl_future_wait(pl_future *f, int64_t timeout_ms, const pl_result **out)
@@ -139,7 +113,7 @@ void pl_future_free(pl_future **fp)
     }
     pl_future *f = *fp;
     /* Nothing can be running: a serial task only runs inside pl_future_wait. */
-    pl_value_free(f->arg);
+    pl_task_call_free(f->call);
     pl_result_free(f->result);
     free(f);
     *fp = NULL;

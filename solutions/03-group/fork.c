@@ -2,8 +2,9 @@
  * solutions/03-group/fork.c - a group of named tasks, one child process each.
  *
  * The bookkeeping (unique names, results, completion order, "report each
- * finished member once") is common/pl_roster.h, the same for every backend.
- * This file only decides how members run, and that is the futures lab
+ * finished member once", rejected calls, adding, the accessors) is the same
+ * for every backend: runtime/pl_backend_common.h, the group's "core". This
+ * file only decides how members run, and that is the futures lab
  * again (solutions/02-futures/fork.c), with the group's own limit:
  *
  *   pl_group_start       forks the first min(max_workers, members) members,
@@ -32,8 +33,8 @@
 #include <stdlib.h>
 
 #include "paralab.h"
+#include "pl_backend_common.h"
 #include "pl_fork.h"
-#include "pl_roster.h"
 
 /* BEGIN SOLUTION */
 /* A member's child as the parent sees it; pid 0 when none runs. */
@@ -41,17 +42,22 @@ typedef struct child {
     pid_t pid;
     int result_fd;
 } child;
+/* END SOLUTION */
 
 struct pl_group {
-    pl_roster *roster; /* names, tasks, args, results, completion order */
-    int max_workers;
-    int started;
+    pl_group_core core; /* FIRST: members, results, limit, started (the shared group code) */
+    /* BEGIN SOLUTION */
+    /* TODO: what you need to track running children (one per member?) and to poll() them. */
     size_t next;       /* the next member to start (order added) */
     int running;       /* children alive now (<= max_workers) */
     child *children;   /* one per member, allocated by start */
     struct pollfd *fds; /* scratch for poll(): max_workers entries */
     size_t *who;        /* member index of each fds entry */
+    /* END SOLUTION */
 };
+PL_GROUP_CORE_FIRST(struct pl_group);
+
+/* BEGIN SOLUTION */
 
 /* Fork member i's child: it runs the member's task and writes its result down the pipe. */
 static int launch(pl_group *g, size_t i)
@@ -62,7 +68,7 @@ static int launch(pl_group *g, size_t i)
     }
     pid_t pid = pl_fork();
     if (pid == 0) {
-        pl_fork_run_one(pl_roster_task(g->roster, i), pl_roster_arg(g->roster, i), p[1]);
+        pl_fork_run_one(pl_roster_task(g->core.roster, i), pl_roster_arg(g->core.roster, i), p[1]);
     }
     pl_fork_close(&p[1]); /* the child's end: holding it, we would never see end-of-file */
     if (pid < 0) {
@@ -85,7 +91,7 @@ static int finish(pl_group *g, size_t i, pl_result *res)
     if (res == NULL) {
         return PL_ENOMEM;
     }
-    return pl_roster_finish(g->roster, i, res);
+    return pl_group_finish_member(g, i, res);
 }
 
 /* A result with just a status and a text, for members that never answered. */
@@ -108,8 +114,8 @@ static pl_result *result_with(pl_task_status st, const char *why, pid_t pid)
  */
 static int fill_slots(pl_group *g)
 {
-    size_t n = pl_roster_size(g->roster);
-    while (g->next < n && g->running < g->max_workers) {
+    size_t n = pl_group_size(g);
+    while (g->next < n && g->running < g->core.max_workers) {
         size_t i = g->next;
         if (launch(g, i) != PL_OK) {
             if (g->running > 0) {
@@ -151,7 +157,7 @@ static int collect(pl_group *g, size_t i)
 static int step(pl_group *g, int64_t deadline_ns, int *finished)
 {
     int count = 0;
-    size_t n = pl_roster_size(g->roster);
+    size_t n = pl_group_size(g);
     *finished = 0;
     for (size_t i = 0; i < n; i++) {
         if (g->children[i].pid > 0) {
@@ -182,7 +188,7 @@ static int step(pl_group *g, int64_t deadline_ns, int *finished)
 static int stop_running(pl_group *g, pl_task_status st, const char *why)
 {
     int rc = PL_OK;
-    size_t n = g->children != NULL ? pl_roster_size(g->roster) : 0;
+    size_t n = g->children != NULL ? pl_group_size(g) : 0;
     for (size_t i = 0; i < n; i++) {
         pid_t pid = g->children[i].pid;
         if (pid > 0) {
@@ -197,68 +203,46 @@ static int stop_running(pl_group *g, pl_task_status st, const char *why)
 
 int pl_group_new(int max_workers, pl_group **out)
 {
-    if (out == NULL) {
-        return PL_EINVAL;
-    }
-    *out = NULL;
-    if (max_workers <= 0) {
-        return PL_EINVAL;
+    int rc = pl_group_check_new(max_workers, out);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: a group = a pl_roster + max_workers + what you need to track running children. */
+    /* TODO: pl_group_alloc gives you the block with its core; then set up your own fields. */
     /* SKELETON: return PL_ENOTIMPL; */
-    pl_group *g = calloc(1, sizeof *g);
-    if (g == NULL) {
-        return PL_ENOMEM;
-    }
     /* "At most max_workers" at once: a huge value is capped (a process and a pipe each). */
     if (max_workers > PL_FORK_MAX_CHILDREN) {
         max_workers = PL_FORK_MAX_CHILDREN;
     }
-    g->roster = pl_roster_new();
-    g->fds = calloc((size_t)max_workers, sizeof *g->fds);
-    g->who = calloc((size_t)max_workers, sizeof *g->who);
-    if (g->roster == NULL || g->fds == NULL || g->who == NULL) {
-        pl_roster_free(g->roster);
-        free(g->fds);
-        free(g->who);
-        free(g);
+    pl_group *g = pl_group_alloc(sizeof *g, max_workers);
+    if (g == NULL) {
         return PL_ENOMEM;
     }
-    g->max_workers = max_workers;
+    g->fds = calloc((size_t)max_workers, sizeof *g->fds);
+    g->who = calloc((size_t)max_workers, sizeof *g->who);
+    if (g->fds == NULL || g->who == NULL) {
+        free(g->fds);
+        free(g->who);
+        pl_group_dealloc(g);
+        return PL_ENOMEM;
+    }
     *out = g;
     return PL_OK;
     /* END SOLUTION */
 }
 
-int pl_group_add(pl_group *g, const char *name, const char *task, const pl_value *arg)
-{
-    if (g == NULL) {
-        return PL_EINVAL;
-    }
-    /* BEGIN SOLUTION */
-    /* SKELETON: (void)name; (void)task; (void)arg; return PL_ENOTIMPL; */
-    if (g->started) {
-        return PL_ESTATE; /* the set of members is fixed once they may be running */
-    }
-    /* The roster checks the name (PL_EINVAL, PL_EEXIST) and the task (PL_ENOTASK). */
-    return pl_roster_add(g->roster, name, task, arg);
-    /* END SOLUTION */
-}
-
 int pl_group_start(pl_group *g)
 {
-    if (g == NULL) {
-        return PL_EINVAL;
+    int rc = pl_group_check_start(g);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* BEGIN SOLUTION */
     /* TODO: fork the first min(max_workers, members) members (pl_fork_pipe, pl_fork, and */
     /* TODO: pl_fork_run_one in the child); the rest start as slots free up. */
+    /* TODO: Mark the group started (pl_group_mark_started): no more adds, waits may begin. */
     /* SKELETON: return PL_ENOTIMPL; */
-    if (g->started) {
-        return PL_ESTATE;
-    }
-    size_t n = pl_roster_size(g->roster);
+    size_t n = pl_group_size(g);
     g->children = calloc(n > 0 ? n : 1, sizeof *g->children);
     if (g->children == NULL) {
         return PL_ENOMEM;
@@ -266,12 +250,12 @@ int pl_group_start(pl_group *g)
     for (size_t i = 0; i < n; i++) {
         g->children[i] = (child){.pid = 0, .result_fd = -1};
     }
-    g->started = 1;
-    int rc = fill_slots(g);
+    pl_group_mark_started(g);
+    rc = fill_slots(g);
     if (rc != PL_OK) {
         /* Never leave a child running behind an error. */
         stop_running(g, PL_TASK_FAILED, "killed: starting the group failed");
-        pl_roster_settle(g->roster, PL_TASK_FAILED, "not run: starting the group failed");
+        pl_roster_settle(g->core.roster, PL_TASK_FAILED, "not run: starting the group failed");
     }
     return rc;
     /* END SOLUTION */
@@ -279,23 +263,17 @@ int pl_group_start(pl_group *g)
 
 int pl_group_wait_first(pl_group *g, int64_t timeout_ms, const char **name)
 {
-    if (g == NULL || name == NULL) {
-        return PL_EINVAL;
+    int rc = pl_group_check_wait(g, name);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: until pl_roster_next_unreported has a member for you or the timeout passes, */
+    /* TODO: until pl_group_next_unreported has a member for you or the timeout passes, */
     /* TODO: poll() the running members' pipes, collect who answered (or died), start the next. */
     /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
-    if (!g->started) {
-        return PL_ESTATE;
-    }
     int64_t deadline = pl_deadline_after_ms(timeout_ms);
     for (;;) {
-        size_t idx;
-        int rc = pl_roster_next_unreported(g->roster, &idx);
-        if (rc == PL_OK) {
-            *name = pl_roster_name(g->roster, idx);
-        }
+        rc = pl_group_next_unreported(g, name);
         if (rc != PL_ETIMEDOUT) {
             return rc; /* a member to report, or PL_ESTATE: every one reported already */
         }
@@ -314,78 +292,26 @@ int pl_group_wait_first(pl_group *g, int64_t timeout_ms, const char **name)
 
 int pl_group_results(pl_group *g, int64_t timeout_ms)
 {
-    if (g == NULL) {
-        return PL_EINVAL;
+    int rc = pl_group_check_results(g);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* BEGIN SOLUTION */
     /* TODO: poll() and collect as in wait_first until every member finished or the timeout */
-    /* TODO: passed; then kill and reap the stragglers (TIMEOUT) and pl_roster_settle the */
-    /* TODO: members that never started (TIMEOUT). */
+    /* TODO: passed; then kill and reap the stragglers (TIMEOUT) and pl_group_settle the */
+    /* TODO: members that never started. */
     /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
-    if (!g->started) {
-        return PL_ESTATE;
-    }
     int64_t deadline = pl_deadline_after_ms(timeout_ms);
-    size_t n = pl_roster_size(g->roster);
-    int rc = PL_OK;
-    while (rc == PL_OK && pl_roster_finished_count(g->roster) < n && pl_now_ns() < deadline) {
+    size_t n = pl_group_size(g);
+    while (rc == PL_OK && !pl_group_all_finished(g) && pl_now_ns() < deadline) {
         int finished;
         rc = step(g, deadline, &finished);
     }
     int stopped = stop_running(g, rc == PL_OK ? PL_TASK_TIMEOUT : PL_TASK_FAILED,
                                rc == PL_OK ? "killed at the deadline of results()" : "killed: results() failed");
-    int settled = pl_roster_settle(g->roster, rc == PL_OK ? PL_TASK_TIMEOUT : PL_TASK_FAILED,
-                                   rc == PL_OK ? "the deadline passed before it started" : "not run: results() failed");
+    int settled = pl_group_settle(g, rc);
     g->next = n; /* nothing left to start */
     return rc != PL_OK ? rc : stopped != PL_OK ? stopped : settled;
-    /* END SOLUTION */
-}
-
-size_t pl_group_size(const pl_group *g)
-{
-    /* BEGIN SOLUTION */
-    /* SKELETON: (void)g; return 0; */
-    return g != NULL ? pl_roster_size(g->roster) : 0;
-    /* END SOLUTION */
-}
-
-const char *pl_group_name(const pl_group *g, size_t i)
-{
-    /* BEGIN SOLUTION */
-    /* SKELETON: (void)g; (void)i; return NULL; */
-    return g != NULL ? pl_roster_name(g->roster, i) : NULL;
-    /* END SOLUTION */
-}
-
-const pl_result *pl_group_result(const pl_group *g, const char *name)
-{
-    /* BEGIN SOLUTION */
-    /* SKELETON: (void)g; (void)name; return NULL; */
-    if (g == NULL || name == NULL) {
-        return NULL;
-    }
-    long i = pl_roster_find(g->roster, name);
-    return i >= 0 ? pl_roster_result(g->roster, (size_t)i) : NULL;
-    /* END SOLUTION */
-}
-
-size_t pl_group_finished(const pl_group *g)
-{
-    /* BEGIN SOLUTION */
-    /* SKELETON: (void)g; return 0; */
-    return g != NULL ? pl_roster_finished_count(g->roster) : 0;
-    /* END SOLUTION */
-}
-
-const char *pl_group_finished_name(const pl_group *g, size_t k)
-{
-    /* BEGIN SOLUTION */
-    /* SKELETON: (void)g; (void)k; return NULL; */
-    if (g == NULL) {
-        return NULL;
-    }
-    size_t i = pl_roster_finished_at(g->roster, k);
-    return i == (size_t)-1 ? NULL : pl_roster_name(g->roster, i);
     /* END SOLUTION */
 }
 
@@ -400,10 +326,9 @@ void pl_group_free(pl_group **gp)
     pl_group *g = *gp;
     *gp = NULL;
     stop_running(g, PL_TASK_CANCELLED, "cancelled: its group was freed");
-    pl_roster_free(g->roster);
     free(g->children);
     free(g->fds);
     free(g->who);
-    free(g);
+    pl_group_dealloc(g);
     /* END SOLUTION */
 }

@@ -2,8 +2,9 @@
  * solutions/03-group/mpi.c - a group of named tasks on MPI worker ranks.
  *
  * The bookkeeping (names, results, who finished first, "report each
- * finished member once") lives in common/pl_roster.h, the same for every
- * backend. This file decides how members RUN, with the machinery of the
+ * finished member once", rejected calls, adding, the accessors) is the same
+ * for every backend: runtime/pl_backend_common.h, the group's "core". This
+ * file decides how members RUN, with the machinery of the
  * map lab: rank 0 sends a member's task to a free worker (its name and
  * encoded argument in one message), and later picks up the reply.
  *
@@ -27,8 +28,8 @@
 #include <stdlib.h>
 
 #include "paralab.h"
+#include "pl_backend_common.h"
 #include "pl_mpi.h"
-#include "pl_roster.h"
 
 /* BEGIN SOLUTION */
 /* Where one member is: not sent yet, out on a worker, or finished (in the roster). */
@@ -36,22 +37,27 @@ typedef struct member_run {
     int rank;    /* > 0 while out on that worker */
     uint32_t id; /* its request id while out */
 } member_run;
+/* END SOLUTION */
 
 struct pl_group {
-    pl_roster *roster; /* names, tasks, args, results, completion order */
+    pl_group_core core; /* FIRST: members, results, limit, started (the shared group code) */
+    /* BEGIN SOLUTION */
+    /* TODO: where each member runs (worker rank, request id), and counters. */
     member_run *runs;  /* one per member, allocated at start */
-    int max_workers;
-    int started;
     int running;       /* members out on workers */
     size_t next;       /* the next member to send */
+    /* END SOLUTION */
 };
+PL_GROUP_CORE_FIRST(struct pl_group);
+
+/* BEGIN SOLUTION */
 
 /* Record member i's result (the roster owns it from now on, and appends i to the completion order). */
 static void finish_member(pl_group *g, size_t i, pl_result *res)
 {
     g->runs[i].rank = 0;
     if (res != NULL) {
-        pl_roster_finish(g->roster, i, res);
+        pl_group_finish_member(g, i, res);
     } /* else out of memory: it stays unfinished, and settle gives it a result */
 }
 
@@ -91,15 +97,15 @@ static void collect(pl_group *g)
 /* Send waiting members, in the order added, while max_workers allows and workers are free. */
 static void launch(pl_group *g)
 {
-    size_t size = pl_roster_size(g->roster);
-    while (g->next < size && g->running < g->max_workers) {
+    size_t size = pl_group_size(g);
+    while (g->next < size && g->running < g->core.max_workers) {
         int rank = pl_mpi_claim_worker();
         if (rank < 0) {
             return;
         }
         size_t i = g->next++;
         uint32_t id = pl_mpi_new_id();
-        if (pl_mpi_send_task(rank, id, pl_roster_task(g->roster, i), pl_roster_arg(g->roster, i)) != PL_OK) {
+        if (pl_mpi_send_task(rank, id, pl_roster_task(g->core.roster, i), pl_roster_arg(g->core.roster, i)) != PL_OK) {
             pl_mpi_release_worker(rank);
             finish_member(g, i, local_result(PL_TASK_FAILED, "could not send the task to a worker", rank));
             continue;
@@ -127,73 +133,45 @@ static void stop_members(pl_group *g, const char *why)
         }
     }
     g->running = 0;
-    g->next = pl_roster_size(g->roster);
+    g->next = pl_group_size(g);
 }
 /* END SOLUTION */
 
 int pl_group_new(int max_workers, pl_group **out)
 {
-    if (out == NULL) {
-        return PL_EINVAL;
-    }
-    *out = NULL;
-    if (max_workers <= 0) {
-        return PL_EINVAL;
+    int rc = pl_group_check_new(max_workers, out);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: a group = a pl_roster + where each member runs (worker rank, request id) + counters. */
+    /* TODO: pl_group_alloc gives you the block with its core; then set up your own fields. */
     /* SKELETON: return PL_ENOTIMPL; */
-    pl_group *g = calloc(1, sizeof *g);
-    if (g == NULL) {
-        return PL_ENOMEM;
-    }
-    g->roster = pl_roster_new();
-    if (g->roster == NULL) {
-        free(g);
-        return PL_ENOMEM;
-    }
-    g->max_workers = max_workers;
-    *out = g;
-    return PL_OK;
-    /* END SOLUTION */
-}
-
-int pl_group_add(pl_group *g, const char *name, const char *task, const pl_value *arg)
-{
-    if (g == NULL) {
-        return PL_EINVAL;
-    }
-    /* BEGIN SOLUTION */
-    /* SKELETON: (void)name; (void)task; (void)arg; return PL_ENOTIMPL; */
-    if (g->started) {
-        return PL_ESTATE; /* the set of members is fixed once they may be running */
-    }
-    return pl_roster_add(g->roster, name, task, arg);
+    *out = pl_group_alloc(sizeof **out, max_workers);
+    return *out != NULL ? PL_OK : PL_ENOMEM; /* the runs are allocated at start: members may still come */
     /* END SOLUTION */
 }
 
 int pl_group_start(pl_group *g)
 {
-    if (g == NULL) {
-        return PL_EINVAL;
+    int rc = pl_group_check_start(g);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* BEGIN SOLUTION */
     /* TODO: send the first members to free workers (at most max_workers out at once); the */
     /* TODO: others start later, whenever wait_first or results collect a reply. */
+    /* TODO: Mark the group started (pl_group_mark_started): no more adds, waits may begin. */
     /* SKELETON: return PL_ENOTIMPL; */
-    if (g->started) {
-        return PL_ESTATE;
-    }
     /* Only rank 0, inside pl_run, has workers. */
     if (!pl_mpi_in_scope() || pl_workers() < 1) {
         return PL_ESTATE;
     }
-    size_t size = pl_roster_size(g->roster);
+    size_t size = pl_group_size(g);
     g->runs = calloc(size > 0 ? size : 1, sizeof *g->runs);
     if (g->runs == NULL) {
         return PL_ENOMEM;
     }
-    g->started = 1;
+    pl_group_mark_started(g);
     launch(g);
     return PL_OK;
     /* END SOLUTION */
@@ -201,24 +179,18 @@ int pl_group_start(pl_group *g)
 
 int pl_group_wait_first(pl_group *g, int64_t timeout_ms, const char **name)
 {
-    if (g == NULL || name == NULL) {
-        return PL_EINVAL;
+    int rc = pl_group_check_wait(g, name);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: make progress and ask pl_roster_next_unreported, sleeping a little between looks. */
+    /* TODO: make progress and ask pl_group_next_unreported, sleeping a little between looks. */
     /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
-    if (!g->started) {
-        return PL_ESTATE;
-    }
     int64_t deadline = pl_deadline_after_ms(timeout_ms);
     int round = 0;
     for (;;) {
         progress(g);
-        size_t idx;
-        int rc = pl_roster_next_unreported(g->roster, &idx);
-        if (rc == PL_OK) {
-            *name = pl_roster_name(g->roster, idx);
-        }
+        rc = pl_group_next_unreported(g, name);
         if (rc != PL_ETIMEDOUT || pl_now_ns() >= deadline) {
             return rc;
         }
@@ -229,21 +201,19 @@ int pl_group_wait_first(pl_group *g, int64_t timeout_ms, const char **name)
 
 int pl_group_results(pl_group *g, int64_t timeout_ms)
 {
-    if (g == NULL) {
-        return PL_EINVAL;
+    int rc = pl_group_check_results(g);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* BEGIN SOLUTION */
     /* TODO: make progress until every member finished or the timeout passed; then abandon the */
-    /* TODO: members still out (pl_mpi_abandon_worker) and settle the rest as TIMEOUT. */
+    /* TODO: members still out (pl_mpi_abandon_worker) and settle the rest (pl_group_settle). */
     /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
-    if (!g->started) {
-        return PL_ESTATE;
-    }
     int64_t deadline = pl_deadline_after_ms(timeout_ms);
     int round = 0;
     for (;;) {
         progress(g);
-        if (pl_roster_finished_count(g->roster) == pl_roster_size(g->roster)) {
+        if (pl_group_all_finished(g)) {
             return PL_OK;
         }
         if (pl_now_ns() >= deadline) {
@@ -252,55 +222,7 @@ int pl_group_results(pl_group *g, int64_t timeout_ms)
         pl_mpi_backoff(&round);
     }
     stop_members(g, "still running at the deadline of pl_group_results");
-    return pl_roster_settle(g->roster, PL_TASK_TIMEOUT, "the deadline passed before it started");
-    /* END SOLUTION */
-}
-
-size_t pl_group_size(const pl_group *g)
-{
-    /* BEGIN SOLUTION */
-    /* SKELETON: (void)g; return 0; */
-    return g != NULL ? pl_roster_size(g->roster) : 0;
-    /* END SOLUTION */
-}
-
-const char *pl_group_name(const pl_group *g, size_t i)
-{
-    /* BEGIN SOLUTION */
-    /* SKELETON: (void)g; (void)i; return NULL; */
-    return g != NULL ? pl_roster_name(g->roster, i) : NULL;
-    /* END SOLUTION */
-}
-
-const pl_result *pl_group_result(const pl_group *g, const char *name)
-{
-    /* BEGIN SOLUTION */
-    /* SKELETON: (void)g; (void)name; return NULL; */
-    if (g == NULL || name == NULL) {
-        return NULL;
-    }
-    long i = pl_roster_find(g->roster, name);
-    return i >= 0 ? pl_roster_result(g->roster, (size_t)i) : NULL;
-    /* END SOLUTION */
-}
-
-size_t pl_group_finished(const pl_group *g)
-{
-    /* BEGIN SOLUTION */
-    /* SKELETON: (void)g; return 0; */
-    return g != NULL ? pl_roster_finished_count(g->roster) : 0;
-    /* END SOLUTION */
-}
-
-const char *pl_group_finished_name(const pl_group *g, size_t k)
-{
-    /* BEGIN SOLUTION */
-    /* SKELETON: (void)g; (void)k; return NULL; */
-    if (g == NULL) {
-        return NULL;
-    }
-    size_t i = pl_roster_finished_at(g->roster, k);
-    return i == (size_t)-1 ? NULL : pl_roster_name(g->roster, i);
+    return pl_group_settle(g, PL_OK);
     /* END SOLUTION */
 }
 
@@ -314,11 +236,10 @@ void pl_group_free(pl_group **gp)
     /* SKELETON: *gp = NULL; */
     pl_group *g = *gp;
     *gp = NULL;
-    if (g->started) {
+    if (g->core.started) {
         stop_members(g, "the group was freed while it ran");
     }
     free(g->runs);
-    pl_roster_free(g->roster);
-    free(g);
+    pl_group_dealloc(g);
     /* END SOLUTION */
 }

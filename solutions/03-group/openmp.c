@@ -2,9 +2,10 @@
  * solutions/03-group/openmp.c - a group of named tasks on OpenMP threads.
  *
  * The bookkeeping (names, results, who finished first, "report each
- * finished member once") lives in common/pl_roster.h, the same for every
- * backend. This file decides how members RUN, and that is the part where
- * threads need care.
+ * finished member once", rejected calls, adding, the accessors) is the same
+ * for every backend: runtime/pl_backend_common.h, the group's "core". This
+ * file decides how members RUN, and that is the part where threads need
+ * care.
  *
  * How members run. pl_group_start creates a few OpenMP tasks ("runners")
  * in pl_run's team; each runner takes the next member that has not
@@ -18,11 +19,15 @@
  * (wait_first, results, the accessors) and every runner (finishing a
  * member appends to the completion order). Two threads changing it at once
  * is a data race: a lost completion, a corrupted list. So every roster
- * call happens with the group's omp_lock_t held, and so do `next` and
- * `active`. (A named `#pragma omp critical` would also work, but it is one
- * lock for ALL groups; a lock per group lets two groups proceed
- * independently.) The lock is never held while a task runs: a member that
- * takes seconds must not block the caller's waits.
+ * access happens with the group's omp_lock_t held, and so do `next` and
+ * `active`. The shared group code cannot know about OpenMP, so the group
+ * hands it the lock (pl_group_set_lock) and it takes the lock around its
+ * own roster calls; our runners take it around theirs. (A named `#pragma
+ * omp critical` would also work, but it is one lock for ALL groups; a lock
+ * per group lets two groups proceed independently.) An OpenMP lock is not
+ * recursive: while holding it, use the roster directly, never a
+ * pl_group_* helper that locks. The lock is never held while a task runs:
+ * a member that takes seconds must not block the caller's waits.
  *
  * The deadline of pl_group_results. A thread cannot be killed, so at the
  * deadline the group's cancel token is set: runners start no more members,
@@ -36,23 +41,24 @@
  * itself and miss its own timeout (see solutions/02-futures/openmp.c).
  */
 #include <omp.h>
-#include <stdlib.h>
 
 #include "paralab.h"
+#include "pl_backend_common.h"
 #include "pl_openmp.h"
-#include "pl_roster.h"
+
+struct pl_group {
+    pl_group_core core; /* FIRST: members, results, limit, started (the shared group code) */
+    /* BEGIN SOLUTION */
+    /* TODO: a lock guarding the core's roster and your counters, a cancel token, counters. */
+    omp_lock_t lock;  /* guards core.roster, next and active */
+    pl_cancel *token; /* set at results' deadline or by free: stop starting, stop running */
+    size_t next;      /* the next member to start */
+    int active;       /* runner tasks that have not finished yet */
+    /* END SOLUTION */
+};
+PL_GROUP_CORE_FIRST(struct pl_group);
 
 /* BEGIN SOLUTION */
-struct pl_group {
-    omp_lock_t lock;   /* guards roster, next and active */
-    pl_roster *roster; /* names, tasks, args, results, completion order */
-    pl_cancel *token;  /* set at results' deadline or by free: stop starting, stop running */
-    int max_workers;
-    int started;   /* only the caller's thread reads or writes it */
-    size_t next;   /* the next member to start */
-    int active;    /* runner tasks that have not finished yet */
-};
-
 /* Locking does not change what a group IS, so const accessors may lock too (C has no `mutable`). */
 static void lock_group(const pl_group *g)
 {
@@ -62,6 +68,17 @@ static void lock_group(const pl_group *g)
 static void unlock_group(const pl_group *g)
 {
     omp_unset_lock((omp_lock_t *)&g->lock);
+}
+
+/* The same lock, as the shared group code calls it (pl_group_set_lock). */
+static void lock_hook(void *lock)
+{
+    omp_set_lock(lock);
+}
+
+static void unlock_hook(void *lock)
+{
+    omp_unset_lock(lock);
 }
 
 /*
@@ -74,10 +91,10 @@ static int take_next(pl_group *g, size_t *i, const char **task, const pl_value *
 {
     int found = 0;
     lock_group(g);
-    if (!pl_cancel_is_set(g->token) && g->next < pl_roster_size(g->roster)) {
+    if (!pl_cancel_is_set(g->token) && g->next < pl_roster_size(g->core.roster)) {
         *i = g->next++;
-        *task = pl_roster_task(g->roster, *i);
-        *arg = pl_roster_arg(g->roster, *i);
+        *task = pl_roster_task(g->core.roster, *i);
+        *arg = pl_roster_arg(g->core.roster, *i);
         found = 1;
     }
     unlock_group(g);
@@ -118,22 +135,12 @@ static void run_members(pl_group *g)
     while (take_next(g, &i, &task, &arg)) {
         pl_result *res = run_member(g, task, arg);
         if (res != NULL) {
-            lock_group(g);
-            pl_roster_finish(g->roster, i, res); /* also appends i to the completion order */
-            unlock_group(g);
+            pl_group_finish_member(g, i, res); /* locks; also appends i to the completion order */
         }
     }
     lock_group(g);
     g->active--; /* the last thing a runner does with g: after this, g may be freed */
     unlock_group(g);
-}
-
-static int all_finished(pl_group *g)
-{
-    lock_group(g);
-    int done = pl_roster_finished_count(g->roster) == pl_roster_size(g->roster);
-    unlock_group(g);
-    return done;
 }
 
 static int runners_active(pl_group *g)
@@ -156,69 +163,48 @@ static void stop_runners(pl_group *g)
 
 int pl_group_new(int max_workers, pl_group **out)
 {
-    if (out == NULL) {
-        return PL_EINVAL;
-    }
-    *out = NULL;
-    if (max_workers <= 0) {
-        return PL_EINVAL;
+    int rc = pl_group_check_new(max_workers, out);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: a group = a pl_roster + an OpenMP lock guarding it + a cancel token + counters. */
+    /* TODO: pl_group_alloc gives you the block with its core; then your lock (hand it to the */
+    /* TODO: shared code: pl_group_set_lock), a cancel token and counters. */
     /* SKELETON: return PL_ENOTIMPL; */
-    pl_group *g = calloc(1, sizeof *g);
+    pl_group *g = pl_group_alloc(sizeof *g, max_workers);
     if (g == NULL) {
         return PL_ENOMEM;
     }
-    g->roster = pl_roster_new();
     g->token = pl_cancel_new();
-    if (g->roster == NULL || g->token == NULL) {
-        pl_roster_free(g->roster);
-        pl_cancel_free(g->token);
-        free(g);
+    if (g->token == NULL) {
+        pl_group_dealloc(g);
         return PL_ENOMEM;
     }
     omp_init_lock(&g->lock);
-    g->max_workers = max_workers;
+    pl_group_set_lock(g, lock_hook, unlock_hook, &g->lock);
     *out = g;
     return PL_OK;
     /* END SOLUTION */
 }
 
-int pl_group_add(pl_group *g, const char *name, const char *task, const pl_value *arg)
-{
-    if (g == NULL) {
-        return PL_EINVAL;
-    }
-    /* BEGIN SOLUTION */
-    /* SKELETON: (void)name; (void)task; (void)arg; return PL_ENOTIMPL; */
-    if (g->started) {
-        return PL_ESTATE; /* the set of members is fixed once they may be running */
-    }
-    /* No runner exists before start, so the roster needs no lock yet. */
-    return pl_roster_add(g->roster, name, task, arg);
-    /* END SOLUTION */
-}
-
 int pl_group_start(pl_group *g)
 {
-    if (g == NULL) {
-        return PL_EINVAL;
+    int rc = pl_group_check_start(g);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* BEGIN SOLUTION */
     /* TODO: create min(max_workers, members, pl_workers()) `#pragma omp task` runners; each */
     /* TODO: takes the next member not started yet (under the lock) until none is left. */
+    /* TODO: Mark the group started (pl_group_mark_started): no more adds, waits may begin. */
     /* SKELETON: return PL_ENOTIMPL; */
-    if (g->started) {
-        return PL_ESTATE;
-    }
     /* Background tasks need pl_run's team of worker threads (see runtime/pl_openmp.h). */
     if (!pl_omp_in_scope()) {
         return PL_ESTATE;
     }
-    g->started = 1;
-    size_t members = pl_roster_size(g->roster);
-    int runners = g->max_workers < pl_workers() ? g->max_workers : pl_workers();
+    pl_group_mark_started(g);
+    size_t members = pl_group_size(g);
+    int runners = g->core.max_workers < pl_workers() ? g->core.max_workers : pl_workers();
     if ((size_t)runners > members) {
         runners = (int)members;
     }
@@ -236,24 +222,16 @@ int pl_group_start(pl_group *g)
 
 int pl_group_wait_first(pl_group *g, int64_t timeout_ms, const char **name)
 {
-    if (g == NULL || name == NULL) {
-        return PL_EINVAL;
+    int rc = pl_group_check_wait(g, name);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: poll pl_roster_next_unreported (under the lock) with short sleeps until the timeout. */
+    /* TODO: poll pl_group_next_unreported with short sleeps until the timeout. */
     /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
-    if (!g->started) {
-        return PL_ESTATE;
-    }
     int64_t deadline = pl_deadline_after_ms(timeout_ms);
     for (;;) {
-        size_t idx;
-        lock_group(g);
-        int rc = pl_roster_next_unreported(g->roster, &idx);
-        if (rc == PL_OK) {
-            *name = pl_roster_name(g->roster, idx);
-        }
-        unlock_group(g);
+        rc = pl_group_next_unreported(g, name); /* locks */
         if (rc != PL_ETIMEDOUT || pl_now_ns() >= deadline) {
             return rc;
         }
@@ -264,19 +242,17 @@ int pl_group_wait_first(pl_group *g, int64_t timeout_ms, const char **name)
 
 int pl_group_results(pl_group *g, int64_t timeout_ms)
 {
-    if (g == NULL) {
-        return PL_EINVAL;
+    int rc = pl_group_check_results(g);
+    if (rc != PL_OK) {
+        return rc;
     }
     /* BEGIN SOLUTION */
     /* TODO: wait (polling) until every member finished or the timeout passed; then stop the */
-    /* TODO: stragglers cooperatively, wait for the runners, and settle the rest as TIMEOUT. */
+    /* TODO: stragglers cooperatively, wait for the runners, and settle the rest (pl_group_settle). */
     /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
-    if (!g->started) {
-        return PL_ESTATE;
-    }
     int64_t deadline = pl_deadline_after_ms(timeout_ms);
     /* No runner left means nothing more can finish (a member lost to out-of-memory): stop waiting. */
-    while (!all_finished(g) && runners_active(g) > 0) {
+    while (!pl_group_all_finished(g) && runners_active(g) > 0) {
         if (pl_now_ns() >= deadline) {
             stop_runners(g);
             break;
@@ -284,83 +260,7 @@ int pl_group_results(pl_group *g, int64_t timeout_ms)
         pl_sleep_ms(PL_OMP_POLL_MS);
     }
     /* Members that never started (or ran out of memory) get their one result now. */
-    lock_group(g);
-    int rc = pl_roster_settle(g->roster, PL_TASK_TIMEOUT, "the deadline passed before it started");
-    unlock_group(g);
-    return rc;
-    /* END SOLUTION */
-}
-
-size_t pl_group_size(const pl_group *g)
-{
-    /* BEGIN SOLUTION */
-    /* SKELETON: (void)g; return 0; */
-    if (g == NULL) {
-        return 0;
-    }
-    lock_group(g);
-    size_t n = pl_roster_size(g->roster);
-    unlock_group(g);
-    return n;
-    /* END SOLUTION */
-}
-
-const char *pl_group_name(const pl_group *g, size_t i)
-{
-    /* BEGIN SOLUTION */
-    /* SKELETON: (void)g; (void)i; return NULL; */
-    if (g == NULL) {
-        return NULL;
-    }
-    lock_group(g);
-    const char *name = pl_roster_name(g->roster, i);
-    unlock_group(g);
-    return name;
-    /* END SOLUTION */
-}
-
-const pl_result *pl_group_result(const pl_group *g, const char *name)
-{
-    /* BEGIN SOLUTION */
-    /* TODO: runners write the roster while you read it: every roster call needs the lock. */
-    /* SKELETON: (void)g; (void)name; return NULL; */
-    if (g == NULL || name == NULL) {
-        return NULL;
-    }
-    lock_group(g);
-    long i = pl_roster_find(g->roster, name);
-    const pl_result *res = i >= 0 ? pl_roster_result(g->roster, (size_t)i) : NULL;
-    unlock_group(g);
-    return res;
-    /* END SOLUTION */
-}
-
-size_t pl_group_finished(const pl_group *g)
-{
-    /* BEGIN SOLUTION */
-    /* SKELETON: (void)g; return 0; */
-    if (g == NULL) {
-        return 0;
-    }
-    lock_group(g);
-    size_t n = pl_roster_finished_count(g->roster);
-    unlock_group(g);
-    return n;
-    /* END SOLUTION */
-}
-
-const char *pl_group_finished_name(const pl_group *g, size_t k)
-{
-    /* BEGIN SOLUTION */
-    /* SKELETON: (void)g; (void)k; return NULL; */
-    if (g == NULL) {
-        return NULL;
-    }
-    lock_group(g);
-    size_t i = pl_roster_finished_at(g->roster, k);
-    const char *name = i == (size_t)-1 ? NULL : pl_roster_name(g->roster, i);
-    unlock_group(g);
-    return name;
+    return pl_group_settle(g, PL_OK); /* locks */
     /* END SOLUTION */
 }
 
@@ -374,12 +274,11 @@ void pl_group_free(pl_group **gp)
     /* SKELETON: *gp = NULL; */
     pl_group *g = *gp;
     *gp = NULL;
-    if (g->started) {
+    if (g->core.started) {
         stop_runners(g); /* cooperative: a member that never polls keeps us waiting */
     }
     omp_destroy_lock(&g->lock);
-    pl_roster_free(g->roster);
     pl_cancel_free(g->token);
-    free(g);
+    pl_group_dealloc(g); /* no runner is left to take the lock */
     /* END SOLUTION */
 }

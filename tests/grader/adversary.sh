@@ -5,8 +5,9 @@
 #
 # CASE is one of: loop deadlock segfault forkbomb membomb flood exit0
 # fakesummary outside deltests destructor killparent (adversaries generated
-# from solutions/ by patching one function), or reference / skeleton (the
-# untouched trees: full marks / exactly 0).
+# from solutions/ by patching one function), zipslip ziplink (archives with a
+# member outside the upload / a symbolic link: rejected with a clear reason),
+# or reference / skeleton (the untouched trees: full marks / exactly 0).
 #
 # The submission is a copy of solutions/ with ONE function (pl_map in 01-map,
 # of the "victim" model) patched. The grader runs a few map tests on the
@@ -45,8 +46,9 @@ for m in fork openmp mpi; do
     [ -f "$SRC/solutions/$LAB/$m.c" ] && models+=("$m")
 done
 [ ${#models[@]} -ge 1 ] || { echo "SKIP: no parallel model in solutions/$LAB yet"; exit 77; }
-VICTIM=${models[0]}
+VICTIM=${ADV_VICTIM:-${models[0]}}
 CONTROL=${models[1]:-}
+[ "$CONTROL" = "$VICTIM" ] && CONTROL=${models[0]}
 suite=${LAB#*-}
 bin="$REF/tests/test_${suite}_${VICTIM}"
 [ -x "$bin" ] || { echo "SKIP: $bin not built"; exit 77; }
@@ -104,7 +106,7 @@ case "$CASE" in
         expect_victim='did not exit|timed out' ;;
     killparent) body='kill(getppid(), SIGKILL); kill(getppid(), SIGTERM); exit(0);'
         expect_victim='exited|crashed|killed' ;;
-    reference|skeleton) ;;
+    reference|skeleton|zipslip|ziplink) ;;
     *) fail "unknown case" ;;
 esac
 
@@ -157,10 +159,23 @@ case "$CASE" in
 esac
 [ "$CASE" = reference ] || [ "$CASE" = skeleton ] || note "victim $VICTIM, control ${CONTROL:-none}, tests $TESTS"
 
+# Hostile archives: a member that climbs out of the upload, a symbolic link.
+target=$T/submission/labs
+case "$CASE" in
+    zipslip)
+        (cd "$T/submission" && tar -cf "$T/upload.tar" "labs/$LAB/$VICTIM.c" \
+            --transform "s|labs/$LAB/$VICTIM.c|../../paralab-adv-outside|") || fail "tar"
+        target=$T/upload.tar ;;
+    ziplink)
+        ln -s /etc "$SUB/$LAB/etc"
+        (cd "$T/submission" && zip -qry "$T/upload.zip" labs) || fail "zip"
+        target=$T/upload.zip ;;
+esac
+
 # The output dir exists before grading, so "outside" can try to plant a result in it.
 mkdir -p "$T/out"
 start=$(date +%s)
-"$GRADE" "${args[@]}" "$T/submission/labs" > "$T/grade.out" 2> "$T/grade.err"
+"$GRADE" "${args[@]}" "$target" > "$T/grade.out" 2> "$T/grade.err"
 rc=$?
 took=$(( $(date +%s) - start ))
 cat "$T/grade.out"
@@ -190,6 +205,11 @@ case "$CASE" in
         grep -E -q 'timed out|crashed' "$json" && fail "a skeleton test hung or crashed (should fail cleanly)"
         grep -q 'not implemented' "$json" || fail "no test says 'not implemented'"
         note "skeletons: exactly 0, every test failed cleanly" ;;
+    zipslip|ziplink)
+        want='points outside the archive'
+        [ "$CASE" = ziplink ] && want='symbolic link'
+        jq -e '.score == 0' "$json" >/dev/null || fail "a rejected archive scored"
+        jq -r .output "$json" | grep -q "$want" || fail "results.json does not say '$want'" ;;
     *)
         for t in "${pick[@]:0:2}"; do
             line=$(test_line "$VICTIM" "$t") || fail "no result for $VICTIM $t"

@@ -460,6 +460,24 @@ static void test_sandbox_verdict_descriptor(void)
     free(v);
 }
 
+/* With bubblewrap a job sees one network interface, loopback, and a private /tmp. */
+static void test_sandbox_loopback_only(void)
+{
+    if (!sb.use_bwrap) {
+        fprintf(stderr, " (no bubblewrap here: skipped) ");
+        return;
+    }
+    gr_job job = shell_job("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; echo --; "
+                           "touch /tmp/paralab-unit-probe && ls /tmp", 10);
+    run_one(&job);
+    char *out = gr_capture_text(&job.out);
+    CU_ASSERT(strncmp(out, "lo\n--\n", 6) == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "paralab-unit-probe"));
+    free(out);
+    CU_ASSERT_EQUAL(access("/tmp/paralab-unit-probe", F_OK), -1); /* it was the job's own /tmp */
+    gr_job_free(&job);
+}
+
 static void test_sandbox_describe(void)
 {
     char text[2048];
@@ -510,6 +528,7 @@ int main(void)
     CU_add_test(s, "sandbox_fork_bomb_is_contained", test_sandbox_fork_bomb_is_contained);
     CU_add_test(s, "sandbox_limits_apply", test_sandbox_limits_apply);
     CU_add_test(s, "sandbox_verdict_descriptor", test_sandbox_verdict_descriptor);
+    CU_add_test(s, "sandbox_loopback_only", test_sandbox_loopback_only);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_tests_failed();
