@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "demo.h"
 #include "paralab.h"
@@ -30,11 +31,18 @@ static char *default_urls[] = {
 };
 #define N_DEFAULT (sizeof default_urls / sizeof default_urls[0])
 
-/* Where the files go: $PARALAB_DOWNLOADS, else /tmp/paralab-downloads. */
+/* Where the files go: $PARALAB_DOWNLOADS, else /tmp/paralab-downloads-UID
+ * (one per user: on a shared lab machine the first user's directory is not
+ * writable by the next one). */
 static const char *out_dir(void)
 {
+    static char fallback[64];
     const char *dir = getenv("PARALAB_DOWNLOADS");
-    return dir != NULL && dir[0] != '\0' ? dir : "/tmp/paralab-downloads";
+    if (dir != NULL && dir[0] != '\0') {
+        return dir;
+    }
+    snprintf(fallback, sizeof fallback, "/tmp/paralab-downloads-%ju", (uintmax_t)getuid());
+    return fallback;
 }
 
 static int ensure_dir(const char *dir)

@@ -18,14 +18,24 @@
  *   omp_region     an empty `#pragma omp parallel num_threads(2)`: the
  *                  OpenMP backend opens one such team per map call
  *
- *   bench_floors [--reps R] [--quick]
+ *   bench_floors [--reps R] [--quick] [--ceiling]
  *
  * Prints CSV lines `floor,name,median_us,min_us,max_us,iters`; each rep times
- * `iters` operations and reports the time per operation. (The MPI ping-pong
+ * `iters` operations and reports the time per operation.
+ *
+ * --ceiling measures something else, the SPEEDUP CEILING of the machine at
+ * this moment: a fixed amount of spin work on one plain thread, then the same
+ * work split over two plain threads, back to back, R times. The ratio is the
+ * best any backend could do now. On an idle 2-core machine it is ~2; on a
+ * shared one it can be ~1, because Linux's autogroup scheduler gives every
+ * session (login, job, container task) an equal share of the CPUs: when
+ * another session keeps both cores busy, ours gets about one core in total,
+ * however many threads it runs. Prints `ceiling,cpu_2threads,median,min,max,iters`. (The MPI ping-pong
  * lives in bench_mpi_pingpong.c: it needs mpiexec.)
  */
 #include <omp.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,13 +178,92 @@ static double omp_region(long iters)
     return (double)(pl_now_ns() - t0) / (double)iters;
 }
 
-/* ---------------------------------------------------------------- driver */
+/* ---------------------------------------------------------------- ceiling */
 
 static int cmp_double(const void *x, const void *y)
 {
     double a = *(const double *)x, b = *(const double *)y;
     return (a > b) - (a < b);
 }
+
+#define CEILING_ROUNDS 40000000L /* ~40 ms of spin on a free core */
+
+static void *spin_half(void *p)
+{
+    uint64_t x = 1, n = *(const uint64_t *)p;
+    for (uint64_t k = 0; k < n; k++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    }
+    *(volatile uint64_t *)p = x; /* a volatile store: the loop cannot be optimised away */
+    return NULL;
+}
+
+/*
+ * The second thread lives for the whole measurement and waits at a barrier
+ * between pairs: a freshly created thread would be started late by the
+ * scheduler on a busy machine and measure that instead of the CPUs.
+ */
+typedef struct ceiling_team {
+    pthread_barrier_t start, end;
+    uint64_t half; /* the helper's work; 0 = leave */
+} ceiling_team;
+
+static void *ceiling_helper(void *p)
+{
+    ceiling_team *t = p;
+    for (;;) {
+        pthread_barrier_wait(&t->start);
+        if (t->half == 0) {
+            return NULL;
+        }
+        uint64_t n = t->half;
+        spin_half(&n);
+        pthread_barrier_wait(&t->end);
+    }
+}
+
+/* One pair: the work on one thread, then split over two. Returns one-thread time / two-thread time. */
+static double ceiling_pair(ceiling_team *t)
+{
+    uint64_t whole = 2 * CEILING_ROUNDS, mine = CEILING_ROUNDS;
+    int64_t t0 = pl_now_ns();
+    spin_half(&whole);
+    int64_t t1 = pl_now_ns();
+    t->half = CEILING_ROUNDS;
+    pthread_barrier_wait(&t->start);
+    spin_half(&mine);
+    pthread_barrier_wait(&t->end);
+    int64_t t2 = pl_now_ns();
+    return (double)(t1 - t0) / (double)(t2 - t1);
+}
+
+static int measure_ceiling(int reps)
+{
+    double r[MAX_REPS];
+    ceiling_team t = {.half = 0};
+    pthread_barrier_init(&t.start, NULL, 2);
+    pthread_barrier_init(&t.end, NULL, 2);
+    pthread_t th;
+    if (pthread_create(&th, NULL, ceiling_helper, &t) != 0) {
+        return 1;
+    }
+    ceiling_pair(&t); /* warm-up */
+    for (int i = 0; i < reps; i++) {
+        r[i] = ceiling_pair(&t);
+    }
+    t.half = 0; /* written before the barrier, read after it: the barrier orders the two */
+    pthread_barrier_wait(&t.start);
+    pthread_join(th, NULL);
+    pthread_barrier_destroy(&t.start);
+    pthread_barrier_destroy(&t.end);
+    qsort(r, (size_t)reps, sizeof r[0], cmp_double);
+    double med = (reps % 2) ? r[reps / 2] : (r[reps / 2 - 1] + r[reps / 2]) / 2;
+    printf("ceiling,cpu_2threads,%.4f,%.4f,%.4f,%ld\n", med, r[0], r[reps - 1], CEILING_ROUNDS);
+    fflush(stdout);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- driver */
 
 static int measure(const char *name, floor_fn fn, long iters, int reps)
 {
@@ -195,19 +284,24 @@ static int measure(const char *name, floor_fn fn, long iters, int reps)
 
 int main(int argc, char **argv)
 {
-    int reps = 5, quick = 0;
+    int reps = 5, quick = 0, ceiling = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) {
             quick = 1;
+        } else if (strcmp(argv[i], "--ceiling") == 0) {
+            ceiling = 1;
         } else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
             reps = (int)strtol(argv[++i], NULL, 10);
         } else {
-            fprintf(stderr, "usage: bench_floors [--reps R] [--quick]\n");
+            fprintf(stderr, "usage: bench_floors [--reps R] [--quick] [--ceiling]\n");
             return 2;
         }
     }
     if (reps < 1 || reps > MAX_REPS) {
         reps = 5;
+    }
+    if (ceiling) {
+        return measure_ceiling(reps);
     }
     long scale = quick ? 10 : 1;
     int bad = 0;

@@ -195,7 +195,9 @@ static int sandboxed_sh(gr_run *r, const char *cmd, const char *dir, const char 
     char *env[] = {"PATH=/usr/local/bin:/usr/bin:/bin", home, tmp, "LANG=C.UTF-8", NULL};
     gr_job job = {.argv = argv, .env = env, .dir = (char *)dir};
     job.binds[0] = (char *)writable;
-    job.lim = (gr_limits){.wall_s = 900, .procs = 1024, .memory_mb = 0, .cpu_s = 1200,
+    /* A compiler is untrusted input's first victim (`#include "/dev/zero"`):
+     * bounded like a test, only more generously. */
+    job.lim = (gr_limits){.wall_s = 300, .procs = 1024, .memory_mb = 4096, .cpu_s = 600,
                           .file_mb = 512, .open_files = 1024, .output_max = 1 << 20};
     gr_job *one = &job;
     gr_run_jobs(&r->sb, &one, 1, 1, NULL, NULL, NULL);
@@ -739,6 +741,61 @@ static int is_broken(const gr_run *r, const char *lab, const char *model)
     return 0;
 }
 
+/* line with every occurrence of prefix removed (our scratch paths mean nothing to a student). */
+static char *without(const char *line, const char *prefix)
+{
+    gr_buf b = {0};
+    gr_buf_add(&b, "");
+    size_t n = strlen(prefix);
+    for (const char *p = line; *p;) {
+        const char *hit = strstr(p, prefix);
+        if (hit == NULL) {
+            gr_buf_add(&b, p);
+            break;
+        }
+        gr_buf_addn(&b, p, (size_t)(hit - p));
+        p = hit + n;
+    }
+    return b.s;
+}
+
+/*
+ * The compiler/linker lines about one lab file (they start with
+ * "IMPL/01-map/fork.c:"), shown as "01-map/fork.c:...", each once, at most
+ * 8; NULL when none of them is an error.
+ */
+static char *errors_of_file(const char *text, const char *needle, const char *shown, const char *scratch)
+{
+    gr_buf msg = {0};
+    int lines = 0, errors = 0;
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char *line = gr_fmt("%.*s", (int)len, p);
+        char *at = strstr(line, needle);
+        if (at) {
+            int is_err = strstr(line, "error") || strstr(line, "undefined reference") ||
+                         strstr(line, "multiple definition");
+            errors += is_err;
+            char *rest = without(at + strlen(needle), scratch);
+            char *entry = gr_fmt("  %s:%s\n", shown, rest);
+            /* The linker repeats itself for every test binary: once is enough. */
+            if (lines < 8 && (is_err || lines > 0) && !(msg.s && strstr(msg.s, entry))) {
+                gr_buf_add(&msg, entry);
+                lines++;
+            }
+            free(entry);
+            free(rest);
+        }
+        free(line);
+        p += len + (nl ? 1 : 0);
+    }
+    if (errors == 0) {
+        gr_buf_free(&msg);
+    }
+    return msg.s;
+}
+
 /*
  * Which submitted lab files broke the build? Compiler and linker messages
  * name the file ("<impl>/01-map/fork.c:12:5: error: ..."); collect the
@@ -750,6 +807,7 @@ static size_t attribute_errors(gr_run *r, const char *log, const char *impl, cha
     if (text == NULL) {
         return 0;
     }
+    char *scratch = gr_fmt("%s/sub/src/", r->work);
     size_t found = 0;
     for (size_t l = 0; l < n_labs; l++) {
         for (size_t m = 0; student_files[m]; m++) {
@@ -759,37 +817,18 @@ static size_t attribute_errors(gr_run *r, const char *log, const char *impl, cha
                 continue;
             }
             char *needle = gr_fmt("%s/%s/%s:", impl, labs[l], student_files[m]);
-            gr_buf msg = {0};
-            int lines = 0, errors = 0;
-            const char *p = text;
-            while (*p) {
-                const char *nl = strchr(p, '\n');
-                size_t len = nl ? (size_t)(nl - p) : strlen(p);
-                char *line = gr_xmalloc(len + 1);
-                memcpy(line, p, len);
-                line[len] = '\0';
-                char *at = strstr(line, needle);
-                if (at) {
-                    int is_err = strstr(line, "error") || strstr(line, "undefined reference") ||
-                                 strstr(line, "multiple definition");
-                    errors += is_err;
-                    if (lines < 8 && (is_err || lines > 0)) {
-                        /* Show paths relative to the lab dir, as the student knows them. */
-                        gr_buf_addf(&msg, "  %s/%s:%s\n", labs[l], student_files[m], at + strlen(needle));
-                        lines++;
-                    }
-                }
-                free(line);
-                p += len + (nl ? 1 : 0);
-            }
-            if (errors > 0) {
-                add_broken(r, labs[l], model, msg.s ? msg.s : "");
+            char *shown = gr_fmt("%s/%s", labs[l], student_files[m]);
+            char *msg = errors_of_file(text, needle, shown, scratch);
+            if (msg) {
+                add_broken(r, labs[l], model, msg);
                 found++;
             }
-            gr_buf_free(&msg);
+            free(msg);
+            free(shown);
             free(needle);
         }
     }
+    free(scratch);
     free(text);
     return found;
 }

@@ -26,6 +26,7 @@ typedef struct gr_test {
     double max_points;
     int hidden;
     double timeout_s;
+    int budget_capped;    /* its limit was cut to what was left of the budget */
     /* outcome */
     int ran;
     int passed;
@@ -71,6 +72,7 @@ typedef struct gr_run {
     char *build_excerpt;     /* first error lines of the submission's build log, if any */
     gr_buf notes;            /* shown at the top of the output */
     double started;
+    double tests_started;    /* the budget (rubric `budget`) counts from here */
 } gr_run;
 
 #endif

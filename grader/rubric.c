@@ -36,6 +36,7 @@ void gr_rubric_defaults(gr_rubric *r)
     memset(r, 0, sizeof *r);
     r->timeout_s = 30;
     r->short_timeout_s = 5;
+    r->budget_s = 480;
     r->default_points = 1;
     static const char *const student_models[] = {"openmp", "fork", "mpi", NULL};
     set_models(r->models, student_models);
@@ -140,6 +141,8 @@ static void parse_set(parse_ctx *c, gr_rubric *r, char **w, int n)
     const char *v = w[2];
     if (strcmp(k, "timeout") == 0) {
         parse_num(c, "timeout (seconds)", v, 1, 3600, &r->timeout_s);
+    } else if (strcmp(k, "budget") == 0) {
+        parse_num(c, "budget (seconds)", v, 10, 86400, &r->budget_s);
     } else if (strcmp(k, "short-timeout") == 0) {
         parse_num(c, "short-timeout (seconds)", v, 1, 3600, &r->short_timeout_s);
     } else if (strcmp(k, "default-points") == 0) {
@@ -181,7 +184,7 @@ static void parse_set(parse_ctx *c, gr_rubric *r, char **w, int n)
             r->hidden_visibility = gr_xstrdup(v);
         }
     } else {
-        perr(c, "unknown setting '%s' (known: timeout, short-timeout, default-points, models, "
+        perr(c, "unknown setting '%s' (known: timeout, short-timeout, budget, default-points, models, "
                 "mpi-ranks, procs, memory-mb, cpu-seconds, file-mb, open-files, output-mb, "
                 "perf-floor-ms, hidden-visibility)%s", k, NULL);
     }

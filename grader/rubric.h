@@ -37,6 +37,7 @@ typedef struct gr_rubric {
     /* settings ("set NAME VALUE") */
     double timeout_s;        /* wall clock per test */
     double short_timeout_s;  /* after 2 timeouts in one binary, the rest get this */
+    double budget_s;         /* all test and timing runs together; later ones are skipped */
     double default_points;   /* tests no rule matches */
     char *models[GR_MAX_MODELS]; /* models whose tests are graded */
     int mpi_ranks;

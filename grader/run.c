@@ -449,7 +449,9 @@ static void explain_timeout(gr_buf *why, const gr_test *t, const gr_job *job, in
         return;
     }
     gr_buf_addf(why, "timed out after %.0f s%s", job->lim.wall_s,
-                job->lim.wall_s < t->timeout_s ? " (limit shortened: earlier tests of this binary timed out)" : "");
+                t->budget_capped ? " (limit cut: the grading time budget was nearly used up)"
+                : job->lim.wall_s < t->timeout_s ? " (limit shortened: earlier tests of this binary timed out)"
+                                                 : "");
     if (job->stuck_procs >= job->lim.procs / 2) {
         gr_buf_addf(why, " with %d processes (process limit %d: a fork bomb?)", job->stuck_procs, job->lim.procs);
     } else if (job->stuck) {
@@ -529,6 +531,15 @@ static void record_failure(gr_test *t, const gr_job *job, gr_buf *why, const cha
  */
 static void judge(gr_run *r, gr_test *t, gr_job *job, test_ctx *c)
 {
+    if (job->skipped) {
+        t->ran = 0;
+        t->passed = 0;
+        t->score = 0;
+        t->reason = gr_fmt("not run: the grading time budget (%.0f s) was used up by earlier tests "
+                           "(hanging tests?)", r->rubric.budget_s);
+        t->output = gr_xstrdup(t->reason);
+        return;
+    }
     verdict v = read_verdict(c);
     char *out = gr_capture_text(&job->out);
     int st = job->status;
@@ -585,10 +596,25 @@ static int *timeouts_of(batch *b, const char *bin)
     return &b->timeout_count[b->n_bins++];
 }
 
+/* Seconds of the grading budget left (see `set budget`). */
+static double budget_left(const gr_run *r)
+{
+    return r->rubric.budget_s - (gr_now() - r->tests_started);
+}
+
 static void on_start(gr_job *job, void *ctx)
 {
     batch *b = ctx;
     test_ctx *c = job->user;
+    double left = budget_left(b->r);
+    if (left < 1) {
+        job->skipped = 1;
+        return;
+    }
+    if (job->lim.wall_s > left) {
+        job->lim.wall_s = left;
+        c->t->budget_capped = 1;
+    }
     /* A binary whose tests keep hanging (a deadlocked map, say) would cost
      * timeout x tests; after two, the rest of it gets the short limit. */
     if (*timeouts_of(b, c->t->binary) >= 2 && job->lim.wall_s > b->r->rubric.short_timeout_s) {
@@ -727,6 +753,7 @@ static void mark_unimplemented(gr_run *r)
 void gr_run_tests(gr_run *r)
 {
     mark_unimplemented(r);
+    r->tests_started = gr_now();
     gr_job **jobs = NULL;
     size_t n = 0;
     for (size_t i = 0; i < r->n_tests; i++) {
@@ -859,6 +886,11 @@ void gr_run_perf(gr_run *r)
             /* Performance counts only when the answers are right. */
             t->perf_score = 0;
             t->perf_note = gr_xstrdup("no performance points: the test does not pass");
+            continue;
+        }
+        if (budget_left(r) < 2 * t->perf->runs * (t->seconds + 1)) {
+            t->perf_score = 0;
+            t->perf_note = gr_xstrdup("no performance points: the grading time budget was used up");
             continue;
         }
         timing m = measure(r, t, i);

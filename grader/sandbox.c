@@ -463,6 +463,47 @@ static void probe_bwrap(gr_sandbox *sb, int no_bwrap)
     free(probe.stuck);
 }
 
+#define CG_MEMORY "/sys/fs/cgroup/memory"
+
+static void kill_cgroup(const char *cg);
+
+/* rmdir a grader's cgroup and its job-N children (cgroup directories hold no files). */
+static int remove_cgroup(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, "job-", 4) == 0) {
+            char *sub = gr_fmt("%s/%s", dir, e->d_name);
+            kill_cgroup(sub);
+            rmdir(sub);
+            free(sub);
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+    return rmdir(dir);
+}
+
+/* Cgroups of graders that died without cleaning up (killed by a CI timeout, say). */
+static void remove_stale_cgroups(void)
+{
+    DIR *d = opendir(CG_MEMORY);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        int pid;
+        if (sscanf(e->d_name, "paralab-grade-%d", &pid) == 1 && kill(pid, 0) != 0 && errno == ESRCH) {
+            char *dir = gr_fmt("%s/%s", CG_MEMORY, e->d_name);
+            remove_cgroup(dir);
+            free(dir);
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+}
+
 void gr_sandbox_init(gr_sandbox *sb, const char *want_user, int no_bwrap, int sanitize)
 {
     memset(sb, 0, sizeof *sb);
@@ -487,7 +528,8 @@ void gr_sandbox_init(gr_sandbox *sb, const char *want_user, int no_bwrap, int sa
      * (wait4's ru_maxrss cannot see through bwrap's PID namespace) and lists
      * every process to kill at its end. */
     if (sb->as_root) {
-        char *cg = gr_fmt("/sys/fs/cgroup/memory/paralab-grade-%d", (int)getpid());
+        remove_stale_cgroups();
+        char *cg = gr_fmt(CG_MEMORY "/paralab-grade-%d", (int)getpid());
         if (mkdir(cg, 0755) == 0) {
             sb->cg_root = cg;
         } else {
@@ -741,6 +783,7 @@ static void start_job(gr_sandbox *sb, gr_job *job)
     if (sb->cg_root) {
         static unsigned seq;
         char *cg = gr_fmt("%s/job-%u", sb->cg_root, seq++);
+        mkdir(sb->cg_root, 0755); /* again, if a sweep removed it */
         if (mkdir(cg, 0755) == 0) {
             job->cg = cg;
         } else {
@@ -891,7 +934,12 @@ void gr_sandbox_sweep(gr_sandbox *sb)
     } while (gr_now() < until);
     sweep_runner_files(sb);
     if (sb->cg_root) {
-        rmdir(sb->cg_root);
+        /* A job cgroup whose processes took long to die was left behind by
+         * gr_run_jobs; by now they are gone. */
+        for (int tries = 0; tries < 100 && remove_cgroup(sb->cg_root) != 0 && errno == EBUSY; tries++) {
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
     }
 
 }
@@ -930,15 +978,22 @@ void gr_run_jobs(gr_sandbox *sb, gr_job **jobs, size_t n, int parallel, gr_job_c
     size_t next = 0, running = 0;
     while (next < n || running > 0) {
         for (int s = 0; s < parallel && next < n; s++) {
-            if (slot[s] == NULL) {
+            while (slot[s] == NULL && next < n) {
                 gr_job *job = jobs[next++];
+                if (started) {
+                    started(job, ctx); /* may adjust the limits, or skip the job */
+                }
+                if (job->skipped) {
+                    job->start = job->end = gr_now();
+                    if (done) {
+                        done(job, ctx);
+                    }
+                    continue;
+                }
                 start_job(sb, job);
                 slot[s] = job;
                 exit_seen[s] = 0;
                 running++;
-                if (started) {
-                    started(job, ctx);
-                }
             }
         }
         struct pollfd pfd[64];

@@ -75,6 +75,7 @@ typedef struct gr_job {
     char *verdict_path; /* opened write-only as fd 3 before exec; NULL: none */
     gr_limits lim;
     void *user;         /* caller's context */
+    int skipped;        /* set by the started callback: do not run it (done is still called) */
     /* results */
     pid_t pid;
     double start, end;
@@ -112,8 +113,9 @@ void gr_sandbox_show(gr_sandbox *sb, const char *dir);
 typedef void (*gr_job_cb)(gr_job *job, void *ctx);
 
 /*
- * Run the jobs, at most `parallel` at a time. started(job) is called as each
- * starts and done(job) as each finishes (either may be NULL). Returns when
+ * Run the jobs, at most `parallel` at a time. started(job) is called just
+ * before each starts (it may change job->lim, or set job->skipped) and
+ * done(job) as each finishes (either may be NULL). Returns when
  * all have finished; never leaves a process behind.
  */
 void gr_run_jobs(gr_sandbox *sb, gr_job **jobs, size_t n, int parallel, gr_job_cb started,

@@ -304,6 +304,33 @@ static void test_results_json_and_junit_are_valid(void)
     free(xml);
 }
 
+/* A flood-sized output is cut for results.json (head + tail), still valid JSON. */
+static void test_results_json_caps_output(void)
+{
+    gr_run r;
+    memset(&r, 0, sizeof r);
+    gr_rubric_defaults(&r.rubric);
+    gr_test t = fake_test("01-map", "fork", "map/a", 0, 1);
+    size_t n = 40000;
+    char *big = gr_xmalloc(n + 1);
+    for (size_t i = 0; i < n; i++) {
+        big[i] = (char)(i % 3 == 0 ? 0xc3 : (i % 3 == 1 ? 0xa9 : 'x')); /* cuts land mid-sequence */
+    }
+    big[n] = '\0';
+    t.output = big;
+    r.tests = &t;
+    r.n_tests = 1;
+    char *json = path_in("big.json");
+    CU_ASSERT_EQUAL(gr_write_results_json(&r, json), 0);
+    char *cmd = gr_fmt("jq -e '(.tests[0].output | length) < 9000 and (.tests[0].output | contains(\"left out\"))' "
+                       "'%s' >/dev/null", json);
+    CU_ASSERT_EQUAL(sh(cmd), 0);
+    free(cmd);
+    free(json);
+    free(big);
+    gr_rubric_free(&r.rubric);
+}
+
 /* A run that built nothing still gives Gradescope a valid file with the reason. */
 static void test_results_json_on_build_error(void)
 {
@@ -521,6 +548,7 @@ int main(void)
     CU_add_test(s, "archive_names", test_archive_names);
     CU_add_test(s, "results_json_and_junit_are_valid", test_results_json_and_junit_are_valid);
     CU_add_test(s, "results_json_on_build_error", test_results_json_on_build_error);
+    CU_add_test(s, "results_json_caps_output", test_results_json_caps_output);
     CU_add_test(s, "sandbox_describe", test_sandbox_describe);
     CU_add_test(s, "sandbox_plain_job", test_sandbox_plain_job);
     CU_add_test(s, "sandbox_timeout_kills_the_tree", test_sandbox_timeout_kills_the_tree);
