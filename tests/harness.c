@@ -10,7 +10,8 @@
  */
 #include "harness.h"
 
-#include <CUnit/Basic.h>
+#include <CUnit/CUnit.h>
+#include <CUnit/TestRun.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -145,10 +146,22 @@ static void write_verdict(const char *word, const char *suite, const char *test)
     }
 }
 
+/*
+ * Our own progress handlers instead of CUnit's basic runner: CU_basic_run_tests()
+ * installs its handlers over ours, so the per-test verdict lines and the
+ * --test-timeout alarm would silently never happen. The output mimics the
+ * basic runner's verbose mode (tools quote the "  1. file:line  - cond" lines).
+ */
+static void on_suite_start(const CU_pSuite suite)
+{
+    printf("\nSuite: %s\n", suite->pName);
+}
+
 static void on_test_start(const CU_pTest test, const CU_pSuite suite)
 {
     (void)suite;
-    (void)test;
+    printf("  Test: %s ...", test->pName);
+    fflush(stdout); /* a test that crashes still shows which one it was */
     if (cfg.test_timeout_s > 0) {
         alarm((unsigned)cfg.test_timeout_s);
     }
@@ -157,7 +170,19 @@ static void on_test_start(const CU_pTest test, const CU_pSuite suite)
 static void on_test_complete(const CU_pTest test, const CU_pSuite suite, const CU_pFailureRecord failure)
 {
     alarm(0);
+    printf("%s\n", failure ? "FAILED" : "passed");
+    int i = 1;
+    for (CU_pFailureRecord f = failure; f != NULL && f->pTest == test; f = f->pNext) {
+        printf("    %d. %s:%u  - %s\n", i++, f->strFileName ? f->strFileName : "?", f->uiLineNumber,
+               f->strCondition ? f->strCondition : "?");
+    }
+    fflush(stdout);
     write_verdict(failure ? "FAIL" : "PASS", suite->pName, test->pName);
+}
+
+static void on_suite_init_failure(const CU_pSuite suite)
+{
+    printf("\nWARNING - Suite initialization failed for '%s': its tests did not run.\n", suite->pName);
 }
 
 static void on_alarm(int sig)
@@ -236,10 +261,13 @@ static int run_all(void *ctx)
         CU_cleanup_registry();
         return 2;
     }
+    CU_set_suite_start_handler(on_suite_start);
     CU_set_test_start_handler(on_test_start);
     CU_set_test_complete_handler(on_test_complete);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
+    CU_set_suite_init_failure_handler(on_suite_init_failure);
+    CU_run_all_tests();
+    printf("\n");
+    CU_print_run_results(stdout);
     unsigned failed = CU_get_number_of_tests_failed();
     unsigned suites_failed = CU_get_number_of_suites_failed();
     unsigned ran = CU_get_number_of_tests_run();
