@@ -28,6 +28,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <time.h>
 
 #include "pl_mpi.h"
@@ -97,11 +98,23 @@ uint32_t pl_mpi_new_id(void)
 
 void pl_mpi_backoff(int *round)
 {
-    long us = 50L << (*round < 5 ? *round : 5);
+    /*
+     * First a few sched_yield()s: an answer usually arrives within
+     * microseconds, and a sleep (with the kernel's timer slack) would add a
+     * millisecond to every round trip. Yielding still hands the core to any
+     * other runnable rank, which matters when ranks outnumber cores.
+     */
+    if (*round < PL_MPI_YIELD_ROUNDS) {
+        (*round)++;
+        sched_yield();
+        return;
+    }
+    int step = *round - PL_MPI_YIELD_ROUNDS;
+    long us = 50L << (step < 5 ? step : 5);
     if (us > 1000) {
         us = 1000;
     }
-    if (*round < 5) {
+    if (step < 5) {
         (*round)++;
     }
     struct timespec ts = {0, us * 1000L};

@@ -153,8 +153,12 @@ int pl_mpi_poll_reply(int rank, uint32_t id, pl_result **out);
 
 /* ---------------------------------------------------------------- waiting politely */
 
+/* Polls that only yield the core before pl_mpi_backoff starts sleeping. */
+#define PL_MPI_YIELD_ROUNDS 64
+
 /*
- * Sleep a little between two polls: 50 us, then doubling up to 1 ms, as
+ * Wait a little between two polls: first PL_MPI_YIELD_ROUNDS sched_yield()s
+ * (an answer often arrives within microseconds), then sleep 50 us, doubling up to 1 ms, as
  * *round grows (start it at 0 and reset it to 0 whenever something
  * happened). A blocking MPI_Recv or MPI_Wait would not sleep: Open MPI
  * spins on the CPU while it waits, and on a 2-core machine with 4 ranks
