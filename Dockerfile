@@ -27,7 +27,7 @@ RUN /usr/local/sbin/paralab-install-deps \
 FROM base AS student
 # WORKDIR would create the directory owned by root, and the student could not
 # build in it: make it theirs first.
-RUN useradd --create-home --shell /bin/bash student \
+RUN (id student >/dev/null 2>&1 || useradd --create-home --shell /bin/bash student) \
  && install -d -o student -g student /home/student/paralab
 WORKDIR /home/student/paralab
 COPY --chown=student:student CMakeLists.txt paralab README.md ./
@@ -50,7 +50,7 @@ CMD ["/bin/bash"]
 # Gradescope's layout: the source in /autograder/source, the entry script at
 # /autograder/run_autograder, submissions in /autograder/submission.
 FROM base AS grader
-RUN useradd --system --no-create-home --shell /usr/sbin/nologin paralab-runner
+RUN id paralab-runner >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin paralab-runner
 COPY . /autograder/source
 WORKDIR /autograder/source
 RUN cmake -S . -B build -DPARALAB_IMPL=solutions && cmake --build build -j"$(nproc)" \

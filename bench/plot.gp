@@ -41,7 +41,12 @@ colour(m) = sum [k = 1:words(allmodels)] (word(allmodels, k) eq m ? k : 0)
 # Python's tools dashed, ours solid: the comparison at a glance.
 dash(m) = (m[1:3] eq "py_") ? 2 : 1
 
+# A plot whose every point is filtered out is an error in gnuplot: draw
+# only the plots whose workload is in the CSV (bench/run --only).
+has(t) = int(system(sprintf("awk -F, '$2 == \"%s\" { n++ } END { print n + 0 }' '%s'", t, res)))
+
 # ---------------------------------------------------------------- speedup
+if (has("spin") > 0) {
 set output outdir."/speedup.png"
 set title sprintf("CPU-bound spin: speedup over serial vs workers (%d cores; median, bars min..max)", cores)
 set xlabel "workers (max_workers; MPI: ranks - 1)"
@@ -54,7 +59,10 @@ plot x title "ideal: one core per worker" dt 3 lc rgb "gray60", \
      for [m in parmodels] res using (sel(m, "spin", $3)):(sel(m, "spin", $13)):(sel(m, "spin", $14)):(sel(m, "spin", $15)) \
          with yerrorlines dt dash(m) lw 2 lc colour(m) title m
 
+}
+
 # ---------------------------------------------------------------- overhead
+if (has("noop") > 0) {
 set output outdir."/overhead.png"
 set title "No-op map: per-task overhead (wall / n; median, bars min..max)"
 set ylabel "microseconds per task (log scale)"
@@ -65,8 +73,10 @@ plot for [m in allmodels] res using (sel(m, "noop", $3)):(sel(m, "noop", $16)):(
          with yerrorlines dt dash(m) lw 2 lc colour(m) title m
 unset logscale y
 set key top left
+}
 
 # ---------------------------------------------------------------- I/O-bound
+if (has("sleep_ms") > 0 && has("fetch") > 0) {
 set output outdir."/io.png"
 set terminal pngcairo size 1200,600 font "sans,11" noenhanced
 set multiplot layout 1,2 title "I/O-bound maps: wall vs workers (the ideal is ceil(n/W) x latency)"
@@ -88,6 +98,7 @@ plot res using (sel(im, "fetch", $3)):(sel(im, "fetch", $12)) with lines lw 2 lc
          with yerrorlines dt dash(m) lc colour(m) title m
 unset multiplot
 unset logscale
+}
 
 # ---------------------------------------------------------------- timeline
 # One panel per model: a row per worker (lane), a bar per task from its
