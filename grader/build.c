@@ -565,11 +565,21 @@ static int ends_with(const char *s, const char *suffix)
  * user in the sandbox, so even a trick we did not think of cannot write
  * outside dir.
  */
+int gr_archive_kind(const char *path)
+{
+    if (ends_with(path, ".zip")) {
+        return GR_ZIP;
+    }
+    if (ends_with(path, ".tar.gz") || ends_with(path, ".tgz") || ends_with(path, ".tar")) {
+        return GR_TAR;
+    }
+    return 0;
+}
+
 static int unpack(gr_run *r, const char *archive, const char *dir)
 {
-    int zip = ends_with(archive, ".zip");
-    int tgz = ends_with(archive, ".tar.gz") || ends_with(archive, ".tgz") || ends_with(archive, ".tar");
-    if (!zip && !tgz) {
+    int zip = gr_archive_kind(archive) == GR_ZIP;
+    if (gr_archive_kind(archive) == 0) {
         r->build_error = gr_fmt("%s: not a directory, .zip, .tar.gz or .tar", archive);
         return -1;
     }
@@ -582,16 +592,26 @@ static int unpack(gr_run *r, const char *archive, const char *dir)
         return -1;
     }
     /* Verbose listing shows each member's type: 'l'/'h' lines are links. */
+    /* The tool's complaints go to a file: a corrupt archive gets one clear
+     * line (with the tool's own first line), not pages of zipinfo. */
+    char *list_err = gr_fmt("%s.err", listing);
+    unlink(list_err);
     char *list_cmd = zip ? gr_fmt("unzip -Z1 '%s' > '%s'", copy, listing)
                          : gr_fmt("tar -tvf '%s' > '%s'", copy, listing);
     char *argv[] = {"/bin/sh", "-c", list_cmd, NULL};
-    int st = gr_exec(argv, NULL, NULL, 60);
+    int st = gr_exec(argv, NULL, list_err, 60);
     char *names = gr_read_file(listing, 1 << 22, NULL);
     int bad = !(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0) || names == NULL;
     if (bad) {
-        r->build_error = gr_fmt("%s: cannot list the archive (corrupt, or not a %s file)", archive,
-                                zip ? "zip" : "tar");
+        char *errs = gr_read_file(list_err, 1 << 16, NULL);
+        char *why = gr_tool_error(errs);
+        r->build_error = gr_fmt("%s: cannot list the archive (corrupt, or not a %s file)%s%s", archive,
+                                zip ? "zip" : "tar", why ? ": " : "", why ? why : "");
+        free(why);
+        free(errs);
     }
+    unlink(list_err);
+    free(list_err);
     for (char *save = NULL, *l = bad ? NULL : strtok_r(names, "\n", &save); l && !bad;
          l = strtok_r(NULL, "\n", &save)) {
         const char *name = l;
@@ -622,7 +642,7 @@ static int unpack(gr_run *r, const char *archive, const char *dir)
     }
     if (!bad && zip) {
         /* -Z1 lists names only; the long listing's first column says 'l' for a link. */
-        char *links_cmd = gr_fmt("unzip -Z '%s' | grep -q '^l'", copy);
+        char *links_cmd = gr_fmt("unzip -Z '%s' 2>/dev/null | grep -q '^l'", copy);
         char *largv[] = {"/bin/sh", "-c", links_cmd, NULL};
         int lst = gr_exec(largv, NULL, "/dev/null", 60);
         if (!(lst >= 0 && WIFEXITED(lst) && WEXITSTATUS(lst) == 1)) {

@@ -41,4 +41,8 @@ int gr_strip_solution(const char *path, gr_buf *out, gr_buf *err);
  */
 int gr_archive_name_unsafe(const char *name);
 
+/* What a submission file's name says it is: GR_ZIP, GR_TAR (.tar, .tar.gz, .tgz), or 0. */
+enum { GR_ZIP = 1, GR_TAR = 2 };
+int gr_archive_kind(const char *path);
+
 #endif

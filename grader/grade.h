@@ -64,6 +64,8 @@ typedef struct gr_run {
     int tty;
     gr_test *tests;
     size_t n_tests;
+    size_t n_catalogued;     /* tests in the reference build, before --only/--tests */
+    gr_buf catalog_labs;     /* " 01-map (map)" for each lab/suite seen: for messages */
     gr_broken *broken;
     size_t n_broken;
     gr_broken *untouched;    /* lab files graded as the skeleton (missing or unchanged) */

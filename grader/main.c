@@ -242,8 +242,21 @@ static int setup_run(gr_run *r, const options *o, const char *out)
     if (bad_rubric) {
         return fail_setup(r, out, o->junit, gr_fmt("the rubric has errors:\n%s", err));
     }
+    if (o->only && r->rubric.n_labs > 0 && !gr_rubric_names_lab(&r->rubric, o->only)) {
+        char *labs = gr_rubric_lab_list(&r->rubric);
+        char *msg = gr_fmt("--only %s: no such lab; the rubric's labs (suites): %s", o->only, labs);
+        free(labs);
+        return fail_setup(r, out, o->junit, msg);
+    }
     if (o->submission && (r->submission = absolute(o->submission)) == NULL) {
         return fail_setup(r, out, o->junit, gr_fmt("%s: %s", o->submission, strerror(errno)));
+    }
+    if (r->submission && !gr_is_dir(r->submission) &&
+        (!gr_is_file(r->submission) || gr_archive_kind(r->submission) == 0)) {
+        /* README.md by mistake: say so now, not with a report of zeros. */
+        return fail_setup(r, out, o->junit,
+                          gr_fmt("%s is not a submission: give a directory (a copy of labs/) "
+                                 "or a .zip, .tar.gz, .tgz or .tar archive of one", o->submission));
     }
     if (o->ref_build && (r->ref_build = absolute(o->ref_build)) == NULL) {
         return fail_setup(r, out, o->junit, gr_fmt("--reference-build %s: %s", o->ref_build, strerror(errno)));
@@ -302,12 +315,40 @@ static void setup_sandbox(gr_run *r, const options *o)
     }
 }
 
-/* Build, catalog, run, time. Problems end up in r (build_error, reasons), never stop us. */
-static void grade(gr_run *r, const options *o, double *t_ref, double *t_build)
+/* --only/--tests left nothing of a catalog that has tests: a usage error, with what exists. */
+static char *empty_selection(const gr_run *r, const options *o)
+{
+    gr_buf b = {0};
+    gr_buf_add(&b, "");
+    if (o->only) {
+        gr_buf_addf(&b, "--only %s ", o->only);
+    }
+    if (o->tests) {
+        gr_buf_addf(&b, "%s--tests %s ", o->only ? "with " : "", o->tests);
+    }
+    const char *labs = r->catalog_labs.s ? r->catalog_labs.s : "";
+    gr_buf_addf(&b, "selects none of the %zu tests; labs (suites) with tests:%.*s", r->n_catalogued,
+                (int)(strlen(labs) ? strlen(labs) - 1 : 0), labs); /* without the last ',' */
+    if (o->tests) {
+        gr_buf_add(&b, "; --tests takes suite/test patterns, e.g. map/n_*");
+    }
+    return b.s;
+}
+
+/*
+ * Build, catalog, run, time. Problems of the submission end up in r
+ * (build_error, reasons), never stop us; 2 (with *usage set) when the
+ * command line selected no test at all.
+ */
+static int grade(gr_run *r, const options *o, double *t_ref, double *t_build, char **usage)
 {
     double t0 = gr_now();
     fprintf(stderr, r->tty ? "building the reference..." : "paralab-grade: building the reference...\n");
     if (gr_build_reference(r) == 0 && gr_catalog(r) != 0 && !r->build_error) {
+        if (r->n_catalogued > 0) {
+            *usage = empty_selection(r, o);
+            return 2;
+        }
         r->build_error = gr_xstrdup("the reference build has no tests for the graded models");
     }
     if (r->tty) {
@@ -337,6 +378,7 @@ static void grade(gr_run *r, const options *o, double *t_ref, double *t_build)
             r->tests[i].perf_max = 0;
         }
     }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -356,18 +398,32 @@ int main(int argc, char **argv)
     r.only_lab = o.only;
     r.only_tests = o.tests;
     r.tty = isatty(2);
-    if (gr_mkdir_p(o.out, 0755) != 0) {
-        fprintf(stderr, "paralab-grade: cannot create --out %s: %s\n", o.out, strerror(errno));
+    char *json = gr_fmt("%s/results.json", o.out);
+    if (gr_mkdir_p(o.out, 0755) != 0 || gr_probe_writable(json) != 0) {
+        fprintf(stderr, "paralab-grade: cannot write results.json into --out %s: %s\n", o.out, strerror(errno));
         return 2;
     }
+    free(json);
     char *out = absolute(o.out);
-    if (out == NULL || setup_run(&r, &o, out ? out : o.out) != 0) {
+    if (out && o.junit && gr_probe_writable(o.junit) != 0) {
+        /* Found out now, not after minutes of grading (and not mid-report). */
+        char *msg = gr_fmt("cannot write --junit %s: %s", o.junit, strerror(errno));
+        return fail_setup(&r, out, NULL, msg);
+    }
+    if (out == NULL || setup_run(&r, &o, out) != 0) {
         return 2;
     }
     setup_sandbox(&r, &o);
     double t_ref = 0, t_build = 0;
-    grade(&r, &o, &t_ref, &t_build);
+    char *usage_error = NULL;
+    int rc = grade(&r, &o, &t_ref, &t_build, &usage_error);
     gr_sandbox_sweep(&r.sb);
+    if (rc != 0) {
+        if (!o.keep) {
+            gr_rm_rf(r.work);
+        }
+        return fail_setup(&r, out, o.junit, usage_error);
+    }
 
     write_outputs(&r, out, o.junit);
     char *text = gr_report_text(&r, 1);

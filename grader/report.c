@@ -121,7 +121,11 @@ char *gr_report_text(const gr_run *r, int with_hidden)
     gr_buf_addf(&b, "\nScore: %.2f / %.2f (%.1f%%)\n", got, max, max > 0 ? 100 * got / max : 0.0);
 
     size_t failed = 0, hidden_failed = 0;
-    for (size_t i = 0; i < r->n_tests; i++) {
+    if (r->build_error) {
+        /* One reason for all of them, said at the top: no list of identical lines. */
+        gr_buf_addf(&b, "\nNo test was run: all %zu score 0 (the reason is at the top).\n", r->n_tests);
+    }
+    for (size_t i = 0; i < r->n_tests && !r->build_error; i++) {
         const gr_test *t = &r->tests[i];
         if (t->passed) {
             continue;

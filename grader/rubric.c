@@ -364,6 +364,39 @@ const char *gr_rubric_lab_of(const gr_rubric *r, const char *suite)
     return NULL;
 }
 
+int gr_rubric_names_lab(const gr_rubric *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_labs; i++) {
+        if (strcmp(r->labs[i].lab, name) == 0 || strcmp(r->labs[i].suite, name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+char *gr_rubric_lab_list(const gr_rubric *r)
+{
+    gr_buf b = {0};
+    gr_buf_add(&b, "");
+    for (size_t i = 0; i < r->n_labs; i++) {
+        size_t k = 0;
+        while (k < i && strcmp(r->labs[k].lab, r->labs[i].lab) != 0) {
+            k++;
+        }
+        if (k < i) {
+            continue; /* listed with its first suite */
+        }
+        gr_buf_addf(&b, "%s%s (", i ? ", " : "", r->labs[i].lab);
+        for (size_t j = i; j < r->n_labs; j++) {
+            if (strcmp(r->labs[j].lab, r->labs[i].lab) == 0) {
+                gr_buf_addf(&b, "%s%s", j > i ? ", " : "", r->labs[j].suite);
+            }
+        }
+        gr_buf_add(&b, ")");
+    }
+    return b.s;
+}
+
 void gr_rubric_free(gr_rubric *r)
 {
     for (size_t i = 0; i < r->n_rules; i++) {

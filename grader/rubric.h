@@ -72,6 +72,12 @@ gr_rule *gr_rubric_match(gr_rubric *r, gr_rule_kind kind, const char *name, cons
 /* The lab a suite belongs to ("01-map"), or NULL when the rubric does not say. */
 const char *gr_rubric_lab_of(const gr_rubric *r, const char *suite);
 
+/* Is name one of the rubric's labs ("01-map") or suites ("map")? */
+int gr_rubric_names_lab(const gr_rubric *r, const char *name);
+
+/* The labs with their suites, for messages: "01-map (map, fetchmap), 02-futures (futures)". */
+char *gr_rubric_lab_list(const gr_rubric *r);
+
 void gr_rubric_free(gr_rubric *r);
 
 #endif

@@ -32,6 +32,8 @@
 #include "util.h"
 
 #define NONCE_BYTES 16
+/* The harness's --test-timeout sits this far above the grader's own limit. */
+#define HARNESS_BACKSTOP_S 15
 
 /* ---------------------------------------------------------------- catalog */
 
@@ -81,6 +83,16 @@ static int selected(const char *patterns, const char *name)
     return hit;
 }
 
+/* Remember "lab (suite)" once: what --only could have named. */
+static void note_lab(gr_run *r, const char *lab, const char *suite)
+{
+    char *entry = strcmp(lab, suite) == 0 ? gr_fmt(" %s,", lab) : gr_fmt(" %s (%s),", lab, suite);
+    if (r->catalog_labs.s == NULL || strstr(r->catalog_labs.s, entry) == NULL) {
+        gr_buf_add(&r->catalog_labs, entry);
+    }
+    free(entry);
+}
+
 /* One "suite/test" of a binary into the catalog, with its rubric rules; unless deselected. */
 static void add_test(gr_run *r, const char *relpath, const char *base, const char *model,
                      const char *suite_of_bin, const char *name)
@@ -94,7 +106,12 @@ static void add_test(gr_run *r, const char *relpath, const char *base, const cha
     if (lab == NULL) {
         lab = suite;
     }
-    if ((r->only_lab && strcmp(r->only_lab, lab) != 0 && strcmp(r->only_lab, suite) != 0) ||
+    r->n_catalogued++;
+    note_lab(r, lab, suite_of_bin);
+    /* --only takes the lab, the binary's suite (the rubric's name: "model",
+     * "fetchmap") or the tests' own suite prefix ("openmp", "fetch_map"). */
+    if ((r->only_lab && strcmp(r->only_lab, lab) != 0 && strcmp(r->only_lab, suite) != 0 &&
+         strcmp(r->only_lab, suite_of_bin) != 0) ||
         !selected(r->only_tests, name)) {
         free(suite);
         return;
@@ -233,8 +250,12 @@ static gr_job *make_job_mode(gr_run *r, gr_test *t, int reference, int seq, int 
 
     const char *build = reference ? r->ref_build : r->sub_build;
     char *bin = gr_fmt("%s/%s", build, t->relpath);
-    /* The harness's own alarm fires a little before ours, so it can say which test. */
-    int inner = (int)t->timeout_s - 2;
+    /* The grader's wall-clock limit is the one meant to fire: while the
+     * process tree is still alive it can say what was stuck (which process,
+     * rank, thread; how many processes). The harness's own alarm is only a
+     * backstop above it (its default, 120 s, could be below a long rubric
+     * limit): if it fired first, the evidence would die with the process. */
+    int backstop = (int)t->timeout_s + HARNESS_BACKSTOP_S;
     size_t k = 0;
     gr_job *job = calloc(1, sizeof *job);
     if (t->mpi) {
@@ -257,7 +278,7 @@ static gr_job *make_job_mode(gr_run *r, gr_test *t, int reference, int seq, int 
         add_arg(c, &k, gr_xstrdup("--only"));
         add_arg(c, &k, gr_xstrdup(t->name));
         add_arg(c, &k, gr_xstrdup("--test-timeout"));
-        add_arg(c, &k, gr_fmt("%d", inner < 1 ? 1 : inner));
+        add_arg(c, &k, gr_fmt("%d", backstop));
         add_arg(c, &k, gr_xstrdup("--verdict-fd"));
         add_arg(c, &k, gr_xstrdup("3"));
     }
@@ -323,40 +344,51 @@ typedef struct verdict {
 } verdict;
 
 /*
- * With --only NAME exactly one test runs, so "END 1 0" (written after CUnit
- * returned) already says it passed. The per-test PASS line is required
- * whenever the harness writes per-test lines at all; some CUnit versions
- * replace the harness's completion handler inside CU_basic_run_tests, and
- * then only END arrives.
+ * With --only NAME exactly one test runs: the harness writes one
+ * "PASS suite/test" line when that test function returned without a failed
+ * assertion, then "END 1 0" after CUnit returned. Both are required, and
+ * nothing else: a PASS for another name, a second PASS or any FAIL means
+ * the run was not the one we asked for.
  */
 static int verdict_passed(const verdict *v)
 {
-    return v->end == 1 && v->end_passed == 1 && v->end_failed == 0 && v->fail == 0 &&
-           (v->pass == 1 || v->pass_any == 0);
+    return v->pass == 1 && v->pass_any == 1 && v->fail == 0 && v->end == 1 && v->end_passed == 1 &&
+           v->end_failed == 0;
 }
 
-static verdict read_verdict(const test_ctx *c)
+static verdict parse_verdict(const char *text, const char *nonce, const char *name)
 {
     verdict v = {0};
-    char *text = gr_read_file(c->verdict, 1 << 16, NULL);
-    if (text == NULL) {
-        return v;
-    }
-    size_t nl = strlen(c->nonce);
-    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        if (strncmp(line, c->nonce, nl) != 0 || line[nl] != ' ') {
+    char *copy = gr_xstrdup(text ? text : "");
+    size_t nl = strlen(nonce);
+    for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (nl == 0 || strncmp(line, nonce, nl) != 0 || line[nl] != ' ') {
             continue; /* not ours: forged or from another run */
         }
         const char *rest = line + nl + 1;
         if (strncmp(rest, "PASS ", 5) == 0) {
             v.pass_any++;
-            v.pass += strcmp(rest + 5, c->t->name) == 0;
+            v.pass += strcmp(rest + 5, name) == 0;
         } else if (strncmp(rest, "FAIL ", 5) == 0) {
             v.fail++;
         } else if (sscanf(rest, "END %d %d", &v.end_passed, &v.end_failed) == 2) {
             v.end++;
         }
     }
+    free(copy);
+    return v;
+}
+
+int gr_verdict_says_passed(const char *text, const char *nonce, const char *name)
+{
+    verdict v = parse_verdict(text, nonce, name);
+    return verdict_passed(&v);
+}
+
+static verdict read_verdict(const test_ctx *c)
+{
+    char *text = gr_read_file(c->verdict, 1 << 16, NULL);
+    verdict v = parse_verdict(text, c->nonce, c->t->name);
     free(text);
     return v;
 }
@@ -483,9 +515,10 @@ static void explain_exit(gr_buf *why, const gr_test *t, const verdict *v, int st
 {
     char line[300];
     char *mpi = t->mpi ? mpi_death_of(out) : NULL;
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 124) {
-        gr_buf_addf(why, "timed out (the harness's limit of %d s for one test)",
-                    (int)t->timeout_s - 2 < 1 ? 1 : (int)t->timeout_s - 2);
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 124 && gr_contains_ci(out, "exceeded --test-timeout")) {
+        /* Only if the grader's own limit was late (it is the lower one). */
+        gr_buf_addf(why, "timed out (the test binary's backstop limit of %d s)",
+                    (int)t->timeout_s + HARNESS_BACKSTOP_S);
     } else if (v->fail > 0 || (v->end == 1 && v->end_failed > 0)) {
         char *a = assertion_of(out);
         if (gr_contains_ci(out, "not implemented")) {

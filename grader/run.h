@@ -17,6 +17,13 @@ void gr_run_tests(gr_run *r);
 /* Timed runs, reference and submission interleaved, for tests with a perf rule. */
 void gr_run_perf(gr_run *r);
 
+/*
+ * Does the verdict channel's text say that test `name` passed? Only lines
+ * starting with this run's nonce count; exactly one "PASS name", no FAIL,
+ * and "END 1 0" are required.
+ */
+int gr_verdict_says_passed(const char *text, const char *nonce, const char *name);
+
 /* Score every test whose binary is missing (build failures) without running it. */
 void gr_mark_unbuilt(gr_run *r);
 

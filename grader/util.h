@@ -74,4 +74,18 @@ const char *gr_signal_name(int sig);
 /* Does the string contain the substring, ignoring ASCII case? */
 int gr_contains_ci(const char *hay, const char *needle);
 
+/*
+ * Could we write the file path (create it, or append to it)? 0, or -1 with
+ * errno set. Tried for real (as root, access() says yes to everything) and
+ * undone: a file that did not exist is removed again.
+ */
+int gr_probe_writable(const char *path);
+
+/*
+ * The one line worth quoting from a tool's error output (unzip, tar): the
+ * first non-blank line that is not a "[file]" banner, trimmed, up to its
+ * first sentence end. A new string; NULL when there is none.
+ */
+char *gr_tool_error(const char *text);
+
 #endif

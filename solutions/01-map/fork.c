@@ -234,6 +234,17 @@ static int run_pool(pool *p, struct pollfd *fds, int *who)
  */
 static void close_pool(pool *p, pl_task_status status, const char *why)
 {
+    /*
+     * Tell every idle worker to go (end-of-file on its task pipe) before
+     * waiting for any of them: they then exit at the same time, instead of
+     * one after another (16 workers one by one cost ~8 ms at the end of
+     * every call).
+     */
+    for (int k = 0; k < p->size; k++) {
+        if (p->workers[k].pid != 0 && p->workers[k].item == IDLE) {
+            pl_fork_close(&p->workers[k].task_fd);
+        }
+    }
     for (int k = 0; k < p->size; k++) {
         worker *w = &p->workers[k];
         if (w->pid == 0) {

@@ -7,7 +7,8 @@
 # fakesummary outside deltests destructor killparent (adversaries generated
 # from solutions/ by patching one function), zipslip ziplink (archives with a
 # member outside the upload / a symbolic link: rejected with a clear reason),
-# or reference / skeleton (the untouched trees: full marks / exactly 0).
+# usage (command-line mistakes and a corrupt archive: one clear line, exit 2
+# resp. a 0 score), or reference / skeleton (full marks / exactly 0).
 #
 # The submission is a copy of solutions/ with ONE function (pl_map in 01-map,
 # of the "victim" model) patched. The grader runs a few map tests on the
@@ -25,7 +26,9 @@ REF=$3
 CASE=$4
 LAB=${ADV_LAB:-01-map}
 FUNC=${ADV_FUNC:-pl_map}
-BUDGET=${ADV_BUDGET:-150}
+# Not a speed test (the machine may be loaded 10-40): a grader that hangs
+# would exceed it; a slow one under load should not.
+BUDGET=${ADV_BUDGET:-300}
 
 fail() { echo "FAIL [$CASE]: $*" >&2; exit 1; }
 note() { echo "[$CASE] $*"; }
@@ -39,6 +42,46 @@ trap cleanup EXIT
 SRC=$T/src
 mkdir -p "$SRC"
 (cd "$SOURCE" && tar --exclude='./build*' --exclude=./.git --exclude=./out -cf - .) | tar -xf - -C "$SRC"
+
+# Command-line mistakes: one clear line on stderr and exit 2 (results.json
+# still written, saying so) - before any grading; a corrupt archive: exit 0,
+# score 0, one clear line instead of the unzip tool's raw output.
+if [ "$CASE" = usage ]; then
+    usage_error() { # NAME WANT ARGS...: exit 2, one stderr line matching WANT, nothing on stdout
+        local name=$1 want=$2
+        shift 2
+        rm -rf "$T/out"
+        "$GRADE" --source-dir "$SRC" --reference-build "$REF" --out "$T/out" "$@" > "$T/u.out" 2> "$T/u.err"
+        local rc=$?
+        [ $rc -eq 2 ] || fail "$name: exit status $rc, want 2: $(cat "$T/u.err")"
+        grep -q -e "$want" "$T/u.err" || fail "$name: stderr does not say '$want': $(cat "$T/u.err")"
+        [ ! -s "$T/u.out" ] || fail "$name: printed a report: $(head -3 "$T/u.out")"
+        jq -e '.score == 0' "$T/out/results.json" >/dev/null || fail "$name: no valid results.json"
+        jq -r .output "$T/out/results.json" | grep -q -e "$want" || fail "$name: results.json does not say '$want'"
+        note "$name: $(tail -1 "$T/u.err")"
+    }
+    # (one line up front; a selection found empty only by the catalog may follow the start-up lines)
+    one_line() { [ "$(wc -l < "$T/u.err")" -eq 1 ] || fail "$1: more than one line: $(cat "$T/u.err")"; }
+    usage_error "a file that is not an archive" "README.md is not a submission" "$SRC/README.md"
+    one_line "not an archive"
+    usage_error "--only nosuch" "--only nosuch: no such lab.*01-map (map" --only nosuch
+    one_line "--only"
+    usage_error "--junit in a missing directory" "cannot write --junit /nonexistent/x.xml" --junit /nonexistent/x.xml
+    one_line "--junit"
+    usage_error "--tests matching nothing" "selects none of the .* tests.*01-map" --tests 'nosuch/*'
+    echo "this is not a zip file" > "$T/broken.zip"
+    rm -rf "$T/out"
+    "$GRADE" --source-dir "$SRC" --reference-build "$REF" --out "$T/out" --no-perf "$T/broken.zip" > "$T/u.out" 2> "$T/u.err"
+    rc=$?
+    [ $rc -eq 0 ] || fail "corrupt zip: exit status $rc, want 0 (graded: score 0): $(cat "$T/u.err")"
+    grep -q -i "zipinfo\|central directory\|zipfile" "$T/u.err" && fail "corrupt zip: the tool's raw output leaked: $(cat "$T/u.err")"
+    jq -e '.score == 0' "$T/out/results.json" >/dev/null || fail "corrupt zip: no score 0 in results.json"
+    msg=$(jq -r .output "$T/out/results.json" | grep 'cannot list the archive') || fail "corrupt zip: results.json does not say 'cannot list the archive'"
+    [ "$(grep -c 'cannot list the archive' "$T/u.out")" -eq 1 ] || fail "corrupt zip: the report does not say it once"
+    note "corrupt zip: $msg"
+    note "ok"
+    exit 0
+fi
 
 # Victim and control models: the parallel models lab $LAB has, fork first.
 models=()
@@ -106,7 +149,7 @@ case "$CASE" in
         expect_victim='did not exit|timed out' ;;
     killparent) body='kill(getppid(), SIGKILL); kill(getppid(), SIGTERM); exit(0);'
         expect_victim='exited|crashed|killed' ;;
-    reference|skeleton|zipslip|ziplink) ;;
+    reference|skeleton|zipslip|ziplink|usage) ;;
     *) fail "unknown case" ;;
 esac
 

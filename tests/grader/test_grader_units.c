@@ -10,6 +10,7 @@
  */
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "grade.h"
 #include "report.h"
 #include "rubric.h"
+#include "run.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -231,6 +233,98 @@ static void test_archive_names(void)
     CU_ASSERT(!gr_archive_name_unsafe("labs/01-map/fork.c"));
     CU_ASSERT(!gr_archive_name_unsafe("labs/..hidden/x"));
     CU_ASSERT(!gr_archive_name_unsafe("a..b/c"));
+}
+
+/* `paralab-grade README.md` is a usage error: only these names are archives. */
+static void test_archive_kind(void)
+{
+    CU_ASSERT_EQUAL(gr_archive_kind("README.md"), 0);
+    CU_ASSERT_EQUAL(gr_archive_kind("labs"), 0);
+    CU_ASSERT_EQUAL(gr_archive_kind("zip"), 0);
+    CU_ASSERT_EQUAL(gr_archive_kind("/up/labs.zip"), GR_ZIP);
+    CU_ASSERT_EQUAL(gr_archive_kind("labs.tar.gz"), GR_TAR);
+    CU_ASSERT_EQUAL(gr_archive_kind("labs.tgz"), GR_TAR);
+    CU_ASSERT_EQUAL(gr_archive_kind("labs.tar"), GR_TAR);
+}
+
+/* A corrupt archive: one line of the tool's complaint, not its whole output. */
+static void test_tool_error_is_one_line(void)
+{
+    const char *zipinfo =
+        "[bad.zip]\n"
+        "  End-of-central-directory signature not found.  Either this file is not\n"
+        "  a zipfile, or it constitutes one disk of a multi-part archive.  In the\n"
+        "zipinfo:  cannot find zipfile directory in one of bad.zip or\n";
+    char *e = gr_tool_error(zipinfo);
+    CU_ASSERT_STRING_EQUAL(e, "End-of-central-directory signature not found");
+    free(e);
+    e = gr_tool_error("\ngzip: stdin: not in gzip format\ntar: Child returned status 1\n");
+    CU_ASSERT_STRING_EQUAL(e, "gzip: stdin: not in gzip format");
+    free(e);
+    CU_ASSERT_PTR_NULL(gr_tool_error(""));
+    CU_ASSERT_PTR_NULL(gr_tool_error(NULL));
+    CU_ASSERT_PTR_NULL(gr_tool_error("  \n[x.zip]\n"));
+}
+
+/* --junit/--out are tried before grading; the probe leaves nothing behind. */
+static void test_probe_writable(void)
+{
+    errno = 0;
+    CU_ASSERT_EQUAL(gr_probe_writable("/nonexistent/x.xml"), -1);
+    CU_ASSERT_EQUAL(errno, ENOENT);
+    CU_ASSERT_EQUAL(gr_probe_writable(scratch), -1);
+    CU_ASSERT_EQUAL(errno, EISDIR);
+    char *fresh = path_in("probe.xml");
+    CU_ASSERT_EQUAL(gr_probe_writable(fresh), 0);
+    CU_ASSERT_EQUAL(access(fresh, F_OK), -1); /* not left behind */
+    char *kept = write_tmp("kept.xml", "old");
+    CU_ASSERT_EQUAL(gr_probe_writable(kept), 0);
+    char *text = gr_read_file(kept, 100, NULL);
+    CU_ASSERT_STRING_EQUAL(text, "old"); /* neither truncated nor removed */
+    free(text);
+    free(kept);
+    free(fresh);
+}
+
+/* --only is checked against the rubric's lab lines, and the error lists them. */
+static void test_rubric_lab_names(void)
+{
+    gr_rubric r;
+    char err[4096] = "";
+    char *p = write_tmp("labs.txt", "lab 01-map map fetchmap\nlab 02-futures futures\nlab 01-map extra\n");
+    CU_ASSERT_FATAL(gr_rubric_load(p, &r, err, sizeof err) == 0);
+    CU_ASSERT(gr_rubric_names_lab(&r, "01-map"));
+    CU_ASSERT(gr_rubric_names_lab(&r, "fetchmap"));
+    CU_ASSERT(gr_rubric_names_lab(&r, "futures"));
+    CU_ASSERT(!gr_rubric_names_lab(&r, "nosuch"));
+    CU_ASSERT(!gr_rubric_names_lab(&r, "01"));
+    char *list = gr_rubric_lab_list(&r);
+    CU_ASSERT_STRING_EQUAL(list, "01-map (map, fetchmap, extra), 02-futures (futures)");
+    free(list);
+    gr_rubric_free(&r);
+    free(p);
+}
+
+/*
+ * The verdict: this run's nonce, exactly one PASS for the selected test,
+ * no FAIL, and END 1 0. Anything else is not a pass.
+ */
+static void test_verdict_lines(void)
+{
+    const char *n = "00ff";
+    const char *t = "map/n_one";
+    CU_ASSERT(gr_verdict_says_passed("00ff PASS map/n_one\n00ff END 1 0\n", n, t));
+    CU_ASSERT(!gr_verdict_says_passed("00ff END 1 0\n", n, t));                         /* no PASS line */
+    CU_ASSERT(!gr_verdict_says_passed("00ff PASS map/n_one\n", n, t));                  /* no END */
+    CU_ASSERT(!gr_verdict_says_passed("00ff PASS map/other\n00ff END 1 0\n", n, t));   /* wrong test */
+    CU_ASSERT(!gr_verdict_says_passed("00ff PASS map/n_one\n00ff PASS map/x\n00ff END 1 0\n", n, t));
+    CU_ASSERT(!gr_verdict_says_passed("00ff PASS map/n_one\n00ff FAIL map/n_one\n00ff END 1 0\n", n, t));
+    CU_ASSERT(!gr_verdict_says_passed("00ff PASS map/n_one\n00ff END 0 1\n", n, t));
+    CU_ASSERT(!gr_verdict_says_passed("00ff PASS map/n_one\n00ff END 1 0\n00ff END 1 0\n", n, t));
+    CU_ASSERT(!gr_verdict_says_passed("beef PASS map/n_one\nbeef END 1 0\n", n, t));   /* forged nonce */
+    CU_ASSERT(!gr_verdict_says_passed("00ffPASS map/n_one\n00ff END 1 0\n", n, t));
+    CU_ASSERT(!gr_verdict_says_passed("", n, t));
+    CU_ASSERT(!gr_verdict_says_passed("00ff PASS map/n_one\n00ff END 1 0\n", "", t)); /* no nonce */
 }
 
 /* ---------------------------------------------------------------- reports */
@@ -546,6 +640,11 @@ int main(void)
     CU_add_test(s, "strip_follows_conventions", test_strip_follows_conventions);
     CU_add_test(s, "strip_rejects_malformed_blocks", test_strip_rejects_malformed_blocks);
     CU_add_test(s, "archive_names", test_archive_names);
+    CU_add_test(s, "archive_kind", test_archive_kind);
+    CU_add_test(s, "tool_error_is_one_line", test_tool_error_is_one_line);
+    CU_add_test(s, "probe_writable", test_probe_writable);
+    CU_add_test(s, "rubric_lab_names", test_rubric_lab_names);
+    CU_add_test(s, "verdict_lines", test_verdict_lines);
     CU_add_test(s, "results_json_and_junit_are_valid", test_results_json_and_junit_are_valid);
     CU_add_test(s, "results_json_on_build_error", test_results_json_on_build_error);
     CU_add_test(s, "results_json_caps_output", test_results_json_caps_output);
