@@ -321,6 +321,36 @@ static void test_map_while_futures_hold_every_worker(void)
     PL_EXPECT_EQ(wrong, 0);
 }
 
+/* The same for a group: finished members must not keep a map from getting workers. */
+static void test_map_while_a_group_holds_every_worker(void)
+{
+    int workers = pl_workers();
+    pl_group *g = NULL;
+    PL_EXPECT_RC(pl_group_new(workers, &g), PL_OK);
+    if (g == NULL) {
+        return;
+    }
+    for (int i = 0; i < workers; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "m%d", i);
+        pl_value *arg = pl_value_new_int(3 + i);
+        PL_EXPECT_RC(pl_group_add(g, name, "square", arg), PL_OK);
+        pl_value_free(arg);
+    }
+    PL_EXPECT_RC(pl_group_start(g), PL_OK);
+    pl_sleep_ms(100); /* every member has finished; their workers are still claimed */
+    int64_t t0 = pl_now_ns();
+    expect_clean_noop_map(10, 40);
+    CU_ASSERT(pl_test_ms_since(t0) < 5000);
+    PL_EXPECT_RC(pl_group_results(g, 5000), PL_OK);
+    for (int i = 0; i < workers; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "m%d", i);
+        CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, name), (int64_t)(3 + i) * (3 + i)));
+    }
+    pl_group_free(&g);
+}
+
 /* A cancelled running future's result comes FROM the worker: it ran there, then stopped. */
 static void test_cancel_is_a_message_to_the_worker(void)
 {
@@ -491,6 +521,7 @@ static const pl_test_case model_cases[] = {
     {"late_map_replies_are_drained", test_late_map_replies_are_drained},
     {"freed_future_reply_is_drained", test_freed_future_reply_is_drained},
     {"map_while_futures_hold_every_worker", test_map_while_futures_hold_every_worker},
+    {"map_while_a_group_holds_every_worker", test_map_while_a_group_holds_every_worker},
     {"cancel_is_a_message_to_the_worker", test_cancel_is_a_message_to_the_worker},
     {"experiment_normal_job_exits_zero", test_experiment_normal_job_exits_zero},
     {"experiment_crash_aborts_the_job", test_experiment_crash_aborts_the_job},

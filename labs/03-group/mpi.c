@@ -58,6 +58,8 @@ int pl_group_start(pl_group *g)
     /* TODO: send the first members to free workers (at most max_workers out at once); the */
     /* TODO: others start later, whenever wait_first or results collect a reply. */
     /* TODO: Mark the group started (pl_group_mark_started): no more adds, waits may begin. */
+    /* TODO: Between calls finished members keep their workers claimed: register a progress */
+    /* TODO: function (pl_mpi_add_progress) that collects replies, so a map can still run. */
     return PL_ENOTIMPL;
 }
 
@@ -87,6 +89,7 @@ void pl_group_free(pl_group **gp)
     if (gp == NULL || *gp == NULL) {
         return;
     }
-    /* TODO: members still out must not be waited for: abandon their workers, then free. */
+    /* TODO: members still out must not be waited for: abandon their workers, then free */
+    /* TODO: (and make sure your progress function will not see this group again). */
     *gp = NULL;
 }

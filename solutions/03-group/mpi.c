@@ -46,6 +46,7 @@ struct pl_group {
     member_run *runs;  /* one per member, allocated at start */
     int running;       /* members out on workers */
     size_t next;       /* the next member to send */
+    pl_group *next_live; /* the list of started groups (see progress_live_groups) */
     /* END SOLUTION */
 };
 PL_GROUP_CORE_FIRST(struct pl_group);
@@ -121,6 +122,32 @@ static void progress(pl_group *g)
     launch(g);
 }
 
+/*
+ * A member that finished keeps its worker CLAIMED until the group looks at
+ * the reply. Without this, a map called while a group holds every worker
+ * would wait for workers that are long idle (until its deadline, or for
+ * ever). The runtime calls this when it finds no free worker
+ * (pl_mpi_add_progress); collecting only frees workers, it never claims one.
+ */
+static pl_group *live_groups;
+
+static void progress_live_groups(void)
+{
+    for (pl_group *g = live_groups; g != NULL; g = g->next_live) {
+        collect(g);
+    }
+}
+
+static void forget_live_group(pl_group *g)
+{
+    for (pl_group **p = &live_groups; *p != NULL; p = &(*p)->next_live) {
+        if (*p == g) {
+            *p = g->next_live;
+            return;
+        }
+    }
+}
+
 /* Stop waiting for the members still out (their workers owe a late reply); start no more. */
 static void stop_members(pl_group *g, const char *why)
 {
@@ -161,6 +188,8 @@ int pl_group_start(pl_group *g)
     /* TODO: send the first members to free workers (at most max_workers out at once); the */
     /* TODO: others start later, whenever wait_first or results collect a reply. */
     /* TODO: Mark the group started (pl_group_mark_started): no more adds, waits may begin. */
+    /* TODO: Between calls finished members keep their workers claimed: register a progress */
+    /* TODO: function (pl_mpi_add_progress) that collects replies, so a map can still run. */
     /* SKELETON: return PL_ENOTIMPL; */
     /* Only rank 0, inside pl_run, has workers. */
     if (!pl_mpi_in_scope() || pl_workers() < 1) {
@@ -172,6 +201,9 @@ int pl_group_start(pl_group *g)
         return PL_ENOMEM;
     }
     pl_group_mark_started(g);
+    g->next_live = live_groups;
+    live_groups = g;
+    pl_mpi_add_progress(progress_live_groups);
     launch(g);
     return PL_OK;
     /* END SOLUTION */
@@ -232,12 +264,14 @@ void pl_group_free(pl_group **gp)
         return;
     }
     /* BEGIN SOLUTION */
-    /* TODO: members still out must not be waited for: abandon their workers, then free. */
+    /* TODO: members still out must not be waited for: abandon their workers, then free */
+    /* TODO: (and make sure your progress function will not see this group again). */
     /* SKELETON: *gp = NULL; */
     pl_group *g = *gp;
     *gp = NULL;
     if (g->core.started) {
         stop_members(g, "the group was freed while it ran");
+        forget_live_group(g);
     }
     free(g->runs);
     pl_group_dealloc(g);
