@@ -317,24 +317,6 @@ static long count_tasks_of(uid_t uid)
     return tasks;
 }
 
-static char *find_in_path(const char *name)
-{
-    const char *path = getenv("PATH");
-    char *copy = gr_xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-    char *found = NULL;
-    for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir && !found;
-         dir = strtok_r(NULL, ":", &save)) {
-        char *p = gr_fmt("%s/%s", dir, name);
-        if (access(p, X_OK) == 0) {
-            found = p;
-        } else {
-            free(p);
-        }
-    }
-    free(copy);
-    return found;
-}
-
 static void note(gr_sandbox *sb, const char *msg)
 {
     size_t len = strlen(sb->notes);
@@ -415,7 +397,7 @@ static void choose_user(gr_sandbox *sb, const char *want_user)
  */
 static void probe_bwrap(gr_sandbox *sb, int no_bwrap)
 {
-    char *bw = no_bwrap ? NULL : find_in_path("bwrap");
+    char *bw = no_bwrap ? NULL : gr_which("bwrap");
     if (no_bwrap) {
         note(sb, "bubblewrap disabled (--no-bwrap)");
         return;

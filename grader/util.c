@@ -310,6 +310,24 @@ int gr_rm_rf(const char *path)
     return unlink(path);
 }
 
+char *gr_which(const char *name)
+{
+    const char *path = getenv("PATH");
+    char *copy = gr_xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+    char *found = NULL;
+    for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir && !found;
+         dir = strtok_r(NULL, ":", &save)) {
+        char *p = gr_fmt("%s/%s", dir, name);
+        if (access(p, X_OK) == 0) {
+            found = p;
+        } else {
+            free(p);
+        }
+    }
+    free(copy);
+    return found;
+}
+
 int gr_chown_r(const char *path, uid_t uid, gid_t gid)
 {
     struct stat st;

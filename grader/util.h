@@ -44,6 +44,8 @@ int gr_mkdir_p(const char *path, mode_t mode);
 int gr_rm_rf(const char *path);
 int gr_is_dir(const char *path);
 int gr_is_file(const char *path);
+/* The first executable NAME in $PATH (a default PATH when unset), as a new string; NULL if none. */
+char *gr_which(const char *name);
 /* Recursively chown (lchown) a tree; uid/gid (uid_t)-1 keep. */
 int gr_chown_r(const char *path, uid_t uid, gid_t gid);
 /*

@@ -162,15 +162,6 @@ static void expect_clean(int fds_before, const char *after)
     PL_EXPECT_EQ(fds, fds_before);
 }
 
-static pl_future *start_int(const char *task, int64_t arg)
-{
-    pl_value *v = pl_value_new_int(arg);
-    pl_future *f = NULL;
-    PL_EXPECT_RC(pl_future_start(task, v, &f), PL_OK);
-    pl_value_free(v);
-    return f;
-}
-
 /* ---------------------------------------------------------------- run scope */
 
 static void test_backend_info(void)
@@ -226,7 +217,7 @@ static void test_copy_on_write(void)
     pl_test_items_free(items, N);
 
     /* A future's child: same story. */
-    pl_future *f = start_int("fork_cow_write", 99);
+    pl_future *f = pl_test_start_int("fork_cow_write", 99);
     const pl_result *r = NULL;
     PL_EXPECT_RC(pl_future_wait(f, 10000, &r), PL_OK);
     CU_ASSERT(pl_test_is_ok_int(r, 7));
@@ -263,7 +254,7 @@ static void test_map_crash_isolated(void)
 static void test_future_and_group_crash_named(void)
 {
     int fds = pl_test_count_open_fds();
-    pl_future *f = start_int("crash", 0);
+    pl_future *f = pl_test_start_int("crash", 0);
     const pl_result *r = NULL;
     PL_EXPECT_RC(pl_future_wait(f, 10000, &r), PL_OK);
     PL_EXPECT_STATUS(r, PL_TASK_CRASHED);
@@ -314,7 +305,7 @@ static void test_map_kills_stubborn_at_deadline(void)
 static void test_cancel_kills_stubborn_future(void)
 {
     int fds = pl_test_count_open_fds();
-    pl_future *f = start_int("fork_stubborn", 0);
+    pl_future *f = pl_test_start_int("fork_stubborn", 0);
     pl_sleep_ms(100);
     PL_EXPECT_EQ(pl_future_done(f), 0);
     int64_t t0 = pl_now_ns();
@@ -335,7 +326,7 @@ static void test_free_running_future_leaves_no_process(void)
     int n = pl_workers() + 2; /* the last two wait in the queue */
     pl_future **fs = calloc((size_t)n, sizeof *fs);
     for (int i = 0; fs != NULL && i < n; i++) {
-        fs[i] = start_int("fork_stubborn", 0);
+        fs[i] = pl_test_start_int("fork_stubborn", 0);
     }
     pl_sleep_ms(100);
     PL_EXPECT_EQ(pl_test_count_live_children(), pl_workers()); /* the limit holds */
@@ -561,7 +552,7 @@ static void test_buffered_output_not_duplicated(void)
     pl_result **rs = pl_test_results_new(3);
     pl_map_opts opts = {.max_workers = 3, .timeout_ms = 10000};
     PL_EXPECT_RC(pl_map("square", items, 3, &opts, rs), PL_OK);
-    pl_future *f = start_int("square", 2);
+    pl_future *f = pl_test_start_int("square", 2);
     const pl_result *r = NULL;
     PL_EXPECT_RC(pl_future_wait(f, 10000, &r), PL_OK);
     pl_future_free(&f);

@@ -82,15 +82,6 @@ static int map_values(const char *task, pl_value **items, size_t n, int max_work
     return pl_map(task, items, n, &opts, results);
 }
 
-static pl_future *start_int(const char *task, int64_t arg)
-{
-    pl_value *v = pl_value_new_int(arg);
-    pl_future *f = NULL;
-    PL_EXPECT_RC(pl_future_start(task, v, &f), PL_OK);
-    pl_value_free(v);
-    return f;
-}
-
 /* noop over first, first+1, ... (n items, max_workers 1) must give them back in order. */
 static void expect_clean_noop_map(size_t n, int64_t first)
 {
@@ -271,13 +262,13 @@ static void test_late_map_replies_are_drained(void)
  */
 static void test_freed_future_reply_is_drained(void)
 {
-    pl_future *f = start_int("sleep_ms", 300);
+    pl_future *f = pl_test_start_int("sleep_ms", 300);
     pl_sleep_ms(20);
     pl_future_free(&f);
     int workers = pl_workers();
     pl_future *next[64] = {NULL};
     for (int i = 0; i < workers && i < 64; i++) {
-        next[i] = start_int("square", 10 + i);
+        next[i] = pl_test_start_int("square", 10 + i);
     }
     size_t wrong = 0;
     for (int i = 0; i < workers && i < 64; i++) {
@@ -306,7 +297,7 @@ static void test_map_while_futures_hold_every_worker(void)
     int workers = pl_workers();
     pl_future *fs[64] = {NULL};
     for (int i = 0; i < workers && i < 64; i++) {
-        fs[i] = start_int("square", 3 + i);
+        fs[i] = pl_test_start_int("square", 3 + i);
     }
     pl_sleep_ms(100); /* they are all finished now, and their workers still claimed */
     int64_t t0 = pl_now_ns();
@@ -354,7 +345,7 @@ static void test_map_while_a_group_holds_every_worker(void)
 /* A cancelled running future's result comes FROM the worker: it ran there, then stopped. */
 static void test_cancel_is_a_message_to_the_worker(void)
 {
-    pl_future *f = start_int("hang", 0);
+    pl_future *f = pl_test_start_int("hang", 0);
     pl_sleep_ms(100);
     PL_EXPECT_RC(pl_future_cancel(f), PL_OK);
     const pl_result *r = NULL;

@@ -102,15 +102,6 @@ static int register_tasks(void)
     return 0;
 }
 
-static pl_future *start_int(const char *task, int64_t arg)
-{
-    pl_value *v = pl_value_new_int(arg);
-    pl_future *f = NULL;
-    PL_EXPECT_RC(pl_future_start(task, v, &f), PL_OK);
-    pl_value_free(v);
-    return f;
-}
-
 /* ---------------------------------------------------------------- run scope */
 
 static void test_backend_info(void)
@@ -191,7 +182,7 @@ static void test_map_threads_share_memory(void)
 /* Futures run on the team's worker threads (1..workers), never on body's thread 0. */
 static void test_futures_run_on_worker_threads(void)
 {
-    pl_future *f = start_int("square", 5);
+    pl_future *f = pl_test_start_int("square", 5);
     const pl_result *r = NULL;
     PL_EXPECT_RC(pl_future_wait(f, PL_NO_TIMEOUT, &r), PL_OK);
     CU_ASSERT(pl_test_is_ok_int(r, 25));
@@ -213,7 +204,7 @@ static void test_futures_beyond_libgomp_queue_limit(void)
     int64_t slowest_ms = 0;
     for (size_t i = 0; i < n; i++) {
         int64_t t0 = pl_now_ns();
-        fs[i] = start_int("hang", 0);
+        fs[i] = pl_test_start_int("hang", 0);
         int64_t ms = pl_test_ms_since(t0);
         slowest_ms = ms > slowest_ms ? ms : slowest_ms;
     }
@@ -223,7 +214,7 @@ static void test_futures_beyond_libgomp_queue_limit(void)
     }
     free(fs);
     /* The workers got through the cancelled backlog and are free again. */
-    pl_future *f = start_int("square", 3);
+    pl_future *f = pl_test_start_int("square", 3);
     const pl_result *r = NULL;
     PL_EXPECT_RC(pl_future_wait(f, PROMPTLY_MS + 3000, &r), PL_OK);
     CU_ASSERT(pl_test_is_ok_int(r, 9));
@@ -241,10 +232,10 @@ static void test_wait_keeps_its_timeout_when_workers_are_busy(void)
     pl_future **hogs = calloc((size_t)workers, sizeof *hogs);
     CU_ASSERT_PTR_NOT_NULL_FATAL(hogs);
     for (int i = 0; i < workers; i++) {
-        hogs[i] = start_int("hang", 0);
+        hogs[i] = pl_test_start_int("hang", 0);
     }
     pl_sleep_ms(200);
-    pl_future *queued = start_int("sleep_ms", 5000);
+    pl_future *queued = pl_test_start_int("sleep_ms", 5000);
     const pl_result *r = NULL;
     int64_t t0 = pl_now_ns();
     PL_EXPECT_RC(pl_future_wait(queued, 100, &r), PL_ETIMEDOUT);
@@ -261,7 +252,7 @@ static void test_wait_keeps_its_timeout_when_workers_are_busy(void)
 static void test_cancel_sets_the_running_tasks_token(void)
 {
     reset_watch();
-    pl_future *f = start_int("omp_watch_stop", 0);
+    pl_future *f = pl_test_start_int("omp_watch_stop", 0);
     CU_ASSERT_FATAL(wait_flag(&watch_started, PROMPTLY_MS));
     PL_EXPECT_EQ(atomic_load(&watch_saw_stop), 0);
     PL_EXPECT_RC(pl_future_cancel(f), PL_OK);
@@ -280,7 +271,7 @@ static void test_cancel_sets_the_running_tasks_token(void)
 static void test_free_running_future_stops_it(void)
 {
     reset_watch();
-    pl_future *f = start_int("omp_watch_stop", 0);
+    pl_future *f = pl_test_start_int("omp_watch_stop", 0);
     CU_ASSERT_FATAL(wait_flag(&watch_started, PROMPTLY_MS));
     pl_future_free(&f);
     CU_ASSERT_PTR_NULL(f);

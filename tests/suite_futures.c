@@ -25,16 +25,6 @@
 /* How long a cancelled or stopped task may take to be reported. */
 #define PROMPTLY_MS 2000
 
-/* Starts task(int arg); the test fails (and gets NULL) when the start is refused. */
-static pl_future *start_int(const char *task, int64_t arg)
-{
-    pl_value *v = pl_value_new_int(arg);
-    pl_future *f = NULL;
-    PL_EXPECT_RC(pl_future_start(task, v, &f), PL_OK);
-    pl_value_free(v);
-    return f;
-}
-
 /* Waits without a limit and returns the result (NULL when the wait failed). */
 static const pl_result *wait_result(pl_future *f)
 {
@@ -56,7 +46,7 @@ static pl_future **occupy_workers(int count)
 {
     pl_future **hogs = calloc((size_t)count, sizeof *hogs);
     for (int i = 0; hogs != NULL && i < count; i++) {
-        hogs[i] = start_int("hang", 0);
+        hogs[i] = pl_test_start_int("hang", 0);
     }
     return hogs;
 }
@@ -81,7 +71,7 @@ static void release_workers(pl_future **hogs, int count)
  */
 static void take_baseline(int *fds, int *children)
 {
-    pl_future *f = start_int("noop", 1);
+    pl_future *f = pl_test_start_int("noop", 1);
     wait_result(f);
     pl_future_free(&f);
     *fds = pl_test_count_open_fds();
@@ -106,7 +96,7 @@ static void expect_no_leftovers(int fds_before, int children_before)
 static void test_start_returns_at_once(void)
 {
     int64_t t0 = pl_now_ns();
-    pl_future *f = start_int("sleep_ms", 800);
+    pl_future *f = pl_test_start_int("sleep_ms", 800);
     CU_ASSERT(pl_test_ms_since(t0) < AT_ONCE_MS);
     PL_EXPECT_EQ(pl_future_done(f), 0);
 
@@ -131,7 +121,7 @@ static void test_start_returns_at_once(void)
 /* done answers at once, also while the task runs for ever. */
 static void test_done_never_blocks(void)
 {
-    pl_future *f = start_int("hang", 0);
+    pl_future *f = pl_test_start_int("hang", 0);
     int64_t t0 = pl_now_ns();
     int not_done = 0;
     for (int i = 0; i < 100; i++) {
@@ -146,7 +136,7 @@ static void test_done_never_blocks(void)
 
 static void test_wait_gives_value(void)
 {
-    pl_future *f = start_int("square", 12);
+    pl_future *f = pl_test_start_int("square", 12);
     const pl_result *r = wait_result(f);
     CU_ASSERT(pl_test_is_ok_int(r, 144));
     CU_ASSERT(pl_result_worker(r) != -1);
@@ -177,7 +167,7 @@ static void run_many(const size_t order[MANY])
     pl_future *fs[MANY];
     for (size_t i = 0; i < MANY; i++) {
         /* A few sleep so some are still running while others are waited for. */
-        fs[i] = i % 10 == 0 ? start_int("sleep_ms", 30) : start_int("square", (int64_t)i);
+        fs[i] = i % 10 == 0 ? pl_test_start_int("sleep_ms", 30) : pl_test_start_int("square", (int64_t)i);
     }
     size_t wrong = 0;
     for (size_t k = 0; k < MANY; k++) {
@@ -232,7 +222,7 @@ static void test_many_in_flight_shuffled_order(void)
 
 static void test_failing_task_is_failed(void)
 {
-    pl_future *f = start_int("fail", 5);
+    pl_future *f = pl_test_start_int("fail", 5);
     const pl_result *r = wait_result(f);
     PL_EXPECT_STATUS(r, PL_TASK_FAILED);
     CU_ASSERT_PTR_NOT_NULL(strstr(pl_result_error(r), "fail"));
@@ -255,8 +245,8 @@ static void test_crash_is_isolated(void)
         CU_PASS("this backend does not isolate crashes");
         return;
     }
-    pl_future *crash = start_int("crash", 0);
-    pl_future *fine = start_int("square", 6);
+    pl_future *crash = pl_test_start_int("crash", 0);
+    pl_future *fine = pl_test_start_int("square", 6);
     PL_EXPECT_STATUS(wait_result(crash), PL_TASK_CRASHED);
     CU_ASSERT(pl_test_is_ok_int(wait_result(fine), 36));
     pl_future_free(&crash);
@@ -277,7 +267,7 @@ static void test_cancel_before_start(void)
 {
     int workers = pl_workers();
     if (workers > 16) {
-        pl_future *f = start_int("sleep_ms", 10000);
+        pl_future *f = pl_test_start_int("sleep_ms", 10000);
         PL_EXPECT_RC(pl_future_cancel(f), PL_OK);
         PL_EXPECT_STATUS(wait_result_within(f, PROMPTLY_MS), PL_TASK_CANCELLED);
         pl_future_free(&f);
@@ -285,7 +275,7 @@ static void test_cancel_before_start(void)
     }
     pl_future **hogs = occupy_workers(workers);
     pl_sleep_ms(300); /* let each worker pick up its hog, so the next future has to queue */
-    pl_future *f = start_int("sleep_ms", 10);
+    pl_future *f = pl_test_start_int("sleep_ms", 10);
     PL_EXPECT_RC(pl_future_cancel(f), PL_OK);
     /*
      * Free the workers before waiting: a backend may record the cancellation
@@ -302,7 +292,7 @@ static void test_cancel_before_start(void)
 /* A running hang is stopped (kill, token or message) and reported CANCELLED promptly. */
 static void test_cancel_while_running(void)
 {
-    pl_future *f = start_int("hang", 0);
+    pl_future *f = pl_test_start_int("hang", 0);
     pl_sleep_ms(200); /* parallel backends: it is running now */
     PL_EXPECT_RC(pl_future_cancel(f), PL_OK);
     int64_t t0 = pl_now_ns();
@@ -314,7 +304,7 @@ static void test_cancel_while_running(void)
 
 static void test_cancel_after_done_is_refused(void)
 {
-    pl_future *f = start_int("square", 3);
+    pl_future *f = pl_test_start_int("square", 3);
     CU_ASSERT(pl_test_is_ok_int(wait_result(f), 9));
     PL_EXPECT_RC(pl_future_cancel(f), PL_ESTATE);
     /* The result it already had stands. */
@@ -326,7 +316,7 @@ static void test_cancel_after_done_is_refused(void)
 /* Cancelling twice: the first request is made, the second finds it already done. */
 static void test_cancel_twice(void)
 {
-    pl_future *f = start_int("hang", 0);
+    pl_future *f = pl_test_start_int("hang", 0);
     PL_EXPECT_RC(pl_future_cancel(f), PL_OK);
     PL_EXPECT_STATUS(wait_result_within(f, PROMPTLY_MS), PL_TASK_CANCELLED);
     PL_EXPECT_RC(pl_future_cancel(f), PL_ESTATE);
@@ -340,8 +330,8 @@ static void test_free_while_running_is_safe(void)
 {
     int fds, children;
     take_baseline(&fds, &children);
-    pl_future *hang = start_int("hang", 0);
-    pl_future *sleeper = start_int("sleep_ms", 5000);
+    pl_future *hang = pl_test_start_int("hang", 0);
+    pl_future *sleeper = pl_test_start_int("sleep_ms", 5000);
     pl_sleep_ms(100);
     pl_future_free(&hang);
     pl_future_free(&sleeper);
@@ -349,7 +339,7 @@ static void test_free_while_running_is_safe(void)
     CU_ASSERT_PTR_NULL(sleeper);
     expect_no_leftovers(fds, children);
     /* The backend still works afterwards. */
-    pl_future *f = start_int("square", 4);
+    pl_future *f = pl_test_start_int("square", 4);
     CU_ASSERT(pl_test_is_ok_int(wait_result(f), 16));
     pl_future_free(&f);
 }
@@ -357,7 +347,7 @@ static void test_free_while_running_is_safe(void)
 /* free sets the handle to NULL, so reuse is caught instead of touching freed memory. */
 static void test_free_sets_null_and_catches_reuse(void)
 {
-    pl_future *f = start_int("square", 2);
+    pl_future *f = pl_test_start_int("square", 2);
     CU_ASSERT(pl_test_is_ok_int(wait_result(f), 4));
     pl_future_free(&f);
     CU_ASSERT_PTR_NULL(f);

@@ -100,6 +100,11 @@ pl_value **pl_test_items_from(const int64_t *values, size_t n);
 /* Frees each item (NULL slots allowed) and the array; accepts NULL. */
 void pl_test_items_free(pl_value **items, size_t n);
 
+/* ---------------------------------------------------------------- futures */
+
+/* Starts task(int arg); the test fails (and gets NULL) when the start is refused. */
+pl_future *pl_test_start_int(const char *task, int64_t arg);
+
 /* ---------------------------------------------------------------- results */
 
 /* An array of n NULL result slots (at least one slot, so n == 0 gives a valid pointer). */
