@@ -272,6 +272,14 @@ static void setup_sandbox(gr_run *r, const options *o)
         gr_sandbox_hide(&r->sb, r->source_dir);
     }
     gr_sandbox_show(&r->sb, r->work);
+    if (r->ref_build && !gr_sandbox_reaches(&r->sb, r->ref_build)) {
+        /* Its tests would run as the runner user, who cannot get there. */
+        gr_buf_addf(&r->notes, "note: --reference-build %s is out of the runner user's reach "
+                               "(a private parent directory): building the reference instead\n",
+                    r->ref_build);
+        free(r->ref_build);
+        r->ref_build = NULL;
+    }
     if (r->ref_build) {
         gr_sandbox_show(&r->sb, r->ref_build);
     }

@@ -521,8 +521,51 @@ void gr_sandbox_init(gr_sandbox *sb, const char *want_user, int no_bwrap, int sa
     probe_bwrap(sb, no_bwrap);
 }
 
+/* May the runner user pass through this directory (search permission)? */
+static int runner_may_enter(const gr_sandbox *sb, const struct stat *st)
+{
+    if (st->st_uid == sb->uid) {
+        return (st->st_mode & S_IXUSR) != 0;
+    }
+    if (st->st_gid == sb->gid) {
+        return (st->st_mode & S_IXGRP) != 0;
+    }
+    return (st->st_mode & S_IXOTH) != 0;
+}
+
+int gr_sandbox_reaches(const gr_sandbox *sb, const char *dir)
+{
+    if (!sb->drop) {
+        return 1;
+    }
+    char *path = gr_xstrdup(dir);
+    int ok = 1;
+    /* Check "/a", "/a/b", ... up to dir itself, cutting the copy at each '/'. */
+    for (char *cut = path + 1; ok; cut++) {
+        int last = *cut == '\0';
+        if (!last && *cut != '/') {
+            continue;
+        }
+        char saved = *cut;
+        *cut = '\0';
+        struct stat st;
+        ok = stat(path, &st) == 0 && runner_may_enter(sb, &st);
+        *cut = saved;
+        if (last) {
+            break;
+        }
+    }
+    free(path);
+    return ok;
+}
+
 void gr_sandbox_hide(gr_sandbox *sb, const char *dir)
 {
+    /* Out of the runner's reach already; and bubblewrap, running as the
+     * runner, could not even find the path to mount over it. */
+    if (!gr_sandbox_reaches(sb, dir)) {
+        return;
+    }
     for (size_t i = 0; i < GR_MAX_BINDS; i++) {
         if (sb->hide[i] == NULL) {
             sb->hide[i] = gr_xstrdup(dir);

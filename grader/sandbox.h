@@ -109,6 +109,12 @@ void gr_sandbox_describe(const gr_sandbox *sb, char *out, size_t len);
 void gr_sandbox_hide(gr_sandbox *sb, const char *dir);
 /* Show a directory read-only to jobs in bwrap, even inside a masked one or /tmp. */
 void gr_sandbox_show(gr_sandbox *sb, const char *dir);
+/*
+ * 1 when jobs can reach dir: they run as the grader's own user, or every
+ * directory on the way (dir included) lets the runner user through. A tree
+ * cloned under a private directory (/root, mktemp -d) is out of its reach.
+ */
+int gr_sandbox_reaches(const gr_sandbox *sb, const char *dir);
 
 typedef void (*gr_job_cb)(gr_job *job, void *ctx);
 
