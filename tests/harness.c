@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "paralab.h"
+#include "timing.h"
 
 #define MAX_ONLY 64
 #define NONCE_MAX 128
@@ -66,7 +67,7 @@ static void usage(FILE *out, const char *prog)
 {
     fprintf(out,
             "usage: %s [--list] [--only SUITE[/TEST]]... [--workers N]\n"
-            "          [--test-timeout SEC] [--verdict-fd FD]\n"
+            "          [--test-timeout SEC] [--verdict-fd FD] [--timing]\n"
             "Runs this binary's CUnit tests against the backend it was linked with.\n"
             "Exit status: 0 all passed, 1 some failed, 2 usage error.\n",
             prog);
@@ -94,6 +95,8 @@ static int parse_args(int argc, char **argv)
             exit(0);
         } else if (strcmp(a, "--list") == 0) {
             cfg.list = 1;
+        } else if (strcmp(a, "--timing") == 0) {
+            pl_test_timing_enable(1); /* perf tests do their full work (timing.h) */
         } else if (strcmp(a, "--only") == 0 && v && cfg.n_only < MAX_ONLY) {
             cfg.only[cfg.n_only++] = v;
             i++;
@@ -165,10 +168,26 @@ static void on_test_start(const CU_pTest test, const CU_pSuite suite)
     if (cfg.test_timeout_s > 0) {
         alarm((unsigned)cfg.test_timeout_s);
     }
+    pl_test_time_test_started(); /* last: the printing above is not the test's time */
+}
+
+/* "NONCE TIME suite/test NS ..." (timing.h): what the grader's performance points compare. */
+static void write_time(const char *suite, const char *test)
+{
+    char figure[256];
+    if (cfg.verdict_fd >= 0 && pl_test_time_format(figure, sizeof figure) > 0) {
+        char line[512];
+        int len = snprintf(line, sizeof line, "%s TIME %s/%s %s\n", cfg.nonce, suite, test, figure);
+        if (len > 0 && (size_t)len < sizeof line) {
+            ssize_t w = write(cfg.verdict_fd, line, (size_t)len);
+            (void)w;
+        }
+    }
 }
 
 static void on_test_complete(const CU_pTest test, const CU_pSuite suite, const CU_pFailureRecord failure)
 {
+    pl_test_time_test_ended(); /* first: the test's time ends when its function returns */
     alarm(0);
     printf("%s\n", failure ? "FAILED" : "passed");
     int i = 1;
@@ -177,6 +196,9 @@ static void on_test_complete(const CU_pTest test, const CU_pSuite suite, const C
                f->strCondition ? f->strCondition : "?");
     }
     fflush(stdout);
+    if (!failure) {
+        write_time(suite->pName, test->pName); /* a failed test's time means nothing */
+    }
     write_verdict(failure ? "FAIL" : "PASS", suite->pName, test->pName);
 }
 

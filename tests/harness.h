@@ -17,6 +17,9 @@
  *                       NONCE comes from $PARALAB_VERDICT_NONCE (read and
  *                       erased before any test runs). A test that calls
  *                       exit(0) or crashes never gets its line written.
+ *                       A passed test also gets "NONCE TIME name NS ...":
+ *                       its own in-process time (timing.h).
+ *   --timing            a timing run: perf tests do their full work
  * Exit status: 0 when every selected test passed, 1 when any failed, 2 on a
  * usage error or when a name given to --only matches nothing.
  * It comes from CU_get_number_of_tests_failed(), not CU_basic_run_tests()
