@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "util.h"
 
 /* Files a student writes: one per parallel model in every lab directory. */
@@ -299,14 +300,16 @@ static void exec_only(const char *path)
     }
 }
 
-int gr_build_reference(gr_run *r)
+int gr_build_reference_skip(const char *rel, int is_dir)
 {
-    if (r->ref_build) { /* --reference-build: reuse one (the grader's own tests do) */
-        return 0;
-    }
-    char *src = gr_fmt("%s/ref/src", r->work);
-    char *build = gr_fmt("%s/ref/build", r->work);
-    char *log = gr_fmt("%s/ref/build.log", r->work);
+    return skip_ref(rel, is_dir);
+}
+
+int gr_build_reference_in(gr_run *r, const char *base, int shared)
+{
+    char *src = gr_fmt("%s/src", base);
+    char *build = gr_fmt("%s/build", base);
+    char *log = gr_fmt("%s/build.log", base);
     char *impl = gr_fmt("%s/solutions", src);
     int rc = -1;
     if (gr_copy_tree(r->source_dir, src, skip_ref) != 0) {
@@ -332,9 +335,12 @@ int gr_build_reference(gr_run *r)
         free(bc);
     }
     free_list(targets, n);
-    if (r->submission && r->sb.drop) {
+    /* Warnings in the log may quote solution lines. */
+    chmod(log, 0600);
+    if ((r->submission || shared) && r->sb.drop) {
         /* The runner may start the reference binaries (timing runs) but not
-         * read them: the static libraries inside are the solutions, compiled. */
+         * read them: the static libraries inside are the solutions, compiled.
+         * (A shared build in the cache will serve submissions later.) */
         exec_only(build);
     }
     r->ref_build = build;
@@ -345,6 +351,21 @@ out:
     free(build);
     free(log);
     free(impl);
+    return rc;
+}
+
+int gr_build_reference(gr_run *r)
+{
+    if (r->ref_build) { /* --reference-build: reuse one (the grader's own tests do) */
+        return 0;
+    }
+    int cached = gr_cache_reference(r);
+    if (cached <= 0) {
+        return cached; /* from the cache (or its build failed: r->build_error says why) */
+    }
+    char *base = gr_fmt("%s/ref", r->work);
+    int rc = gr_build_reference_in(r, base, 0);
+    free(base);
     return rc;
 }
 

@@ -9,8 +9,22 @@
 
 #include "grade.h"
 
-/* Build the reference solutions into work/ref (trusted; as ourselves). 0 or -1 (r->build_error set). */
+/*
+ * The reference build (trusted; as ourselves): --reference-build if given,
+ * else from the cache while the trusted tree is unchanged (cache.h), else
+ * built into work/ref. 0 or -1 (r->build_error set).
+ */
 int gr_build_reference(gr_run *r);
+
+/*
+ * Build the reference solutions from r->source_dir into BASE/src and
+ * BASE/build (log: BASE/build.log) and set r->ref_build. shared: the build
+ * will serve other runs (made exec-only for the runner user even now).
+ */
+int gr_build_reference_in(gr_run *r, const char *base, int shared);
+
+/* Which files of the trusted tree the reference build copies (0) or leaves out (1). */
+int gr_build_reference_skip(const char *rel, int is_dir);
 
 /*
  * Unpack/copy the submission, compose its backend sources (its own

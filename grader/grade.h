@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "machine.h"
 #include "rubric.h"
 #include "sandbox.h"
 #include "util.h"
@@ -21,6 +22,7 @@ typedef struct gr_test {
     char *name;       /* "map/empty_input" */
     char *lab;        /* "01-map" (rubric), or the suite name */
     int mpi;
+    int mpi_ranks;        /* mpiexec -n for this test (a perf rule's ranks=, else the rubric's) */
     const gr_rule *rule;  /* the test rule that set its points (NULL: default) */
     const gr_rule *perf;  /* the perf rule that applies, if any */
     double max_points;
@@ -38,6 +40,7 @@ typedef struct gr_test {
     double perf_max;
     double perf_score;
     double ref_best, sub_best;
+    int perf_informational; /* full points: the machine has fewer CPUs than the test needs */
     char *perf_note;
 } gr_test;
 
@@ -51,10 +54,16 @@ typedef struct gr_broken {
 typedef struct gr_run {
     gr_rubric rubric;
     gr_sandbox sb;
+    gr_machine machine;      /* usable CPUs and memory (machine.h) */
     const char *source_dir;  /* the trusted project tree */
     const char *submission;  /* NULL: grade the reference solutions */
     char *work;              /* our scratch directory */
     char *ref_build;         /* reference build dir (catalog, perf baseline) */
+    const char *cache_dir;   /* --cache DIR (NULL: the default, cache.h) */
+    int no_cache;            /* --no-cache */
+    char *ref_entry;         /* the cache entry ref_build belongs to, if any */
+    int ref_lock_fd;         /* its shared lock, held until we exit */
+    int ref_cache_built;     /* we built that entry in this run */
     char *sub_build;         /* submission build dir (== ref_build for the reference) */
     char *shim;              /* paralab-verdict-shim, copied into work/bin */
     char *mpiexec;

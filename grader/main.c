@@ -48,6 +48,10 @@ static void usage(FILE *out)
             "  --work DIR             scratch directory (default: a new one in $TMPDIR or /tmp)\n"
             "  --keep                 keep the scratch directory (builds, logs)\n"
             "  --reference-build DIR  reuse this built reference (PARALAB_IMPL=solutions) tree\n"
+            "  --cache DIR            keep the reference build here and reuse it while the trusted\n"
+            "                         tree is unchanged (default: $PARALAB_GRADE_CACHE, else\n"
+            "                         /var/cache/paralab-grade as root, ~/.cache/paralab-grade)\n"
+            "  --no-cache             build the reference for this run only\n"
             "  --runner-user NAME     unprivileged user for submissions when run as root\n"
             "                         (default paralab-runner, created if missing)\n"
             "  --no-bwrap             do not use bubblewrap even if it works\n"
@@ -67,12 +71,14 @@ typedef struct options {
     const char *tests;
     const char *work;
     const char *ref_build;
+    const char *cache;
     const char *runner;
     const char *submission;
     int jobs;
     int keep;
     int no_perf;
     int no_bwrap;
+    int no_cache;
     int sanitize;
 } options;
 
@@ -99,6 +105,7 @@ static int parse_args(int argc, char **argv, options *o)
         OPT("--tests", tests)
         OPT("--work", work)
         OPT("--reference-build", ref_build)
+        OPT("--cache", cache)
         OPT("--runner-user", runner)
 #undef OPT
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -119,6 +126,8 @@ static int parse_args(int argc, char **argv, options *o)
             o->no_perf = 1;
         } else if (strcmp(a, "--no-bwrap") == 0) {
             o->no_bwrap = 1;
+        } else if (strcmp(a, "--no-cache") == 0) {
+            o->no_cache = 1;
         } else if (strcmp(a, "--sanitize") == 0 && v) {
             if (strcmp(v, "address") == 0) {
                 o->sanitize = 1;
@@ -285,8 +294,10 @@ static void setup_sandbox(gr_run *r, const options *o)
     }
     char sbtext[2048];
     gr_sandbox_describe(&r->sb, sbtext, sizeof sbtext);
-    fprintf(stderr, "paralab-grade: grading %s\n  source: %s\n  work: %s\n%s",
-            r->submission ? r->submission : "the reference solutions", r->source_dir, r->work, sbtext);
+    char mtext[1024];
+    gr_machine_describe(&r->machine, mtext, sizeof mtext);
+    fprintf(stderr, "paralab-grade: grading %s\n  source: %s\n  work: %s\n  machine: %s\n%s",
+            r->submission ? r->submission : "the reference solutions", r->source_dir, r->work, mtext, sbtext);
 
     /* The shim must be reachable inside the sandbox, where the source tree may be hidden. */
     char *bin_dir = gr_fmt("%s/bin", r->work);
@@ -303,6 +314,27 @@ static void setup_sandbox(gr_run *r, const options *o)
     r->mpiexec = gr_which("mpiexec");
     if (r->mpiexec == NULL) {
         r->mpiexec = gr_xstrdup("/usr/bin/mpiexec");
+    }
+}
+
+/*
+ * The machine, said at the top of the report: a speedup measured on half a
+ * CPU means nothing, and a student should know why a perf test did not count.
+ */
+static void note_machine(gr_run *r)
+{
+    const gr_machine *m = &r->machine;
+    char text[1024];
+    gr_machine_describe(m, text, sizeof text);
+    gr_buf_addf(&r->notes, "machine: %s\n", text);
+    int small_mem = m->mem_bytes > 0 && m->mem_bytes < (1LL << 30);
+    if (m->cpus < 2 || small_mem) {
+        gr_buf_addf(&r->notes,
+                    "note: the grader may use %.2g CPU%s and %.0f MiB here. Gradescope's default container "
+                    "has 1/2 vCPU and 768 MB: performance tests that need more CPUs than this are "
+                    "informational (full points, and a note saying so). Give the autograder 2 CPUs for "
+                    "them to count.\n",
+                    m->cpus, m->cpus == 1 ? "" : "s", (double)m->mem_bytes / (1 << 20));
     }
 }
 
@@ -334,7 +366,7 @@ static char *empty_selection(const gr_run *r, const options *o)
 static int grade(gr_run *r, const options *o, double *t_ref, double *t_build, char **usage)
 {
     double t0 = gr_now();
-    fprintf(stderr, r->tty ? "building the reference..." : "paralab-grade: building the reference...\n");
+    fprintf(stderr, r->tty ? "preparing the reference build..." : "paralab-grade: preparing the reference build...\n");
     if (gr_build_reference(r) == 0 && gr_catalog(r) != 0 && !r->build_error) {
         if (r->n_catalogued > 0) {
             *usage = empty_selection(r, o);
@@ -388,6 +420,9 @@ int main(int argc, char **argv)
     r.jobs = o.jobs;
     r.only_lab = o.only;
     r.only_tests = o.tests;
+    r.cache_dir = o.cache;
+    r.no_cache = o.no_cache;
+    r.ref_lock_fd = -1;
     r.tty = isatty(2);
     char *json = gr_fmt("%s/results.json", o.out);
     if (gr_mkdir_p(o.out, 0755) != 0 || gr_probe_writable(json) != 0) {
@@ -404,6 +439,8 @@ int main(int argc, char **argv)
     if (out == NULL || setup_run(&r, &o, out) != 0) {
         return 2;
     }
+    gr_machine_detect(&r.machine);
+    note_machine(&r);
     setup_sandbox(&r, &o);
     double t_ref = 0, t_build = 0;
     char *usage_error = NULL;

@@ -223,9 +223,13 @@ static void parse_rule(parse_ctx *c, gr_rubric *r, gr_rule_kind kind, char **w, 
             parse_num(c, "zero=", eq + 1, 0.1, 1000, &rule.zero_ratio);
         } else if (kind == GR_RULE_PERF && eq && strncmp(o, "runs=", 5) == 0) {
             parse_int(c, "runs=", eq + 1, 1, 50, &rule.runs);
+        } else if (kind == GR_RULE_PERF && eq && strncmp(o, "cpus=", 5) == 0) {
+            parse_num(c, "cpus=", eq + 1, 0.1, 1024, &rule.cpus);
+        } else if (eq && strncmp(o, "ranks=", 6) == 0) {
+            parse_int(c, "ranks=", eq + 1, 2, 64, &rule.ranks);
         } else {
-            perr(c, "unknown option '%s' for '%s' (test: hidden, timeout=S; perf also: full=R, "
-                    "zero=R, runs=N)", o, w[0]);
+            perr(c, "unknown option '%s' for '%s' (test: hidden, timeout=S, ranks=N; perf also: full=R, "
+                    "zero=R, runs=N, cpus=N)", o, w[0]);
         }
     }
     if (kind == GR_RULE_PERF && rule.full_ratio >= rule.zero_ratio) {

@@ -23,6 +23,8 @@ typedef struct gr_rule {
     double full_ratio;     /* full points at or below this time ratio */
     double zero_ratio;     /* no points at or above this ratio */
     int runs;              /* best of this many runs each */
+    double cpus;           /* CPUs the measurement needs; fewer usable: informational (0: 1) */
+    int ranks;             /* MPI ranks for this test (0: the rubric's mpi-ranks) */
     int line;              /* where it was written, for messages */
     int used;              /* matched at least one test */
 } gr_rule;

@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "cache.h"
+#include "perf.h"
 #include "util.h"
 
 #define NONCE_BYTES 16
@@ -51,8 +53,12 @@ static void set_mpi_env(void)
     setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
 }
 
-static char *list_binary(gr_run *r, const char *bin, int mpi)
+static char *list_binary(gr_run *r, const char *relpath, const char *bin, int mpi)
 {
+    char *cached = gr_cache_list_get(r, relpath); /* a cached reference build: listed before */
+    if (cached) {
+        return cached;
+    }
     char *out = gr_fmt("%s/list.txt", r->work);
     unlink(out);
     char *argv_plain[] = {(char *)bin, "--list", NULL};
@@ -65,6 +71,7 @@ static char *list_binary(gr_run *r, const char *bin, int mpi)
         free(text);
         return NULL;
     }
+    gr_cache_list_put(r, relpath, text ? text : "");
     return text;
 }
 
@@ -131,6 +138,10 @@ static void add_test(gr_run *r, const char *relpath, const char *base, const cha
     t->max_points = t->rule ? t->rule->points : r->rubric.default_points;
     t->hidden = (t->rule && t->rule->hidden) || (t->perf && t->perf->hidden);
     t->timeout_s = t->rule && t->rule->timeout_s > 0 ? t->rule->timeout_s : r->rubric.timeout_s;
+    /* A perf rule may ask for more ranks (2 worker ranks for a speedup), for every run of the test. */
+    t->mpi_ranks = t->perf && t->perf->ranks > 0   ? t->perf->ranks
+                   : t->rule && t->rule->ranks > 0 ? t->rule->ranks
+                                                   : r->rubric.mpi_ranks;
     if (t->perf) {
         t->perf_max = t->perf->points;
         if (t->perf->timeout_s > t->timeout_s) {
@@ -152,7 +163,7 @@ static void catalog_binary(gr_run *r, const char *relpath)
     char *text = NULL;
     if (!gr_is_file(bin)) {
         gr_buf_addf(&r->notes, "note: the reference %s was not built; its tests are not graded\n", base);
-    } else if ((text = list_binary(r, bin, is_mpi_model(model))) == NULL) {
+    } else if ((text = list_binary(r, relpath, bin, is_mpi_model(model))) == NULL) {
         gr_buf_addf(&r->notes, "note: %s --list failed; its tests are not graded\n", base);
     }
     for (char *save = NULL, *name = text ? strtok_r(text, "\n", &save) : NULL; name;
@@ -222,11 +233,11 @@ static char *add_arg(test_ctx *c, size_t *k, char *s)
 }
 
 /*
- * One run of test t: of the reference binary or the submission's, and
- * either the test itself or (launch_only) just `--list`, which costs what
- * starting the binary costs (for MPI: mpiexec, MPI_Init, MPI_Finalize).
+ * One run of test t, of the reference binary or the submission's; a timing
+ * run (`--timing`) makes a perf test do its full work and report its
+ * in-process time on the verdict channel (tests/support/timing.h).
  */
-static gr_job *make_job_mode(gr_run *r, gr_test *t, int reference, int seq, int launch_only)
+static gr_job *make_job_mode(gr_run *r, gr_test *t, int reference, int seq, int timing)
 {
     test_ctx *c = calloc(1, sizeof *c);
     c->r = r;
@@ -261,7 +272,7 @@ static gr_job *make_job_mode(gr_run *r, gr_test *t, int reference, int seq, int 
     if (t->mpi) {
         add_arg(c, &k, gr_xstrdup(r->mpiexec));
         add_arg(c, &k, gr_xstrdup("-n"));
-        add_arg(c, &k, gr_fmt("%d", r->rubric.mpi_ranks));
+        add_arg(c, &k, gr_fmt("%d", t->mpi_ranks));
         add_arg(c, &k, gr_xstrdup("--oversubscribe"));
         add_arg(c, &k, gr_xstrdup("--bind-to"));
         add_arg(c, &k, gr_xstrdup("none"));
@@ -272,15 +283,14 @@ static gr_job *make_job_mode(gr_run *r, gr_test *t, int reference, int seq, int 
         job->verdict_path = c->verdict;
     }
     add_arg(c, &k, bin);
-    if (launch_only) {
-        add_arg(c, &k, gr_xstrdup("--list"));
-    } else {
-        add_arg(c, &k, gr_xstrdup("--only"));
-        add_arg(c, &k, gr_xstrdup(t->name));
-        add_arg(c, &k, gr_xstrdup("--test-timeout"));
-        add_arg(c, &k, gr_fmt("%d", backstop));
-        add_arg(c, &k, gr_xstrdup("--verdict-fd"));
-        add_arg(c, &k, gr_xstrdup("3"));
+    add_arg(c, &k, gr_xstrdup("--only"));
+    add_arg(c, &k, gr_xstrdup(t->name));
+    add_arg(c, &k, gr_xstrdup("--test-timeout"));
+    add_arg(c, &k, gr_fmt("%d", backstop));
+    add_arg(c, &k, gr_xstrdup("--verdict-fd"));
+    add_arg(c, &k, gr_xstrdup("3"));
+    if (timing) {
+        add_arg(c, &k, gr_xstrdup("--timing"));
     }
     c->argv_store[k] = NULL;
 
@@ -341,6 +351,8 @@ static void free_job(gr_job *job)
 
 typedef struct verdict {
     int pass, pass_any, fail, end, end_passed, end_failed;
+    int times;       /* "TIME name ..." lines for the selected test */
+    gr_figure time;  /* the last one's figure */
 } verdict;
 
 /*
@@ -373,6 +385,10 @@ static verdict parse_verdict(const char *text, const char *nonce, const char *na
             v.fail++;
         } else if (sscanf(rest, "END %d %d", &v.end_passed, &v.end_failed) == 2) {
             v.end++;
+        } else if (strncmp(rest, "TIME ", 5) == 0 && strncmp(rest + 5, name, strlen(name)) == 0 &&
+                   rest[5 + strlen(name)] == ' ') {
+            v.times++;
+            v.time = gr_parse_figure(rest + 5 + strlen(name) + 1);
         }
     }
     free(copy);
@@ -813,90 +829,32 @@ void gr_run_tests(gr_run *r)
 
 /* ---------------------------------------------------------------- performance */
 
-static double timed_run(gr_run *r, gr_test *t, int reference, int seq, int launch_only, int *ok)
+typedef struct perf_ctx {
+    gr_run *r;
+    gr_test *t;
+    size_t idx;
+} perf_ctx;
+
+/*
+ * One timing run (perf.h): the figure the test reported on its verdict
+ * channel, from inside its process. The process's own wall clock (start-up,
+ * mpiexec) is only its time limit, never the figure.
+ */
+static int timed_run(void *ctx, int reference, int seq, gr_figure *out)
 {
-    gr_job *job = make_job_mode(r, t, reference, seq, launch_only);
+    perf_ctx *pc = ctx;
+    gr_job *job = make_job_mode(pc->r, pc->t, reference, 100000 + (int)pc->idx * 1000 + seq, 1);
     gr_job *one = job;
-    gr_run_jobs(&r->sb, &one, 1, 1, NULL, NULL, NULL);
+    gr_run_jobs(&pc->r->sb, &one, 1, 1, NULL, NULL, NULL);
     test_ctx *c = job->user;
     verdict v = read_verdict(c);
     int clean = job->exited && !job->timed_out && !job->flooded && WIFEXITED(job->status) &&
                 WEXITSTATUS(job->status) == 0;
-    *ok = clean && (launch_only || verdict_passed(&v));
-    double s = job->end - job->start;
+    /* Exactly one figure for the test we asked for: two would mean someone else wrote one. */
+    int ok = clean && verdict_passed(&v) && v.times == 1 && v.time.s > 0;
+    *out = ok ? v.time : (gr_figure){0};
     free_job(job);
-    return s;
-}
-
-typedef struct timing {
-    double ref_best, sub_best, launch_best;
-    int ref_ok, sub_ok;
-} timing;
-
-/*
- * Interleaved (ref, sub, start-up, ref, sub, ...) so that a burst of load
- * on the shared machine hits both sides; the best run of each is compared.
- */
-static timing measure(gr_run *r, gr_test *t, size_t idx)
-{
-    timing m = {1e30, 1e30, 1e30, 1, 1};
-    for (int run = 0; run < t->perf->runs; run++) {
-        int ok, seq = 100000 + (int)idx * 100 + 3 * run;
-        double s = timed_run(r, t, 1, seq, 0, &ok);
-        m.ref_ok &= ok;
-        if (ok && s < m.ref_best) {
-            m.ref_best = s;
-        }
-        s = timed_run(r, t, 0, seq + 1, 0, &ok);
-        m.sub_ok &= ok;
-        if (ok && s < m.sub_best) {
-            m.sub_best = s;
-        }
-        /* Start-up cost, from the REFERENCE binary so a submission cannot
-         * make it look bigger (a slow constructor) and hide its own time. */
-        s = timed_run(r, t, 1, seq + 2, 1, &ok);
-        if (ok && s < m.launch_best) {
-            m.launch_best = s;
-        }
-    }
-    if (m.launch_best > m.ref_best) {
-        m.launch_best = 0; /* no usable measurement: compare whole runs */
-    }
-    return m;
-}
-
-/*
- * Linear credit between the rule's two ratios. Both times without the
- * start-up (mpiexec alone is most of a second); a reference faster than the
- * floor is clamped up to it, so noise on a tiny baseline cannot turn into a
- * huge ratio.
- */
-static void score_perf(gr_run *r, gr_test *t, const timing *m)
-{
-    t->ref_best = m->ref_best;
-    t->sub_best = m->sub_best;
-    if (!m->sub_ok) {
-        t->perf_score = 0;
-        t->perf_note = gr_xstrdup("no performance points: the test failed in a timing run (flaky?)");
-        return;
-    }
-    if (!m->ref_ok) {
-        t->perf_score = t->perf_max;
-        t->perf_note = gr_xstrdup("full points: the reference failed its timing runs, so no comparison");
-        return;
-    }
-    double floor_s = r->rubric.perf_floor_ms / 1000;
-    double ref_work = m->ref_best - m->launch_best;
-    double sub_work = m->sub_best - m->launch_best;
-    double base = ref_work < floor_s ? floor_s : ref_work;
-    double ratio = (sub_work < 0 ? 0 : sub_work) / base;
-    double f = (t->perf->zero_ratio - ratio) / (t->perf->zero_ratio - t->perf->full_ratio);
-    f = f < 0 ? 0 : (f > 1 ? 1 : f);
-    t->perf_score = t->perf_max * f;
-    t->perf_note = gr_fmt("best of %d, start-up (%.3f s) subtracted: %.3f s vs reference %.3f s "
-                          "(floor %.3f s) = %.2fx (full points up to %.2fx, none from %.2fx)",
-                          t->perf->runs, m->launch_best, sub_work, ref_work, floor_s, ratio,
-                          t->perf->full_ratio, t->perf->zero_ratio);
+    return ok;
 }
 
 void gr_run_perf(gr_run *r)
@@ -921,13 +879,24 @@ void gr_run_perf(gr_run *r)
             t->perf_note = gr_xstrdup("no performance points: the test does not pass");
             continue;
         }
-        if (budget_left(r) < 2 * t->perf->runs * (t->seconds + 1)) {
-            t->perf_score = 0;
-            t->perf_note = gr_xstrdup("no performance points: the grading time budget was used up");
-            continue;
+        /* A round costs 2 x runs timing runs, each about as long as the test plus start-up. */
+        double round_cost = 2.0 * t->perf->runs * (t->seconds + 2);
+        gr_perf_setup ps = {.runs = t->perf->runs, .max_rounds = 3, .full_ratio = t->perf->full_ratio,
+                            .zero_ratio = t->perf->zero_ratio, .floor_s = r->rubric.perf_floor_ms / 1000,
+                            .cpus_needed = t->perf->cpus, .machine = &r->machine,
+                            .stop_at = gr_now() + budget_left(r) - round_cost};
+        perf_ctx pc = {r, t, i};
+        gr_perf_outcome po;
+        gr_perf_measure(&ps, timed_run, &pc, &po);
+        t->perf_score = t->perf_max * po.fraction;
+        t->perf_note = po.note;
+        t->perf_informational = po.informational;
+        t->ref_best = po.ref_s;
+        t->sub_best = po.sub_s;
+        if (!r->tty) {
+            fprintf(stderr, "[perf %zu/%zu] %-6s %s: %.2f/%.2f - %s\n", k, total, t->model, t->name, t->perf_score,
+                    t->perf_max, t->perf_note);
         }
-        timing m = measure(r, t, i);
-        score_perf(r, t, &m);
     }
     if (r->tty && total) {
         fprintf(stderr, "\r\033[K");

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "machine.h"
 #include "util.h"
 
 /* ---------------------------------------------------------------- /proc */
@@ -445,8 +446,6 @@ static void probe_bwrap(gr_sandbox *sb, int no_bwrap)
     free(probe.stuck);
 }
 
-#define CG_MEMORY "/sys/fs/cgroup/memory"
-
 static void kill_cgroup(const char *cg);
 
 /* rmdir a grader's cgroup and its job-N children (cgroup directories hold no files). */
@@ -469,14 +468,14 @@ static int remove_cgroup(const char *dir)
 }
 
 /* Cgroups of graders that died without cleaning up (killed by a CI timeout, say). */
-static void remove_stale_cgroups(void)
+static void remove_stale_cgroups(const char *parent)
 {
-    DIR *d = opendir(CG_MEMORY);
+    DIR *d = opendir(parent);
     struct dirent *e;
     while (d && (e = readdir(d)) != NULL) {
         int pid;
         if (sscanf(e->d_name, "paralab-grade-%d", &pid) == 1 && kill(pid, 0) != 0 && errno == ESRCH) {
-            char *dir = gr_fmt("%s/%s", CG_MEMORY, e->d_name);
+            char *dir = gr_fmt("%s/%s", parent, e->d_name);
             remove_cgroup(dir);
             free(dir);
         }
@@ -509,14 +508,18 @@ void gr_sandbox_init(gr_sandbox *sb, const char *want_user, int no_bwrap, int sa
     /* A memory cgroup per job measures its peak across all its processes
      * (wait4's ru_maxrss cannot see through bwrap's PID namespace) and lists
      * every process to kill at its end. */
-    if (sb->as_root) {
-        remove_stale_cgroups();
-        char *cg = gr_fmt(CG_MEMORY "/paralab-grade-%d", (int)getpid());
+    /* Inside our OWN memory cgroup, not at the top of the hierarchy: a limit
+     * someone put on the grader (a container's 768 MB) must hold its jobs too. */
+    char *own = sb->as_root ? gr_machine_own_cgroup("memory") : NULL;
+    if (own) {
+        remove_stale_cgroups(own);
+        char *cg = gr_fmt("%s/paralab-grade-%d", own, (int)getpid());
         if (mkdir(cg, 0755) == 0) {
             sb->cg_root = cg;
         } else {
             free(cg);
         }
+        free(own);
     }
     probe_bwrap(sb, no_bwrap);
 }
