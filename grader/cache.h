@@ -8,7 +8,8 @@
  * that hashes everything the build depends on:
  *   - every file of the trusted tree the build copies (path, exec bit,
  *     content), in a fixed order;
- *   - the build options (sanitizer, generator, graded models);
+ *   - the build options (sanitizer, generator; it holds the binaries of
+ *     every student model, so one entry serves every rubric);
  *   - the tools (cmake, cc, mpicc, mpiexec) and this grader binary, by
  *     path, size and modification time: an upgrade rebuilds.
  * Any change gives another key, so another entry: a stale build is never
@@ -19,7 +20,7 @@
  * builds holds it exclusively, so the others wait and then reuse its work;
  * an entry without its `complete` stamp (a builder that died) is rebuilt.
  * Only unused entries are pruned (an exclusive lock that does not wait),
- * beyond the 4 most recently used.
+ * beyond the 8 most recently used.
  *
  * Where: --cache DIR, else $PARALAB_GRADE_CACHE, else /var/cache/paralab-grade
  * as root, else ${XDG_CACHE_HOME:-~/.cache}/paralab-grade. "off" (or

@@ -171,8 +171,8 @@ fi
 # A rubric for quick adversary runs: short limits, only the two models.
 cat > "$T/rubric.txt" <<EOF
 set models $VICTIM${CONTROL:+,$CONTROL}
-set timeout 10
-set short-timeout 4
+set timeout 6
+set short-timeout 3
 set memory-mb 512
 set output-mb 8
 set procs 256
