@@ -174,8 +174,8 @@ void gr_perf_measure(const gr_perf_setup *ps, gr_timed_run_fn run, void *ctx, gr
         }
         int agree = last_credit >= 0 && credit - last_credit <= AGREE && last_credit - credit <= AGREE;
         last_credit = credit;
-        if (credit >= 1 || agree) {
-            break; /* nothing to deduct, or two rounds agree on what to deduct */
+        if (credit >= 1 || agree || ps->same_code) {
+            break; /* nothing to deduct, two rounds agree on what to deduct, or nothing CAN differ */
         }
     }
     if (out->rounds == 0) {
@@ -185,7 +185,10 @@ void gr_perf_measure(const gr_perf_setup *ps, gr_timed_run_fn run, void *ctx, gr
     }
     double credit = gr_perf_credit(best_ratio, ps->full_ratio, ps->zero_ratio);
     gr_buf b = {0};
-    if (credit < 1 && out->rounds == 1) {
+    if (ps->same_code) {
+        gr_buf_add(&b, "full points (the reference against itself: only noise can tell them apart): ");
+        credit = 1;
+    } else if (credit < 1 && out->rounds == 1) {
         /* A deduction nobody confirmed (the budget ran out) is not made. */
         gr_buf_add(&b, "full points (one round would deduct, but there was no time to confirm it): ");
         credit = 1;

@@ -58,6 +58,9 @@ typedef struct gr_perf_setup {
     double cpus_needed;    /* the rule's cpus= (0: 1) */
     const gr_machine *machine;
     double stop_at;        /* gr_now() after which no round may start */
+    int same_code;         /* the "submission" is the reference build itself (grading the
+                            * reference): one round, for the figures; any difference is
+                            * noise by definition, so it never costs a point */
 } gr_perf_setup;
 
 typedef struct gr_perf_outcome {

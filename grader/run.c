@@ -884,7 +884,8 @@ void gr_run_perf(gr_run *r)
         gr_perf_setup ps = {.runs = t->perf->runs, .max_rounds = 3, .full_ratio = t->perf->full_ratio,
                             .zero_ratio = t->perf->zero_ratio, .floor_s = r->rubric.perf_floor_ms / 1000,
                             .cpus_needed = t->perf->cpus, .machine = &r->machine,
-                            .stop_at = gr_now() + budget_left(r) - round_cost};
+                            .stop_at = gr_now() + budget_left(r) - round_cost,
+                            .same_code = r->submission == NULL};
         perf_ctx pc = {r, t, i};
         gr_perf_outcome po;
         gr_perf_measure(&ps, timed_run, &pc, &po);

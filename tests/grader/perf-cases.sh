@@ -14,9 +14,11 @@
 #                           0 speedup points
 #                   x3      every item handed out three times (x3 dispatch
 #                           cost): 0 overhead points, full speedup points
-#   hog           the reference, graded 3 times in a row with a CPU hog on
-#                 every core: 100% each time (label stress)
-#   cgroup        the reference inside a cgroup of 0.5 CPU and 768 MB (v1 or v2,
+#   hog           the reference solutions, submitted as a student's copy of
+#                 labs/ (so every perf point is a real comparison), graded 3
+#                 times in a row with a CPU hog on every core: 100% each time
+#                 (label stress)
+#   cgroup        the same submission inside a cgroup of 0.5 CPU and 768 MB (v1 or v2,
 #                 whatever this machine has): 100%, the speedup tests
 #                 informational and saying so (label stress; skipped with the
 #                 reason where cgroups cannot be made)
@@ -162,6 +164,8 @@ case "$CASE" in
         done
         note "ok" ;;
     hog)
+        mkdir -p "$SUB"
+        cp -r "$SRC/solutions/." "$SUB/"
         n=$(nproc)
         for _ in $(seq "$n"); do
             # A plain busy loop at normal priority on every core, for the whole case.
@@ -170,7 +174,7 @@ case "$CASE" in
         done
         note "$n CPU hogs running (pids ${HOGS[*]})"
         for round in $(seq "$ROUNDS"); do
-            grade "$T/out$round"
+            grade "$T/out$round" "$SUB"
             json=$T/out$round/results.json
             jq -e '.score == ([.tests[].max_score] | add) and .score > 0' "$json" >/dev/null ||
                 fail "round $round: the reference did not get full marks: $(jq -r '.tests[] | select(.score < .max_score) | "\(.name): \(.output)"' "$json" | head -5)"
@@ -215,9 +219,12 @@ case "$CASE" in
         else
             skip "no cgroup v1 cpu+memory hierarchies and no cgroup v2 here"
         fi
-        # The grader (and everything it starts) inside the group: a shell enters, then execs it.
+        # The grader (and everything it starts: the submission's build, every
+        # test) inside the group: a shell enters, then execs it.
+        mkdir -p "$SUB"
+        cp -r "$SRC/solutions/." "$SUB/"
         out=$T/out
-        GRADE_ARGS=(--source-dir "$SRC" --reference-build "$REF" --out "$out" --work "$T/work")
+        GRADE_ARGS=(--source-dir "$SRC" --reference-build "$REF" --out "$out" --work "$T/work" "$SUB")
         sh -c "$enter && exec \"\$0\" \"\$@\"" "$GRADE" "${GRADE_ARGS[@]}" > "$out.txt" 2> "$out.err" ||
             { cat "$out.txt" "$out.err"; fail "paralab-grade failed inside the cgroup"; }
         cat "$out.txt"

@@ -138,6 +138,21 @@ static void test_disagreeing_rounds_take_the_best(void)
     free(po.note);
 }
 
+/* Grading the reference itself: the same binaries on both sides, one round, never a deduction. */
+static void test_reference_against_itself(void)
+{
+    script sc = {.ref = {0.4, 0.4}, .sub = {0.9, 0.9}};
+    gr_machine m = {.cpus = 2, .affinity_cpus = 2};
+    gr_perf_setup ps = {.runs = 2, .max_rounds = 3, .full_ratio = 1.25, .zero_ratio = 1.6, .floor_s = 0.2,
+                        .cpus_needed = 2, .machine = &m, .stop_at = gr_now() + 3600, .same_code = 1};
+    gr_perf_outcome po;
+    gr_perf_measure(&ps, scripted, &sc, &po);
+    CU_ASSERT_EQUAL(po.fraction, 1);
+    CU_ASSERT_EQUAL(po.rounds, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(po.note, "against itself"));
+    free(po.note);
+}
+
 static void test_too_few_cpus_is_informational(void)
 {
     script sc = {.ref = {0.8}, .sub = {1.6}};
@@ -327,6 +342,7 @@ int main(void)
     CU_add_test(s, "deduction_needs_two_rounds_that_agree", test_deduction_needs_two_rounds_that_agree);
     CU_add_test(s, "noisy_round_is_overruled", test_noisy_round_is_overruled);
     CU_add_test(s, "disagreeing_rounds_take_the_best", test_disagreeing_rounds_take_the_best);
+    CU_add_test(s, "reference_against_itself", test_reference_against_itself);
     CU_add_test(s, "too_few_cpus_is_informational", test_too_few_cpus_is_informational);
     CU_add_test(s, "failed_runs_and_tiny_references", test_failed_runs_and_tiny_references);
     CU_add_test(s, "rubric_perf_options", test_rubric_perf_options);
