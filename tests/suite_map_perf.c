@@ -51,7 +51,7 @@
 /* The many-items test keeps calling until this much was timed (and at least MIN_CALLS). */
 #define SMALL_TIMED_NS_TIMING 300000000LL
 #define SMALL_TIMED_NS_LIGHT 20000000LL
-#define SMALL_MIN_CALLS 3
+#define SMALL_MIN_CALLS 5
 #define SMALL_MAX_CALLS 5000
 
 /* ---------------------------------------------------------------- the CPU-bound task */
