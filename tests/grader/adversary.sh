@@ -218,7 +218,10 @@ esac
 # The output dir exists before grading, so "outside" can try to plant a result in it.
 mkdir -p "$T/out"
 start=$(date +%s)
-"$GRADE" "${args[@]}" "$target" > "$T/grade.out" 2> "$T/grade.err"
+# reference: the solutions themselves, as `./paralab grade` grades them (no submission
+# build; a submitted copy of solutions/ is graded by perf-cases.sh's stress cases).
+[ "$CASE" = reference ] && target=""
+"$GRADE" "${args[@]}" ${target:+"$target"} > "$T/grade.out" 2> "$T/grade.err"
 rc=$?
 took=$(( $(date +%s) - start ))
 cat "$T/grade.out"
