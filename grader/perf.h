@@ -19,7 +19,9 @@
  *   - a test that needs more CPUs than the machine lets the grader use is
  *     informational: measured once, full points, and a note that says why;
  *   - the reference's timed work must reach `floor_s`, or the comparison is
- *     not trusted (full points, a note): tiny timings are mostly noise.
+ *     not trusted (full points, a note): tiny timings are mostly noise;
+ *   - no time left in the grading budget: not measured, full points and a
+ *     note (a deduction needs evidence; the test itself passed).
  * Kept apart from run.c (which starts the runs) so that a trusted checker
  * process (issue 14) can take it over as it is.
  */

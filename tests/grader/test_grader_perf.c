@@ -184,6 +184,21 @@ static void test_failed_runs_and_tiny_references(void)
     free(po.note);
 }
 
+/* No time left to measure: no evidence, no deduction; one round and no time to confirm: the same. */
+static void test_budget_used_up(void)
+{
+    gr_machine m = {.cpus = 2, .affinity_cpus = 2};
+    script sc = {.ref = {0.4, 0.4}, .sub = {0.8, 0.8}};
+    gr_perf_setup ps = {.runs = 2, .max_rounds = 3, .full_ratio = 1.25, .zero_ratio = 1.6, .floor_s = 0.2,
+                        .cpus_needed = 2, .machine = &m, .stop_at = gr_now() - 1};
+    gr_perf_outcome po;
+    gr_perf_measure(&ps, scripted, &sc, &po);
+    CU_ASSERT_EQUAL(po.rounds, 0);
+    CU_ASSERT_EQUAL(po.fraction, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(po.note, "not measured"));
+    free(po.note);
+}
+
 static void test_rubric_perf_options(void)
 {
     char *path = gr_fmt("%s/rubric.txt", scratch);
@@ -345,6 +360,7 @@ int main(void)
     CU_add_test(s, "reference_against_itself", test_reference_against_itself);
     CU_add_test(s, "too_few_cpus_is_informational", test_too_few_cpus_is_informational);
     CU_add_test(s, "failed_runs_and_tiny_references", test_failed_runs_and_tiny_references);
+    CU_add_test(s, "budget_used_up", test_budget_used_up);
     CU_add_test(s, "rubric_perf_options", test_rubric_perf_options);
     CU_add_test(s, "machine_cgroup_v2_container", test_machine_cgroup_v2_container);
     CU_add_test(s, "machine_cgroup_v2_nested", test_machine_cgroup_v2_nested);
