@@ -26,9 +26,12 @@
  *     every core a 2-worker map gets 2 of 4 runnable threads' time (1 CPU),
  *     a serial one 1 of 3 (2/3 CPU), so raw wall times differ by only 1.5x,
  *     while the corrected figures still differ by 2x (grader/README.md);
- *   - the many-items figure is the best of many calls: one call hit by a
- *     burst of load does not count, and a submission 3x as costly per item
- *     is 3x on every call.
+ *   - the many-items figure is the best of many calls (at least 7): a call
+ *     hit by a burst of load does not count, and a submission 3x as costly
+ *     per item is 3x on every call. (With a busy loop on every core, whole
+ *     processes run either fast or about 2x slower, depending on where the
+ *     scheduler put them: that is why the grader takes the best of several
+ *     processes too, and repeats a round before deducting.)
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -51,7 +54,7 @@
 /* The many-items test keeps calling until this much was timed (and at least MIN_CALLS). */
 #define SMALL_TIMED_NS_TIMING 300000000LL
 #define SMALL_TIMED_NS_LIGHT 20000000LL
-#define SMALL_MIN_CALLS 5
+#define SMALL_MIN_CALLS 7
 #define SMALL_MAX_CALLS 5000
 
 /* ---------------------------------------------------------------- the CPU-bound task */
