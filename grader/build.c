@@ -165,8 +165,8 @@ char **gr_build_targets(gr_run *r, const char *build_dir, size_t *n)
 
 static char *configure_cmd(gr_run *r, const char *src, const char *build, const char *impl)
 {
-    return gr_fmt("cmake -S '%s' -B '%s' -G '%s' -DPARALAB_IMPL='%s' -DPARALAB_WERROR=OFF%s%s",
-                  src, build, generator(), impl,
+    return gr_fmt("%s%s%scmake -S '%s' -B '%s' -G '%s' -DPARALAB_IMPL='%s' -DPARALAB_WERROR=OFF%s%s",
+                  r->cc ? "CC='" : "", r->cc ? r->cc : "", r->cc ? "' " : "", src, build, generator(), impl,
                   r->sb.sanitize ? " -DPARALAB_SANITIZE=" : "",
                   r->sb.sanitize ? (r->sb.sanitize == 2 ? "thread" : "address") : "");
 }

@@ -12,6 +12,8 @@
  *   --workers N         pl_opts.workers (OpenMP team size for futures/groups)
  *   --test-timeout SEC  a test that runs longer ends the binary with exit 124
  *                       (default 120; 0 disables)
+ * A failed test prints its failure lines ("  1. file:line  - what came,
+ * expected what") and then its hint, if it has one ("    hint: ...").
  *   --verdict-fd FD     after each test RETURNS, write "NONCE PASS|FAIL name\n"
  *                       to FD, and "NONCE END passed failed\n" at the end;
  *                       NONCE comes from $PARALAB_VERDICT_NONCE (read and
@@ -41,6 +43,17 @@ typedef struct pl_test_suite {
 
 /* Each test binary defines this NULL-terminated list (see suites_*.c). */
 extern const pl_test_suite *const pl_suites[];
+
+/*
+ * The running test's hint: one line a student can act on, printed as
+ * "    hint: ..." under the failure lines when the test fails (the grader
+ * quotes it), e.g. "results[i] must be item i's result, whatever order the
+ * items finish in". Say what the code must do, not what the test checks.
+ * Call it first thing in a test; a later call replaces it (for checks about
+ * something else). Every test starts without one. hint must outlive the
+ * test (a string literal).
+ */
+void pl_test_hint(const char *hint);
 
 /* Path of a scratch directory for this run (created on demand, removed at exit). */
 const char *pl_test_tmpdir(void);

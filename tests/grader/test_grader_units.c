@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "explain.h"
 #include "grade.h"
 #include "report.h"
 #include "rubric.h"
@@ -264,6 +265,56 @@ static void test_tool_error_is_one_line(void)
     CU_ASSERT_PTR_NULL(gr_tool_error(""));
     CU_ASSERT_PTR_NULL(gr_tool_error(NULL));
     CU_ASSERT_PTR_NULL(gr_tool_error("  \n[x.zip]\n"));
+}
+
+/* ---------------------------------------------------------------- explaining failures */
+
+/* The first failure line, with the values the test printed and its hint, paths cut short. */
+static void test_failed_assertion_line(void)
+{
+    const char *out = "\nSuite: map\n  Test: results_in_input_order ...FAILED\n"
+                      "    1. /tmp/g/sub/src/tests/suite_map.c:108  - wrong is 3, expected 0\n"
+                      "    2. /tmp/g/sub/src/tests/suite_map.c:110  - other\n"
+                      "    hint: results[i] must be item i's result\n";
+    char *a = gr_failed_assertion(out);
+    CU_ASSERT_STRING_EQUAL(a, "tests/suite_map.c:108: wrong is 3, expected 0 - hint: results[i] must be item i's result");
+    free(a);
+    /* No hint printed: none added (and the next test's hint is not ours). */
+    a = gr_failed_assertion("  Test: a ...FAILED\n    1. x.c:7  - cond\n  Test: b ...FAILED\n    hint: b's\n");
+    CU_ASSERT_STRING_EQUAL(a, "x.c:7: cond");
+    free(a);
+    CU_ASSERT_PTR_NULL(gr_failed_assertion("  Test: a ...passed\nRun Summary: 1. a  - b\n"));
+    CU_ASSERT_PTR_NULL(gr_failed_assertion(""));
+}
+
+/* A sanitizer's report becomes one line naming the tool, the problem and the source lines. */
+static void test_sanitizer_report_line(void)
+{
+    const char *tsan =
+        "==================\n"
+        "WARNING: ThreadSanitizer: data race (pid=4242)\n"
+        "  Write of size 8 at 0x7b04 by thread T2:\n"
+        "    #0 run_items /tmp/g/sub/impl/01-map/openmp.c:97:22 (test_map_openmp+0x1234)\n"
+        "    #1 __kmp_invoke_microtask <null> (libomp.so.5+0x1)\n"
+        "\n"
+        "  Previous read of size 8 at 0x7b04 by main thread:\n"
+        "    #0 run_items /tmp/g/sub/impl/01-map/openmp.c:95:9 (test_map_openmp+0x1200)\n"
+        "\n"
+        "SUMMARY: ThreadSanitizer: data race /tmp/g/sub/impl/01-map/openmp.c:97:22 in run_items\n"
+        "==================\n"
+        "ThreadSanitizer: reported 3 warnings\n";
+    char *r = gr_sanitizer_report(tsan);
+    CU_ASSERT_STRING_EQUAL(r, "ThreadSanitizer: data race at 01-map/openmp.c:97 in run_items (the other access: "
+                              "01-map/openmp.c:95 in run_items); 3 reports in all (the first is shown)");
+    free(r);
+    const char *asan = "=1=ERROR: AddressSanitizer: heap-use-after-free on address 0x6\n"
+                       "    #0 0x4 in pl_map /w/impl/01-map/fork.c:40:3\n"
+                       "SUMMARY: AddressSanitizer: heap-use-after-free /w/impl/01-map/fork.c:40:3 in pl_map\n";
+    r = gr_sanitizer_report(asan);
+    CU_ASSERT_STRING_EQUAL(r, "AddressSanitizer: heap-use-after-free at 01-map/fork.c:40 in pl_map");
+    free(r);
+    CU_ASSERT_PTR_NULL(gr_sanitizer_report("Run Summary: fine\nSUMMARY: all good\n"));
+    CU_ASSERT_PTR_NULL(gr_sanitizer_report(NULL));
 }
 
 /* --junit/--out are tried before grading; the probe leaves nothing behind. */
@@ -642,6 +693,8 @@ int main(void)
     CU_add_test(s, "archive_names", test_archive_names);
     CU_add_test(s, "archive_kind", test_archive_kind);
     CU_add_test(s, "tool_error_is_one_line", test_tool_error_is_one_line);
+    CU_add_test(s, "failed_assertion_line", test_failed_assertion_line);
+    CU_add_test(s, "sanitizer_report_line", test_sanitizer_report_line);
     CU_add_test(s, "probe_writable", test_probe_writable);
     CU_add_test(s, "rubric_lab_names", test_rubric_lab_names);
     CU_add_test(s, "verdict_lines", test_verdict_lines);
