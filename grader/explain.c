@@ -88,6 +88,12 @@ char *gr_failed_assertion(const char *out)
     return NULL;
 }
 
+/* clang names the body of a parallel region ".omp_outlined._debug__" (and the like): say what it is. */
+static const char *function_name(const char *f)
+{
+    return strncmp(f, ".omp_outlined", 13) == 0 ? "an OpenMP parallel region" : f;
+}
+
 /* In a stack frame "#0 FUNC PATH:LINE:COL (module+0x..)", the location as "PATH:LINE in FUNC". */
 static char *frame_of(const char *frame_line)
 {
@@ -96,7 +102,7 @@ static char *frame_of(const char *frame_line)
         return NULL;
     }
     char *where = short_location(loc, strlen(loc));
-    char *s = gr_fmt("%s in %s", where, func);
+    char *s = gr_fmt("%s in %s", where, function_name(func));
     free(where);
     return s;
 }
@@ -134,7 +140,7 @@ static char *summary_of(const char *summary_line)
     char *s = NULL;
     if (path != NULL) {
         char *where = short_location(path + 1, in ? (size_t)(in - path - 1) : strlen(path + 1));
-        s = gr_fmt("%.*s at %s%s", (int)(path - line), line, where, in ? in : "");
+        s = gr_fmt("%.*s at %s%s%s", (int)(path - line), line, where, in ? " in " : "", in ? function_name(in + 4) : "");
         free(where);
     } else {
         s = gr_xstrdup(line);

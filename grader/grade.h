@@ -57,8 +57,8 @@ typedef struct gr_run {
     char *ref_build;         /* reference build dir (catalog, perf baseline) */
     char *sub_build;         /* submission build dir (== ref_build for the reference) */
     char *shim;              /* paralab-verdict-shim, copied into work/bin */
+    char *unpacker;          /* paralab-unpack, copied into work/bin (NULL: not built, no libarchive) */
     char *cc;                /* C compiler for both builds (NULL: CMake's choice); clang under --sanitize thread */
-    char *omp_tool;          /* OMP_TOOL_LIBRARIES for the tests (LLVM's Archer under --sanitize thread) */
     char *tsan_supp;         /* ThreadSanitizer suppressions, copied into work/bin (jobs can read it) */
     char *mpiexec;
     int jobs;

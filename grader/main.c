@@ -234,10 +234,18 @@ static char *find_archer(void)
 static char *setup_tsan(gr_run *r)
 {
     r->cc = gr_which("clang");
-    r->omp_tool = find_archer();
+    char *archer = find_archer();
     char *supp = gr_fmt("%s/tests/openmp-experiments/tsan-libomp.supp", r->source_dir);
     char *why = NULL;
-    if (r->cc == NULL || r->omp_tool == NULL) {
+    if (archer != NULL) {
+        /* For every test process, and for our own listing of the reference binaries. */
+        setenv("OMP_TOOL_LIBRARIES", archer, 1);
+        free(archer);
+    } else if (r->cc != NULL) {
+        free(r->cc);
+        r->cc = NULL;
+    }
+    if (r->cc == NULL) {
         why = gr_fmt("--sanitize thread needs clang and LLVM's OpenMP runtime with Archer (libarcher.so), "
                      "or GCC's OpenMP would be reported as racy: scripts/install-deps --extras installs them");
     } else if (!gr_is_file(supp)) {
@@ -350,10 +358,26 @@ static void setup_sandbox(gr_run *r, const options *o)
         gr_buf_addf(&r->notes, "note: %s missing: MPI tests cannot report verdicts\n", shim_src);
     }
     free(shim_src);
+    /* The archive reader runs as a sandboxed job too (build.c, unpack). */
+    char *unpack_src = gr_fmt("%s/paralab-unpack", mydir);
+    if (gr_is_file(unpack_src)) {
+        r->unpacker = gr_fmt("%s/paralab-unpack", bin_dir);
+        if (gr_copy_file(unpack_src, r->unpacker, 0755) != 0) {
+            free(r->unpacker);
+            r->unpacker = NULL;
+        }
+    }
+    free(unpack_src);
     if (r->tsan_supp) {
-        /* The source tree is hidden from jobs: they read their copy. */
+        /* The source tree is hidden from jobs: they read their copy. The caller's
+         * own TSAN_OPTIONS come last, so they win. */
         char *copy = gr_fmt("%s/tsan.supp", bin_dir);
         gr_copy_file(r->tsan_supp, copy, 0644);
+        const char *mine = getenv("TSAN_OPTIONS");
+        char *tsan = gr_fmt("suppressions=%s ignore_noninstrumented_modules=1 halt_on_error=0 "
+                            "second_deadlock_stack=1%s%s", copy, mine ? " " : "", mine ? mine : "");
+        setenv("TSAN_OPTIONS", tsan, 1);
+        free(tsan);
         free(r->tsan_supp);
         r->tsan_supp = copy;
     }

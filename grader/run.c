@@ -296,23 +296,12 @@ static gr_job *make_job_mode(gr_run *r, gr_test *t, int reference, int seq, int 
     /* Only matters if no unprivileged user could be found (reported). */
     c->env_store[e++] = gr_xstrdup("OMPI_ALLOW_RUN_AS_ROOT=1");
     c->env_store[e++] = gr_xstrdup("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1");
-    const char *pass[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", NULL};
+    /* Sanitizer settings (under --sanitize thread: Archer and suppressions, see main.c). */
+    const char *pass[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "OMP_TOOL_LIBRARIES", NULL};
     for (size_t i = 0; pass[i]; i++) {
         if (getenv(pass[i])) {
             c->env_store[e++] = gr_fmt("%s=%s", pass[i], getenv(pass[i]));
         }
-    }
-    /* --sanitize thread: Archer and the runtimes' suppressions (main.c, setup_tsan); the
-     * caller's own TSAN_OPTIONS come last, so they win. */
-    const char *tsan = getenv("TSAN_OPTIONS");
-    if (r->tsan_supp) {
-        c->env_store[e++] = gr_fmt("TSAN_OPTIONS=suppressions=%s halt_on_error=0 second_deadlock_stack=1%s%s",
-                                   r->tsan_supp, tsan ? " " : "", tsan ? tsan : "");
-    } else if (tsan) {
-        c->env_store[e++] = gr_fmt("TSAN_OPTIONS=%s", tsan);
-    }
-    if (r->omp_tool) {
-        c->env_store[e++] = gr_fmt("OMP_TOOL_LIBRARIES=%s", r->omp_tool);
     }
     c->env_store[e] = NULL;
     free(tmp);
