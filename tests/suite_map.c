@@ -518,8 +518,11 @@ static void test_crash_is_isolated(void)
  * asking for items at the same moment, over and over: so the items are
  * tiny (no sleep), there are tens of thousands of them, and most rounds use
  * many more threads than cores (measured on a loaded 2-core machine: with
- * 2 threads the fault shows in well under 1 round in 10; with 16, in about
- * half the rounds of 20000 items). Rounds stop at the first fault.
+ * 2 threads the fault shows in well under 1 round in 10; with 8 threads in
+ * 13 test runs of 20; with 16, in about half the rounds of 20000 items and
+ * in 20 test runs of 20). Rounds stop at the first fault. (16 threads
+ * reserve ~1.2 GB of address space - stacks and malloc arenas -, little
+ * memory: within the rubric's memory-mb, 2048.)
  *
  * That volume is for backends whose workers are threads of the caller
  * (milliseconds there). Where workers are processes, the caller's one thread

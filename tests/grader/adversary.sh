@@ -175,10 +175,12 @@ case "$CASE" in
         expect_victim='did not exit|timed out' ;;
     killparent) body='kill(getppid(), SIGKILL); kill(getppid(), SIGTERM); exit(0);'
         expect_victim='exited|crashed|killed' ;;
-    # A fork map that runs every item in the parent (right answers, no fork).
-    nofork) body='{ int adv_mw = 0; int adv_rc = pl_map_check_args(task, items, n, opts, results, &adv_mw); if (adv_rc != PL_OK) { return adv_rc; } for (size_t adv_i = 0; adv_i < n; adv_i++) { results[adv_i] = pl_result_new(); pl_task_run(task, items[adv_i], results[adv_i]); pl_result_set_worker(results[adv_i], (int64_t)getpid()); } return PL_OK; }'
+    # A fork map that runs every item in the parent: the serial solution handed in as
+    # fork.c (right answers, deadlines kept, no fork).
+    nofork) cp "$SRC/solutions/$LAB/serial.c" "$victim_file" || fail "no serial.c to hand in as fork.c"
         fault_fail=(map/items_run_in_the_models_workers fork/map_is_a_pool)
-        fault_pass=(map/lesson_pool5_square map/each_item_runs_exactly_once map/no_zombies_after_each_call)
+        fault_pass=(map/lesson_pool5_square map/each_item_runs_exactly_once map/no_zombies_after_each_call
+                    map/no_descriptors_left_after_each_call)
         fault_reason='in_caller is [1-9]' ;;
     # An OpenMP map whose threads take items with an unsynchronised `next++`.
     racymap) replace_fn=run_items
@@ -275,7 +277,8 @@ case "$CASE" in
     nofork|racymap|zombies)
         # The fault's own tests and the ones that must survive it (model tests too: no --only).
         TESTS=$(IFS=,; echo "${fault_fail[*]},${fault_pass[*]}")
-        echo "lab models model" >> "$T/rubric.txt"
+        # (memory-mb as shipped: 16 threads reserve ~1.2 GB of address space, not of memory)
+        { echo "lab models model"; echo "set memory-mb 2048"; } >> "$T/rubric.txt"
         args+=(--no-perf --rubric "$T/rubric.txt" --tests "$TESTS") ;;
     *)
         args+=(--no-perf --rubric "$T/rubric.txt" --only "$LAB" --tests "$TESTS") ;;

@@ -251,8 +251,12 @@ enum {
 /*
  * Runs calls[0] once unchecked (resources a backend opens on first use and
  * keeps, such as MPI connections, are not leftovers), then every call in
- * turn, checking `check` after each. A failure says after which call and
- * what was left ("after a map killed at its deadline: 2 zombie children").
+ * turn, checking `check` after each, up to the first that leaves
+ * something. A failure says after which call and what was left ("after a
+ * map killed at its deadline: 2 zombie children").
+ * A call whose task crashes runs in a copy of this process (fork), which
+ * counts and reports back: a backend that does not isolate the crash loses
+ * crash_is_isolated, not these tests.
  * Cleanup may take a moment (a killed child takes a moment to die): the
  * counts are polled for up to 3 s, so a correct backend is never blamed.
  */
