@@ -140,7 +140,8 @@ static char *summary_of(const char *summary_line)
     char *s = NULL;
     if (path != NULL) {
         char *where = short_location(path + 1, in ? (size_t)(in - path - 1) : strlen(path + 1));
-        s = gr_fmt("%.*s at %s%s%s", (int)(path - line), line, where, in ? " in " : "", in ? function_name(in + 4) : "");
+        s = gr_fmt("%.*s at %s%s%s", (int)(path - line), line, where, in ? " in " : "",
+                   in ? function_name(in + 4) : "");
         free(where);
     } else {
         s = gr_xstrdup(line);

@@ -368,7 +368,8 @@ static void test_failed_assertion_line(void)
                       "    2. /tmp/g/sub/src/tests/suite_map.c:110  - other\n"
                       "    hint: results[i] must be item i's result\n";
     char *a = gr_failed_assertion(out);
-    CU_ASSERT_STRING_EQUAL(a, "tests/suite_map.c:108: wrong is 3, expected 0 - hint: results[i] must be item i's result");
+    CU_ASSERT_STRING_EQUAL(a, "tests/suite_map.c:108: wrong is 3, expected 0 - hint: results[i] must be item i's "
+                              "result");
     free(a);
     /* No hint printed: none added (and the next test's hint is not ours). */
     a = gr_failed_assertion("  Test: a ...FAILED\n    1. x.c:7  - cond\n  Test: b ...FAILED\n    hint: b's\n");

@@ -56,7 +56,8 @@ int pl_test_needs_at(unsigned what, const char *file, int line)
     int ok = 1;
     for (size_t i = 0; i < sizeof labs / sizeof labs[0]; i++) {
         if ((what & labs[i].bit) && !labs[i].done()) {
-            pl_test_check(0, file, line, "needs lab %s: %s is not implemented yet (this test counts once that lab is done)",
+            pl_test_check(0, file, line,
+                          "needs lab %s: %s is not implemented yet (this test counts once that lab is done)",
                           labs[i].lab, labs[i].call);
             ok = 0;
         }
