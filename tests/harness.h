@@ -12,8 +12,6 @@
  *   --workers N         pl_opts.workers (OpenMP team size for futures/groups)
  *   --test-timeout SEC  a test that runs longer ends the binary with exit 124
  *                       (default 120; 0 disables)
- * A failed test prints its failure lines ("  1. file:line  - what came,
- * expected what") and then its hint, if it has one ("    hint: ...").
  *   --verdict-fd FD     after each test RETURNS, write "NONCE PASS|FAIL name\n"
  *                       to FD, and "NONCE END passed failed\n" at the end;
  *                       NONCE comes from $PARALAB_VERDICT_NONCE (read and
@@ -23,6 +21,8 @@
  * usage error or when a name given to --only matches nothing.
  * It comes from CU_get_number_of_tests_failed(), not CU_basic_run_tests()
  * (whose return value is a framework error code, not a failure count).
+ * A failed test prints its failure lines ("  1. file:line  - what came,
+ * expected what") and then its hint, if it has one ("    hint: ...").
  */
 #ifndef PL_HARNESS_H
 #define PL_HARNESS_H
