@@ -360,9 +360,8 @@ static void test_free_sets_null_and_catches_reuse(void)
  * the same one out twice (or loses one: it then never finishes, and the
  * wait with a deadline says so).
  */
-static void test_each_future_runs_exactly_once(void)
+static void check_each_future_runs_exactly_once(void)
 {
-    pl_test_hint("run each started task exactly once: a queue shared by threads needs a lock");
     size_t n = pl_test_tasks_run_in() == PL_TEST_IN_CALLER ? 400 : 40;
     pl_test_tally t;
     pl_value **args = pl_test_tally_items(&t, n, 0);
@@ -394,9 +393,8 @@ static void test_each_future_runs_exactly_once(void)
  * Futures run where the model says (pl_test_expect_ran_in_workers): fork in
  * children of the caller, at least two at a time; MPI in worker ranks.
  */
-static void test_futures_run_in_the_models_workers(void)
+static void check_futures_run_in_the_models_workers(void)
 {
-    pl_test_hint("fork: each future runs in a forked child, several at once; MPI: in a worker rank, not rank 0");
     enum { N = 4, MS = 150 };
     pl_test_tally t;
     pl_value **args = pl_test_tally_items(&t, N, MS);
@@ -419,6 +417,15 @@ static void test_futures_run_in_the_models_workers(void)
     }
     pl_test_items_free(args, N);
     pl_test_tally_free(&t);
+}
+
+/* One test for both (each runs once; in a worker): one process start less per model. */
+static void test_each_future_runs_once_in_a_worker(void)
+{
+    pl_test_hint("run each started future exactly once (a queue shared by threads needs a lock), in a "
+                 "worker: fork a child per future, several at once; MPI a worker rank, not rank 0");
+    check_each_future_runs_exactly_once();
+    check_futures_run_in_the_models_workers();
 }
 
 /* ---------------------------------------------------------------- leftovers */
@@ -537,8 +544,7 @@ static const pl_test_case futures_cases[] = {
     {"free_while_running_is_safe", test_free_while_running_is_safe},
     {"free_sets_null_and_catches_reuse", test_free_sets_null_and_catches_reuse},
     {"rejects_invalid_arguments", test_rejects_invalid_arguments},
-    {"each_future_runs_exactly_once", test_each_future_runs_exactly_once},
-    {"futures_run_in_the_models_workers", test_futures_run_in_the_models_workers},
+    {"each_future_runs_once_in_a_worker", test_each_future_runs_once_in_a_worker},
     {"no_zombies_after_each_call", test_no_zombies_after_each_call},
     {"no_descriptors_left_after_each_call", test_no_descriptors_left_after_each_call},
     {NULL, NULL},

@@ -479,9 +479,8 @@ static pl_group *start_tally_group(int max_workers, pl_value **args, size_t n)
  * the tally): many tiny members on more workers than cores, so that a
  * member list handed out by threads without a lock shows it.
  */
-static void test_each_member_runs_exactly_once(void)
+static void check_each_member_runs_exactly_once(void)
 {
-    pl_test_hint("run each member exactly once: the next member to start, shared by threads, needs a lock");
     size_t n = pl_test_tasks_run_in() == PL_TEST_IN_CALLER ? 300 : 30;
     pl_test_tally t;
     pl_value **args = pl_test_tally_items(&t, n, 0);
@@ -506,9 +505,8 @@ static void test_each_member_runs_exactly_once(void)
 }
 
 /* Members run where the model says (pl_test_expect_ran_in_workers), several at once. */
-static void test_members_run_in_the_models_workers(void)
+static void check_members_run_in_the_models_workers(void)
 {
-    pl_test_hint("fork: each member runs in a forked child, several at once; MPI: in a worker rank, not rank 0");
     enum { N = 4, MAX_WORKERS = 4, MS = 150 };
     pl_test_tally t;
     pl_value **args = pl_test_tally_items(&t, N, MS);
@@ -526,6 +524,15 @@ static void test_members_run_in_the_models_workers(void)
     pl_group_free(&g);
     pl_test_items_free(args, N);
     pl_test_tally_free(&t);
+}
+
+/* One test for both (each runs once; in a worker): one process start less per model. */
+static void test_each_member_runs_once_in_a_worker(void)
+{
+    pl_test_hint("run each member exactly once (the next member to start, shared by threads, needs a "
+                 "lock), in a worker: fork a child per member, several at once; MPI a worker rank, not rank 0");
+    check_each_member_runs_exactly_once();
+    check_members_run_in_the_models_workers();
 }
 
 /* ---------------------------------------------------------------- leftovers */
@@ -620,8 +627,7 @@ static const pl_test_case group_cases[] = {
     {"results_twice", test_results_twice},
     {"free_while_running_is_safe", test_free_while_running_is_safe},
     {"empty_group", test_empty_group},
-    {"each_member_runs_exactly_once", test_each_member_runs_exactly_once},
-    {"members_run_in_the_models_workers", test_members_run_in_the_models_workers},
+    {"each_member_runs_once_in_a_worker", test_each_member_runs_once_in_a_worker},
     {"no_zombies_after_each_call", test_no_zombies_after_each_call},
     {"no_descriptors_left_after_each_call", test_no_descriptors_left_after_each_call},
     {NULL, NULL},

@@ -36,7 +36,7 @@ for bin in "$@"; do
     only=() left_out=0
     while IFS= read -r name; do
         case $name in
-            *fetch*|*exactly_once*|*in_the_models_workers*) left_out=$((left_out + 1)) ;;
+            *fetch*|*exactly_once*|*runs_once*|*in_the_models_workers*) left_out=$((left_out + 1)) ;;
             *) only+=(--only "$name") ;;
         esac
     done < <("$bin" --list 2>/dev/null)
