@@ -19,6 +19,9 @@
  *   hang      never returns unless pl_should_stop() says so, then CANCELLED
  *   fetch     str "URL PATH" -> downloads URL into PATH, returns the byte
  *             count (int); see pl_fetch.h
+ *   tally     str "INDEX SLEEP_MS PATH" -> counts one run of item INDEX in the
+ *             tally file PATH, sleeps SLEEP_MS (cancellable), returns INDEX;
+ *             how tests see that every item ran exactly once (pl_tally.h)
  *   planta, animal, insecto
  *             the lesson's species tasks: int ms (or NONE = 100) -> sleeps
  *             that long (cancellable), returns a string such as

@@ -13,6 +13,7 @@
 #include "pl_cancel.h"
 #include "pl_clock.h"
 #include "pl_fetch.h"
+#include "pl_tally.h"
 #include "pl_tasks_builtin.h"
 
 /* How often long tasks poll: small enough that a stop is seen promptly. */
@@ -140,6 +141,27 @@ static int task_sleep_ms(const pl_value *arg, pl_value *out, pl_error *err)
     return PL_TASK_OK;
 }
 
+/*
+ * tally: counts that this item ran, in a file every worker can map (see
+ * pl_tally.h), then sleeps like sleep_ms. The count comes first, so even a
+ * run that a deadline stops has been counted.
+ */
+static int task_tally(const pl_value *arg, pl_value *out, pl_error *err)
+{
+    int64_t index = 0, ms = 0;
+    char why[PL_ERROR_MAX - 16] = "";
+    if (pl_tally_count(pl_value_str(arg), &index, &ms, why, sizeof why) != PL_OK) {
+        pl_error_set(err, "tally: %s", why);
+        return PL_TASK_FAILED;
+    }
+    if (sleep_polling(ms)) {
+        pl_error_set(err, "tally: stopped before %lld ms", (long long)ms);
+        return PL_TASK_CANCELLED;
+    }
+    pl_value_set_int(out, index);
+    return PL_TASK_OK;
+}
+
 static int task_hang(const pl_value *arg, pl_value *out, pl_error *err)
 {
     (void)arg;
@@ -257,7 +279,7 @@ static const pl_builtin_task builtins[] = {
     {"square", task_square},   {"noop", task_noop},     {"sleep_ms", task_sleep_ms},
     {"spin", task_spin},       {"fail", task_fail},     {"crash", task_crash},
     {"hang", task_hang},       {"fetch", task_fetch},   {"planta", task_planta},
-    {"animal", task_animal},   {"insecto", task_insecto},
+    {"animal", task_animal},   {"insecto", task_insecto}, {"tally", task_tally},
 };
 
 const pl_builtin_task *pl_builtin_tasks(size_t *count)

@@ -184,8 +184,8 @@ static char **targets_of(gr_run *r, const char *build_dir, size_t *n, int wide)
 
 static char *configure_cmd(gr_run *r, const char *src, const char *build, const char *impl)
 {
-    return gr_fmt("cmake -S '%s' -B '%s' -G '%s' -DPARALAB_IMPL='%s' -DPARALAB_WERROR=OFF%s%s",
-                  src, build, generator(), impl,
+    return gr_fmt("%s%s%scmake -S '%s' -B '%s' -G '%s' -DPARALAB_IMPL='%s' -DPARALAB_WERROR=OFF%s%s",
+                  r->cc ? "CC='" : "", r->cc ? r->cc : "", r->cc ? "' " : "", src, build, generator(), impl,
                   r->sb.sanitize ? " -DPARALAB_SANITIZE=" : "",
                   r->sb.sanitize ? (r->sb.sanitize == 2 ? "thread" : "address") : "");
 }
@@ -577,33 +577,12 @@ static void add_file_note(gr_broken **v, size_t *n, const char *lab, const char 
 
 /* ---------------------------------------------------------------- submission */
 
-int gr_archive_name_unsafe(const char *name)
-{
-    if (name[0] == '/') {
-        return 1;
-    }
-    const char *p = name;
-    while (*p) {
-        if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == '\0') && (p == name || p[-1] == '/')) {
-            return 1;
-        }
-        p++;
-    }
-    return 0;
-}
-
 static int ends_with(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/*
- * Unpack an archive into dir. The member list is checked first (no absolute
- * names, no "..", no links), and the extraction itself runs as the runner
- * user in the sandbox, so even a trick we did not think of cannot write
- * outside dir.
- */
 int gr_archive_kind(const char *path)
 {
     if (ends_with(path, ".zip")) {
@@ -615,108 +594,105 @@ int gr_archive_kind(const char *path)
     return 0;
 }
 
-static int unpack(gr_run *r, const char *archive, const char *dir)
+/* "a,b,c" of a list of names. */
+static char *joined(char *const *v, size_t n)
+{
+    gr_buf b = {0};
+    gr_buf_add(&b, "");
+    for (size_t i = 0; i < n; i++) {
+        gr_buf_addf(&b, "%s%s", i ? "," : "", v[i]);
+    }
+    return b.s;
+}
+
+/*
+ * What paralab-unpack reported (unpack.h): "file LAB/FILE WHY" lines are
+ * kept in reasons (as "LAB/FILE\tWHY\n", for compose_student_file), "note"
+ * lines go to the report's notes, an "error" line becomes the build error.
+ * The lines come from a sandboxed process that parsed hostile bytes, so
+ * they are only ever shown as text.
+ */
+static int read_unpack_report(gr_run *r, const char *archive, int zip, const char *out, gr_buf *reasons)
+{
+    int failed = 0;
+    char *copy = gr_xstrdup(out);
+    for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(l, "file ", 5) == 0 && strchr(l + 5, ' ') != NULL) {
+            char *why = strchr(l + 5, ' ');
+            gr_buf_addf(reasons, "%.*s\t%s\n", (int)(why - l - 5), l + 5, why + 1);
+        } else if (strncmp(l, "note ", 5) == 0) {
+            gr_buf_addf(&r->notes, "note: %s: %s\n", archive, l + 5);
+        } else if (strncmp(l, "error ", 6) == 0 && !failed) {
+            r->build_error = gr_fmt("%s: cannot list the archive (corrupt, or not a %s file): %s", archive,
+                                    zip ? "zip" : "tar", l + 6);
+            failed = 1;
+        }
+    }
+    free(copy);
+    return failed ? -1 : 0;
+}
+
+/*
+ * Unpack the lab files of an archive into dir with paralab-unpack, run as a
+ * sandboxed job (the runner user, no network, limits): libarchive reads
+ * every entry, and only regular files at lab file paths are written
+ * (unpack.h). Links, junk and unsafe paths are skipped with a note, never a
+ * reason to refuse the whole submission. Why a separate process and not
+ * libarchive inside the grader: grader/README.md, "Archives".
+ */
+static int unpack(gr_run *r, const char *archive, const char *dir, char **labs, size_t n_labs, gr_buf *reasons)
 {
     int zip = gr_archive_kind(archive) == GR_ZIP;
     if (gr_archive_kind(archive) == 0) {
         r->build_error = gr_fmt("%s: not a directory, .zip, .tar.gz or .tar", archive);
         return -1;
     }
-    char *listing = gr_fmt("%s/../archive-list.txt", dir);
+    if (r->unpacker == NULL) {
+        r->build_error = gr_fmt("grader misconfigured: cannot read %s: paralab-unpack was not built "
+                                "(it needs libarchive: Debian's libarchive-dev)", archive);
+        return -1;
+    }
+    /* A copy the runner user can read (the upload itself may be anywhere, private). */
     char *copy = gr_fmt("%s/../submission%s", dir, zip ? ".zip" : ".tar.gz");
     if (gr_copy_file(archive, copy, 0644) != 0) {
         r->build_error = gr_fmt("%s: cannot read: %s", archive, strerror(errno));
-        free(listing);
         free(copy);
         return -1;
     }
-    /* Verbose listing shows each member's type: 'l'/'h' lines are links. */
-    /* The tool's complaints go to a file: a corrupt archive gets one clear
-     * line (with the tool's own first line), not pages of zipinfo. */
-    char *list_err = gr_fmt("%s.err", listing);
-    unlink(list_err);
-    char *list_cmd = zip ? gr_fmt("unzip -Z1 '%s' > '%s'", copy, listing)
-                         : gr_fmt("tar -tvf '%s' > '%s'", copy, listing);
-    char *argv[] = {"/bin/sh", "-c", list_cmd, NULL};
-    int st = gr_exec(argv, NULL, list_err, 60);
-    char *names = gr_read_file(listing, 1 << 22, NULL);
-    int bad = !(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0) || names == NULL;
-    if (bad) {
-        char *errs = gr_read_file(list_err, 1 << 16, NULL);
-        char *why = gr_tool_error(errs);
-        r->build_error = gr_fmt("%s: cannot list the archive (corrupt, or not a %s file)%s%s", archive,
-                                zip ? "zip" : "tar", why ? ": " : "", why ? why : "");
-        free(why);
-        free(errs);
+    if (r->sb.drop && chown(dir, r->sb.uid, r->sb.gid) != 0) {
+        gr_buf_addf(&r->notes, "note: cannot hand %s to the runner user\n", dir);
     }
-    unlink(list_err);
-    free(list_err);
-    for (char *save = NULL, *l = bad ? NULL : strtok_r(names, "\n", &save); l && !bad;
-         l = strtok_r(NULL, "\n", &save)) {
-        const char *name = l;
-        if (!zip) {
-            if (l[0] == 'l' || l[0] == 'h') {
-                r->build_error = gr_fmt("%s: contains a link (%s); links are not accepted", archive, l);
-                bad = 1;
-                break;
-            }
-            /* "-rw-r--r-- user/group size date time name": the name is the 6th field. */
-            int field = 0;
-            const char *p = l;
-            while (*p && field < 5) {
-                while (*p && *p != ' ') {
-                    p++;
-                }
-                while (*p == ' ') {
-                    p++;
-                }
-                field++;
-            }
-            name = p;
-        }
-        if (gr_archive_name_unsafe(name)) {
-            r->build_error = gr_fmt("%s: member '%s' points outside the archive; rejected", archive, name);
-            bad = 1;
-        }
+    char *lab_list = joined(labs, n_labs);
+    size_t n_files = 0;
+    while (student_files[n_files]) {
+        n_files++;
     }
-    if (!bad && zip) {
-        /* -Z1 lists names only; the long listing's first column says 'l' for a link. */
-        char *links_cmd = gr_fmt("unzip -Z '%s' 2>/dev/null | grep -q '^l'", copy);
-        char *largv[] = {"/bin/sh", "-c", links_cmd, NULL};
-        int lst = gr_exec(largv, NULL, "/dev/null", 60);
-        if (!(lst >= 0 && WIFEXITED(lst) && WEXITSTATUS(lst) == 1)) {
-            r->build_error = gr_fmt("%s: contains a symbolic link (or cannot be listed); links are "
-                                    "not accepted", archive);
-            bad = 1;
-        }
-        free(links_cmd);
+    char *file_list = joined((char *const *)student_files, n_files);
+    char *argv[] = {r->unpacker, copy, zip ? "zip" : "tar", (char *)dir, "--labs", lab_list, "--files", file_list,
+                    NULL};
+    char *home = gr_fmt("HOME=%s", dir);
+    char *env[] = {"PATH=/usr/bin:/bin", home, "LANG=C.UTF-8", NULL};
+    gr_job job = {.argv = argv, .env = env, .dir = (char *)dir};
+    /* A decompression bomb runs into these, not into the grader's patience. */
+    job.lim = (gr_limits){.wall_s = 120, .procs = 16, .memory_mb = 1024, .cpu_s = 60, .file_mb = 2,
+                          .open_files = 64, .output_max = 1 << 20};
+    gr_job *one = &job;
+    gr_run_jobs(&r->sb, &one, 1, 1, NULL, NULL, NULL);
+    char *out = gr_capture_text(&job.out);
+    int rc = read_unpack_report(r, archive, zip, out, reasons);
+    if (rc == 0 && (job.timed_out || job.start_error || !job.exited || !WIFEXITED(job.status) ||
+                    WEXITSTATUS(job.status) != 0)) {
+        r->build_error = job.timed_out ? gr_fmt("%s: reading the archive took longer than %.0f s (a "
+                                                "decompression bomb?)", archive, job.lim.wall_s)
+                                       : gr_fmt("%s: the archive could not be read (the reader %s)", archive,
+                                                job.start_error ? "did not start" : "failed");
+        rc = -1;
     }
-    free(names);
-    free(list_cmd);
-    int rc = -1;
-    if (!bad) {
-        if (r->sb.drop) {
-            chown(dir, r->sb.uid, r->sb.gid);
-        }
-        char *x = zip ? gr_fmt("unzip -q -o '%s' -d '%s'", copy, dir)
-                      : gr_fmt("tar -xf '%s' -C '%s' --no-same-owner --no-same-permissions", copy, dir);
-        char *log = gr_fmt("%s/.paralab-unpack.log", dir);
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-        if (fd >= 0) {
-            fchmod(fd, 0666);
-            close(fd);
-        }
-        if (sandboxed_sh(r, x, dir, dir, log) != 0) {
-            char *t = log_tail(log, 10);
-            r->build_error = gr_fmt("%s: could not be unpacked:\n%s", archive, t);
-            free(t);
-        } else {
-            rc = 0;
-        }
-        free(x);
-        free(log);
-    }
-    free(listing);
+    free(out);
+    gr_job_free(&job);
+    free(home);
+    free(lab_list);
+    free(file_list);
     free(copy);
     return rc;
 }
@@ -893,12 +869,12 @@ static size_t attribute_errors(gr_run *r, const char *log, const char *impl, cha
 }
 
 /* Where the lab directories are: the submitted directory or unpacked archive, a few levels down. */
-static char *locate_submission(gr_run *r, char **labs, size_t n_labs, const char *upload)
+static char *locate_submission(gr_run *r, char **labs, size_t n_labs, const char *upload, gr_buf *reasons)
 {
     char *root = NULL;
     if (gr_is_dir(r->submission)) {
         root = find_labs_root(r->submission, labs, n_labs, 3);
-    } else if (unpack(r, r->submission, upload) == 0) {
+    } else if (unpack(r, r->submission, upload, labs, n_labs, reasons) == 0) {
         root = find_labs_root(upload, labs, n_labs, 3);
     } else {
         return NULL; /* unpack said why */
@@ -925,13 +901,35 @@ static int is_student_file(const char *name)
     return 0;
 }
 
+/* Why the archive reader did not take lab/name ("LAB/FILE\tWHY" lines), or NULL. */
+static char *archive_reason(const char *reasons, const char *lab, const char *name)
+{
+    char *key = gr_fmt("%s/%s\t", lab, name);
+    const char *hit = reasons ? strstr(reasons, key) : NULL;
+    while (hit != NULL && hit != reasons && hit[-1] != '\n') {
+        hit = strstr(hit + 1, key);
+    }
+    char *why = NULL;
+    if (hit != NULL) {
+        const char *text = hit + strlen(key);
+        const char *nl = strchr(text, '\n');
+        why = gr_fmt("%s/%s %.*s", lab, name, nl ? (int)(nl - text) : (int)strlen(text), text);
+    }
+    free(key);
+    return why;
+}
+
 /* One file of lab into dst: the student's own model file if acceptable, else the skeleton. */
 static void compose_student_file(gr_run *r, const char *root, const char *lab, const char *name,
-                                 const char *dst)
+                                 const char *dst, const char *reasons)
 {
     char *why = NULL;
     char *p = gr_fmt("%s/%s/%s", root, lab, name);
-    if (submitted_file_ok(root, lab, name, &why)) {
+    int ok = submitted_file_ok(root, lab, name, &why);
+    if (!ok && why == NULL) {
+        why = archive_reason(reasons, lab, name); /* a link in the archive, say */
+    }
+    if (ok) {
         gr_copy_file(p, dst, 0644);
         if (is_skeleton(r, lab, name, p)) {
             add_file_note(&r->untouched, &r->n_untouched, lab, name, "the untouched skeleton");
@@ -952,7 +950,7 @@ static void compose_student_file(gr_run *r, const char *root, const char *lab, c
  * baseline) from solutions/; any other file (headers, helpers) as the
  * skeleton has it, so nothing of the submission but its model files counts.
  */
-static void compose_lab(gr_run *r, const char *root, const char *impl, const char *lab)
+static void compose_lab(gr_run *r, const char *root, const char *impl, const char *lab, const char *reasons)
 {
     char *dst_dir = gr_fmt("%s/%s", impl, lab);
     gr_mkdir_p(dst_dir, 0755);
@@ -966,7 +964,7 @@ static void compose_lab(gr_run *r, const char *root, const char *impl, const cha
         char *dst = gr_fmt("%s/%s", dst_dir, e->d_name);
         char *from = gr_fmt("%s/%s", sol_dir, e->d_name);
         if (is_student_file(e->d_name)) {
-            compose_student_file(r, root, lab, e->d_name, dst);
+            compose_student_file(r, root, lab, e->d_name, dst, reasons);
         } else if (strcmp(e->d_name, "serial.c") == 0 || copy_skeleton(r, lab, e->d_name, dst) != 0) {
             if (gr_is_file(from)) {
                 gr_copy_file(from, dst, 0644);
@@ -1060,12 +1058,16 @@ int gr_build_submission(gr_run *r)
     gr_mkdir_p(upload, 0755);
     gr_mkdir_p(impl, 0755);
 
-    char *root = locate_submission(r, labs, n_labs, upload);
+    gr_buf reasons = {0};
+    char *root = locate_submission(r, labs, n_labs, upload, &reasons);
+    if (root != NULL) {
+        for (size_t l = 0; l < n_labs; l++) {
+            compose_lab(r, root, impl, labs[l], reasons.s);
+        }
+    }
+    gr_buf_free(&reasons);
     if (root == NULL) {
         goto out;
-    }
-    for (size_t l = 0; l < n_labs; l++) {
-        compose_lab(r, root, impl, labs[l]);
     }
     if (gr_copy_tree(r->source_dir, src, skip_sub) != 0) {
         r->build_error = gr_fmt("cannot copy the project tree %s", r->source_dir);

@@ -49,12 +49,6 @@ char **gr_build_targets(gr_run *r, const char *build_dir, size_t *n);
  */
 int gr_strip_solution(const char *path, gr_buf *out, gr_buf *err);
 
-/*
- * Is an archive member name unsafe to unpack (absolute, or with a ".."
- * component)? Links are refused separately, from the listing's type column.
- */
-int gr_archive_name_unsafe(const char *name);
-
 /* What a submission file's name says it is: GR_ZIP, GR_TAR (.tar, .tar.gz, .tgz), or 0. */
 enum { GR_ZIP = 1, GR_TAR = 2 };
 int gr_archive_kind(const char *path);

@@ -66,6 +66,9 @@ typedef struct gr_run {
     int ref_cache_built;     /* we built that entry in this run */
     char *sub_build;         /* submission build dir (== ref_build for the reference) */
     char *shim;              /* paralab-verdict-shim, copied into work/bin */
+    char *unpacker;          /* paralab-unpack, copied into work/bin (NULL: not built, no libarchive) */
+    char *cc;                /* C compiler for both builds (NULL: CMake's choice); clang under --sanitize thread */
+    char *tsan_supp;         /* ThreadSanitizer suppressions, copied into work/bin (jobs can read it) */
     char *mpiexec;
     int jobs;
     const char *only_lab;

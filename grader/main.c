@@ -11,6 +11,7 @@
  * rubric mistakes, no project tree). See grader/README.md.
  */
 #include <errno.h>
+#include <glob.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -211,6 +212,61 @@ static int fail_setup(gr_run *r, const char *out, const char *junit, char *msg)
     return 2;
 }
 
+/* The newest LLVM's Archer (/usr/lib/llvm-N/lib/libarcher.so), or NULL. */
+static char *find_archer(void)
+{
+    glob_t g;
+    char *best = NULL;
+    int best_version = -1;
+    if (glob("/usr/lib/llvm-*/lib/libarcher.so", 0, NULL, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+            int version = atoi(g.gl_pathv[i] + strlen("/usr/lib/llvm-"));
+            if (version > best_version) {
+                best_version = version;
+                free(best);
+                best = gr_xstrdup(g.gl_pathv[i]);
+            }
+        }
+        globfree(&g);
+    }
+    return best;
+}
+
+/*
+ * --sanitize thread: GCC's libgomp is invisible to ThreadSanitizer, so every
+ * hand-off between OpenMP threads looks like a race, even in the reference
+ * solutions. clang with LLVM's libomp and its Archer tool tells TSan about
+ * OpenMP's barriers, locks and tasks, and the suppressions file drops what
+ * TSan says about the runtimes' own internals: the set-up of CI's tsan job
+ * (.ci/run). NULL, or why it cannot be done here.
+ */
+static char *setup_tsan(gr_run *r)
+{
+    r->cc = gr_which("clang");
+    char *archer = find_archer();
+    char *supp = gr_fmt("%s/tests/openmp-experiments/tsan-libomp.supp", r->source_dir);
+    char *why = NULL;
+    if (archer != NULL) {
+        /* For every test process, and for our own listing of the reference binaries. */
+        setenv("OMP_TOOL_LIBRARIES", archer, 1);
+        free(archer);
+    } else if (r->cc != NULL) {
+        free(r->cc);
+        r->cc = NULL;
+    }
+    if (r->cc == NULL) {
+        why = gr_fmt("--sanitize thread needs clang and LLVM's OpenMP runtime with Archer (libarcher.so), "
+                     "or GCC's OpenMP would be reported as racy: scripts/install-deps --extras installs them");
+    } else if (!gr_is_file(supp)) {
+        why = gr_fmt("--sanitize thread: %s is missing", supp);
+    } else {
+        r->tsan_supp = supp;
+        supp = NULL;
+    }
+    free(supp);
+    return why;
+}
+
 /* Source tree, rubric, submission path and scratch directory. 0, or 2 after fail_setup. */
 static int setup_run(gr_run *r, const options *o, const char *out)
 {
@@ -249,6 +305,10 @@ static int setup_run(gr_run *r, const options *o, const char *out)
         return fail_setup(r, out, o->junit,
                           gr_fmt("%s is not a submission: give a directory (a copy of labs/) "
                                  "or a .zip, .tar.gz, .tgz or .tar archive of one", o->submission));
+    }
+    char *tsan_problem = o->sanitize == 2 ? setup_tsan(r) : NULL;
+    if (tsan_problem) {
+        return fail_setup(r, out, o->junit, tsan_problem);
     }
     if (o->ref_build && (r->ref_build = absolute(o->ref_build)) == NULL) {
         return fail_setup(r, out, o->junit, gr_fmt("--reference-build %s: %s", o->ref_build, strerror(errno)));
@@ -309,6 +369,29 @@ static void setup_sandbox(gr_run *r, const options *o)
         gr_buf_addf(&r->notes, "note: %s missing: MPI tests cannot report verdicts\n", shim_src);
     }
     free(shim_src);
+    /* The archive reader runs as a sandboxed job too (build.c, unpack). */
+    char *unpack_src = gr_fmt("%s/paralab-unpack", mydir);
+    if (gr_is_file(unpack_src)) {
+        r->unpacker = gr_fmt("%s/paralab-unpack", bin_dir);
+        if (gr_copy_file(unpack_src, r->unpacker, 0755) != 0) {
+            free(r->unpacker);
+            r->unpacker = NULL;
+        }
+    }
+    free(unpack_src);
+    if (r->tsan_supp) {
+        /* The source tree is hidden from jobs: they read their copy. The caller's
+         * own TSAN_OPTIONS come last, so they win. */
+        char *copy = gr_fmt("%s/tsan.supp", bin_dir);
+        gr_copy_file(r->tsan_supp, copy, 0644);
+        const char *mine = getenv("TSAN_OPTIONS");
+        char *tsan = gr_fmt("suppressions=%s ignore_noninstrumented_modules=1 halt_on_error=0 "
+                            "second_deadlock_stack=1%s%s", copy, mine ? " " : "", mine ? mine : "");
+        setenv("TSAN_OPTIONS", tsan, 1);
+        free(tsan);
+        free(r->tsan_supp);
+        r->tsan_supp = copy;
+    }
     free(mydir);
     free(bin_dir);
     r->mpiexec = gr_which("mpiexec");

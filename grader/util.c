@@ -577,33 +577,3 @@ int gr_probe_writable(const char *path)
     }
     return 0;
 }
-
-char *gr_tool_error(const char *text)
-{
-    for (const char *p = text; p && *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        while (len > 0 && isspace((unsigned char)*p)) {
-            p++;
-            len--;
-        }
-        while (len > 0 && isspace((unsigned char)p[len - 1])) {
-            len--;
-        }
-        if (len > 0 && p[0] != '[') {
-            /* "...signature not found.  Either this file is not": the sentence is enough. */
-            for (size_t i = 0; i + 1 < len; i++) {
-                if (p[i] == '.' && p[i + 1] == ' ') {
-                    len = i;
-                    break;
-                }
-            }
-            if (len > 0 && p[len - 1] == '.') {
-                len--;
-            }
-            return gr_fmt("%.*s", (int)(len > 200 ? 200 : len), p);
-        }
-        p = nl ? nl + 1 : NULL;
-    }
-    return NULL;
-}

@@ -83,11 +83,4 @@ int gr_contains_ci(const char *hay, const char *needle);
  */
 int gr_probe_writable(const char *path);
 
-/*
- * The one line worth quoting from a tool's error output (unzip, tar): the
- * first non-blank line that is not a "[file]" banner, trimmed, up to its
- * first sentence end. A new string; NULL when there is none.
- */
-char *gr_tool_error(const char *text);
-
 #endif

@@ -40,6 +40,14 @@ static struct {
 
 static char tmpdir[PATH_MAX];
 
+/* The running test's hint (see pl_test_hint). */
+static const char *current_hint;
+
+void pl_test_hint(const char *hint)
+{
+    current_hint = hint;
+}
+
 const char *pl_test_tmpdir(void)
 {
     if (tmpdir[0] == '\0') {
@@ -163,6 +171,7 @@ static void on_suite_start(const CU_pSuite suite)
 static void on_test_start(const CU_pTest test, const CU_pSuite suite)
 {
     (void)suite;
+    current_hint = NULL;
     printf("  Test: %s ...", test->pName);
     fflush(stdout); /* a test that crashes still shows which one it was */
     if (cfg.test_timeout_s > 0) {
@@ -194,6 +203,9 @@ static void on_test_complete(const CU_pTest test, const CU_pSuite suite, const C
     for (CU_pFailureRecord f = failure; f != NULL && f->pTest == test; f = f->pNext) {
         printf("    %d. %s:%u  - %s\n", i++, f->strFileName ? f->strFileName : "?", f->uiLineNumber,
                f->strCondition ? f->strCondition : "?");
+    }
+    if (failure && current_hint) {
+        printf("    hint: %s\n", current_hint);
     }
     fflush(stdout);
     if (!failure) {

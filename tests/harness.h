@@ -24,6 +24,8 @@
  * usage error or when a name given to --only matches nothing.
  * It comes from CU_get_number_of_tests_failed(), not CU_basic_run_tests()
  * (whose return value is a framework error code, not a failure count).
+ * A failed test prints its failure lines ("  1. file:line  - what came,
+ * expected what") and then its hint, if it has one ("    hint: ...").
  */
 #ifndef PL_HARNESS_H
 #define PL_HARNESS_H
@@ -44,6 +46,17 @@ typedef struct pl_test_suite {
 
 /* Each test binary defines this NULL-terminated list (see suites_*.c). */
 extern const pl_test_suite *const pl_suites[];
+
+/*
+ * The running test's hint: one line a student can act on, printed as
+ * "    hint: ..." under the failure lines when the test fails (the grader
+ * quotes it), e.g. "results[i] must be item i's result, whatever order the
+ * items finish in". Say what the code must do, not what the test checks.
+ * Call it first thing in a test; a later call replaces it (for checks about
+ * something else). Every test starts without one. hint must outlive the
+ * test (a string literal).
+ */
+void pl_test_hint(const char *hint);
 
 /* Path of a scratch directory for this run (created on demand, removed at exit). */
 const char *pl_test_tmpdir(void);

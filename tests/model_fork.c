@@ -179,6 +179,9 @@ static void test_backend_info(void)
 /* Tasks run in children, which are not the program's root process. */
 static void test_children_are_not_root(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
+        return;
+    }
     pl_value *v = pl_value_new();
     pl_result *r = NULL;
     pl_map_opts opts = {.max_workers = 1, .timeout_ms = 10000};
@@ -199,6 +202,9 @@ static void test_children_are_not_root(void)
  */
 static void test_copy_on_write(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP | PL_TEST_NEEDS_FUTURES)) {
+        return;
+    }
     enum { N = 6 };
     cow_global = 7;
     pl_value **items = pl_test_items_int(N, 100, 1);
@@ -230,6 +236,9 @@ static void test_copy_on_write(void)
 /* Item 3 kills its worker with SIGSEGV: CRASHED (named), the others OK, no leftovers. */
 static void test_map_crash_isolated(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
+        return;
+    }
     enum { N = 8 };
     int fds = pl_test_count_open_fds();
     pl_value **items = pl_test_items_int(N, 1, 1);
@@ -253,6 +262,9 @@ static void test_map_crash_isolated(void)
 
 static void test_future_and_group_crash_named(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_FUTURES | PL_TEST_NEEDS_GROUP)) {
+        return;
+    }
     int fds = pl_test_count_open_fds();
     pl_future *f = pl_test_start_int("crash", 0);
     const pl_result *r = NULL;
@@ -286,6 +298,9 @@ static void test_future_and_group_crash_named(void)
  */
 static void test_map_kills_stubborn_at_deadline(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
+        return;
+    }
     enum { N = 4, DEADLINE = 400 };
     int fds = pl_test_count_open_fds();
     pl_value **items = pl_test_items_int(N, 1, 1);
@@ -304,6 +319,9 @@ static void test_map_kills_stubborn_at_deadline(void)
 /* cancel kills a running child that never polls; it is CANCELLED promptly, and reaped. */
 static void test_cancel_kills_stubborn_future(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_FUTURES)) {
+        return;
+    }
     int fds = pl_test_count_open_fds();
     pl_future *f = pl_test_start_int("fork_stubborn", 0);
     pl_sleep_ms(100);
@@ -322,6 +340,9 @@ static void test_cancel_kills_stubborn_future(void)
 /* free on running futures (one that never polls, one queued behind the limit) leaves nothing. */
 static void test_free_running_future_leaves_no_process(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_FUTURES)) {
+        return;
+    }
     int fds = pl_test_count_open_fds();
     int n = pl_workers() + 2; /* the last two wait in the queue */
     pl_future **fs = calloc((size_t)n, sizeof *fs);
@@ -341,6 +362,9 @@ static void test_free_running_future_leaves_no_process(void)
 /* results' deadline kills a stubborn member; the others keep their results; on time. */
 static void test_group_kills_stubborn_at_deadline(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_GROUP)) {
+        return;
+    }
     enum { DEADLINE = 400 };
     int fds = pl_test_count_open_fds();
     pl_group *g = NULL;
@@ -424,6 +448,9 @@ static pid_t find_child_of(pid_t ppid, int64_t ms)
  */
 static void test_orphan_stops(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_FUTURES)) {
+        return;
+    }
     int ready[2];
     CU_ASSERT_FATAL(pipe(ready) == 0);
     fflush(NULL); /* or the helper would print our buffered text a second time */
@@ -462,35 +489,56 @@ static void test_orphan_stops(void)
 
 /* ---------------------------------------------------------------- the pool */
 
-/* 40 items on 2 workers: run by 2 processes (a pool), not 40 (a fork per item). */
+/*
+ * 40 items on 2 workers: run by at most 2 processes (a pool), not 40 (a
+ * fork per item) - and those are CHILDREN of the caller: the caller's own
+ * pid is no "pool of one". Each task records the pid that ran it and its
+ * parent (the tally task), so a backend cannot just claim a worker id.
+ */
 static void test_map_is_a_pool(void)
 {
+    pl_test_hint("fork a pool of at most max_workers children and feed them all the items; never run items "
+                 "in the caller, never fork one child per item");
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
+        return;
+    }
     enum { N = 40 };
-    pl_value **items = pl_test_items_int(N, 1, 1);
+    pl_test_tally t;
+    pl_value **items = pl_test_tally_items(&t, N, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(items);
     pl_result **rs = pl_test_results_new(N);
     pl_map_opts opts = {.max_workers = 2, .timeout_ms = 10000};
-    PL_EXPECT_RC(pl_map("noop", items, N, &opts, rs), PL_OK);
-    int64_t pids[N];
-    size_t distinct = 0;
-    for (size_t i = 0; i < N; i++) {
-        int64_t w = pl_result_worker(rs[i]);
+    PL_EXPECT_RC(pl_map("tally", items, N, &opts, rs), PL_OK);
+    PL_EXPECT_EQ(pl_test_count_status(rs, N, PL_TASK_OK), N);
+    PL_EXPECT_EQ(pl_test_tally_read(&t), 0);
+    uint32_t pids[N];
+    size_t distinct = 0, in_caller = 0, not_child = 0;
+    for (size_t i = 0; t.seen != NULL && i < N; i++) {
+        uint32_t pid = t.seen[i].pid;
+        in_caller += pid == (uint32_t)getpid();
+        not_child += t.seen[i].ppid != (uint32_t)getpid();
         size_t k = 0;
-        while (k < distinct && pids[k] != w) {
+        while (k < distinct && pids[k] != pid) {
             k++;
         }
         if (k == distinct) {
-            pids[distinct++] = w;
+            pids[distinct++] = pid;
         }
     }
-    PL_EXPECT_BETWEEN(distinct, 1, 2);
-    PL_EXPECT_EQ(pl_test_count_status(rs, N, PL_TASK_OK), N);
+    PL_EXPECT_BETWEEN(distinct, 1, 2); /* processes that ran the 40 items */
+    PL_EXPECT_EQ(in_caller, 0);        /* items the caller ran itself */
+    PL_EXPECT_EQ(not_child, 0);        /* items run by a process that is not the caller's child */
     pl_test_results_free(rs, N);
     pl_test_items_free(items, N);
+    pl_test_tally_free(&t);
 }
 
 /* 1 MiB each way: far more than a pipe holds (64 KiB), so both sides must loop on partial I/O. */
 static void test_big_values_cross_pipes(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP | PL_TEST_NEEDS_FUTURES)) {
+        return;
+    }
     enum { SIZE = 1 << 20 };
     unsigned char *data = malloc(SIZE);
     for (size_t i = 0; data != NULL && i < SIZE; i++) {
@@ -523,6 +571,9 @@ static void test_big_values_cross_pipes(void)
  */
 static void test_children_skip_atexit(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
+        return;
+    }
     pl_value **items = pl_test_items_int(4, 1, 1);
     pl_result **rs = pl_test_results_new(4);
     PL_EXPECT_RC(pl_map("square", items, 4, NULL, rs), PL_OK);
@@ -538,6 +589,9 @@ static void test_children_skip_atexit(void)
  */
 static void test_buffered_output_not_duplicated(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP | PL_TEST_NEEDS_FUTURES)) {
+        return;
+    }
     char path[600];
     snprintf(path, sizeof path, "%s/stdout.txt", pl_test_tmpdir());
     fflush(stdout);
@@ -595,6 +649,9 @@ static void *churn(void *arg)
  */
 static void test_fork_while_another_thread_mallocs(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
+        return;
+    }
     pthread_t t;
     atomic_store(&churn_stop, 0);
     CU_ASSERT_FATAL(pthread_create(&t, NULL, churn, NULL) == 0);

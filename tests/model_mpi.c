@@ -136,6 +136,9 @@ static void test_pl_run_not_reentrant(void)
 /* Every result names a worker rank, and on-demand dispatch gives every worker something to do. */
 static void test_worker_ids_are_ranks(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
+        return;
+    }
     int workers = pl_workers();
     size_t n = (size_t)workers * 3;
     pl_value **items = pl_test_items_int(n, 30, 0);
@@ -174,6 +177,9 @@ static void test_worker_ids_are_ranks(void)
  */
 static void test_worker_memory_is_its_own(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
+        return;
+    }
     enum { N = 5 };
     pl_value **items = pl_test_items_int(N, 0, 0);
     pl_result **results = pl_test_results_new(N);
@@ -192,6 +198,9 @@ static void test_worker_memory_is_its_own(void)
 /* Each kind of value travels to a worker as bytes and comes back equal (noop returns its argument). */
 static void test_values_cross_the_wire(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
+        return;
+    }
     enum { N = 7 };
     static const unsigned char blob[5] = {0, 1, 0, 255, 7};
     char *big = malloc(20000);
@@ -222,6 +231,9 @@ static void test_values_cross_the_wire(void)
 /* A reply bigger than rank 0's receive buffers becomes a clear FAILED, and the next call is fine. */
 static void test_oversized_reply_fails_clearly(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
+        return;
+    }
     size_t len = 100 * 1024;
     unsigned char *blob = calloc(len, 1);
     pl_value *item = pl_value_new_bytes(blob, len);
@@ -244,6 +256,9 @@ static void test_oversized_reply_fails_clearly(void)
  */
 static void test_late_map_replies_are_drained(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
+        return;
+    }
     int workers = pl_workers();
     pl_value **items = pl_test_items_int((size_t)workers, 2000, 0);
     pl_result **results = pl_test_results_new((size_t)workers);
@@ -262,6 +277,9 @@ static void test_late_map_replies_are_drained(void)
  */
 static void test_freed_future_reply_is_drained(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP | PL_TEST_NEEDS_FUTURES)) {
+        return;
+    }
     pl_future *f = pl_test_start_int("sleep_ms", 300);
     pl_sleep_ms(20);
     pl_future_free(&f);
@@ -294,6 +312,9 @@ static void test_freed_future_reply_is_drained(void)
  */
 static void test_map_while_futures_hold_every_worker(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP | PL_TEST_NEEDS_FUTURES)) {
+        return;
+    }
     int workers = pl_workers();
     pl_future *fs[64] = {NULL};
     for (int i = 0; i < workers && i < 64; i++) {
@@ -315,6 +336,9 @@ static void test_map_while_futures_hold_every_worker(void)
 /* The same for a group: finished members must not keep a map from getting workers. */
 static void test_map_while_a_group_holds_every_worker(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP | PL_TEST_NEEDS_GROUP)) {
+        return;
+    }
     int workers = pl_workers();
     pl_group *g = NULL;
     PL_EXPECT_RC(pl_group_new(workers, &g), PL_OK);
@@ -345,6 +369,9 @@ static void test_map_while_a_group_holds_every_worker(void)
 /* A cancelled running future's result comes FROM the worker: it ran there, then stopped. */
 static void test_cancel_is_a_message_to_the_worker(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_FUTURES)) {
+        return;
+    }
     pl_future *f = pl_test_start_int("hang", 0);
     pl_sleep_ms(100);
     PL_EXPECT_RC(pl_future_cancel(f), PL_OK);
@@ -463,6 +490,9 @@ static void show_if(int failed, const char *mode, const job_outcome *o)
 /* The control: the same program, nothing crashes, the job exits 0. */
 static void test_experiment_normal_job_exits_zero(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
+        return;
+    }
     job_outcome o;
     run_experiment("ok", NULL, &o);
     PL_EXPECT_EQ(o.status, 0);
@@ -473,6 +503,9 @@ static void test_experiment_normal_job_exits_zero(void)
 /* A worker's SIGSEGV aborts the whole job: rank 0's map never returns. */
 static void test_experiment_crash_aborts_the_job(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
+        return;
+    }
     job_outcome o;
     run_experiment("crash", NULL, &o);
     CU_ASSERT(o.status > 0); /* ended by itself (not killed by us), and not successfully */
@@ -487,6 +520,9 @@ static void test_experiment_crash_aborts_the_job(void)
  */
 static void test_experiment_stubborn_task_forces_abort(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
+        return;
+    }
     job_outcome o;
     run_experiment("stubborn", "PARALAB_MPI_STOP_GRACE_MS=500", &o);
     CU_ASSERT(o.status > 0);

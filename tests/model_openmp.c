@@ -147,6 +147,9 @@ static void test_pl_run_not_reentrant(void)
  */
 static void test_map_opens_its_own_team(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
+        return;
+    }
     enum { N = 4 };
     pl_value **items = pl_test_items_int(N, 250, 0);
     pl_result **results = pl_test_results_new(N);
@@ -165,6 +168,9 @@ static void test_map_opens_its_own_team(void)
 /* The map's threads write the caller's own memory: shared, unlike fork's copy-on-write children. */
 static void test_map_threads_share_memory(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
+        return;
+    }
     enum { N = 10 };
     atomic_store(&shared_sum, 0);
     pl_value **items = pl_test_items_int(N, 1, 1);
@@ -182,6 +188,9 @@ static void test_map_threads_share_memory(void)
 /* Futures run on the team's worker threads (1..workers), never on body's thread 0. */
 static void test_futures_run_on_worker_threads(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_FUTURES)) {
+        return;
+    }
     pl_future *f = pl_test_start_int("square", 5);
     const pl_result *r = NULL;
     PL_EXPECT_RC(pl_future_wait(f, PL_NO_TIMEOUT, &r), PL_OK);
@@ -198,6 +207,9 @@ static void test_futures_run_on_worker_threads(void)
  */
 static void test_futures_beyond_libgomp_queue_limit(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_FUTURES)) {
+        return;
+    }
     size_t n = (size_t)64 * (size_t)(pl_workers() + 1) + 64;
     pl_future **fs = calloc(n, sizeof *fs);
     CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
@@ -228,6 +240,9 @@ static void test_futures_beyond_libgomp_queue_limit(void)
  */
 static void test_wait_keeps_its_timeout_when_workers_are_busy(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_FUTURES)) {
+        return;
+    }
     int workers = pl_workers();
     pl_future **hogs = calloc((size_t)workers, sizeof *hogs);
     CU_ASSERT_PTR_NOT_NULL_FATAL(hogs);
@@ -251,6 +266,9 @@ static void test_wait_keeps_its_timeout_when_workers_are_busy(void)
 /* Cancelling a running future sets the token its task polls: the task itself sees the stop. */
 static void test_cancel_sets_the_running_tasks_token(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_FUTURES)) {
+        return;
+    }
     reset_watch();
     pl_future *f = pl_test_start_int("omp_watch_stop", 0);
     CU_ASSERT_FATAL(wait_flag(&watch_started, PROMPTLY_MS));
@@ -270,6 +288,9 @@ static void test_cancel_sets_the_running_tasks_token(void)
  */
 static void test_free_running_future_stops_it(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_FUTURES)) {
+        return;
+    }
     reset_watch();
     pl_future *f = pl_test_start_int("omp_watch_stop", 0);
     CU_ASSERT_FATAL(wait_flag(&watch_started, PROMPTLY_MS));
@@ -286,6 +307,9 @@ static void test_free_running_future_stops_it(void)
 /* Group members run on pl_run's worker threads: at most pl_workers() at once, whatever max_workers. */
 static void test_group_members_on_worker_threads(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_GROUP)) {
+        return;
+    }
     pl_group *g = NULL;
     PL_EXPECT_RC(pl_group_new(16, &g), PL_OK);
     enum { M = 6 };
@@ -361,6 +385,9 @@ static void expect_exit_zero(const char *mode)
 /* A task that crashes (SIGSEGV) in an OpenMP map takes the whole process with it. */
 static void test_experiment_crash_kills_the_process(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
+        return;
+    }
     int status = run_experiment("crash", 30000);
     CU_ASSERT(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
     if (status != -1 && WIFEXITED(status)) {
@@ -371,18 +398,27 @@ static void test_experiment_crash_kills_the_process(void)
 /* A task that never polls pl_should_stop() runs past the map's deadline, and the map waits. */
 static void test_experiment_non_polling_task_cannot_be_stopped(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
+        return;
+    }
     expect_exit_zero("no-poll");
 }
 
 /* Outside pl_run: map works with a team of its own; futures and groups are refused. */
 static void test_experiment_outside_run_scope(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
+        return;
+    }
     expect_exit_zero("outside");
 }
 
 /* A future left running when body returns is stopped, so pl_run can return. */
 static void test_experiment_leftover_future_is_stopped(void)
 {
+    if (!PL_TEST_NEEDS(PL_TEST_NEEDS_FUTURES)) {
+        return;
+    }
     expect_exit_zero("leftover");
 }
 

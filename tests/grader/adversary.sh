@@ -5,10 +5,14 @@
 #
 # CASE is one of: loop deadlock segfault forkbomb membomb flood exit0
 # fakesummary outside deltests destructor killparent (adversaries generated
-# from solutions/ by patching one function), zipslip ziplink (archives with a
-# member outside the upload / a symbolic link: rejected with a clear reason),
+# from solutions/ by patching one function), nofork racymap zombies (faults
+# students really make: the tests named for the fault fail, with a hint, and
+# the others pass), zipslip (an archive member outside the upload: never
+# written), archives (a correct submission as a directory, .tar.gz and .zip
+# with a stray link and junk: the same score each time, one note),
 # usage (command-line mistakes and a corrupt archive: one clear line, exit 2
 # resp. a 0 score), or reference / skeleton (full marks / exactly 0).
+# Several CASEs may be given: they run one after another (one CTest entry).
 #
 # The submission is a copy of solutions/ with ONE function (pl_map in 01-map,
 # of the "victim" model) patched. The grader runs a few map tests on the
@@ -24,11 +28,26 @@ GRADE=$1
 SOURCE=$2
 REF=$3
 CASE=$4
+if [ $# -gt 4 ]; then
+    # Several cases in one CTest entry: each in a run of its own; 77 (skip) only if all skipped.
+    shift 3
+    worst=77
+    for c in "$@"; do
+        "$0" "$GRADE" "$SOURCE" "$REF" "$c"
+        rc=$?
+        [ $rc -eq 77 ] && continue
+        [ $rc -ne 0 ] && exit $rc
+        worst=0
+    done
+    exit $worst
+fi
 LAB=${ADV_LAB:-01-map}
 FUNC=${ADV_FUNC:-pl_map}
 # Not a speed test (the machine may be loaded 10-40): a grader that hangs
-# would exceed it; a slow one under load should not.
+# would exceed it; a slow one under load should not. Grading everything
+# (reference, skeleton: 270 tests) took up to 400 s at load 20.
 BUDGET=${ADV_BUDGET:-300}
+case "$CASE" in reference|skeleton) BUDGET=${ADV_BUDGET:-600} ;; esac
 
 fail() { echo "FAIL [$CASE]: $*" >&2; exit 1; }
 note() { echo "[$CASE] $*"; }
@@ -89,7 +108,12 @@ for m in fork openmp mpi; do
     [ -f "$SRC/solutions/$LAB/$m.c" ] && models+=("$m")
 done
 [ ${#models[@]} -ge 1 ] || { echo "SKIP: no parallel model in solutions/$LAB yet"; exit 77; }
-VICTIM=${ADV_VICTIM:-${models[0]}}
+case "$CASE" in
+    racymap) VICTIM=openmp ;;
+    nofork|zombies) VICTIM=fork ;;
+    *) VICTIM=${ADV_VICTIM:-${models[0]}} ;;
+esac
+[ -f "$SRC/solutions/$LAB/$VICTIM.c" ] || { echo "SKIP: no solutions/$LAB/$VICTIM.c"; exit 77; }
 CONTROL=${models[1]:-}
 [ "$CONTROL" = "$VICTIM" ] && CONTROL=${models[0]}
 suite=${LAB#*-}
@@ -123,6 +147,10 @@ headers='#include <pthread.h>
 #include <unistd.h>'
 body=""
 tail_code=""
+replace_fn=""      # replace this function's whole definition with $replacement
+replace_line=""    # or this exact line with $replacement
+fault_fail=()      # fault cases: the victim's tests that must fail (with $fault_reason and a hint)
+fault_pass=()      # ... and the victim's tests that must still pass
 case "$CASE" in
     loop) body='{ volatile int adv_spin = 1; while (adv_spin) { } }'
         expect_victim='timed out' ;;
@@ -149,7 +177,45 @@ case "$CASE" in
         expect_victim='did not exit|timed out' ;;
     killparent) body='kill(getppid(), SIGKILL); kill(getppid(), SIGTERM); exit(0);'
         expect_victim='exited|crashed|killed' ;;
-    reference|skeleton|zipslip|ziplink|usage) ;;
+    # A fork map that runs every item in the parent: the serial solution handed in as
+    # fork.c (right answers, deadlines kept, no fork).
+    nofork) cp "$SRC/solutions/$LAB/serial.c" "$victim_file" || fail "no serial.c to hand in as fork.c"
+        fault_fail=(map/items_run_in_the_models_workers fork/map_is_a_pool)
+        fault_pass=(map/lesson_pool5_square map/each_item_runs_exactly_once map/no_zombies_after_each_call
+                    map/no_descriptors_left_after_each_call)
+        fault_reason='in_caller is [1-9]' ;;
+    # An OpenMP map whose threads take items with an unsynchronised `next++`.
+    racymap) replace_fn=run_items
+        replacement='static int run_items(const char *task, pl_value *const items[], size_t n, int threads, pl_cancel *token,
+                     int64_t deadline_ns, pl_result *results[])
+{
+    size_t next = 0; /* adversary: shared by the threads, no lock, no atomic */
+    int rc = PL_OK;
+#pragma omp parallel num_threads(threads)
+    {
+        for (;;) {
+            size_t i = next++;
+            if (i >= n) {
+                break;
+            }
+            int item_rc = run_item(task, items[i], token, deadline_ns, &results[i]);
+            if (item_rc < rc) {
+                rc = item_rc;
+            }
+        }
+    }
+    return rc;
+}'
+        fault_fail=(map/each_item_runs_exactly_once)
+        fault_pass=(map/lesson_pool5_square map/results_in_input_order map/items_run_in_the_models_workers)
+        fault_reason='did not run exactly once' ;;
+    # A fork map that never reaps its idle workers (it closes their pipes and forgets them).
+    zombies) replace_line='    pl_fork_reap(w->pid, force, &wstatus);'
+        replacement='    if (force) { pl_fork_reap(w->pid, force, &wstatus); } /* adversary: idle workers are never reaped */'
+        fault_fail=(map/no_zombies_after_each_call)
+        fault_pass=(map/lesson_pool5_square map/no_descriptors_left_after_each_call map/crash_is_isolated map/each_item_runs_exactly_once)
+        fault_reason='zombie children' ;;
+    reference|skeleton|zipslip|archives|usage) ;;
     *) fail "unknown case" ;;
 esac
 
@@ -163,7 +229,20 @@ if [ -n "$body" ]; then
         END { if (!done) exit 3 }' "$victim_file" > "$victim_file.new" || fail "no definition of $FUNC in $victim_file"
     mv "$victim_file.new" "$victim_file"
 fi
-if [ "$CASE" != reference ] && [ "$CASE" != skeleton ]; then
+if [ -n "$replace_fn" ]; then
+    ADV_FN=$replace_fn ADV_TEXT=$replacement awk '
+        !done && $0 ~ "^static [a-z].*[ *]" ENVIRON["ADV_FN"] "\\(" { skipping = 1 }
+        skipping && $0 == "}" { print ENVIRON["ADV_TEXT"]; skipping = 0; done = 1; next }
+        !skipping { print }
+        END { if (!done) exit 3 }' "$victim_file" > "$victim_file.new" || fail "no function $replace_fn in $victim_file"
+    mv "$victim_file.new" "$victim_file"
+elif [ -n "$replace_line" ]; then
+    ADV_LINE=$replace_line ADV_TEXT=$replacement awk '
+        $0 == ENVIRON["ADV_LINE"] { print ENVIRON["ADV_TEXT"]; done = 1; next } { print }
+        END { if (!done) exit 3 }' "$victim_file" > "$victim_file.new" || fail "no line '$replace_line' in $victim_file"
+    mv "$victim_file.new" "$victim_file"
+fi
+if [ "$CASE" != reference ] && [ "$CASE" != skeleton ] && [ "$CASE" != archives ]; then
     { echo "$headers"; cat "$victim_file"; [ -n "$tail_code" ] && echo "$tail_code"; } > "$victim_file.new"
     mv "$victim_file.new" "$victim_file"
 fi
@@ -197,6 +276,12 @@ case "$CASE" in
         fi
         # The shipped rubric, every lab and model: "exactly 0" is about all of it.
         args=(--source-dir "$SRC" --reference-build "$REF" --out "$T/out" --work "$T/work" --jobs 2 --no-perf ${ADV_GRADE_ARGS:-}) ;;
+    nofork|racymap|zombies)
+        # The fault's own tests and the ones that must survive it (model tests too: no --only).
+        TESTS=$(IFS=,; echo "${fault_fail[*]},${fault_pass[*]}")
+        # (memory-mb as shipped: 16 threads reserve ~1.2 GB of address space, not of memory)
+        { echo "lab models model"; echo "set memory-mb 2048"; } >> "$T/rubric.txt"
+        args+=(--no-perf --rubric "$T/rubric.txt" --tests "$TESTS") ;;
     *)
         args+=(--no-perf --rubric "$T/rubric.txt" --only "$LAB" --tests "$TESTS") ;;
 esac
@@ -209,11 +294,51 @@ case "$CASE" in
         (cd "$T/submission" && tar -cf "$T/upload.tar" "labs/$LAB/$VICTIM.c" \
             --transform "s|labs/$LAB/$VICTIM.c|../../paralab-adv-outside|") || fail "tar"
         target=$T/upload.tar ;;
-    ziplink)
-        ln -s /etc "$SUB/$LAB/etc"
-        (cd "$T/submission" && zip -qry "$T/upload.zip" labs) || fail "zip"
-        target=$T/upload.zip ;;
 esac
+
+# A correct submission with what real uploads carry besides the lab files:
+# an editor's compile_commands.json link (dangling here), build outputs,
+# macOS junk, a link to a directory outside, and one lab file that is a
+# link (graded as its skeleton: its lab is not among the tests here). As a
+# directory, .tar.gz and .zip it must score the same, with one note.
+if [ "$CASE" = archives ]; then
+    command -v zip >/dev/null || { echo "SKIP: zip is not installed"; exit 77; }
+    ln -s /nonexistent/build/compile_commands.json "$SUB/compile_commands.json"
+    ln -s /etc "$SUB/$LAB/etc"
+    mkdir -p "$SUB/$LAB/build" "$SUB/__MACOSX/$LAB"
+    head -c 4096 /dev/urandom > "$SUB/$LAB/build/$VICTIM.o"
+    echo junk > "$SUB/__MACOSX/$LAB/._$VICTIM.c"
+    echo junk > "$SUB/.DS_Store"
+    mkfifo "$SUB/$LAB/fifo"
+    rm "$SUB/02-futures/openmp.c"
+    ln -s ../01-map/openmp.c "$SUB/02-futures/openmp.c"
+    (cd "$T/submission" && tar -czf "$T/upload.tar.gz" labs) || fail "tar"
+    (cd "$T/submission" && zip -qry "$T/upload.zip" labs -x 'labs/01-map/fifo') || fail "zip"
+    scores=()
+    for target in "$T/submission/labs" "$T/upload.tar.gz" "$T/upload.zip"; do
+        rm -rf "$T/out" "$T/work"
+        mkdir -p "$T/out"
+        "$GRADE" "${args[@]}" "$target" > "$T/grade.out" 2> "$T/grade.err" || { cat "$T/grade.err"; fail "paralab-grade exited with $? on $target"; }
+        json=$T/out/results.json
+        score=$(jq .score "$json")
+        [ "$(jq '[.tests[] | select(.status != "passed")] | length' "$json")" -eq 0 ] ||
+            fail "$(basename "$target"): tests failed: $(jq -r '.tests[] | select(.status != "passed") | .name + ": " + .output' "$json" | head -5)"
+        grep -q "02-futures/openmp.c.*link.*graded as the untouched skeleton" "$T/grade.out" ||
+            fail "$(basename "$target"): no note that 02-futures/openmp.c is a link graded as its skeleton: $(head -20 "$T/grade.out")"
+        if [ "$target" != "$T/submission/labs" ]; then
+            [ "$(grep -c 'skipped [0-9]* entries that are not lab files' "$T/grade.out")" -eq 1 ] ||
+                fail "$(basename "$target"): not exactly one note about the skipped entries: $(head -20 "$T/grade.out")"
+            note "$(basename "$target"): $(grep -o 'skipped [0-9]* entries that are not lab files ([^)]*)' "$T/grade.out" | head -1)"
+        fi
+        scores+=("$score")
+        note "$(basename "$target"): score $score"
+    done
+    [ "${scores[0]}" = "${scores[1]}" ] && [ "${scores[0]}" = "${scores[2]}" ] ||
+        fail "the same submission scored ${scores[*]} as directory, .tar.gz, .zip"
+    [ -e "$T/work" ] && fail "the grader left its work directory behind"
+    note "ok: the same score (${scores[0]}) as a directory, .tar.gz and .zip"
+    exit 0
+fi
 
 # The output dir exists before grading, so "outside" can try to plant a result in it.
 mkdir -p "$T/out"
@@ -251,11 +376,32 @@ case "$CASE" in
         grep -E -q 'timed out|crashed' "$json" && fail "a skeleton test hung or crashed (should fail cleanly)"
         grep -q 'not implemented' "$json" || fail "no test says 'not implemented'"
         note "skeletons: exactly 0, every test failed cleanly" ;;
-    zipslip|ziplink)
-        want='points outside the archive'
-        [ "$CASE" = ziplink ] && want='symbolic link'
-        jq -e '.score == 0' "$json" >/dev/null || fail "a rejected archive scored"
-        jq -r .output "$json" | grep -q "$want" || fail "results.json does not say '$want'" ;;
+    zipslip)
+        # Its only member climbs out of the upload: never written, said so, nothing to grade.
+        jq -e '.score == 0' "$json" >/dev/null || fail "an archive with nothing but a climbing member scored"
+        jq -r .output "$json" | grep -q 'points outside the archive' || fail "results.json does not say 'points outside the archive'"
+        [ -e "$T/work/sub/paralab-adv-outside" ] || [ -e "$T/paralab-adv-outside" ] && fail "the climbing member was written" ;;
+    nofork|racymap|zombies)
+        # The fault's tests fail with the right reason and a hint; the others pass, on the victim and the control.
+        result_of() { jq -c --arg n "[$1] $2" '.tests[] | select(.name | endswith($n))' "$json"; }
+        for t in "${fault_fail[@]}"; do
+            line=$(result_of "$VICTIM" "$t")
+            [ -n "$line" ] || fail "no result for $VICTIM $t"
+            grep -q '"status":"failed"' <<<"$line" || fail "$VICTIM $t should fail (the fault's test): ${line:0:600}"
+            grep -E -q "$fault_reason" <<<"$line" || fail "$VICTIM $t: the reason should match /$fault_reason/: ${line:0:600}"
+            grep -q 'hint: ' <<<"$line" || fail "$VICTIM $t: no hint in: ${line:0:600}"
+            note "$VICTIM $t failed: $(jq -r .output <<<"$line" | head -1)"
+        done
+        for t in "${fault_pass[@]}"; do
+            line=$(result_of "$VICTIM" "$t")
+            grep -q '"status":"passed"' <<<"$line" || fail "$VICTIM $t should still pass: ${line:0:600}"
+        done
+        if [ -n "$CONTROL" ]; then
+            for t in "${fault_fail[@]}" "${fault_pass[@]}"; do
+                line=$(result_of "$CONTROL" "$t")
+                [ -z "$line" ] || grep -q '"status":"passed"' <<<"$line" || fail "control $CONTROL $t should pass: ${line:0:600}"
+            done
+        fi ;;
     *)
         for t in "${pick[@]:0:2}"; do
             line=$(test_line "$VICTIM" "$t") || fail "no result for $VICTIM $t"

@@ -20,6 +20,10 @@
 #include <unistd.h>
 
 #include "build.h"
+#ifdef PARALAB_HAVE_LIBARCHIVE
+#include "unpack.h"
+#endif
+#include "explain.h"
 #include "grade.h"
 #include "report.h"
 #include "rubric.h"
@@ -224,16 +228,123 @@ static void test_strip_rejects_malformed_blocks(void)
 
 /* ---------------------------------------------------------------- archives */
 
-static void test_archive_names(void)
+#ifdef PARALAB_HAVE_LIBARCHIVE
+/* Runs gr_unpack_labs on scratch/NAME into a fresh scratch/out-NAME; the report's text. */
+static char *unpack_report(const char *name, int zip, long max_entries, long max_bytes, int *rc)
 {
-    CU_ASSERT(gr_archive_name_unsafe("/etc/passwd"));
-    CU_ASSERT(gr_archive_name_unsafe("../x"));
-    CU_ASSERT(gr_archive_name_unsafe("labs/../../x"));
-    CU_ASSERT(gr_archive_name_unsafe("labs/.."));
-    CU_ASSERT(!gr_archive_name_unsafe("labs/01-map/fork.c"));
-    CU_ASSERT(!gr_archive_name_unsafe("labs/..hidden/x"));
-    CU_ASSERT(!gr_archive_name_unsafe("a..b/c"));
+    static char *const labs[] = {"01-map", "02-futures"};
+    static char *const files[] = {"openmp.c", "fork.c", "mpi.c"};
+    gr_unpack_opts o = {.zip = zip, .labs = labs, .n_labs = 2, .files = files, .n_files = 3,
+                        .max_file_bytes = max_bytes, .max_entries = max_entries, .max_depth = 3};
+    char *archive = path_in(name);
+    char *dir = gr_fmt("%s/out-%s", scratch, name);
+    char *report = gr_fmt("%s.report", dir);
+    gr_rm_rf(dir);
+    gr_mkdir_p(dir, 0755);
+    FILE *f = fopen(report, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    *rc = gr_unpack_labs(archive, dir, &o, f);
+    fclose(f);
+    char *text = gr_read_file(report, 1 << 20, NULL);
+    free(archive);
+    free(dir);
+    free(report);
+    return text ? text : gr_xstrdup("");
 }
+
+/* 1 when scratch/out-ARCHIVE/REL is a regular file (lstat: not a link). */
+static int unpacked_file(const char *archive, const char *rel)
+{
+    char *p = gr_fmt("%s/out-%s/%s", scratch, archive, rel);
+    struct stat st;
+    int ok = lstat(p, &st) == 0 && S_ISREG(st.st_mode);
+    free(p);
+    return ok;
+}
+
+/*
+ * A tar.gz with lab files, a lab file that is a link, a stray link, junk, a
+ * fifo, a hard link, and members that climb out: the lab files are written,
+ * everything else is skipped with reasons, nothing lands outside.
+ */
+static void test_unpack_keeps_only_lab_files(void)
+{
+    char *cmd = gr_fmt("cd '%s' && rm -rf t && mkdir -p t/labs/01-map t/labs/02-futures t/build && cd t && "
+                       "echo 'int fork_c;' > labs/01-map/fork.c && echo 'int omp_c;' > labs/01-map/openmp.c && "
+                       "ln -s /etc/passwd labs/02-futures/mpi.c && ln -s /nowhere compile_commands.json && "
+                       "echo junk > build/x.o && mkfifo labs/fifo && ln labs/01-map/fork.c build/hard.c && "
+                       "tar -czf ../t.tar.gz labs compile_commands.json build && "
+                       "tar -cf ../slip.tar labs/01-map/fork.c labs/01-map/openmp.c "
+                       "--transform 's|labs/01-map/fork.c|../../outside|;s|labs/01-map/openmp.c|../01-map/openmp.c|'",
+                       scratch);
+    CU_ASSERT_EQUAL_FATAL(sh(cmd), 0);
+    free(cmd);
+    int rc;
+    char *r = unpack_report("t.tar.gz", 0, 10000, 1 << 20, &rc);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT(unpacked_file("t.tar.gz", "labs/01-map/fork.c"));
+    CU_ASSERT(unpacked_file("t.tar.gz", "labs/01-map/openmp.c"));
+    CU_ASSERT(!unpacked_file("t.tar.gz", "labs/02-futures/mpi.c"));
+    CU_ASSERT(!unpacked_file("t.tar.gz", "compile_commands.json"));
+    CU_ASSERT(!unpacked_file("t.tar.gz", "build/x.o"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r, "file 02-futures/mpi.c is a symbolic link in the archive"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r, "note skipped 4 entries that are not lab files"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r, "compile_commands.json (a symbolic link)"));
+    CU_ASSERT_PTR_NULL(strstr(r, "error"));
+    free(r);
+    /* Members that climb out: never written; a lab file's name among them is reported as such. */
+    r = unpack_report("slip.tar", 0, 10000, 1 << 20, &rc);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r, "file 01-map/openmp.c points outside the archive"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r, "../../outside (points outside the archive)"));
+    char *outside = gr_fmt("%s/outside", scratch);
+    struct stat st;
+    CU_ASSERT(lstat(outside, &st) != 0);
+    free(outside);
+    free(r);
+}
+
+/* A zip made with links stored as links (zip -y): the same rules. */
+static void test_unpack_zip_with_links(void)
+{
+    char *cmd = gr_fmt("cd '%s/t' && zip -qry ../t.zip labs compile_commands.json build", scratch);
+    if (sh("command -v zip >/dev/null") != 0) {
+        free(cmd);
+        CU_PASS("zip is not installed: no zip to make");
+        return;
+    }
+    CU_ASSERT_EQUAL_FATAL(sh(cmd), 0);
+    free(cmd);
+    int rc;
+    char *r = unpack_report("t.zip", 1, 10000, 1 << 20, &rc);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT(unpacked_file("t.zip", "labs/01-map/fork.c"));
+    CU_ASSERT(!unpacked_file("t.zip", "labs/02-futures/mpi.c"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r, "file 02-futures/mpi.c is a symbolic link"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r, "compile_commands.json (a symbolic link)"));
+    free(r);
+}
+
+/* Not an archive: one "error" line. Limits: entries, a lab file's size. */
+static void test_unpack_errors_and_limits(void)
+{
+    char *junk = write_tmp("junk.zip", "this is not a zip file\n");
+    free(junk);
+    int rc;
+    char *r = unpack_report("junk.zip", 1, 10000, 1 << 20, &rc);
+    CU_ASSERT_EQUAL(rc, -1);
+    CU_ASSERT(strncmp(r, "error ", 6) == 0 && strchr(r, '\n') == strrchr(r, '\n')); /* one line */
+    free(r);
+    r = unpack_report("t.tar.gz", 0, 3, 1 << 20, &rc);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r, "more than 3 entries"));
+    free(r);
+    r = unpack_report("t.tar.gz", 0, 10000, 4, &rc);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r, "file 01-map/fork.c is larger than"));
+    CU_ASSERT(!unpacked_file("t.tar.gz", "labs/01-map/fork.c"));
+    free(r);
+}
+#endif
 
 /* `paralab-grade README.md` is a usage error: only these names are archives. */
 static void test_archive_kind(void)
@@ -247,23 +358,59 @@ static void test_archive_kind(void)
     CU_ASSERT_EQUAL(gr_archive_kind("labs.tar"), GR_TAR);
 }
 
-/* A corrupt archive: one line of the tool's complaint, not its whole output. */
-static void test_tool_error_is_one_line(void)
+/* ---------------------------------------------------------------- explaining failures */
+
+/* The first failure line, with the values the test printed and its hint, paths cut short. */
+static void test_failed_assertion_line(void)
 {
-    const char *zipinfo =
-        "[bad.zip]\n"
-        "  End-of-central-directory signature not found.  Either this file is not\n"
-        "  a zipfile, or it constitutes one disk of a multi-part archive.  In the\n"
-        "zipinfo:  cannot find zipfile directory in one of bad.zip or\n";
-    char *e = gr_tool_error(zipinfo);
-    CU_ASSERT_STRING_EQUAL(e, "End-of-central-directory signature not found");
-    free(e);
-    e = gr_tool_error("\ngzip: stdin: not in gzip format\ntar: Child returned status 1\n");
-    CU_ASSERT_STRING_EQUAL(e, "gzip: stdin: not in gzip format");
-    free(e);
-    CU_ASSERT_PTR_NULL(gr_tool_error(""));
-    CU_ASSERT_PTR_NULL(gr_tool_error(NULL));
-    CU_ASSERT_PTR_NULL(gr_tool_error("  \n[x.zip]\n"));
+    const char *out = "\nSuite: map\n  Test: results_in_input_order ...FAILED\n"
+                      "    1. /tmp/g/sub/src/tests/suite_map.c:108  - wrong is 3, expected 0\n"
+                      "    2. /tmp/g/sub/src/tests/suite_map.c:110  - other\n"
+                      "    hint: results[i] must be item i's result\n";
+    char *a = gr_failed_assertion(out);
+    CU_ASSERT_STRING_EQUAL(a, "tests/suite_map.c:108: wrong is 3, expected 0 - hint: results[i] must be item i's "
+                              "result");
+    free(a);
+    /* No hint printed: none added (and the next test's hint is not ours). */
+    a = gr_failed_assertion("  Test: a ...FAILED\n    1. x.c:7  - cond\n  Test: b ...FAILED\n    hint: b's\n");
+    CU_ASSERT_STRING_EQUAL(a, "x.c:7: cond");
+    free(a);
+    CU_ASSERT_PTR_NULL(gr_failed_assertion("  Test: a ...passed\nRun Summary: 1. a  - b\n"));
+    CU_ASSERT_PTR_NULL(gr_failed_assertion(""));
+}
+
+/* A sanitizer's report becomes one line naming the tool, the problem and the source lines. */
+static void test_sanitizer_report_line(void)
+{
+    const char *tsan =
+        "==================\n"
+        "WARNING: ThreadSanitizer: data race (pid=4242)\n"
+        "  Write of size 8 at 0x7b04 by thread T2:\n"
+        "    #0 run_items /tmp/g/sub/impl/01-map/openmp.c:97:22 (test_map_openmp+0x1234)\n"
+        "    #1 __kmp_invoke_microtask <null> (libomp.so.5+0x1)\n"
+        "\n"
+        "  Previous read of size 8 at 0x7b04 by main thread:\n"
+        "    #0 run_items /tmp/g/sub/impl/01-map/openmp.c:95:9 (test_map_openmp+0x1200)\n"
+        "\n"
+        "SUMMARY: ThreadSanitizer: data race /tmp/g/sub/impl/01-map/openmp.c:97:22 in run_items\n"
+        "==================\n"
+        "ThreadSanitizer: reported 3 warnings\n";
+    char *r = gr_sanitizer_report(tsan);
+    CU_ASSERT_STRING_EQUAL(r, "ThreadSanitizer: data race at 01-map/openmp.c:97 in run_items (the other access: "
+                              "01-map/openmp.c:95 in run_items); 3 reports in all (the first is shown)");
+    free(r);
+    const char *asan = "=1=ERROR: AddressSanitizer: heap-use-after-free on address 0x6\n"
+                       "    #0 0x4 in pl_map /w/impl/01-map/fork.c:40:3\n"
+                       "SUMMARY: AddressSanitizer: heap-use-after-free /w/impl/01-map/fork.c:40:3 in pl_map\n";
+    r = gr_sanitizer_report(asan);
+    CU_ASSERT_STRING_EQUAL(r, "AddressSanitizer: heap-use-after-free at 01-map/fork.c:40 in pl_map");
+    free(r);
+    CU_ASSERT_PTR_NULL(gr_sanitizer_report("Run Summary: fine\nSUMMARY: all good\n"));
+    /* clang's name for a parallel region's body is said in words. */
+    r = gr_sanitizer_report("SUMMARY: ThreadSanitizer: data race /w/01-map/openmp.c:97:26 in .omp_outlined._debug__\n");
+    CU_ASSERT_STRING_EQUAL(r, "ThreadSanitizer: data race at 01-map/openmp.c:97 in an OpenMP parallel region");
+    free(r);
+    CU_ASSERT_PTR_NULL(gr_sanitizer_report(NULL));
 }
 
 /* --junit/--out are tried before grading; the probe leaves nothing behind. */
@@ -639,9 +786,14 @@ int main(void)
     CU_add_test(s, "rubric_missing_file", test_rubric_missing_file);
     CU_add_test(s, "strip_follows_conventions", test_strip_follows_conventions);
     CU_add_test(s, "strip_rejects_malformed_blocks", test_strip_rejects_malformed_blocks);
-    CU_add_test(s, "archive_names", test_archive_names);
     CU_add_test(s, "archive_kind", test_archive_kind);
-    CU_add_test(s, "tool_error_is_one_line", test_tool_error_is_one_line);
+#ifdef PARALAB_HAVE_LIBARCHIVE
+    CU_add_test(s, "unpack_keeps_only_lab_files", test_unpack_keeps_only_lab_files);
+    CU_add_test(s, "unpack_zip_with_links", test_unpack_zip_with_links);
+    CU_add_test(s, "unpack_errors_and_limits", test_unpack_errors_and_limits);
+#endif
+    CU_add_test(s, "failed_assertion_line", test_failed_assertion_line);
+    CU_add_test(s, "sanitizer_report_line", test_sanitizer_report_line);
     CU_add_test(s, "probe_writable", test_probe_writable);
     CU_add_test(s, "rubric_lab_names", test_rubric_lab_names);
     CU_add_test(s, "verdict_lines", test_verdict_lines);
