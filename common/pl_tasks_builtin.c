@@ -8,6 +8,7 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pl_cancel.h"
@@ -202,16 +203,25 @@ static int species_arg(const char *kind, const pl_value *arg, char *color, size_
     *ms = 100;
     color[0] = '\0';
     if (text != NULL) {
-        long long v = 100;
-        char extra;
-        int got = sscanf(text, "%63s %lld %c", color, &v, &extra);
-        if (got < 1 || got > 2 || v < 0 || strlen(text) >= cap) {
-            pl_error_set(err, "%s: expected \"COLOR\" or \"COLOR MS\" (e.g. \"roja 200\"), got \"%.40s\"", kind,
-                         text);
-            return -1;
+        /* "COLOR" or "COLOR MS": one word, then nothing or a whole number >= 0. */
+        int len = 0;
+        char *end = NULL;
+        if (sscanf(text, " %63s%n", color, &len) == 1 && strlen(color) < cap) {
+            const char *rest = text + len;
+            while (*rest == ' ') {
+                rest++;
+            }
+            long long v = *rest != '\0' ? strtoll(rest, &end, 10) : 100;
+            while (end != NULL && *end == ' ') {
+                end++;
+            }
+            if (v >= 0 && (end == NULL || (end != rest && *end == '\0'))) {
+                *ms = v;
+                return 0;
+            }
         }
-        *ms = v;
-        return 0;
+        pl_error_set(err, "%s: expected \"COLOR\" or \"COLOR MS\" (e.g. \"roja 200\"), got \"%.40s\"", kind, text);
+        return -1;
     }
     if (pl_value_type_of(arg) != PL_VAL_NONE && (pl_value_get_int(arg, ms) != PL_OK || *ms < 0)) {
         pl_error_set(err, "%s: expected \"COLOR [MS]\", an int >= 0 (milliseconds) or nothing", kind);
