@@ -23,6 +23,9 @@ int demo_futures(const demo_args *a);
 int demo_group(const demo_args *a);
 int demo_urls(const demo_args *a);
 
+/* What a result's worker id is on this backend ("OpenMP thread numbers", "child process ids", ...). */
+const char *demo_worker_kind(void);
+
 /* Print "what: <pl_strerror(rc)>" on stderr, with a hint for PL_ENOTIMPL; returns 1. */
 int demo_refused(const char *what, int rc);
 

@@ -1,15 +1,19 @@
 /*
- * demo_group.c - the lesson's last example:
+ * demo_group.c - the lesson's last example (its Python twin: demo_group.py):
  *
- *     ex = async_par({'planta': plantas, 'animal': animales,
- *                     'insecto': insectos}, max_workers=5)
- *     print(ex.results(timeout=4))
+ *     funciones = {'planta': plantas.future('roja'),
+ *                  'animal': animales.future('amarillo'),
+ *                  'insecto': insectos.future('café')}
+ *     with parallel.async_par(funciones, max_workers=5) as ex:
+ *         resultados = ex.results(timeout=4)
  *
- * Three different tasks run together; we ask which one finished first (the
- * as_completed idea), then collect every result within 4 seconds. The
- * durations differ on purpose: on a parallel backend with two or more
- * workers the finishing order is animal, insecto, planta, not the order
- * they were added in; on serial it is simply the order they ran in.
+ * Three different tasks, each with the lesson's argument, run together; we
+ * ask which one finished first (the as_completed idea), then collect every
+ * result within 4 seconds. The tasks RETURN their text ("planta roja")
+ * instead of printing it: one place, the caller, prints, so lines never
+ * interleave. The durations differ on purpose: on a parallel backend with
+ * two or more workers the finishing order is animal, insecto, planta, not
+ * the order they were added in; on serial it is the order they ran in.
  */
 #include <stdio.h>
 
@@ -18,18 +22,18 @@
 
 typedef struct member {
     const char *name; /* member name = the lesson's task name */
-    int ms;           /* how long the task sleeps */
+    const char *arg;  /* the lesson's argument, and how long the task sleeps (ms) */
 } member;
 
-static const member members[] = {{"planta", 500}, {"animal", 100}, {"insecto", 200}};
+static const member members[] = {{"planta", "roja 500"}, {"animal", "amarillo 100"}, {"insecto", "caf\xc3\xa9 200"}};
 #define N_MEMBERS (sizeof members / sizeof members[0])
 
 static int add_all(pl_group *g)
 {
     for (size_t i = 0; i < N_MEMBERS; i++) {
-        pl_value *ms = pl_value_new_int(members[i].ms);
-        int rc = ms != NULL ? pl_group_add(g, members[i].name, members[i].name, ms) : PL_ENOMEM;
-        pl_value_free(ms);
+        pl_value *arg = pl_value_new_str(members[i].arg);
+        int rc = arg != NULL ? pl_group_add(g, members[i].name, members[i].name, arg) : PL_ENOMEM;
+        pl_value_free(arg);
         if (rc != PL_OK) {
             return rc;
         }

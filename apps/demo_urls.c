@@ -1,16 +1,20 @@
 /*
  * demo_urls.c - the lesson's download example:
  *
- *     @parallel.decorators.map(timeout=5, max_workers=4)
+ *     @parallel.decorate
  *     def download_and_save(url): ... open('datos.txt', 'w').write(...)
+ *     download_and_save.map(urls, timeout=5, max_workers=4)
  *
  * The lesson writes every page into the same datos.txt with mode "w": each
  * worker truncates what the others wrote, and the file ends up holding
  * whichever page came last. Here every URL gets its own file (the fetch
  * task writes a temporary file and renames it into place).
  *
- * Without network (a CI machine, a lab behind a proxy) each download fails
- * with a clear reason in its result: the demo still succeeds, because
+ * Given no URL, the demo starts the loopback server (tests/fixture/
+ * pl_httpd.c) and downloads the lesson's cases from it: an HTML page, a
+ * JSON page, a slow page and a missing one (lesson_pages.h). No network is
+ * needed. Given URLs, it downloads those; without network each one fails
+ * with a clear reason in its result, and the demo still succeeds, because
  * showing that one bad URL does not stop the others IS the example.
  */
 #include <inttypes.h>
@@ -21,15 +25,9 @@
 #include <unistd.h>
 
 #include "demo.h"
+#include "lesson_pages.h"
 #include "paralab.h"
-
-static char *default_urls[] = {
-    "https://example.com/",
-    "https://www.python.org/",
-    "https://www.debian.org/",
-    "http://nosuch.invalid/",
-};
-#define N_DEFAULT (sizeof default_urls / sizeof default_urls[0])
+#include "pl_httpd.h"
 
 /* Where the files go: $PARALAB_DOWNLOADS, else /tmp/paralab-downloads-UID
  * (one per user: on a shared lab machine the first user's directory is not
@@ -69,10 +67,10 @@ static void print_results(char *const urls[], pl_result *results[], size_t n)
         int64_t bytes = 0;
         if (pl_result_status(results[i]) == PL_TASK_OK &&
             pl_value_get_int(pl_result_value(results[i]), &bytes) == PL_OK) {
-            printf("  %-32s OK, %" PRId64 " bytes -> %s/page-%02zu.html\n", urls[i], bytes, out_dir(), i + 1);
+            printf("  %-40s OK, %" PRId64 " bytes -> %s/page-%02zu.html\n", urls[i], bytes, out_dir(), i + 1);
             ok++;
         } else {
-            printf("  %-32s %s: %s\n", urls[i], pl_task_status_name(pl_result_status(results[i])),
+            printf("  %-40s %s: %s\n", urls[i], pl_task_status_name(pl_result_status(results[i])),
                    pl_result_error(results[i]));
         }
     }
@@ -82,20 +80,35 @@ static void print_results(char *const urls[], pl_result *results[], size_t n)
     }
 }
 
-int demo_urls(const demo_args *a)
+/* The lesson's pages on a fresh loopback server: urls[] points into buf. */
+static int local_urls(pl_httpd **srv, char *urls[], char buf[][128])
 {
-    char **urls = a->argc > 0 ? a->argv : default_urls;
-    size_t n = a->argc > 0 ? (size_t)a->argc : N_DEFAULT;
-    if (ensure_dir(out_dir()) != 0) {
-        fprintf(stderr, "cannot create the directory %s (set PARALAB_DOWNLOADS)\n", out_dir());
-        return 1;
+    int rc = pl_httpd_start(srv);
+    if (rc != PL_OK) {
+        return demo_refused("starting the local web server", rc);
     }
+    printf("(no URL given: downloading the lesson's pages from a local server, %s)\n", pl_httpd_base_url(*srv));
+    for (size_t i = 0; i < N_LESSON_PAGES; i++) {
+        pl_httpd_url(*srv, lesson_pages[i].path, buf[i], sizeof buf[i]);
+        urls[i] = buf[i];
+    }
+    return 0;
+}
+
+static int check_urls(char *const urls[], size_t n)
+{
     for (size_t i = 0; i < n; i++) {
         if (strchr(urls[i], ' ') != NULL) {
             fprintf(stderr, "'%s': a URL cannot contain a space (write %%20)\n", urls[i]);
             return 1;
         }
     }
+    return 0;
+}
+
+/* download_and_save.map(urls, timeout=5, max_workers=4), one file per URL. */
+static int fetch_all(char **urls, size_t n)
+{
     pl_value **items = calloc(n, sizeof *items);
     pl_result **results = calloc(n, sizeof *results);
     int rc = items != NULL && results != NULL ? PL_OK : PL_ENOMEM;
@@ -117,4 +130,24 @@ int demo_urls(const demo_args *a)
     free(items);
     free(results);
     return rc == PL_OK ? 0 : demo_refused("pl_map(fetch)", rc);
+}
+
+int demo_urls(const demo_args *a)
+{
+    if (ensure_dir(out_dir()) != 0) {
+        fprintf(stderr, "cannot create the directory %s (set PARALAB_DOWNLOADS)\n", out_dir());
+        return 1;
+    }
+    if (a->argc > 0) {
+        return check_urls(a->argv, (size_t)a->argc) != 0 ? 1 : fetch_all(a->argv, (size_t)a->argc);
+    }
+    pl_httpd *srv = NULL;
+    char *urls[N_LESSON_PAGES];
+    char buf[N_LESSON_PAGES][128];
+    int rc = local_urls(&srv, urls, buf);
+    if (rc == 0) {
+        rc = fetch_all(urls, N_LESSON_PAGES);
+    }
+    pl_httpd_stop(&srv);
+    return rc;
 }

@@ -12,6 +12,8 @@
  *   fork_wait      fork() + _exit(0) in the child + waitpid(): what a
  *                  process-per-task design would pay, and what the fork
  *                  pool pays once per worker per map call
+ *   thread_start   pthread_create + pthread_join of a thread that does
+ *                  nothing: what starting a thread per task would cost
  *   thread_wake    one thread signals a sleeping thread (condition
  *                  variable) and waits to be signalled back; half of this
  *                  round trip is one wake-up
@@ -107,6 +109,23 @@ static double fork_wait(long iters)
 }
 
 /* ---------------------------------------------------------------- threads */
+
+static void *nothing(void *p)
+{
+    return p;
+}
+
+static double thread_start(long iters)
+{
+    int64_t t0 = pl_now_ns();
+    for (long i = 0; i < iters; i++) {
+        pthread_t th;
+        if (pthread_create(&th, NULL, nothing, NULL) != 0 || pthread_join(th, NULL) != 0) {
+            return -1;
+        }
+    }
+    return (double)(pl_now_ns() - t0) / (double)iters;
+}
 
 typedef struct pingpong {
     pthread_mutex_t mu;
@@ -316,6 +335,7 @@ int main(int argc, char **argv)
     int bad = 0;
     bad |= measure("pipe_rtt", pipe_rtt, 20000 / scale, reps);
     bad |= measure("fork_wait", fork_wait, 1000 / scale, reps);
+    bad |= measure("thread_start", thread_start, 5000 / scale, reps);
     bad |= measure("thread_wake", thread_wake, 20000 / scale, reps);
     bad |= measure("omp_region", omp_region, 20000 / scale, reps);
     return bad;

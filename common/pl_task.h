@@ -23,9 +23,10 @@
  *             tally file PATH, sleeps SLEEP_MS (cancellable), returns INDEX;
  *             how tests see that every item ran exactly once (pl_tally.h)
  *   planta, animal, insecto
- *             the lesson's species tasks: int ms (or NONE = 100) -> sleeps
- *             that long (cancellable), returns a string such as
- *             "planta: helecho, roble, cactus"
+ *             the lesson's species tasks: str "COLOR [MS]" -> sleeps MS
+ *             (default 100, cancellable), answers "<kind> COLOR", as the
+ *             lesson's plantas('roja') etc. do: "planta roja"; int ms (or
+ *             NONE = 100) -> answers "planta: helecho, roble, cactus"
  */
 #ifndef PL_TASK_H
 #define PL_TASK_H

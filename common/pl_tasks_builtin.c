@@ -8,6 +8,7 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pl_cancel.h"
@@ -210,12 +211,52 @@ static int task_crash(const pl_value *arg, pl_value *out, pl_error *err)
 
 /* ---------------------------------------------------------------- the lesson */
 
-/* int ms (NONE: 100), sleeps (cancellable), answers "<kind>: a, b, c". */
+/*
+ * The lesson calls plantas('roja'), animales('amarillo'), insectos('café')
+ * and each answers with its kind and its argument. A string argument
+ * "COLOR" or "COLOR MS" does the same here: sleeps MS (default 100,
+ * cancellable) and answers "<kind> COLOR" ("planta roja"). An int MS (or
+ * NONE = 100 ms) keeps the older answer "<kind>: a, b, c".
+ */
+static int species_arg(const char *kind, const pl_value *arg, char *color, size_t cap, int64_t *ms,
+                       pl_error *err)
+{
+    const char *text = pl_value_str(arg);
+    *ms = 100;
+    color[0] = '\0';
+    if (text != NULL) {
+        /* "COLOR" or "COLOR MS": one word, then nothing or a whole number >= 0. */
+        int len = 0;
+        char *end = NULL;
+        if (sscanf(text, " %63s%n", color, &len) == 1 && strlen(color) < cap) {
+            const char *rest = text + len;
+            while (*rest == ' ') {
+                rest++;
+            }
+            long long v = *rest != '\0' ? strtoll(rest, &end, 10) : 100;
+            while (end != NULL && *end == ' ') {
+                end++;
+            }
+            if (v >= 0 && (end == NULL || (end != rest && *end == '\0'))) {
+                *ms = v;
+                return 0;
+            }
+        }
+        pl_error_set(err, "%s: expected \"COLOR\" or \"COLOR MS\" (e.g. \"roja 200\"), got \"%.40s\"", kind, text);
+        return -1;
+    }
+    if (pl_value_type_of(arg) != PL_VAL_NONE && (pl_value_get_int(arg, ms) != PL_OK || *ms < 0)) {
+        pl_error_set(err, "%s: expected \"COLOR [MS]\", an int >= 0 (milliseconds) or nothing", kind);
+        return -1;
+    }
+    return 0;
+}
+
 static int species(const char *kind, const char *list, const pl_value *arg, pl_value *out, pl_error *err)
 {
-    int64_t ms = 100;
-    if (pl_value_type_of(arg) != PL_VAL_NONE && (pl_value_get_int(arg, &ms) != PL_OK || ms < 0)) {
-        pl_error_set(err, "%s: expected an int >= 0 (milliseconds) or nothing", kind);
+    char color[64];
+    int64_t ms;
+    if (species_arg(kind, arg, color, sizeof color, &ms, err) != 0) {
         return PL_TASK_FAILED;
     }
     if (sleep_polling(ms)) {
@@ -223,7 +264,11 @@ static int species(const char *kind, const char *list, const pl_value *arg, pl_v
         return PL_TASK_CANCELLED;
     }
     char text[128];
-    snprintf(text, sizeof text, "%s: %s", kind, list);
+    if (color[0] != '\0') {
+        snprintf(text, sizeof text, "%s %s", kind, color);
+    } else {
+        snprintf(text, sizeof text, "%s: %s", kind, list);
+    }
     if (pl_value_set_str(out, text) != PL_OK) {
         pl_error_set(err, "%s: out of memory", kind);
         return PL_TASK_FAILED;

@@ -164,18 +164,24 @@ def main():
     p.add_argument("--dir", default=".")
     p.add_argument("--cold", action="store_true")
     p.add_argument("--paired", type=int, default=0)
+    p.add_argument("--chunksize", type=int, default=1,
+                   help="items handed out at once (0: the tool's own default, Pool.map's automatic chunks)")
     a = p.parse_args()
+    chunk = a.chunksize if a.chunksize > 0 else None
 
     jobs = make_jobs(a)
     walls, bases, not_ok = [], [], 0
+
+    # None would be an error for the executors' map: leave their default alone.
+    chunk_arg = {"chunksize": chunk} if chunk is not None or a.tool == "mp_pool" else {}
 
     def one_map(pool):
         t0 = time.monotonic_ns()
         if a.cold:
             with open_tool(a.tool, a.workers) as cold_pool:
-                results = list(cold_pool.map(run_task, jobs, chunksize=1))
+                results = list(cold_pool.map(run_task, jobs, **chunk_arg))
         else:
-            results = list(pool.map(run_task, jobs, chunksize=1))
+            results = list(pool.map(run_task, jobs, **chunk_arg))
         return results, t0, (time.monotonic_ns() - t0) / 1e9
 
     with open_tool(a.tool, a.workers) as pool:

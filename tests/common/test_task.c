@@ -429,7 +429,17 @@ static void test_species(void)
     pl_result *r = run("planta", pl_value_new_int(-3), PL_OK);
     PL_EXPECT_STATUS(r, PL_TASK_FAILED);
     pl_result_free(r);
-    r = run("animal", pl_value_new_str("fast"), PL_OK);
+    /* The lesson's arguments: a color (and optionally how long to take). */
+    expect_species("planta", pl_value_new_str("roja"), 100, "planta roja");
+    expect_species("animal", pl_value_new_str("amarillo 5"), 5, "animal amarillo");
+    expect_species("insecto", pl_value_new_str("caf\xc3\xa9 0"), 0, "insecto caf\xc3\xa9");
+    static const char *const bad[] = {"", "roja -5", "roja 5 6", "roja cinco"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        r = run("animal", pl_value_new_str(bad[i]), PL_OK);
+        PL_EXPECT_STATUS(r, PL_TASK_FAILED);
+        pl_result_free(r);
+    }
+    r = run("animal", pl_value_new_double(1.5), PL_OK);
     PL_EXPECT_STATUS(r, PL_TASK_FAILED);
     pl_result_free(r);
     r = run_with_deadline("insecto", pl_value_new_int(5000), 30);
