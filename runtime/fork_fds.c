@@ -1,7 +1,7 @@
 /*
- * runtime/fork_child.c - the children's side of the fork backend, and the
- * descriptor registry that keeps each child from holding other children's
- * pipes open.
+ * runtime/fork_fds.c - the fork backend's descriptor registry: the pipes
+ * the parent made (pl_fork_pipe), which every child closes first thing
+ * (pl_fork_close_registered_except), keeping only its own.
  *
  * Why the registry: after fork() a child holds a copy of EVERY descriptor
  * the parent had, including the parent's ends of the pipes to the other
@@ -13,14 +13,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "paralab.h"
 #include "pl_fork.h"
-#include "pl_wire.h"
 
 /*
  * Registered descriptors: a flag per descriptor number. A fixed array, so a
@@ -72,8 +68,7 @@ void pl_fork_close(int *fd)
     *fd = -1;
 }
 
-/* In a fresh child: close the parent's pipe ends (ours and our siblings') but keep a and b. */
-static void close_registered_except(int a, int b)
+void pl_fork_close_registered_except(int a, int b)
 {
     for (int fd = 0; fd < registry_top; fd++) {
         if (registered[fd] && fd != a && fd != b) {
@@ -81,99 +76,4 @@ static void close_registered_except(int a, int b)
             registered[fd] = 0;
         }
     }
-}
-
-/*
- * Leave the child. _exit, not exit: exit() would run the parent's atexit
- * handlers (CUnit's, the sanitizers' leak check) in the child. Our own
- * stdout is flushed first, so a task's printf is not lost; it holds only
- * what the child printed, because pl_fork() flushed before forking.
- */
-static _Noreturn void leave(int status)
-{
-    fflush(stdout);
-    fflush(stderr);
-    _exit(status);
-}
-
-/* Runs task(arg) here and sends [tag][result] down result_fd. PL_OK or why not. */
-static int run_and_answer(uint64_t tag, const char *task, const pl_value *arg, int result_fd, pl_buf *out)
-{
-    pl_result *res = pl_result_new();
-    if (res == NULL) {
-        return PL_ENOMEM;
-    }
-    pl_task_run(task, arg, res); /* an unknown name is a FAILED result, not an error here */
-    pl_result_set_worker(res, (int64_t)getpid());
-    pl_buf_reset(out);
-    int rc = pl_buf_put_u64(out, tag);
-    if (rc == PL_OK) {
-        rc = pl_result_encode(res, out);
-    }
-    if (rc == PL_OK) {
-        rc = pl_wire_write_frame(result_fd, pl_buf_data(out), pl_buf_len(out));
-    }
-    pl_result_free(res);
-    return rc;
-}
-
-/* Splits a task frame into its tag, task name (copied into name) and a new argument value. */
-static int decode_task(const uint8_t *frame, size_t len, uint64_t *tag, char name[PL_TASK_NAME_MAX],
-                       pl_value **arg)
-{
-    pl_reader r;
-    uint32_t name_len;
-    const uint8_t *name_bytes;
-    pl_reader_init(&r, frame, len);
-    if (pl_reader_u64(&r, tag) != PL_OK || pl_reader_u32(&r, &name_len) != PL_OK ||
-        name_len >= PL_TASK_NAME_MAX || pl_reader_bytes(&r, name_len, &name_bytes) != PL_OK) {
-        return PL_EWIRE;
-    }
-    memcpy(name, name_bytes, name_len);
-    name[name_len] = '\0';
-    size_t used;
-    return pl_value_decode(r.p, r.left, arg, &used);
-}
-
-_Noreturn void pl_fork_serve(int task_fd, int result_fd)
-{
-    close_registered_except(task_fd, result_fd);
-    pl_buf *out = pl_buf_new();
-    if (out == NULL) {
-        leave(2);
-    }
-    for (;;) {
-        uint8_t *frame = NULL;
-        size_t len = 0;
-        if (pl_wire_read_frame(task_fd, &frame, &len) != PL_OK) {
-            break; /* end-of-file: the parent has no more work for us */
-        }
-        uint64_t tag;
-        char name[PL_TASK_NAME_MAX];
-        pl_value *arg = NULL;
-        int rc = decode_task(frame, len, &tag, name, &arg);
-        free(frame);
-        if (rc == PL_OK) {
-            rc = run_and_answer(tag, name, arg, result_fd, out);
-        }
-        pl_value_free(arg);
-        if (rc != PL_OK) {
-            /* A corrupt frame or a dead parent: the parent sees our pipe close. */
-            pl_buf_free(out);
-            leave(3);
-        }
-    }
-    pl_buf_free(out);
-    leave(0);
-}
-
-_Noreturn void pl_fork_run_one(const char *task, const pl_value *arg, int result_fd)
-{
-    close_registered_except(result_fd, result_fd);
-    pl_buf *out = pl_buf_new();
-    pl_value *none = arg == NULL ? pl_value_new() : NULL;
-    int rc = out == NULL ? PL_ENOMEM : run_and_answer(0, task, arg != NULL ? arg : none, result_fd, out);
-    pl_value_free(none);
-    pl_buf_free(out);
-    leave(rc == PL_OK ? 0 : 3);
 }
