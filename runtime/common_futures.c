@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pl_backend_common.h"
+#include "pl_tasks.h"
 
 int pl_future_check_start(const char *task, pl_future **out)
 {
@@ -20,6 +21,7 @@ int pl_future_check_start(const char *task, pl_future **out)
     if (task == NULL) {
         return PL_EINVAL;
     }
+    pl_tasks_register_builtins(); /* serial and fork also run futures outside pl_run */
     if (pl_task_lookup(task) == NULL) {
         return PL_ENOTASK;
     }

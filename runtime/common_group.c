@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "pl_backend_common.h"
+#include "pl_tasks.h"
 
 static pl_group_core *core_of(pl_group *g)
 {
@@ -50,6 +51,7 @@ int pl_group_check_new(int max_workers, pl_group **out)
         return PL_EINVAL;
     }
     *out = NULL;
+    pl_tasks_register_builtins(); /* members are checked by name from pl_group_add on */
     return max_workers > 0 ? PL_OK : PL_EINVAL;
 }
 

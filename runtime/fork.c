@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "paralab.h"
+#include "pl_tasks.h"
 #include "pl_fork.h"
 #include "pl_wire.h"
 
@@ -69,6 +70,7 @@ int pl_run(const pl_opts *opts, int (*body)(void *ctx), void *ctx)
         return PL_ESTATE;
     }
     set_signal_policy();
+    pl_tasks_register_builtins(); /* before any child is forked: children inherit the table */
     in_run = 1;
     int rc = body(ctx);
     in_run = 0;

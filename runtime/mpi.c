@@ -33,6 +33,7 @@
 #include <stdlib.h>
 
 #include "pl_mpi.h"
+#include "pl_tasks.h"
 
 static const pl_backend_info info = {
     .name = "mpi", .parallel = 1, .isolates_crashes = 0, .can_kill = 0};
@@ -191,6 +192,7 @@ int pl_run(const pl_opts *opts, int (*body)(void *ctx), void *ctx)
     if (rc != PL_OK) {
         return rc;
     }
+    pl_tasks_register_builtins(); /* on every rank: a worker finds a task by its name */
     rc = pl_mpi_rank() == 0 ? run_root(body, ctx) : pl_mpi_serve();
     pl_mpi_comm_close();
     return rc;
