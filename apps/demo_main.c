@@ -28,16 +28,6 @@ typedef struct demo_call {
     demo_args args;
 } demo_call;
 
-int demo_refused(const char *what, int rc)
-{
-    fprintf(stderr, "%s: %s\n", what, pl_strerror(rc));
-    if (rc == PL_ENOTIMPL) {
-        fprintf(stderr, "  (the %s backend is still a lab skeleton: implement it in labs/)\n",
-                pl_backend()->name);
-    }
-    return 1;
-}
-
 static int run_body(void *ctx)
 {
     const demo_call *call = ctx;
