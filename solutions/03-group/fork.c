@@ -68,7 +68,7 @@ static int launch(pl_group *g, size_t i)
     }
     pid_t pid = pl_fork();
     if (pid == 0) {
-        pl_fork_run_one(pl_roster_task(g->core.roster, i), pl_roster_arg(g->core.roster, i), p[1]);
+        pl_fork_run_one(pl_group_member_task(g, i), pl_group_member_arg(g, i), p[1]);
     }
     pl_fork_close(&p[1]); /* the child's end: holding it, we would never see end-of-file */
     if (pid < 0) {
@@ -115,7 +115,7 @@ static pl_result *result_with(pl_task_status st, const char *why, pid_t pid)
 static int fill_slots(pl_group *g)
 {
     size_t n = pl_group_size(g);
-    while (g->next < n && g->running < g->core.max_workers) {
+    while (g->next < n && g->running < pl_group_max_workers(g)) {
         size_t i = g->next;
         if (launch(g, i) != PL_OK) {
             if (g->running > 0) {
@@ -255,7 +255,7 @@ int pl_group_start(pl_group *g)
     if (rc != PL_OK) {
         /* Never leave a child running behind an error. */
         stop_running(g, PL_TASK_FAILED, "killed: starting the group failed");
-        pl_roster_settle(g->core.roster, PL_TASK_FAILED, "not run: starting the group failed");
+        pl_group_settle_as(g, PL_TASK_FAILED, "not run: starting the group failed");
     }
     return rc;
     /* END SOLUTION */

@@ -99,14 +99,14 @@ static void collect(pl_group *g)
 static void launch(pl_group *g)
 {
     size_t size = pl_group_size(g);
-    while (g->next < size && g->running < g->core.max_workers) {
+    while (g->next < size && g->running < pl_group_max_workers(g)) {
         int rank = pl_mpi_claim_worker();
         if (rank < 0) {
             return;
         }
         size_t i = g->next++;
         uint32_t id = pl_mpi_new_id();
-        if (pl_mpi_send_task(rank, id, pl_roster_task(g->core.roster, i), pl_roster_arg(g->core.roster, i)) != PL_OK) {
+        if (pl_mpi_send_task(rank, id, pl_group_member_task(g, i), pl_group_member_arg(g, i)) != PL_OK) {
             pl_mpi_release_worker(rank);
             finish_member(g, i, local_result(PL_TASK_FAILED, "could not send the task to a worker", rank));
             continue;
@@ -269,7 +269,7 @@ void pl_group_free(pl_group **gp)
     /* SKELETON: *gp = NULL; */
     pl_group *g = *gp;
     *gp = NULL;
-    if (g->core.started) {
+    if (pl_group_is_started(g)) {
         stop_members(g, "the group was freed while it ran");
         forget_live_group(g);
     }

@@ -50,7 +50,7 @@ struct pl_group {
     pl_group_core core; /* FIRST: members, results, limit, started (the shared group code) */
     /* BEGIN SOLUTION */
     /* TODO: a lock guarding the core's roster and your counters, a cancel token, counters. */
-    omp_lock_t lock;  /* guards core.roster, next and active */
+    omp_lock_t lock;  /* guards next and active; the shared group code takes it too */
     pl_cancel *token; /* set at results' deadline or by free: stop starting, stop running */
     size_t next;      /* the next member to start */
     int active;       /* runner tasks that have not finished yet */
@@ -82,22 +82,26 @@ static void unlock_hook(void *lock)
 }
 
 /*
- * Reserve the next member for the calling runner. Its task name and
- * argument are read here, under the lock; they do not change after start,
- * so using them after unlocking is safe. 0 when none is left to start, or
- * when the group was told to stop.
+ * Reserve the next member for the calling runner: 0 when none is left to
+ * start, or when the group was told to stop. Only `next` needs the lock.
+ * The member count, a member's task and its argument never change after
+ * start, so they are read without it (pl_group_size takes the same
+ * lock, which is not recursive: it must not be called while holding it).
  */
 static int take_next(pl_group *g, size_t *i, const char **task, const pl_value **arg)
 {
+    size_t members = pl_group_size(g);
     int found = 0;
     lock_group(g);
-    if (!pl_cancel_is_set(g->token) && g->next < pl_roster_size(g->core.roster)) {
+    if (!pl_cancel_is_set(g->token) && g->next < members) {
         *i = g->next++;
-        *task = pl_roster_task(g->core.roster, *i);
-        *arg = pl_roster_arg(g->core.roster, *i);
         found = 1;
     }
     unlock_group(g);
+    if (found) {
+        *task = pl_group_member_task(g, *i);
+        *arg = pl_group_member_arg(g, *i);
+    }
     return found;
 }
 
@@ -204,7 +208,7 @@ int pl_group_start(pl_group *g)
     }
     pl_group_mark_started(g);
     size_t members = pl_group_size(g);
-    int runners = g->core.max_workers < pl_workers() ? g->core.max_workers : pl_workers();
+    int runners = pl_group_max_workers(g) < pl_workers() ? pl_group_max_workers(g) : pl_workers();
     if ((size_t)runners > members) {
         runners = (int)members;
     }
@@ -274,7 +278,7 @@ void pl_group_free(pl_group **gp)
     /* SKELETON: *gp = NULL; */
     pl_group *g = *gp;
     *gp = NULL;
-    if (g->core.started) {
+    if (pl_group_is_started(g)) {
         stop_runners(g); /* cooperative: a member that never polls keeps us waiting */
     }
     omp_destroy_lock(&g->lock);
