@@ -51,18 +51,6 @@ static int put_call_header(pl_buf *out, uint64_t tag, const char *task, size_t c
     return rc;
 }
 
-/* One argument; NULL travels as NONE. */
-static int put_arg(pl_buf *out, const pl_value *arg)
-{
-    if (arg != NULL) {
-        return pl_value_encode(arg, out);
-    }
-    pl_value *none = pl_value_new();
-    int rc = none != NULL ? pl_value_encode(none, out) : PL_ENOMEM;
-    pl_value_free(none);
-    return rc;
-}
-
 /* Keep out as it was unless rc says everything was written. */
 static int undo_on_error(pl_buf *out, size_t mark, int rc)
 {
@@ -70,19 +58,6 @@ static int undo_on_error(pl_buf *out, size_t mark, int rc)
         pl_buf_truncate(out, mark);
     }
     return rc;
-}
-
-int pl_call_encode(pl_buf *out, uint64_t tag, const char *task, const pl_value *arg)
-{
-    if (out == NULL) {
-        return PL_EINVAL;
-    }
-    size_t mark = pl_buf_len(out);
-    int rc = put_call_header(out, tag, task, 1);
-    if (rc == PL_OK) {
-        rc = put_arg(out, arg);
-    }
-    return undo_on_error(out, mark, rc);
 }
 
 int pl_call_encode_chunk(pl_buf *out, uint64_t tag, const char *task, pl_value *const args[], size_t count)
@@ -98,19 +73,6 @@ int pl_call_encode_chunk(pl_buf *out, uint64_t tag, const char *task, pl_value *
     return undo_on_error(out, mark, rc);
 }
 
-int pl_reply_encode(pl_buf *out, uint64_t tag, const pl_result *res)
-{
-    if (out == NULL || res == NULL) {
-        return PL_EINVAL;
-    }
-    size_t mark = pl_buf_len(out);
-    int rc = put_header(out, KIND_REPLY, tag, 1);
-    if (rc == PL_OK) {
-        rc = pl_result_encode(res, out);
-    }
-    return undo_on_error(out, mark, rc);
-}
-
 int pl_reply_encode_chunk(pl_buf *out, uint64_t tag, pl_result *const results[], size_t count)
 {
     if (out == NULL || results == NULL) {
@@ -122,6 +84,28 @@ int pl_reply_encode_chunk(pl_buf *out, uint64_t tag, pl_result *const results[],
         rc = results[j] != NULL ? pl_result_encode(results[j], out) : PL_EINVAL;
     }
     return undo_on_error(out, mark, rc);
+}
+
+/*
+ * A single call or reply is a chunk of one. The chunk encoders only read
+ * what they are given, so handing them our const argument is safe.
+ */
+int pl_call_encode(pl_buf *out, uint64_t tag, const char *task, const pl_value *arg)
+{
+    pl_value *none = arg == NULL ? pl_value_new() : NULL; /* no argument travels as NONE */
+    if (arg == NULL && none == NULL) {
+        return PL_ENOMEM;
+    }
+    pl_value *const args[1] = {arg != NULL ? (pl_value *)arg : none};
+    int rc = pl_call_encode_chunk(out, tag, task, args, 1);
+    pl_value_free(none);
+    return rc;
+}
+
+int pl_reply_encode(pl_buf *out, uint64_t tag, const pl_result *res)
+{
+    pl_result *const results[1] = {(pl_result *)res};
+    return pl_reply_encode_chunk(out, tag, results, 1);
 }
 
 /* ---------------------------------------------------------------- decoding */
@@ -157,40 +141,64 @@ static int get_name(pl_reader *r, char name[PL_TASK_NAME_MAX])
     return PL_OK;
 }
 
-/* m->count values, one after another. On an error the caller clears m (NULL slots are fine). */
-static int get_args(pl_reader *r, pl_call_msg *m)
+/* Item j of a message, read from r: a value of a call, or a result of a reply. */
+typedef int get_item_fn(pl_reader *r, void *msg, size_t j);
+
+static int get_arg(pl_reader *r, void *msg, size_t j)
 {
-    m->args = calloc(m->count, sizeof *m->args);
-    if (m->args == NULL) {
-        return PL_ENOMEM;
-    }
-    for (size_t j = 0; j < m->count; j++) {
-        size_t used = 0;
-        int rc = pl_value_decode(r->p, r->left, &m->args[j], &used);
-        if (rc != PL_OK) {
-            return rc;
-        }
-        pl_reader_bytes(r, used, NULL);
-    }
-    return PL_OK;
+    pl_call_msg *m = msg;
+    size_t used = 0;
+    int rc = pl_value_decode(r->p, r->left, &m->args[j], &used);
+    return rc == PL_OK ? pl_reader_bytes(r, used, NULL) : rc;
 }
 
-/* m->count results, one after another; as get_args. */
-static int get_results(pl_reader *r, pl_reply_msg *m)
+static int get_result(pl_reader *r, void *msg, size_t j)
 {
-    m->results = calloc(m->count, sizeof *m->results);
-    if (m->results == NULL) {
-        return PL_ENOMEM;
-    }
-    for (size_t j = 0; j < m->count; j++) {
-        size_t used = 0;
-        int rc = pl_result_decode(r->p, r->left, &m->results[j], &used);
+    pl_reply_msg *m = msg;
+    size_t used = 0;
+    int rc = pl_result_decode(r->p, r->left, &m->results[j], &used);
+    return rc == PL_OK ? pl_reader_bytes(r, used, NULL) : rc;
+}
+
+/* The count items that end a message; nothing may follow the last one. */
+static int get_items(pl_reader *r, size_t count, get_item_fn *get, void *msg)
+{
+    for (size_t j = 0; j < count; j++) {
+        int rc = get(r, msg, j);
         if (rc != PL_OK) {
             return rc;
         }
-        pl_reader_bytes(r, used, NULL);
     }
-    return PL_OK;
+    return r->left == 0 ? PL_OK : PL_EWIRE; /* trailing bytes: not a message we wrote */
+}
+
+/*
+ * Decode buf into exactly one of call and reply (the other is NULL), both
+ * empty on entry. On an error the caller clears what was filled in.
+ */
+static int decode(const uint8_t *buf, size_t len, pl_call_msg *call, pl_reply_msg *reply)
+{
+    if (buf == NULL && len > 0) {
+        return PL_EINVAL;
+    }
+    pl_reader r;
+    pl_reader_init(&r, buf, len);
+    uint64_t tag;
+    size_t count;
+    int rc = get_header(&r, call != NULL ? KIND_CALL : KIND_REPLY, &tag, &count);
+    if (rc == PL_OK && call != NULL) {
+        *call = (pl_call_msg){.tag = tag, .count = count};
+        rc = get_name(&r, call->task);
+        if (rc == PL_OK) {
+            call->args = calloc(count, sizeof *call->args);
+            rc = call->args == NULL ? PL_ENOMEM : get_items(&r, count, get_arg, call);
+        }
+    } else if (rc == PL_OK) {
+        *reply = (pl_reply_msg){.tag = tag, .count = count};
+        reply->results = calloc(count, sizeof *reply->results);
+        rc = reply->results == NULL ? PL_ENOMEM : get_items(&r, count, get_result, reply);
+    }
+    return rc;
 }
 
 int pl_call_decode(const uint8_t *buf, size_t len, pl_call_msg *out)
@@ -199,28 +207,11 @@ int pl_call_decode(const uint8_t *buf, size_t len, pl_call_msg *out)
         return PL_EINVAL;
     }
     *out = (pl_call_msg){0};
-    if (buf == NULL && len > 0) {
-        return PL_EINVAL;
-    }
-    pl_reader r;
-    pl_reader_init(&r, buf, len);
-    pl_call_msg m = {0};
-    int rc = get_header(&r, KIND_CALL, &m.tag, &m.count);
-    if (rc == PL_OK) {
-        rc = get_name(&r, m.task);
-    }
-    if (rc == PL_OK) {
-        rc = get_args(&r, &m);
-    }
-    if (rc == PL_OK && r.left != 0) {
-        rc = PL_EWIRE; /* trailing bytes: not a message we wrote */
-    }
+    int rc = decode(buf, len, out, NULL);
     if (rc != PL_OK) {
-        pl_call_msg_clear(&m);
-        return rc;
+        pl_call_msg_clear(out); /* NULL slots of a half-decoded array are fine */
     }
-    *out = m;
-    return PL_OK;
+    return rc;
 }
 
 int pl_reply_decode(const uint8_t *buf, size_t len, pl_reply_msg *out)
@@ -229,25 +220,11 @@ int pl_reply_decode(const uint8_t *buf, size_t len, pl_reply_msg *out)
         return PL_EINVAL;
     }
     *out = (pl_reply_msg){0};
-    if (buf == NULL && len > 0) {
-        return PL_EINVAL;
-    }
-    pl_reader r;
-    pl_reader_init(&r, buf, len);
-    pl_reply_msg m = {0};
-    int rc = get_header(&r, KIND_REPLY, &m.tag, &m.count);
-    if (rc == PL_OK) {
-        rc = get_results(&r, &m);
-    }
-    if (rc == PL_OK && r.left != 0) {
-        rc = PL_EWIRE;
-    }
+    int rc = decode(buf, len, NULL, out);
     if (rc != PL_OK) {
-        pl_reply_msg_clear(&m);
-        return rc;
+        pl_reply_msg_clear(out);
     }
-    *out = m;
-    return PL_OK;
+    return rc;
 }
 
 int pl_reply_decode_one(const uint8_t *buf, size_t len, uint64_t *tag, pl_result **out)
