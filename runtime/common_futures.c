@@ -4,7 +4,7 @@
  * (runtime/pl_backend_common.h).
  *
  * Trusted code, compiled into every paralab_<model>: the labs write how a
- * future runs, is waited for and is cancelled (solutions/02-futures/).
+ * future runs, is waited for and is cancelled (labs/02-futures/).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,7 @@
  * Trusted code, compiled into every paralab_<model>. A backend's struct
  * pl_group starts with a pl_group_core (checked by PL_GROUP_CORE_FIRST), so
  * a pl_group * handed to us points at its core. The backend's lab writes
- * how members run (solutions/03-group/<model>.c).
+ * how members run (labs/03-group/<model>.c).
  *
  * Locking: on OpenMP, runner threads finish members while the caller's
  * thread reads the roster, so every roster access here is bracketed by the

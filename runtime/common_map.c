@@ -4,7 +4,7 @@
  * serial backend runs one task under a deadline.
  *
  * Trusted code, compiled into every paralab_<model>: the labs write how the
- * items are run (solutions/01-map/<model>.c), not which calls are rejected.
+ * items are run (labs/01-map/<model>.c), not which calls are rejected.
  */
 #include "pl_backend_common.h"
 #include "pl_tasks.h"

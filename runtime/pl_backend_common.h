@@ -20,6 +20,18 @@
 #include "paralab.h"
 #include "pl_roster.h"
 
+/* ---------------------------------------------------------------- lab skeletons */
+
+/*
+ * Marks a static function of a lab file that the skeleton offers as a
+ * STEP to fill in: its job, its signature and a TODO, returning
+ * PL_ENOTIMPL until it is written. Such a step may stay unused while the
+ * student works on others without breaking a -Werror build (a static
+ * function that nothing calls is otherwise an error). The reference
+ * solution calls every one of them.
+ */
+#define PL_LAB_STEP __attribute__((unused))
+
 /* ---------------------------------------------------------------- map */
 
 /*

@@ -1,6 +1,6 @@
 /*
  * pl_fork.h - what the fork runtime (runtime/fork*.c) offers the fork labs
- * (solutions/NN-name/fork.c), beyond paralab.h.
+ * (labs/NN-name/fork.c), beyond paralab.h.
  *
  * The labs write the interesting part themselves: when to fork, which pipe
  * goes where, poll() over the children's pipes, kill() at a deadline and

@@ -1,6 +1,6 @@
 /*
  * pl_mpi.h - what the MPI run scope (runtime/mpi.c) offers the MPI labs
- * (solutions/NN-name/mpi.c), beyond paralab.h.
+ * (labs/NN-name/mpi.c), beyond paralab.h.
  *
  * The picture: `mpiexec -n K prog` starts K copies of prog. In pl_run,
  * rank 0 runs body() - the tests, the demo, your code - and ranks 1..K-1

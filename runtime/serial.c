@@ -3,7 +3,7 @@
  *
  * The serial backend runs every task in the calling thread, one after the
  * other. It is the baseline speedups are measured against and the simplest
- * reference to read before the parallel versions (solutions/NN-name/serial.c).
+ * reference to read before the parallel versions (labs/NN-name/serial.c).
  */
 #include <stddef.h>
 

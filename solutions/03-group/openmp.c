@@ -1,5 +1,5 @@
 /*
- * solutions/03-group/openmp.c - a group of named tasks on OpenMP threads.
+ * 03-group/openmp.c - a group of named tasks on OpenMP threads.
  *
  * The bookkeeping (names, results, who finished first, "report each
  * finished member once", rejected calls, adding, the accessors) is the same
@@ -38,7 +38,7 @@
  *
  * Waiting (wait_first, results) polls the roster with short sleeps rather
  * than `taskyield`, which could make the waiting thread run a long member
- * itself and miss its own timeout (see solutions/02-futures/openmp.c).
+ * itself and miss its own timeout (see 02-futures/openmp.c).
  */
 #include <omp.h>
 
@@ -46,10 +46,16 @@
 #include "pl_backend_common.h"
 #include "pl_openmp.h"
 
+/*
+ * Your code: types and static helper functions of your own go here, above
+ * the functions below that call them. (A static function that nothing
+ * calls is an error under -Werror: add each one when you first call it.)
+ */
 struct pl_group {
     pl_group_core core; /* FIRST: members, results, limit, started (the shared group code) */
     /* BEGIN SOLUTION */
-    /* TODO: a lock guarding the core's roster and your counters, a cancel token, counters. */
+    /* TODO: Add the fields your group needs below the core, such as a lock (which the shared
+     * group code will take too), a cancel token for its members, and your counters. */
     omp_lock_t lock;  /* guards next and active; the shared group code takes it too */
     pl_cancel *token; /* set at results' deadline or by free: stop starting, stop running */
     size_t next;      /* the next member to start */
@@ -57,8 +63,8 @@ struct pl_group {
     /* END SOLUTION */
 };
 PL_GROUP_CORE_FIRST(struct pl_group);
-
 /* BEGIN SOLUTION */
+
 /* Locking does not change what a group IS, so const accessors may lock too (C has no `mutable`). */
 static void lock_group(const pl_group *g)
 {
@@ -172,8 +178,9 @@ int pl_group_new(int max_workers, pl_group **out)
         return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: pl_group_alloc gives you the block with its core; then your lock (hand it to the */
-    /* TODO: shared code: pl_group_set_lock), a cancel token and counters. */
+    /* TODO: Get the group's memory from pl_group_alloc(sizeof *g, max_workers), which also
+     * sets up its core. Then set up your fields: initialise the lock and hand it to the shared
+     * code (pl_group_set_lock), and make a cancel token. *out is the new group. */
     /* SKELETON: return PL_ENOTIMPL; */
     pl_group *g = pl_group_alloc(sizeof *g, max_workers);
     if (g == NULL) {
@@ -198,9 +205,10 @@ int pl_group_start(pl_group *g)
         return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: create min(max_workers, members, pl_workers()) `#pragma omp task` runners; each */
-    /* TODO: takes the next member not started yet (under the lock) until none is left. */
-    /* TODO: Mark the group started (pl_group_mark_started): no more adds, waits may begin. */
+    /* TODO: Mark the group started (pl_group_mark_started): no more members may be added, and
+     * waits may begin. Then create min(max_workers, members, pl_workers()) `#pragma omp task`
+     * runners; each one takes the next member not started yet (under the lock) and runs it,
+     * until none is left. */
     /* SKELETON: return PL_ENOTIMPL; */
     /* Background tasks need pl_run's team of worker threads (see runtime/pl_openmp.h). */
     if (!pl_omp_in_scope()) {
@@ -231,7 +239,8 @@ int pl_group_wait_first(pl_group *g, int64_t timeout_ms, const char **name)
         return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: poll pl_group_next_unreported with short sleeps until the timeout. */
+    /* TODO: Ask pl_group_next_unreported for a finished member not reported yet, sleeping a
+     * little between looks, until it has one or the timeout passes. */
     /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
     int64_t deadline = pl_deadline_after_ms(timeout_ms);
     for (;;) {
@@ -251,8 +260,9 @@ int pl_group_results(pl_group *g, int64_t timeout_ms)
         return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: wait (polling) until every member finished or the timeout passed; then stop the */
-    /* TODO: stragglers cooperatively, wait for the runners, and settle the rest (pl_group_settle). */
+    /* TODO: Wait, looking now and then, until every member finished or the timeout passed.
+     * Then stop the stragglers cooperatively (the cancel token), wait for the runners, and
+     * settle the members that never finished (pl_group_settle). */
     /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
     int64_t deadline = pl_deadline_after_ms(timeout_ms);
     /* No runner left means nothing more can finish (a member lost to out-of-memory): stop waiting. */
@@ -274,7 +284,8 @@ void pl_group_free(pl_group **gp)
         return;
     }
     /* BEGIN SOLUTION */
-    /* TODO: runners still use the group: stop them and wait for them before freeing it. */
+    /* TODO: Set *gp to NULL first. Runners may still use the group: stop them and wait for
+     * them before you free your fields and the group (pl_group_dealloc). */
     /* SKELETON: *gp = NULL; */
     pl_group *g = *gp;
     *gp = NULL;

@@ -1,5 +1,5 @@
 /*
- * solutions/03-group/serial.c - a group of named tasks, one after another.
+ * 03-group/serial.c - a group of named tasks, one after another.
  *
  * The bookkeeping (unique names, each member's result, who finished first,
  * "report each finished member once", the calls rejected up front, adding
