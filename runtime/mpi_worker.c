@@ -179,6 +179,14 @@ static int corrupt_request(const uint8_t *buf, int count, pl_reply_msg *reply)
     return PL_OK;
 }
 
+/* Without memory a worker cannot answer, and rank 0 would wait for the answer for ever. */
+static _Noreturn void out_of_memory(void)
+{
+    fprintf(stderr, "paralab mpi: rank %d is out of memory\n", pl_mpi_rank());
+    MPI_Abort(MPI_COMM_WORLD, 1);
+    abort(); /* MPI_Abort does not return; this tells the compiler so */
+}
+
 /* Receive the TASK message that st describes, run it, answer. */
 static void serve_task(const MPI_Status *st, pl_buf *out)
 {
@@ -186,18 +194,25 @@ static void serve_task(const MPI_Status *st, pl_buf *out)
     MPI_Get_count(st, MPI_BYTE, &count);
     uint8_t *buf = malloc(count > 0 ? (size_t)count : 1);
     if (buf == NULL) {
-        fprintf(stderr, "paralab mpi: rank %d is out of memory\n", pl_mpi_rank());
-        MPI_Abort(MPI_COMM_WORLD, 1); /* no way left to answer rank 0, which would wait for ever */
+        out_of_memory();
     }
     MPI_Recv(buf, count, MPI_BYTE, 0, PL_MPI_TAG_TASK, pl_mpi_comm(), MPI_STATUS_IGNORE);
     pl_call_msg call;
     pl_reply_msg reply = {0};
-    int rc = pl_call_decode(buf, (size_t)count, &call) == PL_OK ? run_request(&call, &reply)
-                                                                 : corrupt_request(buf, count, &reply);
-    free(buf);
-    if (rc == PL_OK && pack_reply(out, &reply) == PL_OK) {
-        send_reply(out);
+    int rc = pl_call_decode(buf, (size_t)count, &call);
+    if (rc == PL_OK) {
+        rc = run_request(&call, &reply);
+    } else if (rc == PL_EWIRE) {
+        rc = corrupt_request(buf, count, &reply);
     }
+    free(buf);
+    if (rc == PL_OK) {
+        rc = pack_reply(out, &reply);
+    }
+    if (rc != PL_OK) {
+        out_of_memory(); /* every other failure was turned into a FAILED result above */
+    }
+    send_reply(out);
     pl_reply_msg_clear(&reply);
     pl_call_msg_clear(&call);
 }
