@@ -32,6 +32,7 @@ RUN (id student >/dev/null 2>&1 || useradd --create-home --shell /bin/bash stude
 WORKDIR /home/student/paralab
 COPY --chown=student:student CMakeLists.txt paralab README.md ./
 COPY --chown=student:student common ./common
+COPY --chown=student:student tasks ./tasks
 COPY --chown=student:student runtime ./runtime
 COPY --chown=student:student labs ./labs
 COPY --chown=student:student tests ./tests

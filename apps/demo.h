@@ -29,4 +29,7 @@ const char *demo_worker_kind(void);
 /* Print "what: <pl_strerror(rc)>" on stderr, with a hint for PL_ENOTIMPL; returns 1. */
 int demo_refused(const char *what, int rc);
 
+/* One line saying what pl_workers() and max_workers mean in this backend. */
+void demo_print_workers(void);
+
 #endif

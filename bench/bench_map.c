@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "paralab.h"
+#include "pl_fetch.h"
 #include "pl_httpd.h"
 
 #define MAX_REPS 100
@@ -373,6 +374,11 @@ int main(int argc, char **argv)
     bench_ctx c = {.rc = PL_OK};
     if (argc < 2 || strcmp(argv[1], "map") != 0 || parse_args(argc, argv, &c.a) != PL_OK) {
         return usage();
+    }
+    /* On every rank, before any thread: libcurl's global init and the "fetch" task. */
+    if (pl_fetch_global_init() != PL_OK) {
+        fprintf(stderr, "bench: cannot initialise libcurl (the fetch task)\n");
+        return 1;
     }
     /* OpenMP's run-scope team: as many threads as the map may use, no more. */
     pl_opts opts = {.workers = c.a.workers};

@@ -7,9 +7,10 @@
  * visible is published (release/acquire), so a reader never sees half an
  * entry. Writers (pl_task_register) are serialised by a mutex.
  *
- * The built-in tasks live in pl_tasks_builtin.c; they are registered the
- * first time anyone touches the registry (pthread_once, so two threads
- * racing to be first still register them exactly once).
+ * The registry knows no task by itself: which tasks exist is decided one
+ * floor up (the built-ins in tasks/pl_tasks.h, registered by every backend;
+ * a program's own, registered before pl_run), so this module never
+ * depends on the tasks it runs - nor on libcurl for the one that fetches.
  */
 #include "pl_task.h"
 
@@ -20,7 +21,6 @@
 #include <string.h>
 
 #include "pl_clock.h"
-#include "pl_tasks_builtin.h"
 
 #define REGISTRY_MAX 256
 
@@ -32,7 +32,6 @@ typedef struct entry {
 static entry registry[REGISTRY_MAX];
 static atomic_size_t registry_count;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
 
 struct pl_error {
     char text[PL_ERROR_MAX];
@@ -102,26 +101,11 @@ static int add(const char *name, pl_task_fn fn)
     return rc;
 }
 
-static void register_builtins(void)
-{
-    size_t n;
-    const pl_builtin_task *b = pl_builtin_tasks(&n);
-    for (size_t i = 0; i < n; i++) {
-        add(b[i].name, b[i].fn);
-    }
-}
-
-static void ensure_builtins(void)
-{
-    pthread_once(&builtins_once, register_builtins);
-}
-
 int pl_task_register(const char *name, pl_task_fn fn)
 {
     if (name == NULL || fn == NULL || !valid_name(name)) {
         return PL_EINVAL;
     }
-    ensure_builtins();
     return add(name, fn);
 }
 
@@ -130,13 +114,11 @@ pl_task_fn pl_task_lookup(const char *name)
     if (name == NULL) {
         return NULL;
     }
-    ensure_builtins();
     return find(name);
 }
 
 size_t pl_task_count(void)
 {
-    ensure_builtins();
     return atomic_load_explicit(&registry_count, memory_order_acquire);
 }
 

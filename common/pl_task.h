@@ -8,25 +8,10 @@
  * every process registers the same tasks (all ranks run the same program and
  * call pl_task_register the same way before pl_run).
  *
- * Built-in tasks (always registered):
- *   square    int x -> x*x; double x -> x*x; anything else FAILED
- *   noop      returns a copy of its argument (measures per-task overhead)
- *   sleep_ms  int ms -> sleeps ms, returns ms; polls pl_should_stop() (CANCELLED)
- *   spin      int n -> n rounds of CPU-bound integer work, returns a checksum
- *             that depends only on n (pl_spin_expected); polls pl_should_stop()
- *   fail      FAILED with the error text "fail: <arg as text>"
- *   crash     raises SIGSEGV: kills its process (the lesson on crashes)
- *   hang      never returns unless pl_should_stop() says so, then CANCELLED
- *   fetch     str "URL PATH" -> downloads URL into PATH, returns the byte
- *             count (int); see pl_fetch.h
- *   tally     str "INDEX SLEEP_MS PATH" -> counts one run of item INDEX in the
- *             tally file PATH, sleeps SLEEP_MS (cancellable), returns INDEX;
- *             how tests see that every item ran exactly once (pl_tally.h)
- *   planta, animal, insecto
- *             the lesson's species tasks: str "COLOR [MS]" -> sleeps MS
- *             (default 100, cancellable), answers "<kind> COLOR", as the
- *             lesson's plantas('roja') etc. do: "planta roja"; int ms (or
- *             NONE = 100) -> answers "planta: helecho, roble, cactus"
+ * Which tasks exist is not this module's business: the built-in ones
+ * (square, sleep_ms, spin, the lesson's species, ...) are listed and
+ * registered one floor up, in tasks/pl_tasks.h (every backend registers
+ * them), and the lesson's "fetch" in tasks/pl_fetch.h.
  */
 #ifndef PL_TASK_H
 #define PL_TASK_H
@@ -54,8 +39,9 @@ typedef int (*pl_task_fn)(const pl_value *arg, pl_value *out, pl_error *err);
 
 /*
  * Register fn under name (1..PL_TASK_NAME_MAX-1 chars of [A-Za-z0-9_.-]).
- * PL_OK, PL_EINVAL (bad name or NULL fn), PL_EEXIST (taken, built-ins
- * included), PL_ENOMEM (also: the table of 256 tasks is full). Register
+ * PL_OK, PL_EINVAL (bad name or NULL fn), PL_EEXIST (taken: the backend
+ * registers the built-ins from pl_run on, so pick names of your own),
+ * PL_ENOMEM (also: the table of 256 tasks is full). Register
  * before pl_run and before creating threads, so every process (every MPI
  * rank) has the same table. (Lookups take no lock; registering is
  * serialised and publishes each entry whole, so a late registration is
@@ -77,9 +63,6 @@ pl_task_fn pl_task_lookup(const char *name);
  * not install one of its own. Safe to call from many threads at once.
  */
 int pl_task_run(const char *name, const pl_value *arg, pl_result *res);
-
-/* The checksum spin returns for n rounds, computed without polling. */
-int64_t pl_spin_expected(int64_t n);
 
 /* Number of tasks registered (built-ins included), and the i-th name, for listings. */
 size_t pl_task_count(void);

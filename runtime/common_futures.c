@@ -4,12 +4,13 @@
  * (runtime/pl_backend_common.h).
  *
  * Trusted code, compiled into every paralab_<model>: the labs write how a
- * future runs, is waited for and is cancelled (solutions/02-futures/).
+ * future runs, is waited for and is cancelled (labs/02-futures/).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "pl_backend_common.h"
+#include "pl_tasks.h"
 
 int pl_future_check_start(const char *task, pl_future **out)
 {
@@ -20,6 +21,7 @@ int pl_future_check_start(const char *task, pl_future **out)
     if (task == NULL) {
         return PL_EINVAL;
     }
+    pl_tasks_register_builtins(); /* serial and fork also run futures outside pl_run */
     if (pl_task_lookup(task) == NULL) {
         return PL_ENOTASK;
     }

@@ -6,7 +6,7 @@
  * Trusted code, compiled into every paralab_<model>. A backend's struct
  * pl_group starts with a pl_group_core (checked by PL_GROUP_CORE_FIRST), so
  * a pl_group * handed to us points at its core. The backend's lab writes
- * how members run (solutions/03-group/<model>.c).
+ * how members run (labs/03-group/<model>.c).
  *
  * Locking: on OpenMP, runner threads finish members while the caller's
  * thread reads the roster, so every roster access here is bracketed by the
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "pl_backend_common.h"
+#include "pl_tasks.h"
 
 static pl_group_core *core_of(pl_group *g)
 {
@@ -50,6 +51,7 @@ int pl_group_check_new(int max_workers, pl_group **out)
         return PL_EINVAL;
     }
     *out = NULL;
+    pl_tasks_register_builtins(); /* members are checked by name from pl_group_add on */
     return max_workers > 0 ? PL_OK : PL_EINVAL;
 }
 
@@ -163,14 +165,50 @@ int pl_group_all_finished(const pl_group *g)
     return done;
 }
 
-int pl_group_settle(pl_group *g, int rc)
+int pl_group_settle_as(pl_group *g, pl_task_status st, const char *why)
 {
     pl_group_core *c = core_of(g);
     lock(c);
-    int settled = rc == PL_OK ? pl_roster_settle(c->roster, PL_TASK_TIMEOUT, "the deadline passed before it started")
-                              : pl_roster_settle(c->roster, PL_TASK_FAILED, "not run: results() failed");
+    int settled = pl_roster_settle(c->roster, st, why);
     unlock(c);
     return settled;
+}
+
+int pl_group_settle(pl_group *g, int rc)
+{
+    return rc == PL_OK ? pl_group_settle_as(g, PL_TASK_TIMEOUT, "the deadline passed before it started")
+                       : pl_group_settle_as(g, PL_TASK_FAILED, "not run: results() failed");
+}
+
+/* ---------------------------------------------------------------- what a lab reads */
+
+int pl_group_max_workers(const pl_group *g)
+{
+    return core_of_const(g)->max_workers;
+}
+
+int pl_group_is_started(const pl_group *g)
+{
+    return core_of_const(g)->started;
+}
+
+const char *pl_group_member_task(const pl_group *g, size_t i)
+{
+    return pl_roster_task(core_of_const(g)->roster, i);
+}
+
+const pl_value *pl_group_member_arg(const pl_group *g, size_t i)
+{
+    return pl_roster_arg(core_of_const(g)->roster, i);
+}
+
+int pl_group_member_finished(const pl_group *g, size_t i)
+{
+    pl_group_core *c = core_of_const(g);
+    lock(c);
+    int done = pl_roster_is_finished(c->roster, i);
+    unlock(c);
+    return done;
 }
 
 /* ---------------------------------------------------------------- accessors (paralab.h) */

@@ -4,13 +4,15 @@
  * serial backend runs one task under a deadline.
  *
  * Trusted code, compiled into every paralab_<model>: the labs write how the
- * items are run (solutions/01-map/<model>.c), not which calls are rejected.
+ * items are run (labs/01-map/<model>.c), not which calls are rejected.
  */
 #include "pl_backend_common.h"
+#include "pl_tasks.h"
 
 int pl_map_check_args(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
                       pl_result *results[], int *max_workers)
 {
+    pl_tasks_register_builtins(); /* serial and fork also map outside pl_run */
     if (n > 0 && (task == NULL || items == NULL || results == NULL)) {
         return PL_EINVAL;
     }

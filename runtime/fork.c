@@ -8,9 +8,11 @@
  * takes only its own process down, and a task that never stops can be
  * killed. The price is a fork() per worker and a pipe round trip per task.
  *
- * The rest of the runtime: runtime/fork_child.c (descriptor registry, the
- * child's side) and runtime/fork_parent.c (the parent's side of the
- * protocol, reaping, post-mortems).
+ * The rest of the runtime, one side per file: runtime/fork_fds.c (the
+ * descriptor registry: pipes every child closes), runtime/fork_child.c
+ * (what a child does: serve task frames, or run one task) and
+ * runtime/fork_parent.c (the parent's side of the protocol, reaping,
+ * post-mortems).
  */
 #include <errno.h>
 #include <signal.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "paralab.h"
+#include "pl_tasks.h"
 #include "pl_fork.h"
 #include "pl_wire.h"
 
@@ -67,6 +70,7 @@ int pl_run(const pl_opts *opts, int (*body)(void *ctx), void *ctx)
         return PL_ESTATE;
     }
     set_signal_policy();
+    pl_tasks_register_builtins(); /* before any child is forked: children inherit the table */
     in_run = 1;
     int rc = body(ctx);
     in_run = 0;

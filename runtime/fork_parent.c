@@ -1,7 +1,9 @@
 /*
  * runtime/fork_parent.c - the parent's side of the fork backend's protocol:
  * sending task frames, reading result frames, reaping children and saying
- * how a child that never answered died.
+ * how a child that never answered died. A frame's content is a task call
+ * or its reply in the one codec every backend shares (common/pl_call.h);
+ * this file only moves it through a pipe.
  *
  * Reaping matters: a child that has exited stays in the process table as a
  * zombie (state Z) until its parent calls waitpid() for it. Zombies hold a
@@ -14,32 +16,20 @@
 #include <sys/wait.h>
 
 #include "paralab.h"
+#include "pl_call.h"
 #include "pl_fork.h"
 #include "pl_wire.h"
 
 int pl_fork_send_task(int fd, uint64_t tag, const char *task, const pl_value *arg)
 {
-    if (fd < 0 || task == NULL || arg == NULL) {
-        return PL_EINVAL;
-    }
-    size_t name_len = strlen(task);
-    if (name_len >= PL_TASK_NAME_MAX) {
+    if (fd < 0) {
         return PL_EINVAL;
     }
     pl_buf *b = pl_buf_new();
     if (b == NULL) {
         return PL_ENOMEM;
     }
-    int rc = pl_buf_put_u64(b, tag);
-    if (rc == PL_OK) {
-        rc = pl_buf_put_u32(b, (uint32_t)name_len);
-    }
-    if (rc == PL_OK) {
-        rc = pl_buf_put(b, task, name_len);
-    }
-    if (rc == PL_OK) {
-        rc = pl_value_encode(arg, b);
-    }
+    int rc = pl_call_encode(b, tag, task, arg); /* PL_EINVAL for a bad task name */
     if (rc == PL_OK) {
         rc = pl_wire_write_frame(fd, pl_buf_data(b), pl_buf_len(b));
     }
@@ -59,13 +49,7 @@ int pl_fork_recv_result(int fd, uint64_t *tag, pl_result **out)
     if (rc != PL_OK) {
         return rc; /* PL_EIO: end-of-file, the child is gone */
     }
-    pl_reader r;
-    pl_reader_init(&r, frame, len);
-    rc = pl_reader_u64(&r, tag);
-    if (rc == PL_OK) {
-        size_t used;
-        rc = pl_result_decode(r.p, r.left, out, &used);
-    }
+    rc = pl_reply_decode_one(frame, len, tag, out);
     free(frame);
     return rc;
 }

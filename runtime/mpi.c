@@ -16,9 +16,12 @@
  * a program that returns pl_run's value from main exits with body's verdict
  * on rank 0 - and mpiexec's exit status is non-zero when any rank's is.
  *
- * Rank 0 also keeps the worker table (pl_mpi.h): map, futures and groups
- * share the workers, so one place must know which are free, which are
- * busy, and which still owe a late reply that has to be drained.
+ * Rank 0 also keeps the worker table (pl_mpi.h, runtime/mpi_table.c): map,
+ * futures and groups share the workers, so one place must know which are
+ * free, which are busy, and which still owe a late reply to be drained.
+ *
+ * This file is the top floor of the backend: it uses the others (see the
+ * map in runtime/mpi_comm.c) and none of them calls back into it.
  *
  * When body returns while a task still runs (a future never freed, a task
  * that ignores pl_should_stop), the STOP message makes pl_should_stop()
@@ -28,34 +31,19 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <sched.h>
-#include <time.h>
 
 #include "pl_mpi.h"
+#include "pl_tasks.h"
 
 static const pl_backend_info info = {
     .name = "mpi", .parallel = 1, .isolates_crashes = 0, .can_kill = 0};
 
 #define DEFAULT_STOP_GRACE_MS 10000
-#define MAX_PROGRESS 4
-
-static void (*progress_fns[MAX_PROGRESS])(void);
-
-enum worker_state { WORKER_FREE, WORKER_CLAIMED, WORKER_OWING };
-
-typedef struct worker_slot {
-    enum worker_state state;
-    uint32_t owed_id; /* OWING: the request whose late reply must be drained */
-} worker_slot;
 
 static struct {
-    int used;         /* pl_run was called: MPI can be initialised once per process */
-    int rank, size;
-    int in_body;      /* rank 0 while body runs */
-    MPI_Comm comm;    /* our duplicate of MPI_COMM_WORLD */
-    worker_slot *workers; /* indexed by rank; [0] unused */
-    uint32_t last_id;
-} scope = {.comm = MPI_COMM_NULL};
+    int used;    /* pl_run was called: MPI can be initialised once per process */
+    int in_body; /* rank 0 while body runs */
+} scope;
 
 const pl_backend_info *pl_backend(void)
 {
@@ -64,167 +52,17 @@ const pl_backend_info *pl_backend(void)
 
 int pl_is_root(void)
 {
-    return scope.rank == 0;
+    return pl_mpi_rank() == 0;
 }
 
 int pl_workers(void)
 {
-    return scope.in_body ? scope.size - 1 : 0;
+    return scope.in_body ? pl_mpi_size() - 1 : 0;
 }
 
 int pl_mpi_in_scope(void)
 {
     return scope.in_body;
-}
-
-int pl_mpi_rank(void)
-{
-    return scope.rank;
-}
-
-MPI_Comm pl_mpi_comm(void)
-{
-    return scope.comm;
-}
-
-uint32_t pl_mpi_new_id(void)
-{
-    scope.last_id++;
-    if (scope.last_id == 0) {
-        scope.last_id = 1; /* after 4 billion requests: 0 stays reserved */
-    }
-    return scope.last_id;
-}
-
-void pl_mpi_backoff(int *round)
-{
-    /*
-     * First a few sched_yield()s: an answer usually arrives within
-     * microseconds, and a sleep (with the kernel's timer slack) would add a
-     * millisecond to every round trip. Yielding still hands the core to any
-     * other runnable rank, which matters when ranks outnumber cores.
-     */
-    if (*round < PL_MPI_YIELD_ROUNDS) {
-        (*round)++;
-        sched_yield();
-        return;
-    }
-    int step = *round - PL_MPI_YIELD_ROUNDS;
-    long us = 50L << (step < 5 ? step : 5);
-    if (us > 1000) {
-        us = 1000;
-    }
-    if (step < 5) {
-        (*round)++;
-    }
-    struct timespec ts = {0, us * 1000L};
-    nanosleep(&ts, NULL);
-}
-
-/* ---------------------------------------------------------------- worker table */
-
-static int valid_worker(int rank)
-{
-    return scope.in_body && scope.workers != NULL && rank >= 1 && rank < scope.size;
-}
-
-/* Take in the late replies that have arrived; an OWING worker whose debt is paid is FREE again. */
-static void drain_late_replies(void)
-{
-    for (int r = 1; r < scope.size; r++) {
-        worker_slot *w = &scope.workers[r];
-        while (w->state == WORKER_OWING) {
-            uint32_t id = 0;
-            if (pl_mpi_drain_one(r, &id) <= 0) {
-                break; /* not arrived yet */
-            }
-            if (id == w->owed_id) {
-                w->state = WORKER_FREE;
-            }
-        }
-    }
-}
-
-void pl_mpi_add_progress(void (*fn)(void))
-{
-    for (int k = 0; k < MAX_PROGRESS; k++) {
-        if (progress_fns[k] == fn) {
-            return;
-        }
-        if (progress_fns[k] == NULL) {
-            progress_fns[k] = fn;
-            return;
-        }
-    }
-}
-
-/* Let the owners of claimed workers notice finished requests (see pl_mpi_add_progress). */
-static void run_progress(void)
-{
-    static int running; /* a progress function that claims a worker must not loop back here */
-    if (running) {
-        return;
-    }
-    running = 1;
-    for (int k = 0; k < MAX_PROGRESS && progress_fns[k] != NULL; k++) {
-        progress_fns[k]();
-    }
-    running = 0;
-}
-
-static int first_free(void)
-{
-    drain_late_replies();
-    for (int r = 1; r < scope.size; r++) {
-        if (scope.workers[r].state == WORKER_FREE) {
-            scope.workers[r].state = WORKER_CLAIMED;
-            return r;
-        }
-    }
-    return -1;
-}
-
-int pl_mpi_claim_worker(void)
-{
-    if (!scope.in_body || scope.workers == NULL) {
-        return -1;
-    }
-    int rank = first_free();
-    if (rank < 0) {
-        run_progress();
-        rank = first_free();
-    }
-    return rank;
-}
-
-void pl_mpi_release_worker(int rank)
-{
-    if (valid_worker(rank)) {
-        scope.workers[rank].state = WORKER_FREE;
-    }
-}
-
-void pl_mpi_abandon_worker(int rank, uint32_t id)
-{
-    if (!valid_worker(rank)) {
-        return;
-    }
-    pl_mpi_send_cancel(rank, id);
-    scope.workers[rank].state = WORKER_OWING;
-    scope.workers[rank].owed_id = id;
-}
-
-int pl_mpi_free_workers(void)
-{
-    if (!scope.in_body || scope.workers == NULL) {
-        return 0;
-    }
-    drain_late_replies();
-    int n = 0;
-    for (int r = 1; r < scope.size; r++) {
-        n += scope.workers[r].state == WORKER_FREE;
-    }
-    return n;
 }
 
 /* ---------------------------------------------------------------- shutdown */
@@ -245,12 +83,12 @@ static int check_stopped(int r)
 {
     int waiting = 0;
     MPI_Status st;
-    MPI_Iprobe(r, MPI_ANY_TAG, scope.comm, &waiting, &st);
+    MPI_Iprobe(r, MPI_ANY_TAG, pl_mpi_comm(), &waiting, &st);
     if (!waiting) {
         return 0;
     }
     if (st.MPI_TAG == PL_MPI_TAG_STOPPED) {
-        MPI_Recv(NULL, 0, MPI_BYTE, r, PL_MPI_TAG_STOPPED, scope.comm, MPI_STATUS_IGNORE);
+        MPI_Recv(NULL, 0, MPI_BYTE, r, PL_MPI_TAG_STOPPED, pl_mpi_comm(), MPI_STATUS_IGNORE);
         return 1;
     }
     uint32_t id;
@@ -262,7 +100,7 @@ static int check_stopped(int r)
 static void abort_stuck(const int *stopped, int rc)
 {
     fprintf(stderr, "paralab mpi: worker rank(s)");
-    for (int r = 1; r < scope.size; r++) {
+    for (int r = 1; r < pl_mpi_size(); r++) {
         if (!stopped[r]) {
             fprintf(stderr, " %d", r);
         }
@@ -276,18 +114,19 @@ static void abort_stuck(const int *stopped, int rc)
 /* STOP every worker and wait for each to confirm, draining whatever else it still sends. */
 static void stop_workers(int rc)
 {
-    int *stopped = calloc((size_t)scope.size, sizeof *stopped);
+    int size = pl_mpi_size();
+    int *stopped = calloc((size_t)size, sizeof *stopped);
     if (stopped == NULL) {
         MPI_Abort(MPI_COMM_WORLD, rc != 0 ? rc : 1);
     }
-    for (int r = 1; r < scope.size; r++) {
-        MPI_Send(NULL, 0, MPI_BYTE, r, PL_MPI_TAG_STOP, scope.comm);
+    for (int r = 1; r < size; r++) {
+        MPI_Send(NULL, 0, MPI_BYTE, r, PL_MPI_TAG_STOP, pl_mpi_comm());
     }
-    int left = scope.size - 1;
+    int left = size - 1;
     int64_t deadline = pl_deadline_after_ms(stop_grace_ms());
     int round = 0;
     while (left > 0) {
-        for (int r = 1; r < scope.size; r++) {
+        for (int r = 1; r < size; r++) {
             if (!stopped[r] && check_stopped(r)) {
                 stopped[r] = 1;
                 left--;
@@ -313,55 +152,30 @@ static void stop_workers(int rc)
  */
 static void greet_workers(void)
 {
-    for (int r = 1; r < scope.size; r++) {
-        MPI_Send(NULL, 0, MPI_BYTE, r, PL_MPI_TAG_HELLO, scope.comm);
+    for (int r = 1; r < pl_mpi_size(); r++) {
+        MPI_Send(NULL, 0, MPI_BYTE, r, PL_MPI_TAG_HELLO, pl_mpi_comm());
     }
-    for (int r = 1; r < scope.size; r++) {
-        MPI_Recv(NULL, 0, MPI_BYTE, r, PL_MPI_TAG_HELLO, scope.comm, MPI_STATUS_IGNORE);
+    for (int r = 1; r < pl_mpi_size(); r++) {
+        MPI_Recv(NULL, 0, MPI_BYTE, r, PL_MPI_TAG_HELLO, pl_mpi_comm(), MPI_STATUS_IGNORE);
     }
 }
 
 static int run_root(int (*body)(void *ctx), void *ctx)
 {
-    if (scope.size < 2) {
+    if (pl_mpi_size() < 2) {
         fprintf(stderr, "paralab mpi: only one rank, so no workers: map, futures and groups will refuse "
                         "to run (start it with mpiexec -n 2 or more)\n");
     }
-    scope.workers = calloc((size_t)scope.size, sizeof *scope.workers);
-    if (scope.workers == NULL) {
+    if (pl_mpi_table_open() != PL_OK) {
         return PL_ENOMEM;
     }
     greet_workers();
     scope.in_body = 1;
     int rc = body(ctx);
     scope.in_body = 0;
+    pl_mpi_table_close(); /* late replies still on their way are drained by stop_workers */
     stop_workers(rc);
-    free(scope.workers);
-    scope.workers = NULL;
     return rc;
-}
-
-/* MPI_Init unless the program did it already; *we_did says who must finalize. */
-static int init_mpi(int *we_did)
-{
-    int initialized = 0;
-    MPI_Initialized(&initialized);
-    *we_did = 0;
-    if (!initialized) {
-        int provided = 0;
-        /* FUNNELED: only the thread that called pl_run talks to MPI, tasks may use threads. */
-        if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
-            return PL_ESYS;
-        }
-        *we_did = 1;
-    }
-    MPI_Comm_rank(MPI_COMM_WORLD, &scope.rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &scope.size);
-    if (MPI_Comm_dup(MPI_COMM_WORLD, &scope.comm) != MPI_SUCCESS) {
-        return PL_ESYS;
-    }
-    MPI_Comm_set_errhandler(scope.comm, MPI_ERRORS_RETURN);
-    return PL_OK;
 }
 
 int pl_run(const pl_opts *opts, int (*body)(void *ctx), void *ctx)
@@ -374,16 +188,12 @@ int pl_run(const pl_opts *opts, int (*body)(void *ctx), void *ctx)
         return PL_ESTATE; /* MPI cannot be initialised again after MPI_Finalize */
     }
     scope.used = 1;
-    int we_did = 0;
-    int rc = init_mpi(&we_did);
+    int rc = pl_mpi_comm_open();
     if (rc != PL_OK) {
         return rc;
     }
-    rc = scope.rank == 0 ? run_root(body, ctx) : pl_mpi_serve();
-    MPI_Comm_free(&scope.comm);
-    scope.comm = MPI_COMM_NULL;
-    if (we_did) {
-        MPI_Finalize();
-    }
+    pl_tasks_register_builtins(); /* on every rank: a worker finds a task by its name */
+    rc = pl_mpi_rank() == 0 ? run_root(body, ctx) : pl_mpi_serve();
+    pl_mpi_comm_close();
     return rc;
 }

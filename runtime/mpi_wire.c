@@ -3,44 +3,42 @@
  *
  * Why bytes and not MPI datatypes? A pl_value is a tagged union whose size
  * depends on its content (a string, a blob). Describing that with MPI
- * derived datatypes is possible but long; the wire encoding of common/
- * already turns a value or a result into a fixed-endian byte string, so
- * every paralab message is just MPI_BYTEs. Fixed endianness also means a
- * cluster mixing machine types still understands itself.
+ * derived datatypes is possible but long; the task-call codec of common/
+ * (pl_call.h) already turns a call and its reply into a fixed-endian byte
+ * string - the same bytes the fork backend sends down its pipes - so every
+ * paralab message is just MPI_BYTEs. Fixed endianness also means a cluster
+ * mixing machine types still understands itself.
+ *
+ * A TASK message is a call whose tag is the request id; a RESULT message
+ * is its reply, carrying the same id back.
  */
 #include <limits.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "pl_call.h"
 #include "pl_mpi.h"
+
+static uint32_t last_id;
+
+uint32_t pl_mpi_new_id(void)
+{
+    last_id++;
+    if (last_id == 0) {
+        last_id = 1; /* after 4 billion requests: 0 stays reserved */
+    }
+    return last_id;
+}
 
 int pl_mpi_pack_task(pl_buf *out, uint32_t id, const char *task, const pl_value *arg)
 {
-    if (out == NULL || task == NULL) {
-        return PL_EINVAL;
-    }
-    size_t len = strlen(task);
-    if (len == 0 || len >= PL_TASK_NAME_MAX) {
+    if (out == NULL) {
         return PL_EINVAL;
     }
     pl_buf_reset(out);
-    int rc = pl_buf_put_u32(out, id);
-    if (rc == PL_OK) {
-        rc = pl_buf_put_u8(out, (uint8_t)len);
-    }
-    if (rc == PL_OK) {
-        rc = pl_buf_put(out, task, len);
-    }
-    if (rc == PL_OK && arg != NULL) {
-        rc = pl_value_encode(arg, out);
-    } else if (rc == PL_OK) {
-        /* No argument travels as the NONE value, which every task accepts. */
-        pl_value *none = pl_value_new();
-        rc = none != NULL ? pl_value_encode(none, out) : PL_ENOMEM;
-        pl_value_free(none);
-    }
+    int rc = pl_call_encode(out, id, task, arg); /* PL_EINVAL for an empty or too long name */
     /* MPI counts are ints: a message must fit in one. */
     if (rc == PL_OK && pl_buf_len(out) > (size_t)INT_MAX) {
+        pl_buf_reset(out);
         rc = PL_EINVAL;
     }
     return rc;
@@ -76,21 +74,15 @@ int pl_mpi_unpack_reply(const void *buf, size_t len, uint32_t *id, pl_result **o
     if (buf == NULL || id == NULL || out == NULL) {
         return PL_EINVAL;
     }
-    *out = NULL;
-    pl_reader r;
-    pl_reader_init(&r, buf, len);
-    int rc = pl_reader_u32(&r, id);
-    if (rc != PL_OK) {
-        return PL_EWIRE;
-    }
-    size_t used = 0;
-    rc = pl_result_decode(r.p, r.left, out, &used);
-    if (rc == PL_OK && used != r.left) {
-        /* Trailing bytes: not a message we wrote. */
+    uint64_t tag = 0;
+    int rc = pl_reply_decode_one(buf, len, &tag, out);
+    if (rc == PL_OK && tag > UINT32_MAX) {
+        /* Not an id we ever sent: request ids are 32 bits. */
         pl_result_free(*out);
         *out = NULL;
         rc = PL_EWIRE;
     }
+    *id = rc == PL_OK ? (uint32_t)tag : 0;
     return rc;
 }
 
@@ -149,7 +141,6 @@ int pl_mpi_poll_reply(int rank, uint32_t id, pl_result **out)
     }
 }
 
-/* Used by the worker table (runtime/mpi.c) to drain late replies. */
 int pl_mpi_drain_one(int rank, uint32_t *id)
 {
     pl_result *res = NULL;

@@ -27,8 +27,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "pl_call.h"
 #include "pl_mpi.h"
 
 /* How often a running task's pl_should_stop() may look for messages. */
@@ -97,55 +97,31 @@ static bool worker_should_stop(void)
     return serving.cancelled || serving.stop_seen;
 }
 
-/* Decode a TASK message: id, task name (NUL-terminated into name), argument. */
-static int unpack_task(const uint8_t *buf, size_t len, uint32_t *id, char name[PL_TASK_NAME_MAX],
-                       pl_value **arg)
-{
-    pl_reader r;
-    pl_reader_init(&r, buf, len);
-    uint8_t name_len = 0;
-    const uint8_t *name_bytes = NULL;
-    if (pl_reader_u32(&r, id) != PL_OK || pl_reader_u8(&r, &name_len) != PL_OK || name_len == 0 ||
-        name_len >= PL_TASK_NAME_MAX || pl_reader_bytes(&r, name_len, &name_bytes) != PL_OK) {
-        return PL_EWIRE;
-    }
-    memcpy(name, name_bytes, name_len);
-    name[name_len] = '\0';
-    size_t used = 0;
-    int rc = pl_value_decode(r.p, r.left, arg, &used);
-    if (rc == PL_OK && used != r.left) {
-        pl_value_free(*arg);
-        *arg = NULL;
-        rc = PL_EWIRE;
-    }
-    return rc;
-}
-
-/* Encode [id][result] into out; a result too big for rank 0's buffers becomes a FAILED one. */
-static int pack_reply(pl_buf *out, uint32_t id, pl_result *res)
+/*
+ * Encode the reply into out. A reply too big for rank 0's receive buffers
+ * (PL_MPI_REPLY_MAX) would never be read: its values are dropped and each
+ * result becomes FAILED saying why, which is small and always fits.
+ */
+static int pack_reply(pl_buf *out, pl_reply_msg *reply)
 {
     pl_buf_reset(out);
-    int rc = pl_buf_put_u32(out, id);
-    if (rc == PL_OK) {
-        rc = pl_result_encode(res, out);
+    int rc = pl_reply_encode_chunk(out, reply->tag, reply->results, reply->count);
+    if (rc != PL_OK || pl_buf_len(out) <= PL_MPI_REPLY_MAX) {
+        return rc;
     }
-    if (rc == PL_OK && pl_buf_len(out) > PL_MPI_REPLY_MAX) {
-        size_t size = pl_buf_len(out);
+    size_t size = pl_buf_len(out);
+    for (size_t j = 0; j < reply->count; j++) {
         pl_value *none = pl_value_new();
         if (none == NULL) {
             return PL_ENOMEM;
         }
-        pl_result_take_value(res, none); /* drop the big value */
+        pl_result_take_value(reply->results[j], none); /* drop the big value */
         pl_value_free(none);
-        pl_result_set_status(res, PL_TASK_FAILED, "result too large for one MPI reply (%zu bytes > %zu)",
-                             size, PL_MPI_REPLY_MAX);
-        pl_buf_reset(out);
-        rc = pl_buf_put_u32(out, id);
-        if (rc == PL_OK) {
-            rc = pl_result_encode(res, out);
-        }
+        pl_result_set_status(reply->results[j], PL_TASK_FAILED,
+                             "result too large for one MPI reply (%zu bytes > %zu)", size, PL_MPI_REPLY_MAX);
     }
-    return rc;
+    pl_buf_reset(out);
+    return pl_reply_encode_chunk(out, reply->tag, reply->results, reply->count);
 }
 
 /*
@@ -167,37 +143,78 @@ static void send_reply(const pl_buf *reply)
     }
 }
 
+/*
+ * Run every call of a decoded TASK message, with its id made the running
+ * request so that a CANCEL for it reaches the tasks (worker_should_stop).
+ */
+static int run_request(const pl_call_msg *call, pl_reply_msg *reply)
+{
+    serving.running_id = (uint32_t)call->tag;
+    serving.cancelled = 0;
+    serving.next_probe_ns = 0;
+    int rc = pl_call_run(call, pl_mpi_rank(), reply); /* an unknown name gives FAILED results */
+    serving.running_id = 0;
+    return rc;
+}
+
+/*
+ * A message we cannot decode still gets an answer under its id (when its
+ * header can be read): rank 0 would otherwise wait for it for ever.
+ */
+static int corrupt_request(const uint8_t *buf, int count, pl_reply_msg *reply)
+{
+    uint64_t id = 0;
+    pl_call_peek_tag(buf, (size_t)count, &id);
+    *reply = (pl_reply_msg){.tag = id, .count = 1};
+    reply->results = calloc(1, sizeof *reply->results);
+    pl_result *res = pl_result_new();
+    if (reply->results == NULL || res == NULL) {
+        pl_result_free(res);
+        pl_reply_msg_clear(reply);
+        return PL_ENOMEM;
+    }
+    pl_result_set_status(res, PL_TASK_FAILED, "corrupt task message (%d bytes)", count);
+    pl_result_set_worker(res, pl_mpi_rank());
+    reply->results[0] = res;
+    return PL_OK;
+}
+
+/* Without memory a worker cannot answer, and rank 0 would wait for the answer for ever. */
+static _Noreturn void out_of_memory(void)
+{
+    fprintf(stderr, "paralab mpi: rank %d is out of memory\n", pl_mpi_rank());
+    MPI_Abort(MPI_COMM_WORLD, 1);
+    abort(); /* MPI_Abort does not return; this tells the compiler so */
+}
+
 /* Receive the TASK message that st describes, run it, answer. */
-static void serve_task(const MPI_Status *st, pl_buf *reply)
+static void serve_task(const MPI_Status *st, pl_buf *out)
 {
     int count = 0;
     MPI_Get_count(st, MPI_BYTE, &count);
     uint8_t *buf = malloc(count > 0 ? (size_t)count : 1);
-    pl_result *res = pl_result_new();
-    if (buf == NULL || res == NULL) {
-        fprintf(stderr, "paralab mpi: rank %d is out of memory\n", pl_mpi_rank());
-        MPI_Abort(MPI_COMM_WORLD, 1); /* no way left to answer rank 0, which would wait for ever */
+    if (buf == NULL) {
+        out_of_memory();
     }
     MPI_Recv(buf, count, MPI_BYTE, 0, PL_MPI_TAG_TASK, pl_mpi_comm(), MPI_STATUS_IGNORE);
-    uint32_t id = 0;
-    char name[PL_TASK_NAME_MAX];
-    pl_value *arg = NULL;
-    if (unpack_task(buf, (size_t)count, &id, name, &arg) != PL_OK) {
-        pl_result_set_status(res, PL_TASK_FAILED, "corrupt task message (%d bytes)", count);
-    } else {
-        serving.running_id = id;
-        serving.cancelled = 0;
-        serving.next_probe_ns = 0;
-        pl_task_run(name, arg, res); /* an unknown name gives a FAILED result with a clear text */
-        serving.running_id = 0;
+    pl_call_msg call;
+    pl_reply_msg reply = {0};
+    int rc = pl_call_decode(buf, (size_t)count, &call);
+    if (rc == PL_OK) {
+        rc = run_request(&call, &reply);
+    } else if (rc == PL_EWIRE) {
+        rc = corrupt_request(buf, count, &reply);
     }
     free(buf);
-    pl_value_free(arg);
-    pl_result_set_worker(res, pl_mpi_rank());
-    if (pack_reply(reply, id, res) == PL_OK) {
-        send_reply(reply);
+    if (rc == PL_OK) {
+        rc = pack_reply(out, &reply);
     }
-    pl_result_free(res);
+    if (rc != PL_OK) {
+        out_of_memory(); /* every other failure was turned into a FAILED result above */
+    }
+    send_reply(out);
+    pl_reply_msg_clear(&reply);
+    pl_call_msg_clear(&call);
 }
 
 /* Receive and drop a message we have no use for (a stale CANCEL, an unknown tag). */

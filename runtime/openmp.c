@@ -35,6 +35,7 @@
 #include <stddef.h>
 
 #include "paralab.h"
+#include "pl_tasks.h"
 #include "pl_openmp.h"
 
 /* More threads than this is a typo, not a plan (and workers + 1 must not overflow). */
@@ -131,6 +132,7 @@ int pl_run(const pl_opts *opts, int (*body)(void *ctx), void *ctx)
     if (!atomic_compare_exchange_strong(&scope_busy, &expected, 1)) {
         return PL_ESTATE; /* one run scope per process, and not nested */
     }
+    pl_tasks_register_builtins(); /* before any thread of the team can look a task up */
     atomic_store(&scope_closing, 0);
     pl_cancel_set_hook(scope_is_closing); /* before any task of ours can run */
     omp_settings saved = enter_settings();

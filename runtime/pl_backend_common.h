@@ -20,6 +20,18 @@
 #include "paralab.h"
 #include "pl_roster.h"
 
+/* ---------------------------------------------------------------- lab skeletons */
+
+/*
+ * Marks a static function of a lab file that the skeleton offers as a
+ * STEP to fill in: its job, its signature and a TODO, returning
+ * PL_ENOTIMPL until it is written. Such a step may stay unused while the
+ * student works on others without breaking a -Werror build (a static
+ * function that nothing calls is otherwise an error). The reference
+ * solution calls every one of them.
+ */
+#define PL_LAB_STEP __attribute__((unused))
+
 /* ---------------------------------------------------------------- map */
 
 /*
@@ -111,6 +123,10 @@ typedef void pl_group_lock_fn(void *ctx);
  * member (PL_GROUP_CORE_FIRST checks it at compile time): the shared code
  * below is handed a pl_group * and finds the core at that address, which
  * C guarantees for a struct's first member.
+ *
+ * The fields are visible only because C needs them to embed the core; a
+ * lab never reads them. Everything a lab needs to know about its group
+ * comes through the functions below (one door, the same on every model).
  */
 typedef struct pl_group_core {
     pl_roster *roster; /* names, tasks, args, results, completion order */
@@ -147,6 +163,20 @@ int pl_group_check_wait(const pl_group *g, const char **name);
 int pl_group_check_results(const pl_group *g);
 
 /*
+ * What a lab reads about its group. None of these lock: a group's limit
+ * never changes, `started` is written only by the caller's thread (in
+ * pl_group_start), and a member's task and argument never change once
+ * added - and members are only added before start, by the caller.
+ */
+int pl_group_max_workers(const pl_group *g);
+int pl_group_is_started(const pl_group *g);
+/* Member i's task name and argument (never NULL for a member); NULL when i is out of range. */
+const char *pl_group_member_task(const pl_group *g, size_t i);
+const pl_value *pl_group_member_arg(const pl_group *g, size_t i);
+/* 1 when member i has its result. Locks. */
+int pl_group_member_finished(const pl_group *g, size_t i);
+
+/*
  * Member i finished with res (the roster takes it, also on error) and goes
  * to the end of the completion order. Locks. See pl_roster_finish.
  */
@@ -166,6 +196,8 @@ int pl_group_all_finished(const pl_group *g);
  * the settling's own status. Locks.
  */
 int pl_group_settle(pl_group *g, int rc);
+/* The same with a status and text of the caller's (e.g. when pl_group_start fails half-way). Locks. */
+int pl_group_settle_as(pl_group *g, pl_task_status st, const char *why);
 
 /*
  * pl_group_add and the accessors (pl_group_size, _name, _result, _finished,

@@ -1,6 +1,6 @@
 /*
  * pl_fork.h - what the fork runtime (runtime/fork*.c) offers the fork labs
- * (solutions/NN-name/fork.c), beyond paralab.h.
+ * (labs/NN-name/fork.c), beyond paralab.h.
  *
  * The labs write the interesting part themselves: when to fork, which pipe
  * goes where, poll() over the children's pipes, kill() at a deadline and
@@ -25,9 +25,11 @@
  *     pl_fork_send_task(), pl_fork_recv_result(), pl_fork_reap(),
  *     pl_fork_explain_end() ("killed by signal SIGSEGV").
  *
- * Wire protocol (both directions are pl_wire frames, see pl_wire.h):
- *   task frame   [u64 tag][u32 name length][name bytes][encoded pl_value]
- *   result frame [u64 tag][encoded pl_result]
+ * Wire protocol: both directions are pl_wire frames ([u32 length][bytes],
+ * pl_wire.h) whose bytes are a task call one way and its reply the other,
+ * in the codec MPI uses too (common/pl_call.h):
+ *   task frame   a call:  [tag][task name][encoded pl_value]
+ *   result frame a reply: [tag][encoded pl_result]
  * The tag is the caller's (map: the item's index), so a result can never be
  * filed under the wrong item.
  *
@@ -135,5 +137,14 @@ void pl_fork_explain_end(pid_t pid, int wstatus, pl_result *res);
 
 /* "SIGSEGV", "SIGKILL", ...; "SIG?" for a number it does not know. */
 const char *pl_fork_signal_name(int sig);
+
+/* ---------------------------------------------------------------- runtime internals */
+
+/*
+ * For the child's side (runtime/fork_child.c), first thing in a fresh
+ * child: close every registered descriptor but a and b (its own pipe ends).
+ * The labs never call it; pl_fork_serve and pl_fork_run_one do.
+ */
+void pl_fork_close_registered_except(int a, int b);
 
 #endif

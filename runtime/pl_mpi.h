@@ -1,6 +1,6 @@
 /*
  * pl_mpi.h - what the MPI run scope (runtime/mpi.c) offers the MPI labs
- * (solutions/NN-name/mpi.c), beyond paralab.h.
+ * (labs/NN-name/mpi.c), beyond paralab.h.
  *
  * The picture: `mpiexec -n K prog` starts K copies of prog. In pl_run,
  * rank 0 runs body() - the tests, the demo, your code - and ranks 1..K-1
@@ -9,12 +9,14 @@
  * stop. The worker loop is harness code; the labs write rank 0's side.
  *
  * Nothing is shared between ranks: everything a worker needs travels in a
- * message, and every message is a byte buffer (MPI_BYTE) built with the
- * value/result wire encoding of common/. The messages, told apart by
- * their MPI tag:
+ * message, and every message is a byte buffer (MPI_BYTE). A task and its
+ * answer are a call and its reply in the task-call codec of common/
+ * (pl_call.h) - the same bytes the fork backend sends down its pipes -
+ * with the request id as the tag. The messages, told apart by their MPI
+ * tag:
  *
- *   rank 0 -> worker   PL_MPI_TAG_TASK    [u32 id][u8 name length][name][encoded pl_value]
- *   worker -> rank 0   PL_MPI_TAG_RESULT  [u32 id][encoded pl_result]
+ *   rank 0 -> worker   PL_MPI_TAG_TASK    a call:  [id][task name][encoded pl_value]
+ *   worker -> rank 0   PL_MPI_TAG_RESULT  a reply: [id][encoded pl_result]
  *   rank 0 -> worker   PL_MPI_TAG_CANCEL  [u32 id]   "stop request id if you are running it"
  *   rank 0 -> worker   PL_MPI_TAG_STOP    (empty)    "leave the loop" (pl_run does this)
  * plus pl_run's own HELLO (both ways, at the start) and STOPPED (the
@@ -168,9 +170,27 @@ void pl_mpi_backoff(int *round);
 
 /* ---------------------------------------------------------------- runtime internals */
 
-/* The worker ranks' serve loop (runtime/mpi_worker.c); returns when rank 0 says stop. */
+/*
+ * For runtime/mpi*.c only; the labs never call these. The backend is built
+ * in floors, each using only the ones below it (runtime/mpi_comm.c has the
+ * map): mpi.c (run scope) > mpi_table.c, mpi_worker.c > mpi_wire.c >
+ * mpi_comm.c.
+ */
+
+/* mpi_comm.c: MPI_Init (unless the program did) and our communicator; close undoes both. */
+int pl_mpi_comm_open(void);
+void pl_mpi_comm_close(void);
+/* mpi_comm.c: how many ranks the job has (0 before pl_mpi_comm_open). */
+int pl_mpi_size(void);
+
+/* mpi_table.c: the worker table exists from open to close (rank 0, around body). */
+int pl_mpi_table_open(void);
+void pl_mpi_table_close(void);
+
+/* mpi_worker.c: the worker ranks' serve loop; returns when rank 0 says stop. */
 int pl_mpi_serve(void);
-/* Receive and discard one waiting RESULT from rank (1, with its id), 0 if none, or < 0. */
+
+/* mpi_wire.c: receive and discard one waiting RESULT from rank (1, with its id), 0 if none, or < 0. */
 int pl_mpi_drain_one(int rank, uint32_t *id);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * pl_openmp.h - what the OpenMP run scope (runtime/openmp.c) offers the
- * OpenMP labs (solutions/NN-name/openmp.c), beyond paralab.h.
+ * OpenMP labs (labs/NN-name/openmp.c), beyond paralab.h.
  *
  * pl_run opens ONE parallel region for the whole program: the thread that
  * called pl_run runs body(), the other threads of the team wait at the end

@@ -22,6 +22,7 @@
 
 #include "paralab.h"
 #include "timing.h"
+#include "pl_fetch.h"
 
 #define MAX_ONLY 64
 #define NONCE_MAX 128
@@ -335,6 +336,11 @@ int main(int argc, char **argv)
     sigaction(SIGALRM, &sa, NULL);
     setvbuf(stdout, NULL, _IOLBF, 0);
 
+    /* The suites map the lesson's "fetch" task: known on every rank before pl_run (pl_fetch.h). */
+    if (pl_fetch_global_init() != PL_OK) {
+        fprintf(stderr, "harness: cannot initialise libcurl (the fetch task)\n");
+        return 2;
+    }
     pl_opts opts = {.workers = cfg.workers};
     int rc = pl_run(&opts, run_all, NULL);
     remove_tmpdir();

@@ -1,5 +1,5 @@
 /*
- * solutions/00-shared-state/fork.c - one counter, many processes.
+ * 00-shared-state/fork.c - one counter, many processes.
  *
  * fork() gives the child a COPY of the parent's memory (copy-on-write: the
  * pages are shared until someone writes, then the writer gets its own
@@ -33,43 +33,50 @@
 
 #include "pl_shared.h"
 
+/*
+ * Your code: types and static helper functions of your own go here, above
+ * the functions below that call them. (A static function that nothing
+ * calls is an error under -Werror: add each one when you first call it.)
+ */
 
 int pl_counter_fork_naive(long n, int workers, long *parent_sees)
 {
-    /* TODO: reject bad input (pl_shared_args_ok, NULL) with PL_EINVAL. Keep a global counter, */
-    /* TODO: set it to 0, fork `workers` children that each add 1 to it n times and _exit(0), */
-    /* TODO: wait for all of them (waitpid), then report what the PARENT's counter holds. */
+    /* TODO: Reject bad input (pl_shared_args_ok, a NULL pointer) with PL_EINVAL. Keep a global
+     * counter and set it to 0. Fork `workers` children that each add 1 to it n times and
+     * _exit(0), wait for all of them (waitpid), and then report what the PARENT's counter
+     * holds. */
     (void)n; (void)workers; (void)parent_sees; return PL_ENOTIMPL;
 }
 
 int pl_counter_fork_pipe(long n, int workers, long *total)
 {
-    /* TODO: as the naive version, but first pipe(); each child writes its count (one write() */
-    /* TODO: of a long) and the parent, after closing its write end, reads `workers` counts and */
-    /* TODO: adds them up. Missing counts (a child died) or a failed child -> PL_EIO. */
+    /* TODO: Do as the naive version, but make a pipe() first. Each child writes its count
+     * (one write() of a long); the parent closes its write end, reads `workers` counts and adds
+     * them up. When a count is missing (a child died) or a child failed, return PL_EIO. */
     (void)n; (void)workers; (void)total; return PL_ENOTIMPL;
 }
 
 int pl_records_fork_truncate(const char *path, int workers, int records)
 {
-    /* TODO: check the arguments (path non-NULL, 1..PL_SHARED_MAX_WORKERS workers, 0 <= records */
-    /* TODO: <= PL_RECORD_MAX_SEQ + 1). Fork `workers` children; child w opens path with */
-    /* TODO: O_WRONLY | O_CREAT | O_TRUNC (what fopen(path, "w") does) and writes its records */
-    /* TODO: (pl_record_format, one write() each). Wait for all; a failed child -> PL_EIO. */
+    /* TODO: Check the arguments: path is not NULL, workers is 1..PL_SHARED_MAX_WORKERS, and
+     * records is 0..PL_RECORD_MAX_SEQ + 1. Fork `workers` children; child w opens path with
+     * O_WRONLY | O_CREAT | O_TRUNC (what fopen(path, "w") does) and writes its records
+     * (pl_record_format, one write() each). Wait for all of them; when a child failed, return
+     * PL_EIO. */
     (void)path; (void)workers; (void)records; return PL_ENOTIMPL;
 }
 
 int pl_records_fork_append(const char *path, int workers, int records)
 {
-    /* TODO: empty the file ONCE, in the parent, before forking (open with O_TRUNC, close). */
-    /* TODO: Then each child opens it with O_WRONLY | O_APPEND and writes each record with */
-    /* TODO: exactly one write(). */
+    /* TODO: Empty the file ONCE, in the parent, before forking (open it with O_TRUNC and
+     * close it). Then each child opens it with O_WRONLY | O_APPEND and writes each record with
+     * exactly one write(). */
     (void)path; (void)workers; (void)records; return PL_ENOTIMPL;
 }
 
 int pl_records_fork_per_task(const char *dir, int workers, int records)
 {
-    /* TODO: each child writes its own file, pl_record_path(dir, w): O_TRUNC is harmless there */
-    /* TODO: because nobody else writes that file. */
+    /* TODO: Let each child write a file of its own, pl_record_path(dir, w): O_TRUNC is
+     * harmless there, because nobody else writes that file. */
     (void)dir; (void)workers; (void)records; return PL_ENOTIMPL;
 }

@@ -1,5 +1,5 @@
 /*
- * solutions/00-shared-state/mpi.c - one counter, many ranks.
+ * 00-shared-state/mpi.c - one counter, many ranks.
  *
  * `mpiexec -n 4 ./program` starts four separate processes (ranks), maybe
  * on four different machines. Each has its own memory, so a global counter
@@ -20,18 +20,23 @@
 
 #include "pl_shared.h"
 
+/*
+ * Your code: types and static helper functions of your own go here, above
+ * the functions below that call them. (A static function that nothing
+ * calls is an error under -Werror: add each one when you first call it.)
+ */
 
 int pl_counter_mpi_naive(MPI_Comm comm, long n, long *mine)
 {
-    /* TODO: reject n < 0 or mine == NULL (PL_EINVAL). Add 1 to a global counter n times; */
-    /* TODO: *mine = the counter. No communication: that is the point. */
+    /* TODO: Return PL_EINVAL when n < 0 or mine is NULL. Add 1 to a global counter n times,
+     * then set *mine to the counter. There is no communication at all: that is the point. */
     (void)comm; (void)n; (void)mine; return PL_ENOTIMPL;
 }
 
 int pl_counter_mpi_reduce(MPI_Comm comm, long n, long *total)
 {
-    /* TODO: check the arguments, count privately as in the naive version, then */
-    /* TODO: MPI_Reduce(&counter, &sum, 1, MPI_LONG, MPI_SUM, 0, comm). On rank 0, *total = sum; */
-    /* TODO: on the others, their own count. MPI failure -> PL_ESYS. */
+    /* TODO: Check the arguments and count privately as in the naive version, then call
+     * MPI_Reduce(&counter, &sum, 1, MPI_LONG, MPI_SUM, 0, comm). On rank 0 *total is the sum;
+     * on the other ranks it is their own count. When MPI fails, return PL_ESYS. */
     (void)comm; (void)n; (void)total; return PL_ENOTIMPL;
 }

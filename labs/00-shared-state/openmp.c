@@ -1,5 +1,5 @@
 /*
- * solutions/00-shared-state/openmp.c - one counter, many threads.
+ * 00-shared-state/openmp.c - one counter, many threads.
  *
  * A team of `workers` threads adds 1 to ONE counter n * workers times.
  * Threads share the process's memory, so they really do touch the same
@@ -28,30 +28,40 @@
 
 #include "pl_shared.h"
 
+/*
+ * Your code: types and static helper functions of your own go here, above
+ * the functions below that call them. (A static function that nothing
+ * calls is an error under -Werror: add each one when you first call it.)
+ */
+
 int pl_counter_omp_racy(long n, int workers, long *total)
 {
-    /* TODO: reject bad input first: !pl_shared_args_ok(n, workers) or total == NULL -> PL_EINVAL. */
-    /* TODO: then `#pragma omp parallel for num_threads(workers)` over n * workers iterations, */
-    /* TODO: each doing counter = counter + 1 on ONE counter declared before the loop (shared). */
-    /* TODO: Declare it `volatile long` (the handout explains why). */
+    /* TODO: Reject bad input first: when !pl_shared_args_ok(n, workers) or total is NULL,
+     * return PL_EINVAL. Then run `#pragma omp parallel for num_threads(workers)` over
+     * n * workers iterations, each doing counter = counter + 1 on ONE counter declared before
+     * the loop (so every thread shares it). Declare it `volatile long`; the handout explains
+     * why. */
     (void)n; (void)workers; (void)total; return PL_ENOTIMPL;
 }
 
 int pl_counter_omp_atomic(long n, int workers, long *total)
 {
-    /* TODO: the racy loop, with `#pragma omp atomic` on the increment (and no volatile). */
+    /* TODO: Write the racy version's loop again, with `#pragma omp atomic` on the increment
+     * (and no volatile). */
     (void)n; (void)workers; (void)total; return PL_ENOTIMPL;
 }
 
 int pl_counter_omp_critical(long n, int workers, long *total)
 {
-    /* TODO: the racy loop, with the increment inside `#pragma omp critical`. */
+    /* TODO: Write the racy version's loop again, with the increment inside
+     * `#pragma omp critical`. */
     (void)n; (void)workers; (void)total; return PL_ENOTIMPL;
 }
 
 int pl_counter_omp_reduction(long n, int workers, long *total)
 {
-    /* TODO: `#pragma omp parallel for num_threads(workers) reduction(+:counter)` and a plain */
-    /* TODO: counter++ in the loop: each thread gets a private copy, added up at the end. */
+    /* TODO: Use `#pragma omp parallel for num_threads(workers) reduction(+:counter)` with a
+     * plain counter++ in the loop: each thread gets a private copy, and the copies are added
+     * up at the end. */
     (void)n; (void)workers; (void)total; return PL_ENOTIMPL;
 }

@@ -1,7 +1,7 @@
 /*
- * solutions/01-map/openmp.c - pl_map with a team of OpenMP threads.
+ * 01-map/openmp.c - pl_map with a team of OpenMP threads.
  *
- * Start from solutions/01-map/serial.c: this file keeps its four steps
+ * Start from serial.c, next to this file: this one keeps its four steps
  * (validate first, results in input order, one deadline for the whole call,
  * one result per item) and changes only WHO runs the items: a team of at
  * most max_workers threads, created for this call by `#pragma omp parallel`.
@@ -39,6 +39,11 @@
 #include "paralab.h"
 #include "pl_backend_common.h"
 
+/*
+ * Your code: types and static helper functions of your own go here, above
+ * the functions below that call them. (A static function that nothing
+ * calls is an error under -Werror: add each one when you first call it.)
+ */
 
 int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
            pl_result *results[])
@@ -50,11 +55,12 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
     if (rc != PL_OK) {
         return rc;
     }
-    /* TODO: start from empty slots, put the deadline in a pl_cancel token, then run the items */
-    /* TODO: with `#pragma omp parallel for` (max_workers threads, dynamic schedule); each thread */
-    /* TODO: makes the token current (pl_cancel_swap_current) and records omp_get_thread_num(). */
-    /* TODO: An item still running at the deadline is TIMEOUT, whatever its task returned */
-    /* TODO: (pl_map_blame_deadline applies that rule to a result). */
-    /* TODO: Finally pl_results_settle, so every item has exactly one result whatever happened. */
+    /* TODO: Start with every result slot empty (NULL) and put the deadline in a pl_cancel
+     * token. Run the items with `#pragma omp parallel for` (max_workers threads, a dynamic
+     * schedule); each thread makes the token its current one (pl_cancel_swap_current) and
+     * records omp_get_thread_num() as the worker. An item still running at the deadline is
+     * TIMEOUT whatever its task returned (pl_map_blame_deadline applies that rule to a
+     * result). Finally call pl_results_settle, so that every item has exactly one result
+     * whatever happened. */
     (void)deadline; (void)max_workers; return PL_ENOTIMPL;
 }

@@ -1,5 +1,5 @@
 /*
- * solutions/01-map/serial.c - pl_map without parallelism: the reference.
+ * 01-map/serial.c - pl_map without parallelism: the reference.
  *
  * Read this before the OpenMP, MPI and fork versions. It does everything
  * they do except run tasks at the same time:

@@ -1,5 +1,5 @@
 /*
- * solutions/02-futures/fork.c - futures as child processes.
+ * 02-futures/fork.c - futures as child processes.
  *
  * A future is "a task running in the background". Here the background is
  * a child process of its own: fork() copies our memory, so the child
@@ -47,6 +47,81 @@
 #include "pl_backend_common.h"
 #include "pl_fork.h"
 
+/*
+ * Your code goes here, above the functions of paralab.h (at the bottom),
+ * which use it. The type and STEPS below are the shape of one solution:
+ * each step says its job and has a TODO, and returns PL_ENOTIMPL (or does
+ * nothing) until you write it. Fill them in and call them from the
+ * functions below, or replace them with a design of your own. Add your own
+ * types and static helpers here too, above the functions that call them.
+ * (A step is marked PL_LAB_STEP so that it may stay unused while you work;
+ * any other static function that nothing calls is an error under -Werror.)
+ */
+
+struct pl_future {
+    pl_task_call *call; /* the task's name and our own copy of its argument */
+    pl_result *result;  /* NULL until final; owned by the future */
+    pid_t pid;          /* > 0 while its child runs; 0 while queued or done */
+    int result_fd;      /* read end of its result pipe while it runs, else -1 */
+    /* TODO: Add what your queue of unfinished futures needs, such as a link to the next one. */
+};
+
+/*
+ * Step: fork f's child. It runs the task (fork copied the call into it)
+ * and writes the result down a pipe; we keep the pipe's read end.
+ * PL_OK, or PL_ESYS with nothing left open.
+ */
+static PL_LAB_STEP int launch(pl_future *f)
+{
+    /* TODO: Make a pipe with pl_fork_pipe and call pl_fork. The child calls pl_fork_run_one
+     * with f's task, its argument and the pipe's write end (it never returns). The parent
+     * closes the write end at once (holding it, it would never see end-of-file), and keeps
+     * the child's pid and the read end in f. */
+    (void)f; return PL_ENOTIMPL;
+}
+
+/*
+ * Step: start queued futures, oldest first, while fewer than pl_workers()
+ * children run. If fork fails while others run, the rest wait for a slot;
+ * if it fails with nothing running, waiting would never end: that future
+ * FAILS instead.
+ */
+static PL_LAB_STEP void start_queued(void)
+{
+    /* TODO: Walk your queue from the oldest future and launch each one that has no child yet,
+     * as long as fewer than pl_workers() children run (and never more than
+     * PL_FORK_MAX_CHILDREN). */
+}
+
+/*
+ * Step: f's child is done with (kill_it: we kill it now). Reap it and file
+ * its answer in f; when it died without one, f is CANCELLED with the text
+ * cancelled_why if we killed it, else gets the post-mortem (CRASHED, with
+ * the signal's name: pl_fork_explain_end).
+ */
+static PL_LAB_STEP void end_child(pl_future *f, int kill_it, const char *cancelled_why)
+{
+    /* TODO: To kill: reap with pl_fork_reap(pid, 1, ...) first, then read the pipe with
+     * pl_fork_recv_result (it holds a whole answer, or ends mid-frame). Otherwise read first
+     * and reap after: a child writing a big answer blocks until we read it, so waiting for it
+     * to exit first would wait for ever. Then give f its one result, take it out of your
+     * queue, free its child slot and close its pipe. */
+    (void)f; (void)kill_it; (void)cancelled_why;
+}
+
+/*
+ * Step: look at every running child's pipe for up to timeout_ms (0: just
+ * look, never block) and collect those that answered or died; then start
+ * queued futures in the freed slots. Returns how many finished (or a
+ * negative pl_rc).
+ */
+static PL_LAB_STEP int poll_running(int timeout_ms)
+{
+    /* TODO: List the result pipes of the running futures for one poll() call with timeout_ms.
+     * A pipe that is ready holds an answer or end-of-file (the child died): end that child
+     * without killing it. Then start queued futures, and return how many ended. */
+    (void)timeout_ms; return PL_ENOTIMPL;
+}
 
 int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
 {
@@ -54,9 +129,9 @@ int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
     if (rc != PL_OK) {
         return rc;
     }
-    /* TODO: copy the task name and argument into a new future (pl_task_call_new) and queue */
-    /* TODO: it; start queued futures (one child each: pl_fork_pipe, pl_fork, pl_fork_run_one */
-    /* TODO: in the child) while fewer than pl_workers() children run. */
+    /* TODO: Copy the task name and argument into a new future (pl_task_call_new), put it at
+     * the end of your queue, and start queued futures: it gets its child at once if fewer
+     * than pl_workers() children run. Then *out is the new future. */
     (void)arg; return PL_ENOTIMPL;
 }
 
@@ -65,10 +140,11 @@ int pl_future_wait(pl_future *f, int64_t timeout_ms, const pl_result **out)
     if (f == NULL || out == NULL) {
         return PL_EINVAL;
     }
-    /* TODO: until f has its result or the timeout passes: poll() the result pipes of the */
-    /* TODO: running futures (f may still be queued behind them), collect what is ready */
-    /* TODO: (pl_fork_recv_result; end-of-file -> pl_fork_reap + pl_fork_explain_end), start */
-    /* TODO: queued futures in the freed slots. Timeout: PL_ETIMEDOUT, the child keeps running. */
+    /* TODO: Until f has its result or the timeout passes, look at the running children with
+     * the time left as poll()'s timeout (pl_ms_until): f may still be queued behind them, and
+     * it starts when one of them ends. When f has its result, point *out at it and return
+     * PL_OK. When the time is up, return PL_ETIMEDOUT: the child keeps running, and wait may
+     * be called again. */
     (void)timeout_ms; return PL_ENOTIMPL;
 }
 
@@ -77,7 +153,8 @@ int pl_future_done(pl_future *f)
     if (f == NULL) {
         return PL_EINVAL;
     }
-    /* TODO: look (poll with timeout 0: never block) and collect whatever is ready. */
+    /* TODO: Look at the running children without blocking (a poll() timeout of 0), then
+     * return 1 if f has its result and 0 if not. */
     return PL_ENOTIMPL;
 }
 
@@ -86,8 +163,10 @@ int pl_future_cancel(pl_future *f)
     if (f == NULL) {
         return PL_EINVAL;
     }
-    /* TODO: done -> PL_ESTATE. Queued -> it must never run: CANCELLED now. Running -> kill */
-    /* TODO: and reap its child; CANCELLED unless its answer was already in the pipe. */
+    /* TODO: A future that already has its result cannot be cancelled: PL_ESTATE. A queued
+     * one must never run, so it gets a CANCELLED result now (no start time, no worker). A
+     * running one has its child killed and reaped; it is CANCELLED unless its answer was
+     * already in the pipe. Then start queued futures in the freed slot. */
     return PL_ENOTIMPL;
 }
 
@@ -96,7 +175,8 @@ void pl_future_free(pl_future **fp)
     if (fp == NULL || *fp == NULL) {
         return;
     }
-    /* TODO: a running child must not outlive the handle: kill and reap it (no zombie), */
-    /* TODO: close its pipe, take the future out of the queue, then free everything. */
+    /* TODO: Set *fp to NULL first. A running child must not outlive its handle: kill and reap
+     * it (no zombie) and close its pipe; a queued future just leaves the queue. Then start
+     * queued futures in the freed slot, and free the call, the result and the future. */
     *fp = NULL;
 }

@@ -1,5 +1,5 @@
 /*
- * solutions/02-futures/openmp.c - futures run by OpenMP tasks.
+ * 02-futures/openmp.c - futures run by OpenMP tasks.
  *
  * pl_run (runtime/openmp.c) keeps a team of worker threads waiting at the
  * end of its parallel region; a thread waiting there executes the team's
@@ -49,6 +49,11 @@
 #include "pl_backend_common.h"
 #include "pl_openmp.h"
 
+/*
+ * Your code: types and static helper functions of your own go here, above
+ * the functions below that call them. (A static function that nothing
+ * calls is an error under -Werror: add each one when you first call it.)
+ */
 
 int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
 {
@@ -60,9 +65,9 @@ int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
     if (!pl_omp_in_scope()) {
         return PL_ESTATE;
     }
-    /* TODO: copy the task name and argument into a new future (pl_task_call_new); queue it, */
-    /* TODO: and create a `#pragma omp task` runner when fewer than pl_workers() exist (why not */
-    /* TODO: simply one task per future? see the comment at the top of this file). */
+    /* TODO: Copy the task name and argument into a new future (pl_task_call_new) and queue
+     * it. Create a `#pragma omp task` runner when fewer than pl_workers() runners exist. (Why
+     * not simply one OpenMP task per future? See the comment at the top of this file.) */
     (void)arg; return PL_ENOTIMPL;
 }
 
@@ -71,8 +76,8 @@ int pl_future_wait(pl_future *f, int64_t timeout_ms, const pl_result **out)
     if (f == NULL || out == NULL) {
         return PL_EINVAL;
     }
-    /* TODO: poll the future's "done" flag until it is set or the timeout passes; */
-    /* TODO: sleep between looks (why not taskyield? see the comment at the top of this file). */
+    /* TODO: Look at the future's "done" flag until it is set or the timeout passes, sleeping
+     * between looks. (Why not taskyield? See the comment at the top of this file.) */
     (void)timeout_ms; return PL_ENOTIMPL;
 }
 
@@ -81,6 +86,7 @@ int pl_future_done(pl_future *f)
     if (f == NULL) {
         return PL_EINVAL;
     }
+    /* TODO: Return 1 if f's "done" flag is set and 0 if not, without waiting. */
     return PL_ENOTIMPL;
 }
 
@@ -89,7 +95,9 @@ int pl_future_cancel(pl_future *f)
     if (f == NULL) {
         return PL_EINVAL;
     }
-    /* TODO: still queued -> it must never run: CANCELLED now. Running -> set its token. */
+    /* TODO: A future that is done already cannot be cancelled: PL_ESTATE. A queued one must
+     * never run, so it is CANCELLED now; a running one has its cancel token set, and its task
+     * stops when it next polls pl_should_stop(). */
     return PL_ENOTIMPL;
 }
 
@@ -98,6 +106,8 @@ void pl_future_free(pl_future **fp)
     if (fp == NULL || *fp == NULL) {
         return;
     }
-    /* TODO: a running task may outlive the handle: it must never touch freed memory. */
+    /* TODO: Set *fp to NULL first and cancel the future. A running task may outlive its
+     * handle and must never touch freed memory, so whichever of the caller and the runner
+     * lets go of the future last frees it (a reference count). */
     *fp = NULL;
 }

@@ -1,5 +1,5 @@
 /*
- * solutions/02-futures/serial.c - futures without a background: deferred.
+ * 02-futures/serial.c - futures without a background: deferred.
  *
  * A future promises "the task runs while you do something else". With one
  * thread there is nobody to run it meanwhile, so the serial backend is

@@ -1,11 +1,11 @@
 /*
- * solutions/03-group/fork.c - a group of named tasks, one child process each.
+ * 03-group/fork.c - a group of named tasks, one child process each.
  *
  * The bookkeeping (unique names, results, completion order, "report each
  * finished member once", rejected calls, adding, the accessors) is the same
  * for every backend: runtime/pl_backend_common.h, the group's "core". This
- * file only decides how members run, and that is the futures lab
- * again (solutions/02-futures/fork.c), with the group's own limit:
+ * file only decides how members run, and that is the futures lab again
+ * (02-futures/fork.c), with the group's own limit:
  *
  *   pl_group_start       forks the first min(max_workers, members) members,
  *                        in the order they were added. Each child runs its
@@ -36,13 +36,91 @@
 #include "pl_backend_common.h"
 #include "pl_fork.h"
 
+/*
+ * Your code goes here, above the functions of paralab.h (at the bottom),
+ * which use it. The types and STEPS below are the shape of one solution:
+ * each step says its job and has a TODO, and returns PL_ENOTIMPL until you
+ * write it. Fill them in and call them from the functions below, or
+ * replace them with a design of your own. Add your own types and static
+ * helpers here too, above the functions that call them. (A step is marked
+ * PL_LAB_STEP so that it may stay unused while you work; any other static
+ * function that nothing calls is an error under -Werror.) Read your group
+ * through pl_backend_common.h (pl_group_size, pl_group_member_task, ...),
+ * never through its core's fields.
+ */
+
+/* A member's child as the parent sees it; pid 0 when none runs. */
+typedef struct child {
+    pid_t pid;
+    int result_fd; /* read end of its result pipe while it runs, else -1 */
+} child;
 
 struct pl_group {
     pl_group_core core; /* FIRST: members, results, limit, started (the shared group code) */
-    /* TODO: what you need to track running children (one per member?) and to poll() them. */
+    size_t next;        /* the next member to start (in the order added) */
+    int running;        /* children alive now (<= max_workers) */
+    child *children;    /* one per member, allocated by start */
+    /* TODO: Add the other fields your group needs, such as room for one poll() call over the
+     * running children's pipes. */
 };
 PL_GROUP_CORE_FIRST(struct pl_group);
 
+/* Step: fork member i's child. It runs the member's task and writes its result down a pipe. */
+static PL_LAB_STEP int launch(pl_group *g, size_t i)
+{
+    /* TODO: Make a pipe with pl_fork_pipe and call pl_fork. The child calls pl_fork_run_one
+     * with the member's task and argument (pl_group_member_task, pl_group_member_arg) and the
+     * pipe's write end. The parent closes the write end, keeps the pid and the read end in
+     * children[i], and counts one more running child. PL_ESYS when something fails. */
+    (void)g; (void)i; return PL_ENOTIMPL;
+}
+
+/*
+ * Step: start members in the order added while fewer than max_workers run
+ * (pl_group_max_workers). A member whose fork fails waits for a slot if
+ * others run; with nothing running it would wait for ever, so it FAILS
+ * instead.
+ */
+static PL_LAB_STEP int fill_slots(pl_group *g)
+{
+    /* TODO: Launch the next member while members are left and a slot is free. When a launch
+     * fails and no child runs, give that member a FAILED result (pl_group_finish_member) and go
+     * on with the next one; when others run, stop and let it wait for a slot. */
+    (void)g; return PL_ENOTIMPL;
+}
+
+/* Step: member i's pipe is readable. Its answer (the child then exits), or end-of-file (it died). */
+static PL_LAB_STEP int collect(pl_group *g, size_t i)
+{
+    /* TODO: Read the result with pl_fork_recv_result before reaping the child with
+     * pl_fork_reap: a child writing a big answer blocks until it is read. A child that died
+     * without an answer gets the post-mortem of pl_fork_explain_end. Then the member is
+     * finished (pl_group_finish_member) and its child slot is free. */
+    (void)g; (void)i; return PL_ENOTIMPL;
+}
+
+/*
+ * Step: one look at the running members' pipes, waiting up to deadline_ns:
+ * collect every member that answered or died, then start waiting members
+ * in the freed slots. *finished counts the members collected (0: timeout).
+ */
+static PL_LAB_STEP int poll_members(pl_group *g, int64_t deadline_ns, int *finished)
+{
+    /* TODO: List the running children's pipes for one poll() call with pl_ms_until(deadline_ns)
+     * as its timeout, collect every member whose pipe is ready, and fill the freed slots. With
+     * no child running there is nothing to wait for: just fill the slots. A poll() interrupted
+     * by a signal (EINTR) is not an error. */
+    (void)g; (void)deadline_ns; (void)finished; return PL_ENOTIMPL;
+}
+
+/* Step: kill and reap every running child; its member gets status st with the text why. */
+static PL_LAB_STEP int stop_running(pl_group *g, pl_task_status st, const char *why)
+{
+    /* TODO: For every member with a running child: kill and reap it (pl_fork_reap with
+     * kill_first set), close its pipe, and finish the member with a result of status st, text
+     * why and the child's pid as its worker. Nothing may be left running. */
+    (void)g; (void)st; (void)why; return PL_ENOTIMPL;
+}
 
 int pl_group_new(int max_workers, pl_group **out)
 {
@@ -50,7 +128,10 @@ int pl_group_new(int max_workers, pl_group **out)
     if (rc != PL_OK) {
         return rc;
     }
-    /* TODO: pl_group_alloc gives you the block with its core; then set up your own fields. */
+    /* TODO: Get the group's memory from pl_group_alloc(sizeof *g, max_workers), which also
+     * sets up its core, then set up your own fields; *out is the new group. A max_workers
+     * above PL_FORK_MAX_CHILDREN may be capped to it: each member running is a process and a
+     * pipe. */
     return PL_ENOTIMPL;
 }
 
@@ -60,9 +141,10 @@ int pl_group_start(pl_group *g)
     if (rc != PL_OK) {
         return rc;
     }
-    /* TODO: fork the first min(max_workers, members) members (pl_fork_pipe, pl_fork, and */
-    /* TODO: pl_fork_run_one in the child); the rest start as slots free up. */
-    /* TODO: Mark the group started (pl_group_mark_started): no more adds, waits may begin. */
+    /* TODO: Mark the group started (pl_group_mark_started): no more members may be added,
+     * and waits may begin. Then fork the first min(max_workers, members) members in the order
+     * they were added; the others start as slots free up. If starting fails, leave no child
+     * running, and settle the members (pl_group_settle_as) before returning the error. */
     return PL_ENOTIMPL;
 }
 
@@ -72,8 +154,10 @@ int pl_group_wait_first(pl_group *g, int64_t timeout_ms, const char **name)
     if (rc != PL_OK) {
         return rc;
     }
-    /* TODO: until pl_group_next_unreported has a member for you or the timeout passes, */
-    /* TODO: poll() the running members' pipes, collect who answered (or died), start the next. */
+    /* TODO: Ask pl_group_next_unreported for a finished member not reported yet; while it has
+     * none and the timeout has not passed, look at the running members' pipes (poll), collect
+     * those that answered or died, and start the next members. Look once more when the time is
+     * up, then return PL_ETIMEDOUT if still nothing finished. */
     (void)timeout_ms; return PL_ENOTIMPL;
 }
 
@@ -83,9 +167,9 @@ int pl_group_results(pl_group *g, int64_t timeout_ms)
     if (rc != PL_OK) {
         return rc;
     }
-    /* TODO: poll() and collect as in wait_first until every member finished or the timeout */
-    /* TODO: passed; then kill and reap the stragglers (TIMEOUT) and pl_group_settle the */
-    /* TODO: members that never started. */
+    /* TODO: Look and collect as in wait_first until every member finished or the timeout
+     * passed. Then kill and reap the stragglers, which are TIMEOUT, and settle the members that
+     * never started (pl_group_settle): every member ends with exactly one result. */
     (void)timeout_ms; return PL_ENOTIMPL;
 }
 
@@ -94,6 +178,8 @@ void pl_group_free(pl_group **gp)
     if (gp == NULL || *gp == NULL) {
         return;
     }
-    /* TODO: running members must not outlive the group: kill and reap them, close their pipes. */
+    /* TODO: Set *gp to NULL first. Running members must not outlive their group: kill and reap
+     * their children and close their pipes, then free your fields and the group
+     * (pl_group_dealloc). */
     *gp = NULL;
 }

@@ -1,5 +1,5 @@
 /*
- * solutions/03-group/mpi.c - a group of named tasks on MPI worker ranks.
+ * 03-group/mpi.c - a group of named tasks on MPI worker ranks.
  *
  * The bookkeeping (names, results, who finished first, "report each
  * finished member once", rejected calls, adding, the accessors) is the same
@@ -31,13 +31,18 @@
 #include "pl_backend_common.h"
 #include "pl_mpi.h"
 
+/*
+ * Your code: types and static helper functions of your own go here, above
+ * the functions below that call them. (A static function that nothing
+ * calls is an error under -Werror: add each one when you first call it.)
+ */
 
 struct pl_group {
     pl_group_core core; /* FIRST: members, results, limit, started (the shared group code) */
-    /* TODO: where each member runs (worker rank, request id), and counters. */
+    /* TODO: Add the fields your group needs below the core, such as where each member runs
+     * (its worker's rank and the request id) and your counters. */
 };
 PL_GROUP_CORE_FIRST(struct pl_group);
-
 
 int pl_group_new(int max_workers, pl_group **out)
 {
@@ -45,7 +50,8 @@ int pl_group_new(int max_workers, pl_group **out)
     if (rc != PL_OK) {
         return rc;
     }
-    /* TODO: pl_group_alloc gives you the block with its core; then set up your own fields. */
+    /* TODO: Get the group's memory from pl_group_alloc(sizeof *g, max_workers), which also
+     * sets up its core, then set up your own fields. *out is the new group. */
     return PL_ENOTIMPL;
 }
 
@@ -55,11 +61,11 @@ int pl_group_start(pl_group *g)
     if (rc != PL_OK) {
         return rc;
     }
-    /* TODO: send the first members to free workers (at most max_workers out at once); the */
-    /* TODO: others start later, whenever wait_first or results collect a reply. */
-    /* TODO: Mark the group started (pl_group_mark_started): no more adds, waits may begin. */
-    /* TODO: Between calls finished members keep their workers claimed: register a progress */
-    /* TODO: function (pl_mpi_add_progress) that collects replies, so a map can still run. */
+    /* TODO: Mark the group started (pl_group_mark_started): no more members may be added, and
+     * waits may begin. Send the first members to free workers, at most max_workers out at
+     * once; the others start later, whenever wait_first or results collect a reply. Between
+     * two calls, finished members keep their workers claimed, so register a progress function
+     * (pl_mpi_add_progress) that collects replies: a map can then still find free workers. */
     return PL_ENOTIMPL;
 }
 
@@ -69,7 +75,9 @@ int pl_group_wait_first(pl_group *g, int64_t timeout_ms, const char **name)
     if (rc != PL_OK) {
         return rc;
     }
-    /* TODO: make progress and ask pl_group_next_unreported, sleeping a little between looks. */
+    /* TODO: Make progress (collect replies, send waiting members) and ask
+     * pl_group_next_unreported for a finished member, sleeping a little between looks, until
+     * it has one or the timeout passes. */
     (void)timeout_ms; return PL_ENOTIMPL;
 }
 
@@ -79,8 +87,9 @@ int pl_group_results(pl_group *g, int64_t timeout_ms)
     if (rc != PL_OK) {
         return rc;
     }
-    /* TODO: make progress until every member finished or the timeout passed; then abandon the */
-    /* TODO: members still out (pl_mpi_abandon_worker) and settle the rest (pl_group_settle). */
+    /* TODO: Make progress until every member finished or the timeout passed. Then abandon the
+     * members still out (pl_mpi_abandon_worker): they are TIMEOUT. Settle the members that
+     * never started (pl_group_settle). */
     (void)timeout_ms; return PL_ENOTIMPL;
 }
 
@@ -89,7 +98,8 @@ void pl_group_free(pl_group **gp)
     if (gp == NULL || *gp == NULL) {
         return;
     }
-    /* TODO: members still out must not be waited for: abandon their workers, then free */
-    /* TODO: (and make sure your progress function will not see this group again). */
+    /* TODO: Set *gp to NULL first. Members still out must not be waited for: abandon their
+     * workers. Make sure your progress function will never see this group again, then free
+     * your fields and the group (pl_group_dealloc). */
     *gp = NULL;
 }

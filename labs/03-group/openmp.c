@@ -1,5 +1,5 @@
 /*
- * solutions/03-group/openmp.c - a group of named tasks on OpenMP threads.
+ * 03-group/openmp.c - a group of named tasks on OpenMP threads.
  *
  * The bookkeeping (names, results, who finished first, "report each
  * finished member once", rejected calls, adding, the accessors) is the same
@@ -38,7 +38,7 @@
  *
  * Waiting (wait_first, results) polls the roster with short sleeps rather
  * than `taskyield`, which could make the waiting thread run a long member
- * itself and miss its own timeout (see solutions/02-futures/openmp.c).
+ * itself and miss its own timeout (see 02-futures/openmp.c).
  */
 #include <omp.h>
 
@@ -46,12 +46,17 @@
 #include "pl_backend_common.h"
 #include "pl_openmp.h"
 
+/*
+ * Your code: types and static helper functions of your own go here, above
+ * the functions below that call them. (A static function that nothing
+ * calls is an error under -Werror: add each one when you first call it.)
+ */
 struct pl_group {
     pl_group_core core; /* FIRST: members, results, limit, started (the shared group code) */
-    /* TODO: a lock guarding the core's roster and your counters, a cancel token, counters. */
+    /* TODO: Add the fields your group needs below the core, such as a lock (which the shared
+     * group code will take too), a cancel token for its members, and your counters. */
 };
 PL_GROUP_CORE_FIRST(struct pl_group);
-
 
 int pl_group_new(int max_workers, pl_group **out)
 {
@@ -59,8 +64,9 @@ int pl_group_new(int max_workers, pl_group **out)
     if (rc != PL_OK) {
         return rc;
     }
-    /* TODO: pl_group_alloc gives you the block with its core; then your lock (hand it to the */
-    /* TODO: shared code: pl_group_set_lock), a cancel token and counters. */
+    /* TODO: Get the group's memory from pl_group_alloc(sizeof *g, max_workers), which also
+     * sets up its core. Then set up your fields: initialise the lock and hand it to the shared
+     * code (pl_group_set_lock), and make a cancel token. *out is the new group. */
     return PL_ENOTIMPL;
 }
 
@@ -70,9 +76,10 @@ int pl_group_start(pl_group *g)
     if (rc != PL_OK) {
         return rc;
     }
-    /* TODO: create min(max_workers, members, pl_workers()) `#pragma omp task` runners; each */
-    /* TODO: takes the next member not started yet (under the lock) until none is left. */
-    /* TODO: Mark the group started (pl_group_mark_started): no more adds, waits may begin. */
+    /* TODO: Mark the group started (pl_group_mark_started): no more members may be added, and
+     * waits may begin. Then create min(max_workers, members, pl_workers()) `#pragma omp task`
+     * runners; each one takes the next member not started yet (under the lock) and runs it,
+     * until none is left. */
     return PL_ENOTIMPL;
 }
 
@@ -82,7 +89,8 @@ int pl_group_wait_first(pl_group *g, int64_t timeout_ms, const char **name)
     if (rc != PL_OK) {
         return rc;
     }
-    /* TODO: poll pl_group_next_unreported with short sleeps until the timeout. */
+    /* TODO: Ask pl_group_next_unreported for a finished member not reported yet, sleeping a
+     * little between looks, until it has one or the timeout passes. */
     (void)timeout_ms; return PL_ENOTIMPL;
 }
 
@@ -92,8 +100,9 @@ int pl_group_results(pl_group *g, int64_t timeout_ms)
     if (rc != PL_OK) {
         return rc;
     }
-    /* TODO: wait (polling) until every member finished or the timeout passed; then stop the */
-    /* TODO: stragglers cooperatively, wait for the runners, and settle the rest (pl_group_settle). */
+    /* TODO: Wait, looking now and then, until every member finished or the timeout passed.
+     * Then stop the stragglers cooperatively (the cancel token), wait for the runners, and
+     * settle the members that never finished (pl_group_settle). */
     (void)timeout_ms; return PL_ENOTIMPL;
 }
 
@@ -102,6 +111,7 @@ void pl_group_free(pl_group **gp)
     if (gp == NULL || *gp == NULL) {
         return;
     }
-    /* TODO: runners still use the group: stop them and wait for them before freeing it. */
+    /* TODO: Set *gp to NULL first. Runners may still use the group: stop them and wait for
+     * them before you free your fields and the group (pl_group_dealloc). */
     *gp = NULL;
 }

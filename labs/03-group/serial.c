@@ -1,10 +1,10 @@
 /*
- * solutions/03-group/serial.c - a group of named tasks, one after another.
+ * 03-group/serial.c - a group of named tasks, one after another.
  *
  * The bookkeeping (unique names, each member's result, who finished first,
  * "report each finished member once", the calls rejected up front, adding
  * members, the accessors) is the same for every backend and lives in
- * runtime/pl_backend_common.h, on top of common/pl_roster.h. What is left
+ * runtime/pl_backend_common.h, the group's one door. What is left
  * for a backend is only the question "who runs which member, and when?".
  * Serial's answer:
  *
@@ -59,8 +59,7 @@ int pl_group_start(pl_group *g)
 static int run_member(pl_group *g, size_t i, int64_t deadline_ns)
 {
     pl_result *res = NULL;
-    int rc = pl_run_here_until(pl_roster_task(g->core.roster, i), pl_roster_arg(g->core.roster, i), deadline_ns,
-                               &res, NULL);
+    int rc = pl_run_here_until(pl_group_member_task(g, i), pl_group_member_arg(g, i), deadline_ns, &res, NULL);
     if (rc != PL_OK) {
         return rc;
     }
@@ -79,9 +78,9 @@ static int run_member(pl_group *g, size_t i, int64_t deadline_ns)
 /* The first member (in the order added) that has no result yet; the size when none. */
 static size_t next_unfinished(const pl_group *g)
 {
-    size_t n = pl_roster_size(g->core.roster);
+    size_t n = pl_group_size(g);
     size_t i = 0;
-    while (i < n && pl_roster_is_finished(g->core.roster, i)) {
+    while (i < n && pl_group_member_finished(g, i)) {
         i++;
     }
     return i;

@@ -1,7 +1,7 @@
 /*
- * solutions/01-map/mpi.c - pl_map with MPI ranks: master/worker on demand.
+ * 01-map/mpi.c - pl_map with MPI ranks: master/worker on demand.
  *
- * Start from solutions/01-map/serial.c: validate first, results in input
+ * Start from serial.c, next to this file: validate first, results in input
  * order, one deadline for the whole call, one result per item. What changes
  * is WHO runs an item: rank 0 (this code) is the master; ranks 1..K-1 are
  * workers looping in runtime/mpi_worker.c, which run whatever task request
@@ -37,6 +37,11 @@
 #include "pl_backend_common.h"
 #include "pl_mpi.h"
 
+/*
+ * Your code: types and static helper functions of your own go here, above
+ * the functions below that call them. (A static function that nothing
+ * calls is an error under -Werror: add each one when you first call it.)
+ */
 /* BEGIN SOLUTION */
 /* One item out on a worker: who has it, which item, and the request's id. */
 typedef struct out_item {
@@ -169,11 +174,13 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
         return PL_ESTATE;
     }
     /* BEGIN SOLUTION */
-    /* TODO: start from empty slots. Then, until every item is answered or the deadline passes: */
-    /* TODO: send the next item to a free worker (pl_mpi_claim_worker, pl_mpi_send_task) while */
-    /* TODO: fewer than max_workers are out; look for answers (pl_mpi_poll_reply) and release */
-    /* TODO: their workers; sleep a little (pl_mpi_backoff) when nothing happened. At the */
-    /* TODO: deadline, abandon the workers still busy (pl_mpi_abandon_worker) and settle. */
+    /* TODO: Start with every result slot empty (NULL). Then, until every item is answered or
+     * the deadline passes, send the next item to a free worker (pl_mpi_claim_worker,
+     * pl_mpi_send_task) while fewer than max_workers items are out, look for answers
+     * (pl_mpi_poll_reply) and release their workers, and sleep a little (pl_mpi_backoff) when
+     * nothing happened. At the deadline, abandon the workers still busy
+     * (pl_mpi_abandon_worker): their items are TIMEOUT. Finally call pl_results_settle, so
+     * that every item has exactly one result. */
     /* SKELETON: (void)deadline; (void)max_workers; return PL_ENOTIMPL; */
     for (size_t i = 0; i < n; i++) {
         results[i] = NULL;

@@ -1,5 +1,5 @@
 /*
- * solutions/02-futures/fork.c - futures as child processes.
+ * 02-futures/fork.c - futures as child processes.
  *
  * A future is "a task running in the background". Here the background is
  * a child process of its own: fork() copies our memory, so the child
@@ -47,14 +47,28 @@
 #include "pl_backend_common.h"
 #include "pl_fork.h"
 
-/* BEGIN SOLUTION */
+/*
+ * Your code goes here, above the functions of paralab.h (at the bottom),
+ * which use it. The type and STEPS below are the shape of one solution:
+ * each step says its job and has a TODO, and returns PL_ENOTIMPL (or does
+ * nothing) until you write it. Fill them in and call them from the
+ * functions below, or replace them with a design of your own. Add your own
+ * types and static helpers here too, above the functions that call them.
+ * (A step is marked PL_LAB_STEP so that it may stay unused while you work;
+ * any other static function that nothing calls is an error under -Werror.)
+ */
+
 struct pl_future {
     pl_task_call *call; /* the task's name and our own copy of its argument */
-    pl_result *result; /* NULL until final; owned by the future */
-    pid_t pid;         /* > 0 while its child runs */
-    int result_fd;     /* read end of its result pipe while it runs, else -1 */
-    pl_future *next;   /* link in the list of unfinished futures */
+    pl_result *result;  /* NULL until final; owned by the future */
+    pid_t pid;          /* > 0 while its child runs; 0 while queued or done */
+    int result_fd;      /* read end of its result pipe while it runs, else -1 */
+    /* BEGIN SOLUTION */
+    /* TODO: Add what your queue of unfinished futures needs, such as a link to the next one. */
+    pl_future *next; /* link in the list of unfinished futures */
+    /* END SOLUTION */
 };
+/* BEGIN SOLUTION */
 
 /*
  * Every unfinished future (queued or running), oldest first: the queue is
@@ -118,9 +132,27 @@ static pl_result *result_with(pl_task_status st, const char *why)
     return res;
 }
 
-/* Fork f's child: it runs the task and writes the result down the pipe. */
-static int launch(pl_future *f)
+/* How many futures' children may run at once: one per worker, within the runtime's ceiling. */
+static int running_limit(void)
 {
+    int limit = pl_workers();
+    return limit < PL_FORK_MAX_CHILDREN ? limit : PL_FORK_MAX_CHILDREN;
+}
+/* END SOLUTION */
+
+/*
+ * Step: fork f's child. It runs the task (fork copied the call into it)
+ * and writes the result down a pipe; we keep the pipe's read end.
+ * PL_OK, or PL_ESYS with nothing left open.
+ */
+static PL_LAB_STEP int launch(pl_future *f)
+{
+    /* BEGIN SOLUTION */
+    /* TODO: Make a pipe with pl_fork_pipe and call pl_fork. The child calls pl_fork_run_one
+     * with f's task, its argument and the pipe's write end (it never returns). The parent
+     * closes the write end at once (holding it, it would never see end-of-file), and keeps
+     * the child's pid and the read end in f. */
+    /* SKELETON: (void)f; return PL_ENOTIMPL; */
     int p[2];
     if (pl_fork_pipe(p) != PL_OK) {
         return PL_ESYS;
@@ -138,22 +170,21 @@ static int launch(pl_future *f)
     f->result_fd = p[0];
     unfinished.running++;
     return PL_OK;
-}
-
-/* How many futures' children may run at once: one per worker, within the runtime's ceiling. */
-static int running_limit(void)
-{
-    int limit = pl_workers();
-    return limit < PL_FORK_MAX_CHILDREN ? limit : PL_FORK_MAX_CHILDREN;
+    /* END SOLUTION */
 }
 
 /*
- * Start queued futures, oldest first, while fewer than running_limit() run. If
- * fork fails while others run, the rest wait for a slot; if it fails with
- * nothing running, waiting would never end: that future FAILS instead.
+ * Step: start queued futures, oldest first, while fewer than pl_workers()
+ * children run. If fork fails while others run, the rest wait for a slot;
+ * if it fails with nothing running, waiting would never end: that future
+ * FAILS instead.
  */
-static void start_queued(void)
+static PL_LAB_STEP void start_queued(void)
 {
+    /* BEGIN SOLUTION */
+    /* TODO: Walk your queue from the oldest future and launch each one that has no child yet,
+     * as long as fewer than pl_workers() children run (and never more than
+     * PL_FORK_MAX_CHILDREN). */
     pl_future *f = unfinished.head;
     while (f != NULL && unfinished.running < running_limit()) {
         pl_future *next = f->next;
@@ -169,15 +200,24 @@ static void start_queued(void)
         }
         f = next;
     }
+    /* END SOLUTION */
 }
 
 /*
- * f's child is done with (kill_it: killed now): reap it and file its answer,
- * or - when it died without one - CANCELLED with cancelled_why if we killed
- * it, else the post-mortem (CRASHED, with the signal's name).
+ * Step: f's child is done with (kill_it: we kill it now). Reap it and file
+ * its answer in f; when it died without one, f is CANCELLED with the text
+ * cancelled_why if we killed it, else gets the post-mortem (CRASHED, with
+ * the signal's name: pl_fork_explain_end).
  */
-static void end_child(pl_future *f, int kill_it, const char *cancelled_why)
+static PL_LAB_STEP void end_child(pl_future *f, int kill_it, const char *cancelled_why)
 {
+    /* BEGIN SOLUTION */
+    /* TODO: To kill: reap with pl_fork_reap(pid, 1, ...) first, then read the pipe with
+     * pl_fork_recv_result (it holds a whole answer, or ends mid-frame). Otherwise read first
+     * and reap after: a child writing a big answer blocks until we read it, so waiting for it
+     * to exit first would wait for ever. Then give f its one result, take it out of your
+     * queue, free its child slot and close its pipe. */
+    /* SKELETON: (void)f; (void)kill_it; (void)cancelled_why; */
     pid_t pid = f->pid;
     int wstatus = 0;
     uint64_t tag;
@@ -204,21 +244,22 @@ static void end_child(pl_future *f, int kill_it, const char *cancelled_why)
         }
     }
     finish(f, res);
-}
-
-/* f's pipe is readable: the answer (then the child exits by itself), or end-of-file (it died). */
-static void collect(pl_future *f)
-{
-    end_child(f, 0, NULL);
+    /* END SOLUTION */
 }
 
 /*
- * Look at every running child's pipe for up to timeout_ms (0: just look)
- * and collect those that answered or died; then refill the free slots.
- * Returns how many finished.
+ * Step: look at every running child's pipe for up to timeout_ms (0: just
+ * look, never block) and collect those that answered or died; then start
+ * queued futures in the freed slots. Returns how many finished (or a
+ * negative pl_rc).
  */
-static int poll_running(int timeout_ms)
+static PL_LAB_STEP int poll_running(int timeout_ms)
 {
+    /* BEGIN SOLUTION */
+    /* TODO: List the result pipes of the running futures for one poll() call with timeout_ms.
+     * A pipe that is ready holds an answer or end-of-file (the child died): end that child
+     * without killing it. Then start queued futures, and return how many ended. */
+    /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
     struct pollfd fds[PL_FORK_MAX_CHILDREN];
     pl_future *who[PL_FORK_MAX_CHILDREN];
     int count = 0;
@@ -232,14 +273,14 @@ static int poll_running(int timeout_ms)
     int finished = 0;
     for (int j = 0; j < count && ready > 0; j++) {
         if (fds[j].revents != 0) {
-            collect(who[j]);
+            end_child(who[j], 0, NULL); /* its answer is there (the child then exits), or it died */
             finished++;
         }
     }
     start_queued();
     return finished;
+    /* END SOLUTION */
 }
-/* END SOLUTION */
 
 int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
 {
@@ -248,9 +289,9 @@ int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
         return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: copy the task name and argument into a new future (pl_task_call_new) and queue */
-    /* TODO: it; start queued futures (one child each: pl_fork_pipe, pl_fork, pl_fork_run_one */
-    /* TODO: in the child) while fewer than pl_workers() children run. */
+    /* TODO: Copy the task name and argument into a new future (pl_task_call_new), put it at
+     * the end of your queue, and start queued futures: it gets its child at once if fewer
+     * than pl_workers() children run. Then *out is the new future. */
     /* SKELETON: (void)arg; return PL_ENOTIMPL; */
     pl_future *f = calloc(1, sizeof *f);
     if (f == NULL || (f->call = pl_task_call_new(task, arg)) == NULL) {
@@ -271,10 +312,11 @@ int pl_future_wait(pl_future *f, int64_t timeout_ms, const pl_result **out)
         return PL_EINVAL;
     }
     /* BEGIN SOLUTION */
-    /* TODO: until f has its result or the timeout passes: poll() the result pipes of the */
-    /* TODO: running futures (f may still be queued behind them), collect what is ready */
-    /* TODO: (pl_fork_recv_result; end-of-file -> pl_fork_reap + pl_fork_explain_end), start */
-    /* TODO: queued futures in the freed slots. Timeout: PL_ETIMEDOUT, the child keeps running. */
+    /* TODO: Until f has its result or the timeout passes, look at the running children with
+     * the time left as poll()'s timeout (pl_ms_until): f may still be queued behind them, and
+     * it starts when one of them ends. When f has its result, point *out at it and return
+     * PL_OK. When the time is up, return PL_ETIMEDOUT: the child keeps running, and wait may
+     * be called again. */
     /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
     int64_t deadline = pl_deadline_after_ms(timeout_ms);
     start_queued();
@@ -298,7 +340,8 @@ int pl_future_done(pl_future *f)
         return PL_EINVAL;
     }
     /* BEGIN SOLUTION */
-    /* TODO: look (poll with timeout 0: never block) and collect whatever is ready. */
+    /* TODO: Look at the running children without blocking (a poll() timeout of 0), then
+     * return 1 if f has its result and 0 if not. */
     /* SKELETON: return PL_ENOTIMPL; */
     if (f->result == NULL) {
         poll_running(0);
@@ -313,8 +356,10 @@ int pl_future_cancel(pl_future *f)
         return PL_EINVAL;
     }
     /* BEGIN SOLUTION */
-    /* TODO: done -> PL_ESTATE. Queued -> it must never run: CANCELLED now. Running -> kill */
-    /* TODO: and reap its child; CANCELLED unless its answer was already in the pipe. */
+    /* TODO: A future that already has its result cannot be cancelled: PL_ESTATE. A queued
+     * one must never run, so it gets a CANCELLED result now (no start time, no worker). A
+     * running one has its child killed and reaped; it is CANCELLED unless its answer was
+     * already in the pipe. Then start queued futures in the freed slot. */
     /* SKELETON: return PL_ENOTIMPL; */
     if (f->result != NULL) {
         return PL_ESTATE; /* it already has its one result */
@@ -340,8 +385,9 @@ void pl_future_free(pl_future **fp)
         return;
     }
     /* BEGIN SOLUTION */
-    /* TODO: a running child must not outlive the handle: kill and reap it (no zombie), */
-    /* TODO: close its pipe, take the future out of the queue, then free everything. */
+    /* TODO: Set *fp to NULL first. A running child must not outlive its handle: kill and reap
+     * it (no zombie) and close its pipe; a queued future just leaves the queue. Then start
+     * queued futures in the freed slot, and free the call, the result and the future. */
     /* SKELETON: *fp = NULL; */
     pl_future *f = *fp;
     *fp = NULL;

@@ -1,5 +1,5 @@
 /*
- * solutions/02-futures/mpi.c - futures as MPI non-blocking requests.
+ * 02-futures/mpi.c - futures as MPI non-blocking requests.
  *
  * MPI already has futures. MPI_Isend and MPI_Irecv return at once with an
  * MPI_Request: a handle to a transfer that goes on in the background.
@@ -39,6 +39,11 @@
 #include "pl_backend_common.h"
 #include "pl_mpi.h"
 
+/*
+ * Your code: types and static helper functions of your own go here, above
+ * the functions below that call them. (A static function that nothing
+ * calls is an error under -Werror: add each one when you first call it.)
+ */
 /* BEGIN SOLUTION */
 enum future_state { FUTURE_QUEUED, FUTURE_RUNNING, FUTURE_DONE };
 
@@ -250,9 +255,9 @@ int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
         return PL_ESTATE;
     }
     /* BEGIN SOLUTION */
-    /* TODO: copy the task name and argument into a new future (pl_task_call_new), put it at */
-    /* TODO: the end of your queue, and make progress: a free worker gets it now (MPI_Irecv its */
-    /* TODO: reply, then MPI_Isend). */
+    /* TODO: Copy the task name and argument into a new future (pl_task_call_new), put it at
+     * the end of your queue, and make progress: if a worker is free it gets the task now
+     * (post the MPI_Irecv for its reply first, then MPI_Isend the request). */
     /* SKELETON: (void)arg; return PL_ENOTIMPL; */
     pl_future *f = calloc(1, sizeof *f);
     if (f == NULL || (f->call = pl_task_call_new(task, arg)) == NULL) {
@@ -275,8 +280,8 @@ int pl_future_wait(pl_future *f, int64_t timeout_ms, const pl_result **out)
         return PL_EINVAL;
     }
     /* BEGIN SOLUTION */
-    /* TODO: make progress (MPI_Test the running futures, start queued ones) until this one is */
-    /* TODO: done or the timeout passes; sleep a little between looks (pl_mpi_backoff). */
+    /* TODO: Make progress (MPI_Test the running futures, start queued ones) until this one is
+     * done or the timeout passes, sleeping a little between looks (pl_mpi_backoff). */
     /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
     int64_t deadline = pl_deadline_after_ms(timeout_ms);
     int round = 0;
@@ -304,6 +309,8 @@ int pl_future_done(pl_future *f)
         return PL_EINVAL;
     }
     /* BEGIN SOLUTION */
+    /* TODO: Make progress once without waiting (MPI_Test never blocks), then return 1 if f has
+     * its result and 0 if not. */
     /* SKELETON: return PL_ENOTIMPL; */
     progress(); /* one MPI_Test per running future: never blocks */
     return f->state == FUTURE_DONE;
@@ -316,8 +323,9 @@ int pl_future_cancel(pl_future *f)
         return PL_EINVAL;
     }
     /* BEGIN SOLUTION */
-    /* TODO: queued -> it must never run: CANCELLED now. Running -> send the worker a cancel */
-    /* TODO: message (pl_mpi_send_cancel); its task answers CANCELLED unless it finished first. */
+    /* TODO: A future that is done already cannot be cancelled: PL_ESTATE. A queued one must
+     * never run, so it is CANCELLED now. A running one's worker gets a cancel message
+     * (pl_mpi_send_cancel); its task then answers CANCELLED unless it finished first. */
     /* SKELETON: return PL_ENOTIMPL; */
     progress(); /* it may have finished meanwhile: then there is nothing to cancel */
     if (f->state == FUTURE_DONE) {
@@ -338,8 +346,9 @@ void pl_future_free(pl_future **fp)
         return;
     }
     /* BEGIN SOLUTION */
-    /* TODO: a running future's worker will still answer: withdraw your MPI_Irecv (MPI_Cancel) */
-    /* TODO: and let the runtime drain the late reply (pl_mpi_abandon_worker). */
+    /* TODO: Set *fp to NULL first. A running future's worker will still answer, so withdraw
+     * your MPI_Irecv (MPI_Cancel, then MPI_Wait) and let the runtime drain the late reply
+     * (pl_mpi_abandon_worker). Then free the future. */
     /* SKELETON: *fp = NULL; */
     pl_future *f = *fp;
     *fp = NULL;

@@ -1,5 +1,5 @@
 /*
- * solutions/02-futures/openmp.c - futures run by OpenMP tasks.
+ * 02-futures/openmp.c - futures run by OpenMP tasks.
  *
  * pl_run (runtime/openmp.c) keeps a team of worker threads waiting at the
  * end of its parallel region; a thread waiting there executes the team's
@@ -49,6 +49,11 @@
 #include "pl_backend_common.h"
 #include "pl_openmp.h"
 
+/*
+ * Your code: types and static helper functions of your own go here, above
+ * the functions below that call them. (A static function that nothing
+ * calls is an error under -Werror: add each one when you first call it.)
+ */
 /* BEGIN SOLUTION */
 enum future_state { FUTURE_QUEUED, FUTURE_CLAIMED, FUTURE_DONE };
 
@@ -205,9 +210,9 @@ int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
         return PL_ESTATE;
     }
     /* BEGIN SOLUTION */
-    /* TODO: copy the task name and argument into a new future (pl_task_call_new); queue it, */
-    /* TODO: and create a `#pragma omp task` runner when fewer than pl_workers() exist (why not */
-    /* TODO: simply one task per future? see the comment at the top of this file). */
+    /* TODO: Copy the task name and argument into a new future (pl_task_call_new) and queue
+     * it. Create a `#pragma omp task` runner when fewer than pl_workers() runners exist. (Why
+     * not simply one OpenMP task per future? See the comment at the top of this file.) */
     /* SKELETON: (void)arg; return PL_ENOTIMPL; */
     pl_future *f = future_new(task, arg);
     if (f == NULL) {
@@ -229,8 +234,8 @@ int pl_future_wait(pl_future *f, int64_t timeout_ms, const pl_result **out)
         return PL_EINVAL;
     }
     /* BEGIN SOLUTION */
-    /* TODO: poll the future's "done" flag until it is set or the timeout passes; */
-    /* TODO: sleep between looks (why not taskyield? see the comment at the top of this file). */
+    /* TODO: Look at the future's "done" flag until it is set or the timeout passes, sleeping
+     * between looks. (Why not taskyield? See the comment at the top of this file.) */
     /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
     int64_t deadline = pl_deadline_after_ms(timeout_ms);
     while (!is_done(f)) {
@@ -250,6 +255,7 @@ int pl_future_done(pl_future *f)
         return PL_EINVAL;
     }
     /* BEGIN SOLUTION */
+    /* TODO: Return 1 if f's "done" flag is set and 0 if not, without waiting. */
     /* SKELETON: return PL_ENOTIMPL; */
     return is_done(f);
     /* END SOLUTION */
@@ -261,7 +267,9 @@ int pl_future_cancel(pl_future *f)
         return PL_EINVAL;
     }
     /* BEGIN SOLUTION */
-    /* TODO: still queued -> it must never run: CANCELLED now. Running -> set its token. */
+    /* TODO: A future that is done already cannot be cancelled: PL_ESTATE. A queued one must
+     * never run, so it is CANCELLED now; a running one has its cancel token set, and its task
+     * stops when it next polls pl_should_stop(). */
     /* SKELETON: return PL_ENOTIMPL; */
     if (claim(f)) {
         /* We won against every runner: the task never starts (no times, no worker). */
@@ -284,7 +292,9 @@ void pl_future_free(pl_future **fp)
         return;
     }
     /* BEGIN SOLUTION */
-    /* TODO: a running task may outlive the handle: it must never touch freed memory. */
+    /* TODO: Set *fp to NULL first and cancel the future. A running task may outlive its
+     * handle and must never touch freed memory, so whichever of the caller and the runner
+     * lets go of the future last frees it (a reference count). */
     /* SKELETON: *fp = NULL; */
     pl_future *f = *fp;
     *fp = NULL;

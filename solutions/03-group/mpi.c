@@ -1,5 +1,5 @@
 /*
- * solutions/03-group/mpi.c - a group of named tasks on MPI worker ranks.
+ * 03-group/mpi.c - a group of named tasks on MPI worker ranks.
  *
  * The bookkeeping (names, results, who finished first, "report each
  * finished member once", rejected calls, adding, the accessors) is the same
@@ -31,6 +31,11 @@
 #include "pl_backend_common.h"
 #include "pl_mpi.h"
 
+/*
+ * Your code: types and static helper functions of your own go here, above
+ * the functions below that call them. (A static function that nothing
+ * calls is an error under -Werror: add each one when you first call it.)
+ */
 /* BEGIN SOLUTION */
 /* Where one member is: not sent yet, out on a worker, or finished (in the roster). */
 typedef struct member_run {
@@ -42,7 +47,8 @@ typedef struct member_run {
 struct pl_group {
     pl_group_core core; /* FIRST: members, results, limit, started (the shared group code) */
     /* BEGIN SOLUTION */
-    /* TODO: where each member runs (worker rank, request id), and counters. */
+    /* TODO: Add the fields your group needs below the core, such as where each member runs
+     * (its worker's rank and the request id) and your counters. */
     member_run *runs;  /* one per member, allocated at start */
     int running;       /* members out on workers */
     size_t next;       /* the next member to send */
@@ -50,7 +56,6 @@ struct pl_group {
     /* END SOLUTION */
 };
 PL_GROUP_CORE_FIRST(struct pl_group);
-
 /* BEGIN SOLUTION */
 
 /* Record member i's result (the roster owns it from now on, and appends i to the completion order). */
@@ -99,14 +104,14 @@ static void collect(pl_group *g)
 static void launch(pl_group *g)
 {
     size_t size = pl_group_size(g);
-    while (g->next < size && g->running < g->core.max_workers) {
+    while (g->next < size && g->running < pl_group_max_workers(g)) {
         int rank = pl_mpi_claim_worker();
         if (rank < 0) {
             return;
         }
         size_t i = g->next++;
         uint32_t id = pl_mpi_new_id();
-        if (pl_mpi_send_task(rank, id, pl_roster_task(g->core.roster, i), pl_roster_arg(g->core.roster, i)) != PL_OK) {
+        if (pl_mpi_send_task(rank, id, pl_group_member_task(g, i), pl_group_member_arg(g, i)) != PL_OK) {
             pl_mpi_release_worker(rank);
             finish_member(g, i, local_result(PL_TASK_FAILED, "could not send the task to a worker", rank));
             continue;
@@ -171,7 +176,8 @@ int pl_group_new(int max_workers, pl_group **out)
         return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: pl_group_alloc gives you the block with its core; then set up your own fields. */
+    /* TODO: Get the group's memory from pl_group_alloc(sizeof *g, max_workers), which also
+     * sets up its core, then set up your own fields. *out is the new group. */
     /* SKELETON: return PL_ENOTIMPL; */
     *out = pl_group_alloc(sizeof **out, max_workers);
     return *out != NULL ? PL_OK : PL_ENOMEM; /* the runs are allocated at start: members may still come */
@@ -185,11 +191,11 @@ int pl_group_start(pl_group *g)
         return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: send the first members to free workers (at most max_workers out at once); the */
-    /* TODO: others start later, whenever wait_first or results collect a reply. */
-    /* TODO: Mark the group started (pl_group_mark_started): no more adds, waits may begin. */
-    /* TODO: Between calls finished members keep their workers claimed: register a progress */
-    /* TODO: function (pl_mpi_add_progress) that collects replies, so a map can still run. */
+    /* TODO: Mark the group started (pl_group_mark_started): no more members may be added, and
+     * waits may begin. Send the first members to free workers, at most max_workers out at
+     * once; the others start later, whenever wait_first or results collect a reply. Between
+     * two calls, finished members keep their workers claimed, so register a progress function
+     * (pl_mpi_add_progress) that collects replies: a map can then still find free workers. */
     /* SKELETON: return PL_ENOTIMPL; */
     /* Only rank 0, inside pl_run, has workers. */
     if (!pl_mpi_in_scope() || pl_workers() < 1) {
@@ -216,7 +222,9 @@ int pl_group_wait_first(pl_group *g, int64_t timeout_ms, const char **name)
         return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: make progress and ask pl_group_next_unreported, sleeping a little between looks. */
+    /* TODO: Make progress (collect replies, send waiting members) and ask
+     * pl_group_next_unreported for a finished member, sleeping a little between looks, until
+     * it has one or the timeout passes. */
     /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
     int64_t deadline = pl_deadline_after_ms(timeout_ms);
     int round = 0;
@@ -238,8 +246,9 @@ int pl_group_results(pl_group *g, int64_t timeout_ms)
         return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: make progress until every member finished or the timeout passed; then abandon the */
-    /* TODO: members still out (pl_mpi_abandon_worker) and settle the rest (pl_group_settle). */
+    /* TODO: Make progress until every member finished or the timeout passed. Then abandon the
+     * members still out (pl_mpi_abandon_worker): they are TIMEOUT. Settle the members that
+     * never started (pl_group_settle). */
     /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
     int64_t deadline = pl_deadline_after_ms(timeout_ms);
     int round = 0;
@@ -264,12 +273,13 @@ void pl_group_free(pl_group **gp)
         return;
     }
     /* BEGIN SOLUTION */
-    /* TODO: members still out must not be waited for: abandon their workers, then free */
-    /* TODO: (and make sure your progress function will not see this group again). */
+    /* TODO: Set *gp to NULL first. Members still out must not be waited for: abandon their
+     * workers. Make sure your progress function will never see this group again, then free
+     * your fields and the group (pl_group_dealloc). */
     /* SKELETON: *gp = NULL; */
     pl_group *g = *gp;
     *gp = NULL;
-    if (g->core.started) {
+    if (pl_group_is_started(g)) {
         stop_members(g, "the group was freed while it ran");
         forget_live_group(g);
     }

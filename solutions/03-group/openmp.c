@@ -1,5 +1,5 @@
 /*
- * solutions/03-group/openmp.c - a group of named tasks on OpenMP threads.
+ * 03-group/openmp.c - a group of named tasks on OpenMP threads.
  *
  * The bookkeeping (names, results, who finished first, "report each
  * finished member once", rejected calls, adding, the accessors) is the same
@@ -38,7 +38,7 @@
  *
  * Waiting (wait_first, results) polls the roster with short sleeps rather
  * than `taskyield`, which could make the waiting thread run a long member
- * itself and miss its own timeout (see solutions/02-futures/openmp.c).
+ * itself and miss its own timeout (see 02-futures/openmp.c).
  */
 #include <omp.h>
 
@@ -46,19 +46,25 @@
 #include "pl_backend_common.h"
 #include "pl_openmp.h"
 
+/*
+ * Your code: types and static helper functions of your own go here, above
+ * the functions below that call them. (A static function that nothing
+ * calls is an error under -Werror: add each one when you first call it.)
+ */
 struct pl_group {
     pl_group_core core; /* FIRST: members, results, limit, started (the shared group code) */
     /* BEGIN SOLUTION */
-    /* TODO: a lock guarding the core's roster and your counters, a cancel token, counters. */
-    omp_lock_t lock;  /* guards core.roster, next and active */
+    /* TODO: Add the fields your group needs below the core, such as a lock (which the shared
+     * group code will take too), a cancel token for its members, and your counters. */
+    omp_lock_t lock;  /* guards next and active; the shared group code takes it too */
     pl_cancel *token; /* set at results' deadline or by free: stop starting, stop running */
     size_t next;      /* the next member to start */
     int active;       /* runner tasks that have not finished yet */
     /* END SOLUTION */
 };
 PL_GROUP_CORE_FIRST(struct pl_group);
-
 /* BEGIN SOLUTION */
+
 /* Locking does not change what a group IS, so const accessors may lock too (C has no `mutable`). */
 static void lock_group(const pl_group *g)
 {
@@ -82,22 +88,26 @@ static void unlock_hook(void *lock)
 }
 
 /*
- * Reserve the next member for the calling runner. Its task name and
- * argument are read here, under the lock; they do not change after start,
- * so using them after unlocking is safe. 0 when none is left to start, or
- * when the group was told to stop.
+ * Reserve the next member for the calling runner: 0 when none is left to
+ * start, or when the group was told to stop. Only `next` needs the lock.
+ * The member count, a member's task and its argument never change after
+ * start, so they are read without it (pl_group_size takes the same
+ * lock, which is not recursive: it must not be called while holding it).
  */
 static int take_next(pl_group *g, size_t *i, const char **task, const pl_value **arg)
 {
+    size_t members = pl_group_size(g);
     int found = 0;
     lock_group(g);
-    if (!pl_cancel_is_set(g->token) && g->next < pl_roster_size(g->core.roster)) {
+    if (!pl_cancel_is_set(g->token) && g->next < members) {
         *i = g->next++;
-        *task = pl_roster_task(g->core.roster, *i);
-        *arg = pl_roster_arg(g->core.roster, *i);
         found = 1;
     }
     unlock_group(g);
+    if (found) {
+        *task = pl_group_member_task(g, *i);
+        *arg = pl_group_member_arg(g, *i);
+    }
     return found;
 }
 
@@ -168,8 +178,9 @@ int pl_group_new(int max_workers, pl_group **out)
         return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: pl_group_alloc gives you the block with its core; then your lock (hand it to the */
-    /* TODO: shared code: pl_group_set_lock), a cancel token and counters. */
+    /* TODO: Get the group's memory from pl_group_alloc(sizeof *g, max_workers), which also
+     * sets up its core. Then set up your fields: initialise the lock and hand it to the shared
+     * code (pl_group_set_lock), and make a cancel token. *out is the new group. */
     /* SKELETON: return PL_ENOTIMPL; */
     pl_group *g = pl_group_alloc(sizeof *g, max_workers);
     if (g == NULL) {
@@ -194,9 +205,10 @@ int pl_group_start(pl_group *g)
         return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: create min(max_workers, members, pl_workers()) `#pragma omp task` runners; each */
-    /* TODO: takes the next member not started yet (under the lock) until none is left. */
-    /* TODO: Mark the group started (pl_group_mark_started): no more adds, waits may begin. */
+    /* TODO: Mark the group started (pl_group_mark_started): no more members may be added, and
+     * waits may begin. Then create min(max_workers, members, pl_workers()) `#pragma omp task`
+     * runners; each one takes the next member not started yet (under the lock) and runs it,
+     * until none is left. */
     /* SKELETON: return PL_ENOTIMPL; */
     /* Background tasks need pl_run's team of worker threads (see runtime/pl_openmp.h). */
     if (!pl_omp_in_scope()) {
@@ -204,7 +216,7 @@ int pl_group_start(pl_group *g)
     }
     pl_group_mark_started(g);
     size_t members = pl_group_size(g);
-    int runners = g->core.max_workers < pl_workers() ? g->core.max_workers : pl_workers();
+    int runners = pl_group_max_workers(g) < pl_workers() ? pl_group_max_workers(g) : pl_workers();
     if ((size_t)runners > members) {
         runners = (int)members;
     }
@@ -227,7 +239,8 @@ int pl_group_wait_first(pl_group *g, int64_t timeout_ms, const char **name)
         return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: poll pl_group_next_unreported with short sleeps until the timeout. */
+    /* TODO: Ask pl_group_next_unreported for a finished member not reported yet, sleeping a
+     * little between looks, until it has one or the timeout passes. */
     /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
     int64_t deadline = pl_deadline_after_ms(timeout_ms);
     for (;;) {
@@ -247,8 +260,9 @@ int pl_group_results(pl_group *g, int64_t timeout_ms)
         return rc;
     }
     /* BEGIN SOLUTION */
-    /* TODO: wait (polling) until every member finished or the timeout passed; then stop the */
-    /* TODO: stragglers cooperatively, wait for the runners, and settle the rest (pl_group_settle). */
+    /* TODO: Wait, looking now and then, until every member finished or the timeout passed.
+     * Then stop the stragglers cooperatively (the cancel token), wait for the runners, and
+     * settle the members that never finished (pl_group_settle). */
     /* SKELETON: (void)timeout_ms; return PL_ENOTIMPL; */
     int64_t deadline = pl_deadline_after_ms(timeout_ms);
     /* No runner left means nothing more can finish (a member lost to out-of-memory): stop waiting. */
@@ -270,11 +284,12 @@ void pl_group_free(pl_group **gp)
         return;
     }
     /* BEGIN SOLUTION */
-    /* TODO: runners still use the group: stop them and wait for them before freeing it. */
+    /* TODO: Set *gp to NULL first. Runners may still use the group: stop them and wait for
+     * them before you free your fields and the group (pl_group_dealloc). */
     /* SKELETON: *gp = NULL; */
     pl_group *g = *gp;
     *gp = NULL;
-    if (g->core.started) {
+    if (pl_group_is_started(g)) {
         stop_runners(g); /* cooperative: a member that never polls keeps us waiting */
     }
     omp_destroy_lock(&g->lock);

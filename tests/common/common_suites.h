@@ -15,6 +15,7 @@ extern const pl_test_suite pl_suite_value_wire;
 extern const pl_test_suite pl_suite_wire;
 extern const pl_test_suite pl_suite_frames;
 extern const pl_test_suite pl_suite_result;
+extern const pl_test_suite pl_suite_call;
 extern const pl_test_suite pl_suite_task_registry;
 extern const pl_test_suite pl_suite_task_builtins;
 extern const pl_test_suite pl_suite_roster;

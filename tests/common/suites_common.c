@@ -14,6 +14,7 @@ const pl_test_suite *const pl_suites[] = {
     &pl_suite_wire,
     &pl_suite_frames,
     &pl_suite_result,
+    &pl_suite_call,
     &pl_suite_task_registry,
     &pl_suite_task_builtins,
     &pl_suite_roster,

@@ -18,6 +18,7 @@
 #include "pl_cancel.h"
 #include "pl_clock.h"
 #include "pl_task.h"
+#include "pl_tasks.h"
 #include "testkit.h"
 
 /* ---------------------------------------------------------------- helpers */

@@ -15,6 +15,10 @@
  * Threads: each call uses its own curl handle (a handle must never be shared
  * between threads), CURLOPT_NOSIGNAL stops curl from using SIGALRM for its
  * timeouts (signals hit a random thread), and curl_global_init runs once.
+ *
+ * The lesson's "fetch" task (the last part of this file) is a thin wrapper
+ * around pl_fetch; it is registered by pl_fetch_global_init, so only the
+ * programs that link this library and ask for it depend on libcurl.
  */
 #include "pl_fetch.h"
 
@@ -33,6 +37,7 @@
 
 #include "pl_cancel.h"
 #include "pl_status.h"
+#include "pl_task.h"
 
 #define DEFAULT_CONNECT_MS 2000
 #define DEFAULT_TOTAL_MS 5000
@@ -47,12 +52,27 @@ static void global_init_once(void)
     g_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+static int task_fetch(const pl_value *arg, pl_value *out, pl_error *err);
+
+/* The "fetch" task in the registry; PL_OK also when it is there already (ours). */
+static int register_task(void)
+{
+    int rc = pl_task_register("fetch", task_fetch);
+    if (rc == PL_EEXIST && pl_task_lookup("fetch") == task_fetch) {
+        rc = PL_OK;
+    }
+    return rc;
+}
+
 int pl_fetch_global_init(void)
 {
     /* pthread_once makes a lazy first call from two threads safe, although
      * curl itself recommends calling this before any thread starts. */
     pthread_once(&g_init_once, global_init_once);
-    return g_init_rc == CURLE_OK ? PL_OK : PL_ESYS;
+    if (g_init_rc != CURLE_OK) {
+        return PL_ESYS;
+    }
+    return register_task();
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -441,4 +461,31 @@ int pl_fetch_parse_arg(const char *arg, char *url, size_t urlcap, char *path, si
         return PL_EINVAL;
     }
     return PL_OK;
+}
+
+/* ---------------------------------------------------------------- the fetch task */
+
+/* str "URL PATH [TIMEOUT_MS]" -> bytes downloaded into PATH. */
+static int task_fetch(const pl_value *arg, pl_value *out, pl_error *err)
+{
+    char url[2048], path[1024], why[PL_ERROR_MAX - 16];
+    int64_t timeout_ms = 0, bytes = 0;
+    const char *text = pl_value_str(arg);
+    if (text == NULL) {
+        pl_error_set(err, "fetch: expected a string \"URL PATH [TIMEOUT_MS]\", got %s",
+                     pl_value_type_name(pl_value_type_of(arg)));
+        return PL_TASK_FAILED;
+    }
+    why[0] = '\0';
+    if (pl_fetch_parse_arg(text, url, sizeof url, path, sizeof path, &timeout_ms, why, sizeof why) != PL_OK) {
+        pl_error_set(err, "fetch: %s", why[0] ? why : "malformed argument");
+        return PL_TASK_FAILED;
+    }
+    pl_fetch_opts opts = {.connect_timeout_ms = 0, .total_timeout_ms = timeout_ms};
+    if (pl_fetch(url, path, &opts, &bytes, why, sizeof why) != PL_OK) {
+        pl_error_set(err, "fetch: %s", why[0] ? why : "download failed");
+        return pl_should_stop() ? PL_TASK_CANCELLED : PL_TASK_FAILED;
+    }
+    pl_value_set_int(out, bytes);
+    return PL_TASK_OK;
 }

@@ -1,11 +1,15 @@
 /*
- * pl_tasks_builtin.c - the tasks every paralab program knows by name.
+ * pl_tasks_builtin.c - the tasks every paralab program knows by name
+ * (pl_tasks.h), and their registration.
  *
  * Long tasks (sleep_ms, spin, hang, the species, fetch) ask pl_should_stop()
  * every few milliseconds: that is the only way a thread can be stopped
  * safely (see pl_cancel.h). Their answer when asked to stop is CANCELLED;
  * the backend decides whether that was a cancel or a deadline (TIMEOUT).
  */
+#include "pl_tasks.h"
+
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,9 +17,7 @@
 
 #include "pl_cancel.h"
 #include "pl_clock.h"
-#include "pl_fetch.h"
 #include "pl_tally.h"
-#include "pl_tasks_builtin.h"
 
 /* How often long tasks poll: small enough that a stop is seen promptly. */
 #define POLL_MS 2
@@ -291,44 +293,33 @@ static int task_insecto(const pl_value *arg, pl_value *out, pl_error *err)
     return species("insecto", "hormiga, abeja, mariposa", arg, out, err);
 }
 
-/* ---------------------------------------------------------------- fetch */
-
-/* str "URL PATH [TIMEOUT_MS]" -> bytes downloaded; the work is in pl_fetch.c. */
-static int task_fetch(const pl_value *arg, pl_value *out, pl_error *err)
-{
-    char url[2048], path[1024], why[PL_ERROR_MAX - 16];
-    int64_t timeout_ms = 0, bytes = 0;
-    const char *text = pl_value_str(arg);
-    if (text == NULL) {
-        pl_error_set(err, "fetch: expected a string \"URL PATH [TIMEOUT_MS]\", got %s",
-                     pl_value_type_name(pl_value_type_of(arg)));
-        return PL_TASK_FAILED;
-    }
-    why[0] = '\0';
-    if (pl_fetch_parse_arg(text, url, sizeof url, path, sizeof path, &timeout_ms, why, sizeof why) != PL_OK) {
-        pl_error_set(err, "fetch: %s", why[0] ? why : "malformed argument");
-        return PL_TASK_FAILED;
-    }
-    pl_fetch_opts opts = {.connect_timeout_ms = 0, .total_timeout_ms = timeout_ms};
-    if (pl_fetch(url, path, &opts, &bytes, why, sizeof why) != PL_OK) {
-        pl_error_set(err, "fetch: %s", why[0] ? why : "download failed");
-        return pl_should_stop() ? PL_TASK_CANCELLED : PL_TASK_FAILED;
-    }
-    pl_value_set_int(out, bytes);
-    return PL_TASK_OK;
-}
-
 /* ---------------------------------------------------------------- the table */
 
-static const pl_builtin_task builtins[] = {
-    {"square", task_square},   {"noop", task_noop},     {"sleep_ms", task_sleep_ms},
-    {"spin", task_spin},       {"fail", task_fail},     {"crash", task_crash},
-    {"hang", task_hang},       {"fetch", task_fetch},   {"planta", task_planta},
-    {"animal", task_animal},   {"insecto", task_insecto}, {"tally", task_tally},
+static const struct {
+    const char *name;
+    pl_task_fn fn;
+} builtins[] = {
+    {"square", task_square},   {"noop", task_noop},   {"sleep_ms", task_sleep_ms},
+    {"spin", task_spin},       {"fail", task_fail},   {"crash", task_crash},
+    {"hang", task_hang},       {"planta", task_planta}, {"animal", task_animal},
+    {"insecto", task_insecto}, {"tally", task_tally},
 };
 
-const pl_builtin_task *pl_builtin_tasks(size_t *count)
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int register_rc = PL_OK;
+
+static void register_all(void)
 {
-    *count = sizeof builtins / sizeof builtins[0];
-    return builtins;
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
+        int rc = pl_task_register(builtins[i].name, builtins[i].fn);
+        if (rc != PL_OK && register_rc == PL_OK) {
+            register_rc = rc; /* keep going: one taken name must not hide the others */
+        }
+    }
+}
+
+int pl_tasks_register_builtins(void)
+{
+    pthread_once(&once, register_all);
+    return register_rc;
 }

@@ -1,5 +1,7 @@
 /*
- * pl_fetch.h - the lesson's URL download, with libcurl.
+ * pl_fetch.h - the lesson's URL download, with libcurl, and the "fetch"
+ * task built on it (library paralab_fetch: the only part of paralab that
+ * links libcurl).
  *
  * The Python lesson downloads each URL and writes every answer into one file
  * opened with mode "w": each worker truncates what the others wrote, so the
@@ -36,8 +38,12 @@ int pl_fetch(const char *url, const char *path, const pl_fetch_opts *opts, int64
              size_t errcap);
 
 /*
- * libcurl's global init is not thread-safe on every build; call this once
- * from the main thread before starting threads. Idempotent. PL_OK or PL_ESYS.
+ * Get this process ready to fetch: libcurl's global init (not thread-safe
+ * on every build) and the built-in "fetch" task registered (pl_task.h).
+ * Call it once in main, before pl_run and before starting threads: every
+ * MPI rank runs main, so each one's registry then knows "fetch", and a
+ * fork child inherits it. Idempotent. PL_OK; PL_ESYS (libcurl failed);
+ * PL_EEXIST (the program registered another task named "fetch").
  */
 int pl_fetch_global_init(void);
 

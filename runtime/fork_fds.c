@@ -1,0 +1,79 @@
+/*
+ * runtime/fork_fds.c - the fork backend's descriptor registry: the pipes
+ * the parent made (pl_fork_pipe), which every child closes first thing
+ * (pl_fork_close_registered_except), keeping only its own.
+ *
+ * Why the registry: after fork() a child holds a copy of EVERY descriptor
+ * the parent had, including the parent's ends of the pipes to the other
+ * children. A copy of a pipe's write end keeps the pipe open: if child B
+ * holds the write end of child A's task pipe, A never reads end-of-file
+ * when the parent closes its own copy, and never exits. Marking the pipes
+ * close-on-exec does not help (nobody calls exec here), so every child
+ * closes all registered descriptors except its own first thing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "paralab.h"
+#include "pl_fork.h"
+
+/*
+ * Registered descriptors: a flag per descriptor number. A fixed array, so a
+ * child can walk it without malloc. Descriptors at or above the limit work
+ * but are not registered (a child then keeps them: a delay, not an error).
+ */
+#define REGISTRY_MAX 4096
+static unsigned char registered[REGISTRY_MAX];
+static int registry_top; /* 1 + highest number ever registered */
+
+static void register_fd(int fd)
+{
+    if (fd >= 0 && fd < REGISTRY_MAX) {
+        registered[fd] = 1;
+        if (fd >= registry_top) {
+            registry_top = fd + 1;
+        }
+    }
+}
+
+int pl_fork_pipe(int fds[2])
+{
+    if (fds == NULL) {
+        errno = EINVAL;
+        return PL_ESYS;
+    }
+    int p[2];
+    if (pipe(p) != 0) {
+        return PL_ESYS;
+    }
+    for (int i = 0; i < 2; i++) {
+        fcntl(p[i], F_SETFD, FD_CLOEXEC); /* and a program that DOES exec will not leak them */
+        register_fd(p[i]);
+    }
+    fds[0] = p[0];
+    fds[1] = p[1];
+    return PL_OK;
+}
+
+void pl_fork_close(int *fd)
+{
+    if (fd == NULL || *fd < 0) {
+        return;
+    }
+    if (*fd < REGISTRY_MAX) {
+        registered[*fd] = 0;
+    }
+    close(*fd); /* even on EINTR Linux has closed it: never retry a close */
+    *fd = -1;
+}
+
+void pl_fork_close_registered_except(int a, int b)
+{
+    for (int fd = 0; fd < registry_top; fd++) {
+        if (registered[fd] && fd != a && fd != b) {
+            close(fd);
+            registered[fd] = 0;
+        }
+    }
+}
