@@ -6,10 +6,9 @@
 # Packages come from scripts/install-deps, so CI, a laptop and the images
 # install the same way. tini runs as PID 1: MPI jobs and the fork labs leave
 # children behind when something goes wrong, and a plain shell as PID 1 never
-# reaps them. tests/docker/build-images builds both targets for real (buildah,
-# from a debootstrapped Debian 12) and runs them; tests/docker/check-dockerfile
-# replays this file without any container tool: keep to
-# FROM/ENV/WORKDIR/COPY/RUN/USER/ENTRYPOINT/CMD.
+# reaps them. tests/docker/build-images (CI's `images` job) builds both
+# targets for real (buildah, from a debootstrapped Debian 12) and runs them;
+# .devcontainer/devcontainer.json opens the student target in VS Code.
 
 FROM debian:bookworm-slim AS os
 ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
