@@ -6,17 +6,21 @@
 # Packages come from scripts/install-deps, so CI, a laptop and the images
 # install the same way. tini runs as PID 1: MPI jobs and the fork labs leave
 # children behind when something goes wrong, and a plain shell as PID 1 never
-# reaps them. tests/docker/check-dockerfile replays this file without a Docker
-# engine (CI has none); keep to FROM/ENV/WORKDIR/COPY/RUN/USER/ENTRYPOINT/CMD.
+# reaps them. tests/docker/build-images (CI's `images` job) builds both
+# targets for real (buildah, from a debootstrapped Debian 12) and runs them;
+# .devcontainer/devcontainer.json opens the student target in VS Code.
 
-FROM debian:bookworm-slim AS base
+FROM debian:bookworm-slim AS os
 ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
 # In containers Open MPI's shared-memory transport cannot use CMA (ptrace is
-# restricted), and classroom machines have few cores.
+# restricted), and classroom machines have few cores. These are Open MPI 4's
+# names (Debian 12, Ubuntu 22.04), as scripts/mpi-env picks them for it.
 ENV OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
+
+FROM os AS base
 COPY scripts/install-deps /usr/local/sbin/paralab-install-deps
+# install-deps runs apt-get update itself on an image without package lists.
 RUN /usr/local/sbin/paralab-install-deps \
- && apt-get update \
  && apt-get install -y --no-install-recommends tini \
  && rm -rf /var/lib/apt/lists/*
 
@@ -48,14 +52,20 @@ ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["/bin/bash"]
 
 # ---------------------------------------------------------------- grader
-# Gradescope's layout: the source in /autograder/source, the entry script at
-# /autograder/run_autograder, submissions in /autograder/submission.
-FROM base AS grader
-RUN id paralab-runner >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin paralab-runner
+# Gradescope's layout and Gradescope's own recipe: the source in
+# /autograder/source, grader/setup.sh run once as root on a bare distribution
+# (here Debian 12; Gradescope's default is Ubuntu 22.04), the entry script at
+# /autograder/run_autograder, submissions in /autograder/submission. Building
+# this stage is the real test of setup.sh. The packages are their own layer
+# (only what setup.sh reads for them is copied first), so a source change
+# does not download them again.
+FROM os AS grader
+COPY CMakeLists.txt /autograder/source/
+COPY scripts/install-deps /autograder/source/scripts/
+COPY grader/setup.sh /autograder/source/grader/
+RUN bash /autograder/source/grader/setup.sh --deps-only && rm -rf /var/lib/apt/lists/*
 COPY . /autograder/source
 WORKDIR /autograder/source
-RUN cmake -S . -B build -DPARALAB_IMPL=solutions && cmake --build build -j"$(nproc)" \
- && install -m 0755 grader/run_autograder /autograder/run_autograder \
- && mkdir -p /autograder/submission /autograder/results
+RUN bash grader/setup.sh --build-only
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["/autograder/run_autograder"]

@@ -399,8 +399,9 @@ typedef struct job_outcome {
 static char **child_environment(const char *extra)
 {
     static const char *const job_prefixes[] = {"OMPI_", "PMIX_", "OPAL_", "ORTE_", NULL};
+    /* scripts/mpi-env's settings: Open MPI 4 and 5 names for "no CMA". */
     static const char *const keep[] = {"OMPI_ALLOW_RUN_AS_ROOT=", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=",
-                                       "OMPI_MCA_btl_vader_single_copy_mechanism=", NULL};
+                                       "OMPI_MCA_btl_vader_single_copy_mechanism=", "OMPI_MCA_smsc=", NULL};
     size_t n = 0;
     while (environ[n] != NULL) {
         n++;
