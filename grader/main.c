@@ -39,8 +39,16 @@ static void usage(FILE *out)
             "\n"
             "  --source-dir DIR       trusted paralab tree (default: %s, or $PARALAB_SOURCE_DIR)\n"
             "  --rubric FILE          points and limits (default: SOURCE/grader/rubric.txt)\n"
-            "  --out DIR              where results.json goes (default: ./out)\n"
-            "  --junit FILE           also write JUnit XML\n"
+            "  --out DIR              where the result files go (default: ./out)\n"
+            "  --format NAME[=FILE]   write this platform's result file (repeat, or NAME,NAME);\n"
+            "                         without =FILE it is DIR/<the name below>:\n"
+            "                           gradescope    results.json (the default without --format)\n"
+            "                           prairielearn  prairielearn.json (PrairieLearn wants\n"
+            "                                         /grade/results/results.json: grader/prairielearn)\n"
+            "                           classroom50   result.json (classroom50/result/v1)\n"
+            "                           github        github-result.b64 (autograding-grading-reporter)\n"
+            "                           junit         junit.xml\n"
+            "  --junit FILE           also write JUnit XML (= --format junit=FILE)\n"
             "  --only LAB             grade one lab (01-map, or its suite name: map)\n"
             "  --tests PATTERNS       only tests matching these comma-separated patterns\n"
             "                         (suite/test, wildcards allowed: map/n_*,futures/*)\n"
@@ -62,6 +70,9 @@ static void usage(FILE *out)
             "Exit status: 0 grading completed (any score), 2 usage or rubric error.\n",
             PARALAB_SOURCE_DIR);
 }
+
+/* The result files asked for (--format, --junit): every exit path writes them. */
+static gr_outputs requested;
 
 typedef struct options {
     const char *source_dir;
@@ -109,7 +120,14 @@ static int parse_args(int argc, char **argv, options *o)
         OPT("--cache", cache)
         OPT("--runner-user", runner)
 #undef OPT
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+        if (strcmp(a, "--format") == 0 && v) {
+            char err[256];
+            if (gr_outputs_add(&requested, v, err, sizeof err) != 0) {
+                fprintf(stderr, "paralab-grade: %s\n", err);
+                return -1;
+            }
+            i++;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
             exit(0);
         } else if (strcmp(a, "--jobs") == 0 && v) {
@@ -186,17 +204,18 @@ static char *self_dir(void)
     return gr_xstrdup(buf);
 }
 
-/* results.json even when we stop early: Gradescope must always get one. */
+/* The result files even when we stop early: every platform must always get one. */
 static void write_outputs(gr_run *r, const char *out, const char *junit)
 {
-    char *json = gr_fmt("%s/results.json", out);
-    if (gr_write_results_json(r, json) != 0) {
-        fprintf(stderr, "paralab-grade: cannot write %s: %s\n", json, strerror(errno));
+    if (junit) {
+        gr_outputs_set(&requested, GR_FMT_JUNIT, junit);
     }
-    free(json);
-    if (junit && gr_write_junit(r, junit) != 0) {
-        fprintf(stderr, "paralab-grade: cannot write %s: %s\n", junit, strerror(errno));
+    char *why = NULL;
+    if (gr_outputs_prepare(&requested, out, &why) != 0) {
+        fprintf(stderr, "paralab-grade: %s\n", why);
+        free(why);
     }
+    gr_outputs_write(r, &requested);
 }
 
 /* A problem of the grader's own set-up: say it, leave a results.json saying it, exit 2. */
@@ -507,18 +526,21 @@ int main(int argc, char **argv)
     r.no_cache = o.no_cache;
     r.ref_lock_fd = -1;
     r.tty = isatty(2);
-    char *json = gr_fmt("%s/results.json", o.out);
-    if (gr_mkdir_p(o.out, 0755) != 0 || gr_probe_writable(json) != 0) {
-        fprintf(stderr, "paralab-grade: cannot write results.json into --out %s: %s\n", o.out, strerror(errno));
-        return 2;
-    }
-    free(json);
-    char *out = absolute(o.out);
-    if (out && o.junit && gr_probe_writable(o.junit) != 0) {
+    if (o.junit && gr_probe_writable(o.junit) != 0) {
         /* Found out now, not after minutes of grading (and not mid-report). */
         char *msg = gr_fmt("cannot write --junit %s: %s", o.junit, strerror(errno));
-        return fail_setup(&r, out, NULL, msg);
+        return gr_mkdir_p(o.out, 0755) == 0 ? fail_setup(&r, o.out, NULL, msg) : (free(msg), 2);
     }
+    if (o.junit) {
+        gr_outputs_set(&requested, GR_FMT_JUNIT, o.junit);
+    }
+    char *why = NULL;
+    if (gr_outputs_prepare(&requested, o.out, &why) != 0) {
+        fprintf(stderr, "paralab-grade: %s\n", why);
+        return 2;
+    }
+    /* --out is only made when a format writes into it. */
+    char *out = gr_is_dir(o.out) ? absolute(o.out) : gr_xstrdup(o.out);
     if (out == NULL || setup_run(&r, &o, out) != 0) {
         return 2;
     }
@@ -540,8 +562,14 @@ int main(int argc, char **argv)
     char *text = gr_report_text(&r, 1);
     fputs(text, stdout);
     free(text);
-    fprintf(stdout, "\nGraded in %.1f s (reference build %.1f s, builds %.1f s); results in %s/results.json\n",
-            gr_now() - r.started, t_ref, t_build, out);
+    fprintf(stdout, "\nGraded in %.1f s (reference build %.1f s, builds %.1f s); results in",
+            gr_now() - r.started, t_ref, t_build);
+    for (int f = 0; f < GR_FMT_COUNT; f++) {
+        if (requested.wanted[f]) {
+            fprintf(stdout, " %s", requested.path[f]);
+        }
+    }
+    fputs("\n", stdout);
     if (!o.keep) {
         gr_rm_rf(r.work);
     } else {

@@ -1,45 +1,22 @@
 /*
- * report.c - score table, results.json and JUnit XML (see report.h).
+ * report.c - the score table as text and Markdown, and which output formats
+ * go to which files (see report.h). The formats themselves: report_json.c
+ * (jansson) and report_junit.c (libxml2).
  *
- * Gradescope shows a missing or malformed results.json as "the autograder
- * failed", so the JSON is written from the grader's memory in one go (never
- * from anything the submission printed, except escaped excerpts), even when
- * nothing could be built.
+ * Every platform shows a missing or malformed result file as "the autograder
+ * failed", so the files are written from the grader's memory in one go
+ * (never from anything the submission printed, except cleaned excerpts),
+ * even when nothing could be built.
  */
 #include "report.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "report_model.h"
 #include "util.h"
-
-static const char *const model_order[] = {"serial", "openmp", "fork", "mpi", NULL};
-
-/* Distinct labs in catalog order. */
-static size_t labs_of(const gr_run *r, const char **out, size_t max)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->n_tests; i++) {
-        size_t k;
-        for (k = 0; k < n && strcmp(out[k], r->tests[i].lab) != 0; k++) {
-        }
-        if (k == n && n < max) {
-            out[n++] = r->tests[i].lab;
-        }
-    }
-    /* Lab directories sort by their number prefix. */
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = i + 1; j < n; j++) {
-            if (strcmp(out[j], out[i]) < 0) {
-                const char *t = out[i];
-                out[i] = out[j];
-                out[j] = t;
-            }
-        }
-    }
-    return n;
-}
 
 static void cell(const gr_run *r, const char *lab, const char *model, double *got, double *max)
 {
@@ -58,6 +35,22 @@ double gr_report_total(const gr_run *r, double *max)
     double got;
     cell(r, NULL, NULL, &got, max);
     return got;
+}
+
+/* The graded models present, in report order. */
+static size_t models_of(const gr_run *r, const char **models)
+{
+    size_t n = 0;
+    const char *const *order = gr_model_order();
+    for (size_t m = 0; order[m] && n < 8; m++) {
+        for (size_t i = 0; i < r->n_tests; i++) {
+            if (strcmp(r->tests[i].model, order[m]) == 0) {
+                models[n++] = order[m];
+                break;
+            }
+        }
+    }
+    return n;
 }
 
 char *gr_report_text(const gr_run *r, int with_hidden)
@@ -85,17 +78,9 @@ char *gr_report_text(const gr_run *r, int with_hidden)
         gr_buf_addf(&b, "BUILD PROBLEMS (first lines of the build log):\n%s\n", r->build_excerpt);
     }
     const char *labs[64];
-    size_t n_labs = labs_of(r, labs, 64);
+    size_t n_labs = gr_model_labs(r, labs, 64);
     const char *models[8];
-    size_t n_models = 0;
-    for (size_t m = 0; model_order[m]; m++) {
-        for (size_t i = 0; i < r->n_tests; i++) {
-            if (strcmp(r->tests[i].model, model_order[m]) == 0) {
-                models[n_models++] = model_order[m];
-                break;
-            }
-        }
-    }
+    size_t n_models = models_of(r, models);
     gr_buf_addf(&b, "%-20s", "lab");
     for (size_t m = 0; m < n_models; m++) {
         gr_buf_addf(&b, " %13s", models[m]);
@@ -156,177 +141,292 @@ char *gr_report_text(const gr_run *r, int with_hidden)
     return b.s;
 }
 
-/* "1.2.3": lab, model, test - Gradescope sorts tests by this string. */
-static void number_of(const gr_run *r, size_t idx, char *out, size_t len)
-{
-    const char *labs[64];
-    size_t n_labs = labs_of(r, labs, 64);
-    const gr_test *t = &r->tests[idx];
-    size_t l = 0, m = 0, k = 1;
-    for (size_t i = 0; i < n_labs; i++) {
-        if (strcmp(labs[i], t->lab) == 0) {
-            l = i + 1;
-        }
-    }
-    for (size_t i = 0; model_order[i]; i++) {
-        if (strcmp(model_order[i], t->model) == 0) {
-            m = i;
-        }
-    }
-    for (size_t i = 0; i < idx; i++) {
-        k += strcmp(r->tests[i].lab, t->lab) == 0 && strcmp(r->tests[i].model, t->model) == 0;
-    }
-    snprintf(out, len, "%zu.%zu.%zu", l, m, k);
-}
+
+/* ---------------------------------------------------------------- Markdown */
 
 /*
- * A failed test's output, at most about 8 KB of it: 221 tests with a full
- * 48 KB capture each would make results.json too big for Gradescope to show.
- * (A cut inside a UTF-8 sequence becomes '?', never invalid JSON.)
+ * Inline Markdown: the marks CommonMark could read as markup here are
+ * escaped (emphasis, code, links, HTML, entities, headings, tables). Every
+ * line we write starts with our own text, so '-', '+' and '.' stay as they
+ * are and a message like "--only 01-map" stays greppable.
  */
-#define JSON_OUTPUT_HEAD 5000
-#define JSON_OUTPUT_TAIL 3000
-
-static void json_capped(gr_buf *b, const char *text)
+static void md_inline(gr_buf *b, const char *s)
 {
-    size_t len = strlen(text);
-    if (len <= JSON_OUTPUT_HEAD + JSON_OUTPUT_TAIL) {
-        gr_buf_json(b, text);
-        return;
+    for (const char *p = s ? s : ""; *p; p++) {
+        if (*p == '\n' || *p == '\r') {
+            gr_buf_add(b, " ");
+            continue;
+        }
+        if (strchr("\\`*_{}[]<>#|~&", *p)) {
+            gr_buf_add(b, "\\");
+        }
+        gr_buf_addn(b, p, 1);
     }
-    char *head = gr_fmt("%.*s", JSON_OUTPUT_HEAD, text);
-    gr_buf_json(b, head);
-    free(head);
-    char *mark = gr_fmt("\n[... %zu bytes left out here; the JUnit XML has them ...]\n",
-                        len - JSON_OUTPUT_HEAD - JSON_OUTPUT_TAIL);
-    gr_buf_json(b, mark);
-    free(mark);
-    gr_buf_json(b, text + len - JSON_OUTPUT_TAIL);
 }
 
-static void json_item(gr_buf *b, const gr_run *r, const gr_test *t, const char *number, int perf, int *first)
+/* A block shown as it is: a code fence longer than any run of backticks inside. */
+static void md_block(gr_buf *b, const char *s)
 {
-    gr_buf_add(b, *first ? "\n    {" : ",\n    {");
-    *first = 0;
-    gr_buf_add(b, "\"name\": \"");
-    char *name = gr_fmt("%s [%s] %s%s", t->lab, t->model, t->name, perf ? " (performance)" : "");
-    gr_buf_json(b, name);
-    free(name);
-    double score = perf ? t->perf_score : t->score;
-    double max = perf ? t->perf_max : t->max_points;
-    int passed = perf ? (t->perf_score >= t->perf_max && t->perf_max > 0) || (t->perf_max == 0 && t->passed)
-                      : t->passed;
-    gr_buf_addf(b, "\", \"number\": \"%s%s\", \"score\": %.4f, \"max_score\": %.4f, \"status\": \"%s\", ",
-                number, perf ? ".p" : "", score, max, passed ? "passed" : "failed");
-    gr_buf_add(b, "\"output\": \"");
-    if (perf) {
-        gr_buf_json(b, t->perf_note ? t->perf_note : "");
-    } else {
-        json_capped(b, t->passed ? "" : (t->output ? t->output : ""));
+    size_t run = 0, longest = 0;
+    for (const char *p = s; *p; p++) {
+        run = *p == '`' ? run + 1 : 0;
+        longest = run > longest ? run : longest;
     }
-    gr_buf_add(b, "\", \"tags\": [\"");
-    gr_buf_json(b, t->lab);
-    gr_buf_add(b, "\", \"");
-    gr_buf_json(b, t->model);
-    gr_buf_addf(b, "\"%s], \"visibility\": \"", perf ? ", \"performance\"" : "");
-    gr_buf_json(b, t->hidden ? r->rubric.hidden_visibility : "visible");
-    gr_buf_add(b, "\"}");
+    char fence[64];
+    size_t n = longest + 1 < 3 ? 3 : longest + 1;
+    n = n < sizeof fence - 1 ? n : sizeof fence - 1;
+    memset(fence, '`', n);
+    fence[n] = '\0';
+    size_t len = strlen(s);
+    gr_buf_addf(b, "%s text\n%s%s%s\n\n", fence, s, len && s[len - 1] == '\n' ? "" : "\n", fence);
 }
 
-int gr_write_results_json(const gr_run *r, const char *path)
+static void md_table(gr_buf *b, const gr_run *r)
+{
+    const char *labs[64];
+    size_t n_labs = gr_model_labs(r, labs, 64);
+    const char *models[8];
+    size_t n_models = models_of(r, models);
+    gr_buf_add(b, "| lab |");
+    for (size_t m = 0; m < n_models; m++) {
+        gr_buf_addf(b, " %s |", models[m]);
+    }
+    gr_buf_add(b, " total |\n|---|");
+    for (size_t m = 0; m <= n_models; m++) {
+        gr_buf_add(b, "---:|");
+    }
+    gr_buf_add(b, "\n");
+    for (size_t l = 0; l <= n_labs; l++) {
+        const char *lab = l < n_labs ? labs[l] : NULL;
+        gr_buf_add(b, "| ");
+        if (lab) {
+            md_inline(b, lab);
+        } else {
+            gr_buf_add(b, "**total**");
+        }
+        gr_buf_add(b, " |");
+        for (size_t m = 0; m <= n_models; m++) {
+            double got, max;
+            cell(r, lab, m < n_models ? models[m] : NULL, &got, &max);
+            if (max > 0) {
+                gr_buf_addf(b, " %.4g / %.4g |", got, max);
+            } else {
+                gr_buf_add(b, " - |");
+            }
+        }
+        gr_buf_add(b, "\n");
+    }
+    gr_buf_add(b, "\n");
+}
+
+/* Failed tests (hidden ones counted, not named) and the performance notes. */
+static void md_tests(gr_buf *b, const gr_run *r)
+{
+    size_t failed = 0, hidden_failed = 0;
+    for (size_t i = 0; i < r->n_tests && !r->build_error; i++) {
+        const gr_test *t = &r->tests[i];
+        if (t->passed) {
+            continue;
+        }
+        if (t->hidden) {
+            hidden_failed++;
+            continue;
+        }
+        if (failed++ == 0) {
+            gr_buf_add(b, "#### Failed tests\n\n");
+        }
+        gr_buf_add(b, "- ");
+        md_inline(b, t->lab);
+        gr_buf_add(b, " \\[");
+        md_inline(b, t->model);
+        gr_buf_add(b, "\\] **");
+        md_inline(b, t->name);
+        gr_buf_add(b, "**: ");
+        md_inline(b, t->reason ? t->reason : "failed");
+        gr_buf_add(b, "\n");
+    }
+    if (hidden_failed) {
+        gr_buf_addf(b, "%s- and %zu hidden test%s\n", failed ? "" : "#### Failed tests\n\n", hidden_failed,
+                    hidden_failed == 1 ? "" : "s");
+    }
+    if (failed || hidden_failed) {
+        gr_buf_add(b, "\n");
+    }
+    int header = 0;
+    for (size_t i = 0; i < r->n_tests; i++) {
+        const gr_test *t = &r->tests[i];
+        if (t->perf && t->perf_note && !t->hidden) {
+            if (!header++) {
+                gr_buf_add(b, "#### Performance\n\n");
+            }
+            gr_buf_add(b, "- ");
+            md_inline(b, t->lab);
+            gr_buf_add(b, " \\[");
+            md_inline(b, t->model);
+            gr_buf_add(b, "\\] **");
+            md_inline(b, t->name);
+            gr_buf_addf(b, "**: %.2f / %.2f: ", t->perf_score, t->perf_max);
+            md_inline(b, t->perf_note);
+            gr_buf_add(b, "\n");
+        }
+    }
+}
+
+char *gr_report_markdown(const gr_run *r)
 {
     gr_buf b = {0};
     double max, got = gr_report_total(r, &max);
-    char *text = gr_report_text(r, 0);
-    double elapsed = gr_now() - r->started;
-    gr_buf_addf(&b, "{\n  \"score\": %.4f,\n  \"execution_time\": %d,\n  \"output\": \"", got,
-                (int)(elapsed + 0.5));
-    gr_buf_json(&b, text);
-    gr_buf_add(&b, "\",\n  \"output_format\": \"text\",\n  \"visibility\": \"visible\",\n"
-                   "  \"stdout_visibility\": \"hidden\",\n  \"tests\": [");
-    int first = 1;
+    gr_buf_addf(&b, "### Score: %.2f / %.2f (%.1f%%)\n\n", got, max, max > 0 ? 100 * got / max : 0.0);
+    if (r->notes.s && r->notes.len) {
+        /* One bullet a line: the machine, and what about it changes the grading. */
+        char *notes = gr_xstrdup(r->notes.s);
+        for (char *save = NULL, *line = strtok_r(notes, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+            gr_buf_add(&b, "- ");
+            md_inline(&b, line);
+            gr_buf_add(&b, "\n");
+        }
+        gr_buf_add(&b, "\n");
+        free(notes);
+    }
+    if (r->build_error) {
+        int ours = strncmp(r->build_error, "grader misconfigured", 20) == 0;
+        gr_buf_addf(&b, "**%s** - nothing could be graded, all %zu tests score 0:\n\n",
+                    ours ? "GRADER ERROR (not the submission's fault)" : "BUILD FAILED", r->n_tests);
+        md_block(&b, r->build_error);
+    }
+    for (size_t i = 0; i < r->n_broken; i++) {
+        gr_buf_add(&b, "**COMPILE ERROR** in ");
+        char *file = gr_fmt("%s/%s.c", r->broken[i].lab, r->broken[i].model);
+        md_inline(&b, file);
+        free(file);
+        gr_buf_add(&b, " (its tests score 0; the other labs are graded):\n\n");
+        md_block(&b, r->broken[i].message);
+    }
+    int unbuilt = 0;
     for (size_t i = 0; i < r->n_tests; i++) {
-        char number[80];
-        number_of(r, i, number, sizeof number);
-        json_item(&b, r, &r->tests[i], number, 0, &first);
-        if (r->tests[i].perf) {
-            json_item(&b, r, &r->tests[i], number, 1, &first);
+        unbuilt |= r->tests[i].reason && !r->tests[i].ran && strstr(r->tests[i].reason, "does not build");
+    }
+    if (unbuilt && r->build_excerpt && r->n_broken == 0) {
+        gr_buf_add(&b, "**BUILD PROBLEMS** (first lines of the build log):\n\n");
+        md_block(&b, r->build_excerpt);
+    }
+    md_table(&b, r);
+    md_tests(&b, r);
+    return b.s;
+}
+
+/* ---------------------------------------------------------------- which files */
+
+static const struct {
+    const char *name;
+    const char *file; /* default name inside --out */
+    int (*write)(const gr_run *, const char *);
+} formats[GR_FMT_COUNT] = {
+    [GR_FMT_GRADESCOPE] = {"gradescope", "results.json", gr_write_results_json},
+    [GR_FMT_PRAIRIELEARN] = {"prairielearn", "prairielearn.json", gr_write_prairielearn},
+    [GR_FMT_CLASSROOM50] = {"classroom50", "result.json", gr_write_classroom50},
+    [GR_FMT_GITHUB] = {"github", "github-result.b64", gr_write_github},
+    [GR_FMT_JUNIT] = {"junit", "junit.xml", gr_write_junit},
+};
+
+const char *gr_format_name(gr_format f)
+{
+    return formats[f].name;
+}
+
+const char *gr_format_default_name(gr_format f)
+{
+    return formats[f].file;
+}
+
+void gr_outputs_set(gr_outputs *o, gr_format f, const char *path)
+{
+    o->wanted[f] = 1;
+    free(o->path[f]);
+    o->path[f] = path ? gr_xstrdup(path) : NULL;
+}
+
+static int add_one(gr_outputs *o, const char *name, size_t len, const char *path, char *err, size_t errlen)
+{
+    for (int f = 0; f < GR_FMT_COUNT; f++) {
+        if (strlen(formats[f].name) == len && strncmp(formats[f].name, name, len) == 0) {
+            if (o->wanted[f] && o->explicit_formats) {
+                snprintf(err, errlen, "--format %s given twice", formats[f].name);
+                return -1;
+            }
+            gr_outputs_set(o, (gr_format)f, path);
+            return 0;
         }
     }
-    gr_buf_add(&b, first ? "]\n}\n" : "\n  ]\n}\n");
-    free(text);
-    int rc = gr_write_file(path, b.s, b.len);
-    gr_buf_free(&b);
+    snprintf(err, errlen, "unknown format '%.*s' (formats: gradescope, prairielearn, classroom50, github, junit)",
+             (int)len, name);
+    return -1;
+}
+
+int gr_outputs_add(gr_outputs *o, const char *spec, char *err, size_t errlen)
+{
+    const char *eq = strchr(spec, '=');
+    int rc;
+    if (eq) {
+        rc = eq[1] == '\0' ? (snprintf(err, errlen, "--format %s: the path after '=' is empty", spec), -1)
+                           : add_one(o, spec, (size_t)(eq - spec), eq + 1, err, errlen);
+    } else {
+        rc = 0;
+        for (const char *p = spec; rc == 0;) {
+            size_t n = strcspn(p, ",");
+            rc = add_one(o, p, n, NULL, err, errlen);
+            if (p[n] == '\0') {
+                break;
+            }
+            p += n + 1;
+        }
+    }
+    o->explicit_formats = 1;
     return rc;
 }
 
-int gr_write_junit(const gr_run *r, const char *path)
+int gr_outputs_prepare(gr_outputs *o, const char *out_dir, char **why)
 {
-    gr_buf b = {0};
-    size_t failures = 0;
-    double total_time = 0;
-    for (size_t i = 0; i < r->n_tests; i++) {
-        failures += !r->tests[i].passed;
-        total_time += r->tests[i].seconds;
+    if (!o->explicit_formats) {
+        o->wanted[GR_FMT_GRADESCOPE] = 1; /* what run_autograder and every older script expect */
     }
-    gr_buf_addf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                    "<testsuites name=\"paralab-grade\" tests=\"%zu\" failures=\"%zu\" time=\"%.3f\">\n",
-                r->n_tests, failures, total_time);
-    if (r->build_error) {
-        gr_buf_add(&b, "  <testsuite name=\"build\" tests=\"1\" failures=\"1\">\n"
-                       "    <testcase classname=\"build\" name=\"submission builds\">\n"
-                       "      <failure message=\"the submission could not be built\">");
-        gr_buf_xml(&b, r->build_error);
-        gr_buf_add(&b, "</failure>\n    </testcase>\n  </testsuite>\n");
-    }
-    /* One <testsuite> per lab x model, in catalog order. */
-    for (size_t i = 0; i < r->n_tests; i++) {
-        const gr_test *t = &r->tests[i];
-        int seen = 0;
-        for (size_t j = 0; j < i && !seen; j++) {
-            seen = strcmp(r->tests[j].lab, t->lab) == 0 && strcmp(r->tests[j].model, t->model) == 0;
-        }
-        if (seen) {
+    for (int f = 0; f < GR_FMT_COUNT; f++) {
+        if (!o->wanted[f] || o->path[f]) {
             continue;
         }
-        size_t n = 0, f = 0;
-        for (size_t j = i; j < r->n_tests; j++) {
-            if (strcmp(r->tests[j].lab, t->lab) == 0 && strcmp(r->tests[j].model, t->model) == 0) {
-                n++;
-                f += !r->tests[j].passed;
-            }
+        if (gr_mkdir_p(out_dir, 0755) != 0) {
+            *why = gr_fmt("cannot create --out %s: %s", out_dir, strerror(errno));
+            return -1;
         }
-        gr_buf_add(&b, "  <testsuite name=\"");
-        gr_buf_xml(&b, t->lab);
-        gr_buf_add(&b, ".");
-        gr_buf_xml(&b, t->model);
-        gr_buf_addf(&b, "\" tests=\"%zu\" failures=\"%zu\">\n", n, f);
-        for (size_t j = i; j < r->n_tests; j++) {
-            const gr_test *u = &r->tests[j];
-            if (strcmp(u->lab, t->lab) != 0 || strcmp(u->model, t->model) != 0) {
-                continue;
-            }
-            gr_buf_add(&b, "    <testcase classname=\"");
-            gr_buf_xml(&b, u->lab);
-            gr_buf_add(&b, ".");
-            gr_buf_xml(&b, u->model);
-            gr_buf_add(&b, "\" name=\"");
-            gr_buf_xml(&b, u->name);
-            gr_buf_addf(&b, "\" time=\"%.3f\"", u->seconds);
-            if (u->passed) {
-                gr_buf_add(&b, "/>\n");
-                continue;
-            }
-            gr_buf_add(&b, ">\n      <failure message=\"");
-            gr_buf_xml(&b, u->reason ? u->reason : "failed");
-            gr_buf_add(&b, "\">");
-            gr_buf_xml(&b, u->output ? u->output : "");
-            gr_buf_add(&b, "</failure>\n    </testcase>\n");
-        }
-        gr_buf_add(&b, "  </testsuite>\n");
+        o->path[f] = gr_fmt("%s/%s", out_dir, formats[f].file);
     }
-    gr_buf_add(&b, "</testsuites>\n");
-    int rc = gr_write_file(path, b.s, b.len);
-    gr_buf_free(&b);
-    return rc;
+    for (int f = 0; f < GR_FMT_COUNT; f++) {
+        if (o->wanted[f] && gr_probe_writable(o->path[f]) != 0) {
+            *why = gr_fmt("cannot write the %s output %s: %s", formats[f].name, o->path[f], strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int gr_outputs_write(const gr_run *r, const gr_outputs *o)
+{
+    int failed = 0;
+    for (int f = 0; f < GR_FMT_COUNT; f++) {
+        if (o->wanted[f] && o->path[f] && formats[f].write(r, o->path[f]) != 0) {
+            fprintf(stderr, "paralab-grade: cannot write the %s output %s: %s\n", formats[f].name, o->path[f],
+                    strerror(errno));
+            failed++;
+        }
+    }
+    return failed;
+}
+
+void gr_outputs_free(gr_outputs *o)
+{
+    for (int f = 0; f < GR_FMT_COUNT; f++) {
+        free(o->path[f]);
+        o->path[f] = NULL;
+        o->wanted[f] = 0;
+    }
 }

@@ -61,6 +61,12 @@ static int is_known_model(const char *m)
     return 0;
 }
 
+/* Gradescope's visibility values for a hidden test. */
+static int is_visibility(const char *v)
+{
+    return strcmp(v, "hidden") == 0 || strcmp(v, "after_due_date") == 0 || strcmp(v, "after_published") == 0;
+}
+
 typedef struct parse_ctx {
     const char *file;
     int line;
@@ -177,7 +183,7 @@ static void parse_set(parse_ctx *c, gr_rubric *r, char **w, int n)
     } else if (strcmp(k, "perf-floor-ms") == 0) {
         parse_num(c, "perf-floor-ms", v, 0, 1e6, &r->perf_floor_ms);
     } else if (strcmp(k, "hidden-visibility") == 0) {
-        if (strcmp(v, "hidden") && strcmp(v, "after_due_date") && strcmp(v, "after_published")) {
+        if (!is_visibility(v)) {
             perr(c, "hidden-visibility must be hidden, after_due_date or after_published, not '%s'%s", v, NULL);
         } else {
             free(r->hidden_visibility);
@@ -215,6 +221,15 @@ static void parse_rule(parse_ctx *c, gr_rubric *r, gr_rule_kind kind, char **w, 
         const char *eq = strchr(o, '=');
         if (strcmp(o, "hidden") == 0) {
             rule.hidden = 1;
+        } else if (strncmp(o, "hidden=", 7) == 0) {
+            /* Per rule: one test shown after the deadline, another never. */
+            if (!is_visibility(eq + 1)) {
+                perr(c, "hidden= must be hidden, after_due_date or after_published, not '%s'%s", eq + 1, NULL);
+            } else {
+                rule.hidden = 1;
+                free(rule.visibility);
+                rule.visibility = gr_xstrdup(eq + 1);
+            }
         } else if (eq && strncmp(o, "timeout=", 8) == 0) {
             parse_num(c, "timeout=", eq + 1, 1, 3600, &rule.timeout_s);
         } else if (kind == GR_RULE_PERF && eq && strncmp(o, "full=", 5) == 0) {
@@ -228,7 +243,7 @@ static void parse_rule(parse_ctx *c, gr_rubric *r, gr_rule_kind kind, char **w, 
         } else if (eq && strncmp(o, "ranks=", 6) == 0) {
             parse_int(c, "ranks=", eq + 1, 2, 64, &rule.ranks);
         } else {
-            perr(c, "unknown option '%s' for '%s' (test: hidden, timeout=S, ranks=N; perf also: full=R, "
+            perr(c, "unknown option '%s' for '%s' (test: hidden, hidden=WHEN, timeout=S, ranks=N; perf also: full=R, "
                     "zero=R, runs=N, cpus=N)", o, w[0]);
         }
     }
@@ -237,6 +252,7 @@ static void parse_rule(parse_ctx *c, gr_rubric *r, gr_rule_kind kind, char **w, 
     }
     if (c->errors != before) {
         free(rule.pattern);
+        free(rule.visibility);
         for (size_t i = 0; i < GR_MAX_MODELS; i++) {
             free(rule.models[i]);
         }
@@ -405,6 +421,7 @@ void gr_rubric_free(gr_rubric *r)
 {
     for (size_t i = 0; i < r->n_rules; i++) {
         free(r->rules[i].pattern);
+        free(r->rules[i].visibility);
         for (size_t m = 0; m < GR_MAX_MODELS; m++) {
             free(r->rules[i].models[m]);
         }

@@ -18,6 +18,7 @@ typedef struct gr_rule {
     char *models[GR_MAX_MODELS]; /* NULL-terminated; {"*"} = every graded model */
     double points;
     int hidden;
+    char *visibility;      /* hidden=WHEN: Gradescope visibility of this rule's tests (NULL: hidden-visibility) */
     double timeout_s;      /* 0: the rubric's default */
     /* perf only */
     double full_ratio;     /* full points at or below this time ratio */

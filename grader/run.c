@@ -32,6 +32,7 @@
 #include "cache.h"
 #include "perf.h"
 #include "explain.h"
+#include "mpienv.h"
 #include "util.h"
 
 #define NONCE_BYTES 16
@@ -45,13 +46,13 @@ static int is_mpi_model(const char *model)
     return strcmp(model, "mpi") == 0;
 }
 
-static void set_mpi_env(void)
+static void set_mpi_env(gr_run *r)
 {
-    /* Listing the reference MPI binaries happens as ourselves, maybe root. */
-    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-    setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 1);
-    setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
+    /* Listing the reference MPI binaries happens as ourselves, maybe root.
+     * The settings' names differ between Open MPI 4 and 5: mpienv.h. */
+    for (const char *const *e = gr_mpi_env(r); *e; e++) {
+        putenv((char *)*e);
+    }
 }
 
 static char *list_binary(gr_run *r, const char *relpath, const char *bin, int mpi)
@@ -181,7 +182,7 @@ static void catalog_binary(gr_run *r, const char *relpath)
 
 int gr_catalog(gr_run *r)
 {
-    set_mpi_env();
+    set_mpi_env(r);
     size_t n;
     char **targets = gr_build_targets(r, r->ref_build, &n);
     for (size_t i = 0; i < n; i++) {
@@ -301,11 +302,11 @@ static gr_job *make_job_mode(gr_run *r, gr_test *t, int reference, int seq, int 
     c->env_store[e++] = gr_fmt("TMPDIR=%s", tmp);
     c->env_store[e++] = gr_xstrdup("LANG=C.UTF-8");
     c->env_store[e++] = gr_fmt("PARALAB_VERDICT_NONCE=%s", c->nonce);
-    c->env_store[e++] = gr_xstrdup("OMPI_MCA_btl_vader_single_copy_mechanism=none");
-    c->env_store[e++] = gr_xstrdup("OMPI_MCA_rmaps_base_oversubscribe=1");
-    /* Only matters if no unprivileged user could be found (reported). */
-    c->env_store[e++] = gr_xstrdup("OMPI_ALLOW_RUN_AS_ROOT=1");
-    c->env_store[e++] = gr_xstrdup("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1");
+    /* Open MPI's settings for its version (the run-as-root ones only matter
+     * if no unprivileged user could be found, which is reported). */
+    for (const char *const *m = gr_mpi_env(r); *m && e < 16; m++) {
+        c->env_store[e++] = gr_xstrdup(*m);
+    }
     /* Sanitizer settings (under --sanitize thread: Archer and suppressions, see main.c). */
     const char *pass[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "OMP_TOOL_LIBRARIES", NULL};
     for (size_t i = 0; pass[i]; i++) {

@@ -359,8 +359,8 @@ json=$T/out/results.json
 head -c 1 "$json" | grep -q '{' || fail "results.json is not ours"
 grep -q '"score": 1000' "$json" && fail "results.json was overwritten by the submission"
 
-# results.json has one test object per line: name, score, status, output.
-test_line() { grep -F "\"name\": \"$LAB [$1] $2\"" "$json"; }
+# One test's object of results.json on one line (jq -c): name, score, status, output.
+test_line() { jq -c --arg n "$LAB [$1] $2" '.tests[] | select(.name == $n)' "$json" | grep .; }
 
 case "$CASE" in
     reference)
@@ -406,15 +406,15 @@ case "$CASE" in
         for t in "${pick[@]:0:2}"; do
             line=$(test_line "$VICTIM" "$t") || fail "no result for $VICTIM $t"
             if [ -n "$expect_victim" ]; then
-                grep -q '"status": "failed"' <<<"$line" || fail "$VICTIM $t should fail: $line"
-                grep -q '"score": 0.0000' <<<"$line" || fail "$VICTIM $t should score 0"
+                grep -q '"status":"failed"' <<<"$line" || fail "$VICTIM $t should fail: $line"
+                jq -e '.score == 0' <<<"$line" >/dev/null || fail "$VICTIM $t should score 0"
                 grep -E -q "$expect_victim" <<<"$line" || fail "$VICTIM $t: reason should match /$expect_victim/: ${line:0:600}"
             else
-                grep -q '"status": "passed"' <<<"$line" || fail "$VICTIM $t should still pass: ${line:0:600}"
+                grep -q '"status":"passed"' <<<"$line" || fail "$VICTIM $t should still pass: ${line:0:600}"
             fi
             if [ -n "$CONTROL" ]; then
                 line=$(test_line "$CONTROL" "$t") || fail "no result for $CONTROL $t"
-                grep -q '"status": "passed"' <<<"$line" || fail "control $CONTROL $t should pass: ${line:0:600}"
+                grep -q '"status":"passed"' <<<"$line" || fail "control $CONTROL $t should pass: ${line:0:600}"
             fi
         done ;;
 esac
