@@ -381,7 +381,8 @@ int gr_outputs_add(gr_outputs *o, const char *spec, char *err, size_t errlen)
             p += n + 1;
         }
     }
-    o->explicit_formats = 1;
+    /* Only a format actually taken counts: after a mistake, the default file still says what went wrong. */
+    o->explicit_formats |= rc == 0;
     return rc;
 }
 
@@ -399,6 +400,17 @@ int gr_outputs_prepare(gr_outputs *o, const char *out_dir, char **why)
             return -1;
         }
         o->path[f] = gr_fmt("%s/%s", out_dir, formats[f].file);
+    }
+    for (int f = 0; f < GR_FMT_COUNT; f++) {
+        for (int g = 0; g < f; g++) {
+            if (o->wanted[f] && o->wanted[g] && strcmp(o->path[f], o->path[g]) == 0) {
+                /* One would overwrite the other: a platform would read the wrong schema. */
+                *why = gr_fmt("the %s and %s outputs would both be %s: give one of them its own file (NAME=FILE)",
+                              formats[g].name, formats[f].name, o->path[f]);
+                o->wanted[f] = 0;
+                return -1;
+            }
+        }
     }
     for (int f = 0; f < GR_FMT_COUNT; f++) {
         if (o->wanted[f] && gr_probe_writable(o->path[f]) != 0) {

@@ -87,6 +87,8 @@ if [ "$CASE" = usage ]; then
     one_line "--only"
     usage_error "--junit in a missing directory" "cannot write --junit /nonexistent/x.xml" --junit /nonexistent/x.xml
     one_line "--junit"
+    usage_error "--format nosuch" "unknown format 'nosuch' (formats: gradescope, prairielearn" --format nosuch
+    one_line "--format"
     usage_error "--tests matching nothing" "selects none of the .* tests.*01-map" --tests 'nosuch/*'
     echo "this is not a zip file" > "$T/broken.zip"
     rm -rf "$T/out"

@@ -475,6 +475,17 @@ static void test_format_arguments(void)
     CU_ASSERT(why && strstr(why, "classroom50") && strstr(why, "/nonexistent/dir/result.json"));
     free(why);
     gr_outputs_free(&o);
+    /* Two formats into one file: refused, naming both. */
+    memset(&o, 0, sizeof o);
+    char *spec = gr_fmt("prairielearn=%s/results.json", out);
+    CU_ASSERT_EQUAL(gr_outputs_add(&o, spec, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(gr_outputs_add(&o, "gradescope", err, sizeof err), 0);
+    why = NULL;
+    CU_ASSERT_EQUAL(gr_outputs_prepare(&o, out, &why), -1);
+    CU_ASSERT(why && strstr(why, "gradescope and prairielearn outputs would both be"));
+    free(why);
+    free(spec);
+    gr_outputs_free(&o);
     free(out);
 }
 
