@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report_model.h"
 #include "util.h"
@@ -400,6 +401,15 @@ int gr_outputs_prepare(gr_outputs *o, const char *out_dir, char **why)
             return -1;
         }
         o->path[f] = gr_fmt("%s/%s", out_dir, formats[f].file);
+    }
+    char cwd[4096];
+    for (int f = 0; f < GR_FMT_COUNT; f++) {
+        /* Absolute now: nothing later may depend on the directory we started in. */
+        if (o->wanted[f] && o->path[f][0] != '/' && getcwd(cwd, sizeof cwd) != NULL) {
+            char *abs = gr_fmt("%s/%s", cwd, o->path[f]);
+            free(o->path[f]);
+            o->path[f] = abs;
+        }
     }
     for (int f = 0; f < GR_FMT_COUNT; f++) {
         for (int g = 0; g < f; g++) {
