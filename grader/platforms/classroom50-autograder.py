@@ -15,13 +15,13 @@ import sys
 from pathlib import Path
 
 SOURCE = os.environ.get("PARALAB_SOURCE", "/autograder/source")  # the grader image's tree
-GRADE = Path(SOURCE) / "build" / "grader" / "paralab-grade"
-LAB = os.environ.get("PARALAB_LAB", "")  # e.g. "01-map" for a one-lab assignment
+GRADE = os.environ.get("PARALAB_GRADE", str(Path(SOURCE) / "build" / "grader" / "paralab-grade"))
+# More paralab-grade options, e.g. "--only 01-map" for a one-lab assignment.
+EXTRA = os.environ.get("PARALAB_GRADE_ARGS", "").split()
 
-args = [str(GRADE), "--source-dir", SOURCE, "--out", "paralab-out",
+args = [GRADE, "--source-dir", SOURCE, "--out", "paralab-out",
         "--format", "classroom50=result.json", "--format", "junit"]
-if LAB:
-    args += ["--only", LAB]
+args += EXTRA
 args.append("labs" if Path("labs").is_dir() else ".")
 status = subprocess.run(args, check=False).returncode
 if not Path("result.json").is_file():
