@@ -87,8 +87,14 @@ if [ "$CASE" = usage ]; then
     one_line "--only"
     usage_error "--junit in a missing directory" "cannot write --junit /nonexistent/x.xml" --junit /nonexistent/x.xml
     one_line "--junit"
-    usage_error "--format nosuch" "unknown format 'nosuch' (formats: gradescope, prairielearn" --format nosuch
-    one_line "--format"
+    # A mistaken --format: said on stderr; the default results.json says "bad command line".
+    rm -rf "$T/out"
+    "$GRADE" --source-dir "$SRC" --out "$T/out" --format nosuch > "$T/u.out" 2> "$T/u.err"
+    rc=$?
+    [ $rc -eq 2 ] || fail "--format nosuch: exit status $rc, want 2"
+    grep -q "unknown format 'nosuch' (formats: gradescope, prairielearn" "$T/u.err" || fail "--format nosuch: $(cat "$T/u.err")"
+    jq -r .output "$T/out/results.json" | grep -q "bad command line" || fail "--format nosuch: results.json does not say so"
+    note "--format nosuch: $(head -1 "$T/u.err")"
     usage_error "--tests matching nothing" "selects none of the .* tests.*01-map" --tests 'nosuch/*'
     echo "this is not a zip file" > "$T/broken.zip"
     rm -rf "$T/out"
