@@ -54,6 +54,52 @@ static size_t models_of(const gr_run *r, const char **models)
     return n;
 }
 
+/* The score table: a row per lab, a column per model, totals. */
+static void text_table(gr_buf *b, const gr_run *r)
+{
+    const char *labs[64];
+    size_t n_labs = gr_model_labs(r, labs, 64);
+    const char *models[8];
+    size_t n_models = models_of(r, models);
+    gr_buf_addf(b, "%-20s", "lab");
+    for (size_t m = 0; m < n_models; m++) {
+        gr_buf_addf(b, " %13s", models[m]);
+    }
+    gr_buf_addf(b, " %13s\n", "total");
+    for (size_t l = 0; l <= n_labs; l++) {
+        const char *lab = l < n_labs ? labs[l] : NULL;
+        gr_buf_addf(b, "%-20s", lab ? lab : "total");
+        for (size_t m = 0; m <= n_models; m++) {
+            double got, max;
+            cell(r, lab, m < n_models ? models[m] : NULL, &got, &max);
+            char c[32];
+            if (max > 0) {
+                snprintf(c, sizeof c, "%.4g/%.4g", got, max);
+            } else {
+                snprintf(c, sizeof c, "-");
+            }
+            gr_buf_addf(b, " %13s", c);
+        }
+        gr_buf_add(b, "\n");
+    }
+}
+
+/* What the performance tests measured. */
+static void text_perf(gr_buf *b, const gr_run *r, int with_hidden)
+{
+    int perf_header = 0;
+    for (size_t i = 0; i < r->n_tests; i++) {
+        const gr_test *t = &r->tests[i];
+        if (t->perf && t->perf_note && (with_hidden || !t->hidden)) {
+            if (!perf_header++) {
+                gr_buf_add(b, "\nPerformance:\n");
+            }
+            gr_buf_addf(b, "  %-10s %-6s %s: %.2f/%.2f - %s\n", t->lab, t->model, t->name, t->perf_score,
+                        t->perf_max, t->perf_note);
+        }
+    }
+}
+
 char *gr_report_text(const gr_run *r, int with_hidden)
 {
     gr_buf b = {0};
@@ -78,31 +124,7 @@ char *gr_report_text(const gr_run *r, int with_hidden)
     if (unbuilt && r->build_excerpt && r->n_broken == 0) {
         gr_buf_addf(&b, "BUILD PROBLEMS (first lines of the build log):\n%s\n", r->build_excerpt);
     }
-    const char *labs[64];
-    size_t n_labs = gr_model_labs(r, labs, 64);
-    const char *models[8];
-    size_t n_models = models_of(r, models);
-    gr_buf_addf(&b, "%-20s", "lab");
-    for (size_t m = 0; m < n_models; m++) {
-        gr_buf_addf(&b, " %13s", models[m]);
-    }
-    gr_buf_addf(&b, " %13s\n", "total");
-    for (size_t l = 0; l <= n_labs; l++) {
-        const char *lab = l < n_labs ? labs[l] : NULL;
-        gr_buf_addf(&b, "%-20s", lab ? lab : "total");
-        for (size_t m = 0; m <= n_models; m++) {
-            double got, max;
-            cell(r, lab, m < n_models ? models[m] : NULL, &got, &max);
-            char c[32];
-            if (max > 0) {
-                snprintf(c, sizeof c, "%.4g/%.4g", got, max);
-            } else {
-                snprintf(c, sizeof c, "-");
-            }
-            gr_buf_addf(&b, " %13s", c);
-        }
-        gr_buf_add(&b, "\n");
-    }
+    text_table(&b, r);
     double max, got = gr_report_total(r, &max);
     gr_buf_addf(&b, "\nScore: %.2f / %.2f (%.1f%%)\n", got, max, max > 0 ? 100 * got / max : 0.0);
 
@@ -128,17 +150,7 @@ char *gr_report_text(const gr_run *r, int with_hidden)
     if (hidden_failed) {
         gr_buf_addf(&b, "  (and %zu hidden test%s)\n", hidden_failed, hidden_failed == 1 ? "" : "s");
     }
-    int perf_header = 0;
-    for (size_t i = 0; i < r->n_tests; i++) {
-        const gr_test *t = &r->tests[i];
-        if (t->perf && t->perf_note && (with_hidden || !t->hidden)) {
-            if (!perf_header++) {
-                gr_buf_add(&b, "\nPerformance:\n");
-            }
-            gr_buf_addf(&b, "  %-10s %-6s %s: %.2f/%.2f - %s\n", t->lab, t->model, t->name, t->perf_score,
-                        t->perf_max, t->perf_note);
-        }
-    }
+    text_perf(&b, r, with_hidden);
     return b.s;
 }
 
