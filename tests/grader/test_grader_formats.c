@@ -178,6 +178,7 @@ static void test_gradescope(void)
     CU_ASSERT_STRING_EQUAL(jstr(json_array_get(board, 0), "name"), "Score");
     CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(json_array_get(board, 1), "value")), 1.5, 1e-9);
     CU_ASSERT_STRING_EQUAL(jstr(json_array_get(board, 1), "order"), "asc");
+    CU_ASSERT(json_is_object(json_object_get(j, "extra_data"))); /* no sandbox set up here: empty */
     json_decref(j);
     gr_rubric_free(&r.rubric);
 }
