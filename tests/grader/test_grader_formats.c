@@ -519,6 +519,31 @@ static void test_clean_text(void)
     free(cut);
 }
 
+/* The rubric's per-rule visibility: hidden=WHEN, checked like the global setting. */
+static void test_rubric_hidden_when(void)
+{
+    char *path = path_in("rubric.txt");
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("test futures/free_* * 1 hidden=after_due_date\ntest group/x * 1 hidden\n", f);
+    fclose(f);
+    gr_rubric rb;
+    char err[1024] = "";
+    CU_ASSERT_EQUAL(gr_rubric_load(path, &rb, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(rb.n_rules, 2);
+    CU_ASSERT(rb.rules[0].hidden && rb.rules[0].visibility && strcmp(rb.rules[0].visibility, "after_due_date") == 0);
+    CU_ASSERT(rb.rules[1].hidden && rb.rules[1].visibility == NULL); /* the rubric's hidden-visibility */
+    gr_rubric_free(&rb);
+    f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("test futures/free_* * 1 hidden=later\n", f);
+    fclose(f);
+    CU_ASSERT_EQUAL(gr_rubric_load(path, &rb, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "rubric.txt:1: hidden= must be hidden, after_due_date or after_published, not 'later'"));
+    gr_rubric_free(&rb);
+    free(path);
+}
+
 int main(void)
 {
     if (mkdtemp(scratch) == NULL) {
@@ -537,6 +562,7 @@ int main(void)
     CU_add_test(s, "build_error_everywhere", test_build_error_everywhere);
     CU_add_test(s, "format_arguments", test_format_arguments);
     CU_add_test(s, "clean_text", test_clean_text);
+    CU_add_test(s, "rubric_hidden_when", test_rubric_hidden_when);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_tests_failed();
