@@ -26,6 +26,9 @@ int gr_build_reference_in(gr_run *r, const char *base, int shared);
 /* Which files of the trusted tree the reference build copies (0) or leaves out (1). */
 int gr_build_reference_skip(const char *rel, int is_dir);
 
+/* The reference build stays readable to the runner (only under a sanitizer, grading itself). */
+int gr_ref_readable(const gr_run *r);
+
 /*
  * Unpack/copy the submission, compose its backend sources (its own
  * openmp/fork/mpi lab files, the trusted serial.c, skeletons for missing

@@ -137,7 +137,8 @@ static char *entry_key(const gr_run *r)
     gr_cache_tree_key(r->source_dir, tree);
     key k = {0xcbf29ce484222325ULL, 0x84222325cbf29ce4ULL};
     mix_str(&k, tree);
-    char *opts = gr_fmt("sanitize=%d ninja=%d", r->sb.sanitize, access("/usr/bin/ninja", X_OK) == 0);
+    char *opts = gr_fmt("sanitize=%d readable=%d ninja=%d", r->sb.sanitize, gr_ref_readable(r),
+                        access("/usr/bin/ninja", X_OK) == 0);
     mix_str(&k, opts);
     free(opts);
     /* A cached build has every student model's binaries (build.c), plus any other graded one. */
