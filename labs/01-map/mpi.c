@@ -66,8 +66,8 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
         return PL_ESTATE;
     }
     /* TODO: Start with every result slot empty (NULL). Then, until every item is answered or
-     * the deadline passes, send the next chunk of pl_map_chunksize(opts, n, workers) items to
-     * a free worker (pl_mpi_claim_worker, pl_mpi_send_chunk) while fewer than max_workers
+     * the deadline passes, send the next chunk of pl_map_chunksize(opts, n, workers) items
+     * (automatic chunks: at most PL_MPI_AUTO_CHUNK_MAX) to a free worker (pl_mpi_claim_worker, pl_mpi_send_chunk) while fewer than max_workers
      * chunks are out, look for answers (pl_mpi_poll_chunk: one result per item of the chunk)
      * and release their workers, and sleep a little (pl_mpi_backoff) when nothing happened.
      * At the deadline, abandon the workers still busy (pl_mpi_abandon_worker): the items of
