@@ -82,7 +82,8 @@
 /*
  * One worker process as the parent sees it. pid 0: no process in this slot
  * (yet, or any more). Its chunk is items [first, first + count), of which
- * the first `answered` have their results; count 0: idle.
+ * the first `answered` have their results; count 0: idle. pid 0 with a
+ * chunk: the chunk is waiting for a process (fork failed; tried again).
  */
 typedef struct worker {
     pid_t pid;
@@ -166,25 +167,27 @@ static PL_LAB_STEP int bury_worker(pool *p, int k, size_t *rest_first, size_t *r
 
 /*
  * Step: give worker slot k the items [first, first + count), forking a
- * worker into it first if it is empty. If the worker turns out to be dead
- * (the send fails with PL_EIO) or dies on an item, bury it and hand what it
- * never started to a fresh one, until the chunk is sent or settled.
+ * worker into it first if it is empty. If no process can be forked now,
+ * the chunk waits in the slot (pid 0) and hand_out_items tries again. If
+ * the worker turns out to be dead (the send fails with PL_EIO), bury it and
+ * hand what it never started to a fresh one.
  */
 static PL_LAB_STEP int send_chunk(pool *p, int k, size_t first, size_t count)
 {
-    /* TODO: While count > 0: fork a worker into an empty slot (if that fails, settle the items
-     * as FAILED, "not run: no worker process could be forked", and stop). Reset its progress
-     * slot to 0 (pl_fork_progress_set), record the chunk in the worker, and send it with
-     * pl_fork_send_chunk tagged with its first item's index. PL_OK: done. PL_EIO: the worker
-     * is dead; bury it and go round again with the items it never started. */
+    /* TODO: While count > 0: fork a worker into an empty slot; if that fails, leave the chunk
+     * recorded in the slot with pid 0 and return PL_OK (it is tried again later). Reset the
+     * progress slot to 0 (pl_fork_progress_set), record the chunk in the worker, and send it
+     * with pl_fork_send_chunk tagged with its first item's index. PL_OK: done. PL_EIO: the
+     * worker is dead; bury it and go round again with the items it never started. */
     (void)p; (void)k; (void)first; (void)count; return PL_ENOTIMPL;
 }
 
 /* Step: give every idle worker the next chunk, forking workers for empty slots as needed. */
 static PL_LAB_STEP int hand_out_items(pool *p)
 {
-    /* TODO: Walk the worker slots while items are left. An empty or idle slot gets the next
-     * p->chunk items (fewer at the end) with send_chunk. */
+    /* TODO: Walk the worker slots. A slot whose chunk is still waiting for a process (pid 0,
+     * count > 0) tries send_chunk with it again; while items are left, an empty or idle slot
+     * gets the next p->chunk items (fewer at the end) with send_chunk. */
     (void)p; return PL_ENOTIMPL;
 }
 

@@ -82,7 +82,8 @@
 /*
  * One worker process as the parent sees it. pid 0: no process in this slot
  * (yet, or any more). Its chunk is items [first, first + count), of which
- * the first `answered` have their results; count 0: idle.
+ * the first `answered` have their results; count 0: idle. pid 0 with a
+ * chunk: the chunk is waiting for a process (fork failed; tried again).
  */
 typedef struct worker {
     pid_t pid;
@@ -252,26 +253,26 @@ static PL_LAB_STEP int bury_worker(pool *p, int k, size_t *rest_first, size_t *r
 
 /*
  * Step: give worker slot k the items [first, first + count), forking a
- * worker into it first if it is empty. If the worker turns out to be dead
- * (the send fails with PL_EIO) or dies on an item, bury it and hand what it
- * never started to a fresh one, until the chunk is sent or settled.
+ * worker into it first if it is empty. If no process can be forked now,
+ * the chunk waits in the slot (pid 0) and hand_out_items tries again. If
+ * the worker turns out to be dead (the send fails with PL_EIO), bury it and
+ * hand what it never started to a fresh one.
  */
 static PL_LAB_STEP int send_chunk(pool *p, int k, size_t first, size_t count)
 {
     /* BEGIN SOLUTION */
-    /* TODO: While count > 0: fork a worker into an empty slot (if that fails, settle the items
-     * as FAILED, "not run: no worker process could be forked", and stop). Reset its progress
-     * slot to 0 (pl_fork_progress_set), record the chunk in the worker, and send it with
-     * pl_fork_send_chunk tagged with its first item's index. PL_OK: done. PL_EIO: the worker
-     * is dead; bury it and go round again with the items it never started. */
+    /* TODO: While count > 0: fork a worker into an empty slot; if that fails, leave the chunk
+     * recorded in the slot with pid 0 and return PL_OK (it is tried again later). Reset the
+     * progress slot to 0 (pl_fork_progress_set), record the chunk in the worker, and send it
+     * with pl_fork_send_chunk tagged with its first item's index. PL_OK: done. PL_EIO: the
+     * worker is dead; bury it and go round again with the items it never started. */
     /* SKELETON: (void)p; (void)k; (void)first; (void)count; return PL_ENOTIMPL; */
     while (count > 0) {
         worker *w = &p->workers[k];
         if (w->pid == 0 && spawn_worker(p, k) != PL_OK) {
-            for (size_t i = first; i < first + count; i++) {
-                settle_item(p, i, PL_TASK_FAILED, 0, "not run: no worker process could be forked for it");
-            }
-            return PL_OK; /* the others carry on; run_pool notices when no worker is left */
+            /* No process now (EAGAIN?): the chunk waits here; run_pool fails if nobody is left. */
+            *w = (worker){.pid = 0, .task_fd = -1, .result_fd = -1, .first = first, .count = count};
+            return PL_OK;
         }
         pl_fork_progress_set(p->progress, k, 0); /* only while idle: the child is not counting now */
         w->first = first;
@@ -294,17 +295,21 @@ static PL_LAB_STEP int send_chunk(pool *p, int k, size_t first, size_t count)
 static PL_LAB_STEP int hand_out_items(pool *p)
 {
     /* BEGIN SOLUTION */
-    /* TODO: Walk the worker slots while items are left. An empty or idle slot gets the next
-     * p->chunk items (fewer at the end) with send_chunk. */
+    /* TODO: Walk the worker slots. A slot whose chunk is still waiting for a process (pid 0,
+     * count > 0) tries send_chunk with it again; while items are left, an empty or idle slot
+     * gets the next p->chunk items (fewer at the end) with send_chunk. */
     /* SKELETON: (void)p; return PL_ENOTIMPL; */
-    for (int k = 0; k < p->size && p->next_item < p->n; k++) {
-        if (p->workers[k].pid != 0 && p->workers[k].count > 0) {
-            continue; /* busy */
+    for (int k = 0; k < p->size; k++) {
+        worker *w = &p->workers[k];
+        int rc = PL_OK;
+        if (w->pid == 0 && w->count > 0) {
+            rc = send_chunk(p, k, w->first, w->count); /* a chunk still waiting for a process */
+        } else if (w->count == 0 && p->next_item < p->n) {
+            size_t first = p->next_item;
+            size_t count = p->n - first < p->chunk ? p->n - first : p->chunk;
+            p->next_item += count;
+            rc = send_chunk(p, k, first, count);
         }
-        size_t first = p->next_item;
-        size_t count = p->n - first < p->chunk ? p->n - first : p->chunk;
-        p->next_item += count;
-        int rc = send_chunk(p, k, first, count);
         if (rc != PL_OK) {
             return rc;
         }
@@ -397,8 +402,7 @@ static PL_LAB_STEP int run_pool(pool *p)
         }
         int busy = busy_workers(p);
         if (busy == 0) {
-            /* Everything settled (the last items could not be forked for), or nobody to wait for. */
-            return p->finished == p->n ? PL_OK : PL_ESYS;
+            return PL_ESYS; /* work left but no worker could be forked */
         }
         int ready = poll(p->fds, (nfds_t)busy, pl_ms_until(p->deadline));
         if (ready < 0 && errno != EINTR) {
@@ -442,7 +446,7 @@ static PL_LAB_STEP void close_pool(pool *p, pl_task_status status, const char *w
     for (int k = 0; k < p->size; k++) {
         worker *w = &p->workers[k];
         if (w->pid == 0) {
-            continue;
+            continue; /* no process (a chunk still waiting for one is settled by pl_map) */
         }
         worker was = *w;
         retire_worker(w, was.count > 0, NULL);
