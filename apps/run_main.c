@@ -10,8 +10,8 @@
  * without writing C; a task of their own is one file in apps/tasks/
  * (playground.h).
  *
- * Options live in ONE table below: adding one (issue 15's --chunksize, once
- * pl_map_opts has the field) is one parse function and one row.
+ * Options live in ONE table below: adding one (as --chunksize was) is one
+ * parse function and one row.
  */
 #include <errno.h>
 #include <math.h>
@@ -185,6 +185,21 @@ static int opt_timeout(const char *v, run_opts *o, char *why, size_t cap)
     return 0;
 }
 
+static int opt_chunksize(const char *v, run_opts *o, char *why, size_t cap)
+{
+    long long c;
+    if (strcmp(v, "auto") == 0) {
+        o->map.chunksize = 0;
+        return 0;
+    }
+    if (parse_int(v, 0, 1000000000LL, &c) != 0) {
+        snprintf(why, cap, "--chunksize wants a number of items (1 or more; 0 or 'auto': automatic), not '%s'", v);
+        return -1;
+    }
+    o->map.chunksize = (int)c;
+    return 0;
+}
+
 static int opt_width(const char *v, run_opts *o, char *why, size_t cap)
 {
     long long w;
@@ -219,8 +234,8 @@ static const run_option options[] = {
     {"--workers", "N", "max_workers: at most N tasks at once (default: the backend's workers)", opt_workers},
     {"--timeout", "MS", "one deadline for the whole map, in ms from the call (default: none)", opt_timeout},
     {"--width", "COLS", "width of the timeline (default 60)", opt_width},
-    /* Issue 15 (chunked maps) adds here:
-     * {"--chunksize", "N", "items handed to a worker at once (0: automatic)", opt_chunksize}, */
+    {"--chunksize", "N", "items handed to a worker at once, run there in order (default 0 = auto:\n"
+                         "    ceil(items / (4 x workers)), like Pool.map; 1 = one at a time)", opt_chunksize},
     {"--list-tasks", NULL, "list the tasks this program knows (built-in and apps/tasks/) and exit",
      opt_list_tasks},
 };

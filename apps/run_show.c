@@ -206,8 +206,12 @@ void run_show(const run_opts *o, pl_result *const results[], int64_t t0, int64_t
     if (o->map.timeout_ms >= 0) {
         snprintf(timeout, sizeof timeout, "%" PRId64 " ms", o->map.timeout_ms);
     }
-    printf("[%s backend] pl_map(\"%s\", %zu item(s), max_workers = %d, timeout = %s)\n", pl_backend()->name, o->task,
-           o->n, o->map.max_workers, timeout);
+    char chunk[32] = "auto";
+    if (o->map.chunksize > 0) {
+        snprintf(chunk, sizeof chunk, "%d", o->map.chunksize);
+    }
+    printf("[%s backend] pl_map(\"%s\", %zu item(s), max_workers = %d, timeout = %s, chunksize = %s)\n",
+           pl_backend()->name, o->task, o->n, o->map.max_workers, timeout, chunk);
     if (strcmp(pl_backend()->name, "mpi") == 0 && pl_workers() < o->map.max_workers) {
         printf("(MPI: only %d worker rank(s) (mpiexec -n %d), so at most %d at once; --np %d for %d)\n", pl_workers(),
                pl_workers() + 1, pl_workers(), o->map.max_workers + 1, o->map.max_workers);

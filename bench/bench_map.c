@@ -3,7 +3,7 @@
  * bench_serial, bench_openmp, bench_fork, bench_mpi).
  *
  *   bench_<model> map --task T --n N --arg A --workers W --reps R
- *                     [--timeline FILE] [--dir DIR]
+ *                     [--chunksize C] [--timeline FILE] [--dir DIR]
  *   bench_<model> serve      (start the loopback HTTP fixture for Python,
  *                             print its base URL, stop at end of stdin)
  *
@@ -33,6 +33,10 @@
  * "MS:BYTES": every item downloads /slow/MS/BYTES from the loopback fixture
  * (tests/fixture/pl_httpd.c) into its own file under --dir.
  *
+ * --chunksize C is pl_map_opts.chunksize: items handed to a worker at once
+ * (0, the default: automatic, ceil(N / 4W); 1: one at a time). The
+ * granularity workload of bench/run sweeps it.
+ *
  * --timeline FILE writes the LAST timed call's results, one row per item:
  * which worker ran it, and when it started and ended (ms since the call
  * began), from the timestamps every result carries.
@@ -56,6 +60,7 @@ typedef struct bench_args {
     const char *timeline;
     const char *dir;
     int paired;
+    int chunksize;
 } bench_args;
 
 typedef struct bench_ctx {
@@ -68,7 +73,7 @@ typedef struct bench_ctx {
 static int usage(void)
 {
     fprintf(stderr, "usage: bench_<model> map --task T --n N --arg A --workers W --reps R\n"
-                    "                         [--timeline FILE] [--dir DIR] [--paired 1]\n"
+                    "                         [--chunksize C] [--timeline FILE] [--dir DIR] [--paired 1]\n"
                     "       bench_<model> serve\n");
     return 2;
 }
@@ -94,11 +99,13 @@ static int parse_args(int argc, char **argv, bench_args *a)
             a->dir = v;
         } else if (strcmp(k, "--paired") == 0) {
             a->paired = (int)strtol(v, NULL, 10);
+        } else if (strcmp(k, "--chunksize") == 0) {
+            a->chunksize = (int)strtol(v, NULL, 10);
         } else {
             return PL_EINVAL;
         }
     }
-    if ((argc % 2) != 0 || a->n < 1 || a->workers < 1 || a->reps < 1 || a->reps > MAX_REPS) {
+    if ((argc % 2) != 0 || a->n < 1 || a->workers < 1 || a->chunksize < 0 || a->reps < 1 || a->reps > MAX_REPS) {
         return PL_EINVAL;
     }
     return PL_OK;
@@ -256,7 +263,7 @@ static void print_pairs(const bench_args *a, int64_t *bases, const int64_t *wall
 static int64_t timed_map(const bench_args *a, pl_value **items, pl_result **res, long *not_ok,
                          int64_t *t0)
 {
-    pl_map_opts o = {.max_workers = a->workers, .timeout_ms = PL_NO_TIMEOUT};
+    pl_map_opts o = {.max_workers = a->workers, .timeout_ms = PL_NO_TIMEOUT, .chunksize = a->chunksize};
     *t0 = pl_now_ns();
     int rc = pl_map(a->task, items, (size_t)a->n, &o, res);
     int64_t wall = pl_now_ns() - *t0;

@@ -124,3 +124,26 @@ if (ntl > 0) {
     }
     unset multiplot
 }
+
+# ---------------------------------------------------------------- granularity
+# granularity.csv (bench/run --only granularity): 1 chunksize, 2 model, ...,
+# 12 per_item_us. Automatic (chunksize 0) is drawn as a separate point at the
+# right edge, x = 256.
+gr = outdir."/granularity.csv"
+grn = int(system(sprintf("awk 'END { print NR + 0 }' '%s' 2>/dev/null", gr)))
+if (grn > 1) {
+set output outdir."/granularity.png"
+set title "cost per item vs chunksize: 2 workers, no-op items (automatic drawn at 256)"
+set xlabel "chunksize (items handed to a worker at once)"
+set ylabel "us per item (log)"
+set logscale xy
+set autoscale
+set xtics ("1" 1, "4" 4, "16" 16, "64" 64, "auto" 256)
+set key top right
+gx(c) = c == 0 ? 256 : c
+grsel(m, v) = strcol(2) eq m ? v : 1/0
+grmodels = models." py_mp_pool"
+plot for [m in grmodels] gr using (grsel(m, gx($1))):(grsel(m, $12)) every ::1 \
+     with linespoints dt dash(m) lw 2 lc colour(m) title m
+unset logscale
+}

@@ -89,6 +89,12 @@ typedef struct pl_map_opts {
                            pl_map is called (like concurrent.futures' map, unlike
                            the `parallel` library whose timeout bounds each wait);
                            PL_NO_TIMEOUT: none */
+    int chunksize;      /* items handed to a worker at once, run there one after
+                           another in input order: 0 = automatic, Pool.map's rule
+                           ceil(n / (4 * workers)); 1 = one at a time (best
+                           balance, one hand-off per item); > 1 = fewer hand-offs,
+                           coarser balance. Every item still gets its own result,
+                           deadline and cancellation (see "Chunks" below) */
 } pl_map_opts;
 
 /*
@@ -104,10 +110,24 @@ typedef struct pl_map_opts {
  * waits for them; MPI stops waiting, tells the workers, and discards their
  * late answers.
  *
- * opts NULL: max_workers = pl_workers(), no timeout. n == 0 is fine (items
- * and results may then be NULL). Rejected up front: task/items/results NULL
- * with n > 0, a NULL item, max_workers <= 0 (PL_EINVAL); unknown task
- * (PL_ENOTASK).
+ * Chunks. Handing an item to a worker costs something (an OpenMP
+ * scheduler step, a pipe round trip, an MPI message pair); for tiny tasks
+ * that cost is the whole bill. A chunk of c consecutive items goes to one
+ * worker in one hand-off and runs there in input order (OpenMP
+ * schedule(dynamic, c); fork: one frame out, one frame back; MPI: one
+ * message each way). What a chunk does NOT change: results[i] is still
+ * item i's own result, the deadline still stops each item (a chunk's items
+ * not started by then are TIMEOUT), and a fork worker that crashes in the
+ * middle of a chunk costs only what it really had (docs/ARCHITECTURE.md,
+ * "A crash inside a chunk"): items it had already answered keep their
+ * results, the crashing item is CRASHED, items that ran but whose answers
+ * died with the worker are FAILED saying so (never run twice), and items
+ * it had not started go to the worker that replaces it.
+ *
+ * opts NULL: max_workers = pl_workers(), no timeout, automatic chunks.
+ * n == 0 is fine (items and results may then be NULL). Rejected up front:
+ * task/items/results NULL with n > 0, a NULL item, max_workers <= 0,
+ * chunksize < 0 (PL_EINVAL); unknown task (PL_ENOTASK).
  */
 int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
            pl_result *results[]);

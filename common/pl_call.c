@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pl_cancel.h"
+
 #define KIND_CALL ((uint8_t)'C')
 #define KIND_REPLY ((uint8_t)'R')
 
@@ -306,7 +308,12 @@ int pl_call_run(const pl_call_msg *call, int64_t worker, pl_reply_msg *reply)
             pl_reply_msg_clear(reply);
             return PL_ENOMEM;
         }
-        pl_task_run(call->task, call->args[j], res);
+        if (j > 0 && pl_should_stop()) {
+            /* Stopped mid-chunk: what has not started yet is not started at all. */
+            pl_result_set_status(res, PL_TASK_CANCELLED, "not started: its chunk was stopped");
+        } else {
+            pl_task_run(call->task, call->args[j], res);
+        }
         pl_result_set_worker(res, worker);
         reply->results[j] = res;
     }

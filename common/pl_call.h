@@ -123,7 +123,9 @@ void pl_reply_msg_clear(pl_reply_msg *m);
  * order (pl_task_run: an unknown name gives a FAILED result, not an
  * error), record `worker` as who ran them, and fill *reply (empty on
  * entry) with the results under the call's tag. A task that polls
- * pl_should_stop() sees the calling thread's cancel token.
+ * pl_should_stop() sees the calling thread's cancel token; once it says
+ * stop, the calls not started yet are not started (CANCELLED, "not
+ * started: its chunk was stopped").
  * PL_OK, PL_EINVAL, PL_ENOMEM (*reply is then empty).
  */
 int pl_call_run(const pl_call_msg *call, int64_t worker, pl_reply_msg *reply);

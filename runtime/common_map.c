@@ -16,7 +16,7 @@ int pl_map_check_args(const char *task, pl_value *const items[], size_t n, const
     if (n > 0 && (task == NULL || items == NULL || results == NULL)) {
         return PL_EINVAL;
     }
-    if (opts != NULL && opts->max_workers <= 0) {
+    if (opts != NULL && (opts->max_workers <= 0 || opts->chunksize < 0)) {
         return PL_EINVAL;
     }
     for (size_t i = 0; i < n; i++) {
@@ -32,6 +32,16 @@ int pl_map_check_args(const char *task, pl_value *const items[], size_t n, const
         *max_workers = (size_t)wanted < n ? wanted : (int)n;
     }
     return PL_OK;
+}
+
+size_t pl_map_chunksize(const pl_map_opts *opts, size_t n, int workers)
+{
+    if (opts != NULL && opts->chunksize > 0) {
+        return (size_t)opts->chunksize < n ? (size_t)opts->chunksize : (n > 0 ? n : 1);
+    }
+    size_t quarters = 4 * (size_t)(workers > 0 ? workers : 1);
+    size_t c = (n + quarters - 1) / quarters;
+    return c > 0 ? c : 1;
 }
 
 void pl_map_blame_deadline(pl_result *res, int64_t deadline_ns)

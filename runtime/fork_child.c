@@ -5,8 +5,9 @@
  *
  * A frame's content is a task call or its reply in the codec every backend
  * shares (common/pl_call.h). A pool worker answers a call of any count - a
- * chunk of several items gets one reply with as many results - so the
- * parent decides how many items travel per round trip.
+ * chunk of several items gets its results back in one reply, or in a few
+ * when its items are slow (pl_fork.h) - so the parent decides how many
+ * items travel per round trip.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,50 +31,121 @@ static _Noreturn void leave(int status)
     _exit(status);
 }
 
-/* One task frame: decode it, run every call in it, send the reply. PL_OK or why not. */
-static int serve_frame(const uint8_t *frame, size_t len, int result_fd, pl_buf *out)
+/*
+ * A call's results, kept from one frame to the next: pl_task_run resets a
+ * result it is given, so after the first chunks a worker allocates no
+ * result at all.
+ */
+typedef struct answers {
+    pl_result **res;
+    size_t cap;
+} answers;
+
+static int answers_reserve(answers *a, size_t count)
 {
-    pl_call_msg call;
-    pl_reply_msg reply = {0};
-    int rc = pl_call_decode(frame, len, &call);
-    if (rc == PL_OK) {
-        rc = pl_call_run(&call, (int64_t)getpid(), &reply);
+    if (count <= a->cap) {
+        return PL_OK;
     }
+    pl_result **grown = realloc(a->res, count * sizeof *grown);
+    if (grown == NULL) {
+        return PL_ENOMEM;
+    }
+    a->res = grown;
+    while (a->cap < count) {
+        if ((a->res[a->cap] = pl_result_new()) == NULL) {
+            return PL_ENOMEM;
+        }
+        a->cap++;
+    }
+    return PL_OK;
+}
+
+static void answers_free(answers *a)
+{
+    for (size_t j = 0; j < a->cap; j++) {
+        pl_result_free(a->res[j]);
+    }
+    free(a->res);
+}
+
+/* Send results [from, to) of the call as one reply, tagged call tag + from (pl_fork.h). */
+static int flush(const pl_call_msg *call, answers *a, size_t from, size_t to, int result_fd, pl_buf *out)
+{
     pl_buf_reset(out);
-    if (rc == PL_OK) {
-        rc = pl_reply_encode_chunk(out, reply.tag, reply.results, reply.count);
-    }
+    int rc = pl_reply_encode_chunk(out, call->tag + from, &a->res[from], to - from);
     if (rc == PL_OK) {
         rc = pl_wire_write_frame(result_fd, pl_buf_data(out), pl_buf_len(out));
     }
-    pl_reply_msg_clear(&reply);
+    return rc;
+}
+
+/*
+ * Run a decoded call's items in order. Before item j starts, the shared
+ * progress counter says j + 1 items have started, so if this process dies
+ * the parent knows which item killed it (pl_fork.h). Answers go back when
+ * the call is done, or earlier once PL_FORK_FLUSH_NS have passed since the
+ * last reply: tiny items travel a whole chunk per frame, while a slow
+ * item's answer is not held back behind its chunk (a deadline or a crash
+ * later in the chunk must not take it with them).
+ */
+static int serve_call(const pl_call_msg *call, answers *a, int result_fd, pl_buf *out, pl_fork_progress *progress,
+                      int slot)
+{
+    int rc = answers_reserve(a, call->count);
+    size_t from = 0;
+    int64_t last_reply = pl_now_ns();
+    for (size_t j = 0; j < call->count && rc == PL_OK; j++) {
+        pl_fork_progress_set(progress, slot, j + 1);
+        pl_task_run(call->task, call->args[j], a->res[j]); /* unknown name: FAILED, not an error */
+        pl_result_set_worker(a->res[j], (int64_t)getpid());
+        int64_t now = pl_result_end_ns(a->res[j]);
+        if (j + 1 == call->count || now - last_reply >= PL_FORK_FLUSH_NS) {
+            rc = flush(call, a, from, j + 1, result_fd, out);
+            from = j + 1;
+            last_reply = now;
+        }
+    }
+    return rc;
+}
+
+/* One task frame: decode it, run every call in it, send the replies. PL_OK or why not. */
+static int serve_frame(const uint8_t *frame, size_t len, int result_fd, pl_buf *out, answers *a,
+                       pl_fork_progress *progress, int slot)
+{
+    pl_call_msg call;
+    int rc = pl_call_decode(frame, len, &call);
+    if (rc == PL_OK) {
+        rc = serve_call(&call, a, result_fd, out, progress, slot);
+    }
     pl_call_msg_clear(&call);
     return rc;
 }
 
-_Noreturn void pl_fork_serve(int task_fd, int result_fd)
+_Noreturn void pl_fork_serve_chunks(int task_fd, int result_fd, pl_fork_progress *progress, int slot)
 {
     pl_fork_close_registered_except(task_fd, result_fd);
     pl_buf *out = pl_buf_new();
-    if (out == NULL) {
-        leave(2);
-    }
-    for (;;) {
+    answers a = {0};
+    int status = out != NULL ? 0 : 2;
+    while (status == 0) {
         uint8_t *frame = NULL;
         size_t len = 0;
         if (pl_wire_read_frame(task_fd, &frame, &len) != PL_OK) {
             break; /* end-of-file: the parent has no more work for us */
         }
-        int rc = serve_frame(frame, len, result_fd, out);
-        free(frame);
-        if (rc != PL_OK) {
-            /* A corrupt frame or a dead parent: the parent sees our pipe close. */
-            pl_buf_free(out);
-            leave(3);
+        if (serve_frame(frame, len, result_fd, out, &a, progress, slot) != PL_OK) {
+            status = 3; /* a corrupt frame or a dead parent: the parent sees our pipe close */
         }
+        free(frame);
     }
+    answers_free(&a);
     pl_buf_free(out);
-    leave(0);
+    leave(status);
+}
+
+_Noreturn void pl_fork_serve(int task_fd, int result_fd)
+{
+    pl_fork_serve_chunks(task_fd, result_fd, NULL, 0);
 }
 
 /* Runs task(arg) here and sends its reply, tag 0, down result_fd. */

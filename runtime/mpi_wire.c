@@ -140,11 +140,3 @@ int pl_mpi_poll_reply(int rank, uint32_t id, pl_result **out)
         pl_result_free(res);
     }
 }
-
-int pl_mpi_drain_one(int rank, uint32_t *id)
-{
-    pl_result *res = NULL;
-    int rc = receive_reply(rank, id, &res);
-    pl_result_free(res);
-    return rc;
-}

@@ -100,13 +100,15 @@ static bool worker_should_stop(void)
 /*
  * Encode the reply into out. A reply too big for rank 0's receive buffers
  * (PL_MPI_REPLY_MAX) would never be read: its values are dropped and each
- * result becomes FAILED saying why, which is small and always fits.
+ * result becomes FAILED saying why, which is small and always fits. A
+ * chunk's reply (count > 1) is exempt: only a map asks for chunks, and it
+ * probes a reply's size before receiving it (pl_mpi_poll_chunk).
  */
 static int pack_reply(pl_buf *out, pl_reply_msg *reply)
 {
     pl_buf_reset(out);
     int rc = pl_reply_encode_chunk(out, reply->tag, reply->results, reply->count);
-    if (rc != PL_OK || pl_buf_len(out) <= PL_MPI_REPLY_MAX) {
+    if (rc != PL_OK || reply->count > 1 || pl_buf_len(out) <= PL_MPI_REPLY_MAX) {
         return rc;
     }
     size_t size = pl_buf_len(out);

@@ -37,7 +37,7 @@
 /*
  * Everything paralab.h says pl_map may be rejected for, checked before any
  * slot is written: task/items/results NULL with n > 0, a NULL item,
- * max_workers <= 0 (PL_EINVAL), an unknown task (PL_ENOTASK). With n == 0
+ * max_workers <= 0, chunksize < 0 (PL_EINVAL), an unknown task (PL_ENOTASK). With n == 0
  * there is nothing to read, so NULL arrays (and a NULL task) are allowed; a
  * task name that IS given must exist.
  *
@@ -48,6 +48,16 @@
  */
 int pl_map_check_args(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
                       pl_result *results[], int *max_workers);
+
+/*
+ * How many items one hand-off carries (paralab.h, "Chunks"):
+ * opts->chunksize when it is > 0, else Pool.map's automatic rule
+ * ceil(n / (4 * workers)) - four chunks per worker, so that a worker that
+ * drew slow items still leaves three quarters of the work to share out at
+ * the end. workers is what the call really uses (at least 1 is assumed);
+ * the answer is between 1 and max(n, 1).
+ */
+size_t pl_map_chunksize(const pl_map_opts *opts, size_t n, int workers);
 
 /*
  * One deadline rule for every backend (docs/ARCHITECTURE.md): an item that

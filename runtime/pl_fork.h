@@ -59,6 +59,7 @@
 #include <sys/types.h>
 
 #include "paralab.h"
+#include "pl_call.h"
 
 /*
  * A sane ceiling on children at once for one call (a map's pool, a group):
@@ -95,6 +96,56 @@ void pl_fork_close(int *fd);
  * child's pid as its worker. Never returns.
  */
 _Noreturn void pl_fork_serve(int task_fd, int result_fd);
+
+/*
+ * Chunks (a map hands a worker several items at once, paralab.h "Chunks").
+ * A task frame may be a call of k items; the worker runs them in order and
+ * answers with one or more result frames whose results, in order, are
+ * those k: each reply's tag is the call's tag plus the position of its
+ * first result in the call (the map tags a call with its first item's
+ * index, so a reply's tag is the index of ITS first item). One reply per
+ * call when the items are quick; a worker that has spent
+ * PL_FORK_FLUSH_NS on a call since its last reply sends what it has, so a
+ * slow item's answer is never held back by the rest of its chunk.
+ */
+#define PL_FORK_FLUSH_NS ((int64_t)1000 * 1000)
+
+/*
+ * How far each pool worker got in its current call, in memory the parent
+ * and its children share (mmap MAP_SHARED, made BEFORE the fork: shared
+ * pages are the one thing a child writes that its parent sees). Slot k
+ * holds how many items of worker k's current call have STARTED. When a
+ * worker dies mid-chunk, that count tells the parent which item killed it
+ * (the last one started), which ones had finished (their answers died with
+ * it unless already sent), and which never ran (safe to give to another
+ * worker: nothing runs twice). The child stores, the parent reads after
+ * waitpid() (which orders the two); the parent resets a slot only while
+ * its worker is idle.
+ */
+typedef struct pl_fork_progress pl_fork_progress;
+
+/* A progress page for `slots` workers, all 0. NULL (errno set) if mmap fails. */
+pl_fork_progress *pl_fork_progress_new(int slots);
+void pl_fork_progress_free(pl_fork_progress *p); /* accepts NULL */
+/* Slot k: items started of the current call. Out of range or NULL p: 0 / ignored. */
+size_t pl_fork_progress_started(const pl_fork_progress *p, int k);
+void pl_fork_progress_set(pl_fork_progress *p, int k, size_t started);
+
+/*
+ * pl_fork_serve, recording its progress in slot k of p (p NULL: nowhere).
+ * Answers calls of any count as described under "Chunks". Never returns.
+ */
+_Noreturn void pl_fork_serve_chunks(int task_fd, int result_fd, pl_fork_progress *p, int k);
+
+/*
+ * Parent side of chunks: send one task frame holding count calls of task
+ * (args[0..count), none NULL) under tag; read one result frame into *out
+ * (a reply of one or more results, pl_call.h; empty on entry, cleared by
+ * the caller with pl_reply_msg_clear). Errors as pl_fork_send_task and
+ * pl_fork_recv_result.
+ */
+int pl_fork_send_chunk(int fd, uint64_t tag, const char *task, pl_value *const args[], size_t count);
+int pl_fork_recv_reply(int fd, pl_reply_msg *out);
 
 /*
  * Child side of a one-shot child (a future, a group member): close every

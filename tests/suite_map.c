@@ -502,6 +502,236 @@ static void test_crash_is_isolated(void)
     /* (Crashed workers must also be reaped: see the leftovers tests below.) */
 }
 
+/* ---------------------------------------------------------------- chunks (granularity) */
+
+/* Maps task over values with an explicit chunksize. */
+static void map_chunked(map_run *m, const char *task, const int64_t *values, size_t n, int max_workers,
+                        int chunksize, int64_t timeout_ms)
+{
+    pl_map_opts opts = {.max_workers = max_workers, .timeout_ms = timeout_ms, .chunksize = chunksize};
+    run_map(m, task, pl_test_items_from(values, n), n, &opts);
+}
+
+/*
+ * The chunks of `chunk` items that start at item 0 each ran in ONE worker,
+ * in input order (each item started after the previous one ended), as the
+ * recorded worker ids and stamps show. Returns how many chunks broke that.
+ */
+static size_t chunks_broken(const map_run *m, size_t chunk)
+{
+    size_t broken = 0;
+    for (size_t first = 0; first < m->n; first += chunk) {
+        int ok = 1;
+        for (size_t i = first + 1; i < first + chunk && i < m->n; i++) {
+            ok = ok && pl_result_worker(m->results[i]) == pl_result_worker(m->results[first]) &&
+                 pl_result_start_ns(m->results[i]) >= pl_result_end_ns(m->results[i - 1]);
+        }
+        broken += !ok;
+    }
+    return broken;
+}
+
+/*
+ * chunksize 4: items 0-3, 4-7, ... each run in one worker, one after the
+ * other in input order; results are still one per item, in input order,
+ * and chunks still run at the same time on a parallel backend.
+ */
+static void test_chunk_runs_in_one_worker_in_order(void)
+{
+    pl_test_hint("hand out chunksize consecutive items at once to one worker, which runs them in input order");
+    enum { N = 16, CHUNK = 4, MS = 20 };
+    int64_t ms[N];
+    for (size_t i = 0; i < N; i++) {
+        ms[i] = MS + (int64_t)i; /* distinct values: a result filed under the wrong item shows */
+    }
+    map_run m;
+    map_chunked(&m, "sleep_ms", ms, N, 2, CHUNK, PL_NO_TIMEOUT);
+    expect_accepted(&m, "sleep_ms x16, chunksize 4, max_workers 2");
+    expect_ok_values(&m, ms, "sleep_ms x16, chunksize 4");
+    size_t broken = chunks_broken(&m, CHUNK);
+    pl_test_check(broken == 0, __FILE__, __LINE__,
+                  "%zu of %d chunks of 4 did not run in one worker in input order", broken, N / CHUNK);
+    expect_concurrency(&m, 2, "sleep_ms x16, chunksize 4");
+    if (broken != 0) {
+        pl_test_dump_results("sleep_ms x16, chunksize 4", m.results, m.n);
+    }
+    map_run_free(&m);
+}
+
+/* chunksize 0 is Pool.map's rule: 40 items, 2 workers -> ceil(40 / 8) = 5 items per chunk. */
+static void test_automatic_chunksize(void)
+{
+    pl_test_hint("chunksize 0 means automatic: ceil(n / (4 * workers)) items per chunk (pl_map_chunksize)");
+    enum { N = 40 };
+    int64_t values[N];
+    int64_t squares[N];
+    for (size_t i = 0; i < N; i++) {
+        values[i] = (int64_t)i;
+        squares[i] = (int64_t)(i * i);
+    }
+    map_run m;
+    map_chunked(&m, "square", values, N, 2, 0, PL_NO_TIMEOUT);
+    expect_accepted(&m, "square 0..39, chunksize 0, max_workers 2");
+    expect_ok_values(&m, squares, "square 0..39, automatic chunks");
+    PL_EXPECT_EQ(chunks_broken(&m, 5), 0);
+    map_run_free(&m);
+}
+
+/*
+ * chunksize 1 still balances: one long item and nine short ones on two
+ * workers. The worker that drew the long item must not also get a share of
+ * the short ones decided in advance: while it sleeps, the other worker
+ * takes them one by one. Read from the recorded worker ids: the long
+ * item's worker ran at most 2 of the 10 (the long one, perhaps one short
+ * one before it was handed out), never a static half.
+ */
+static void test_chunksize_one_balances(void)
+{
+    pl_test_hint("chunksize 1 hands out one item at a time: a worker busy with a long item gets no more");
+    if (!pl_backend()->parallel || pl_test_min_overlap(2, 10) < 2) {
+        CU_PASS("one worker: nothing to balance");
+        return;
+    }
+    enum { N = 10 };
+    static const int64_t ms[N] = {800, 5, 5, 5, 5, 5, 5, 5, 5, 5};
+    map_run m;
+    map_chunked(&m, "sleep_ms", ms, N, 2, 1, PL_NO_TIMEOUT);
+    expect_accepted(&m, "sleep_ms 800 then 9 x 5, chunksize 1, max_workers 2");
+    size_t with_long = 0;
+    for (size_t i = 0; i < N; i++) {
+        with_long += pl_result_worker(m.results[i]) == pl_result_worker(m.results[0]);
+    }
+    pl_test_check(with_long <= 2, __FILE__, __LINE__,
+                  "the worker of the 800 ms item ran %zu of the 10 items (expected at most 2)", with_long);
+    if (with_long > 2) {
+        pl_test_dump_results("sleep_ms 800 then 9 x 5, chunksize 1", m.results, m.n);
+    }
+    map_run_free(&m);
+}
+
+static void test_rejects_negative_chunksize(void)
+{
+    pl_test_hint("chunksize < 0 is rejected up front (PL_EINVAL); 0 means automatic");
+    enum { N = 3 };
+    pl_value **items = pl_test_items_int(N, 1, 1);
+    pl_result **slots = pl_test_results_new(N);
+    pl_map_opts opts = {.max_workers = 2, .timeout_ms = PL_NO_TIMEOUT, .chunksize = -1};
+    expect_rejected(pl_map("square", items, N, &opts, slots), PL_EINVAL, slots, N);
+    pl_test_results_free(slots, N);
+    pl_test_items_free(items, N);
+}
+
+/*
+ * The deadline still works per item inside chunks: chunks {10, 10}, {10, 10}
+ * finish; the chunk {5000, 5000} does not - the item running at the
+ * deadline and the one that never started are both TIMEOUT, and the call
+ * returns at the deadline.
+ */
+static void test_deadline_inside_chunks(void)
+{
+    pl_test_hint("chunks do not blur the deadline: finished items keep their results, the rest are TIMEOUT");
+    static const int64_t ms[6] = {10, 10, 10, 10, 5000, 5000};
+    map_run m;
+    map_chunked(&m, "sleep_ms", ms, 6, 2, 2, DEADLINE_MS);
+    expect_accepted(&m, "sleep_ms 10 x4, 5000 x2, chunksize 2, deadline 300 ms");
+    expect_ok_values(&(map_run){.n = 4, .results = m.results}, ms, "the four fast items");
+    PL_EXPECT_STATUS(m.results[4], PL_TASK_TIMEOUT);
+    PL_EXPECT_STATUS(m.results[5], PL_TASK_TIMEOUT);
+    PL_EXPECT_BETWEEN(m.elapsed_ms, DEADLINE_MS - DEADLINE_EARLY_MS, DEADLINE_MS + DEADLINE_SLACK_MS);
+    map_run_free(&m);
+}
+
+/*
+ * A test task for crashes inside a chunk: a negative int crashes its
+ * process (SIGSEGV), any other int n sleeps n ms and answers n. Registered
+ * here, before the map forks its workers, so they inherit it.
+ */
+static int task_crash_if_negative(const pl_value *arg, pl_value *out, pl_error *err)
+{
+    int64_t v = 0;
+    if (pl_value_get_int(arg, &v) != PL_OK) {
+        pl_error_set(err, "crash_if_negative: expects an int");
+        return PL_TASK_FAILED;
+    }
+    if (v < 0) {
+        pl_task_fn crash = pl_task_lookup("crash");
+        return crash != NULL ? crash(arg, out, err) : PL_TASK_FAILED;
+    }
+    pl_sleep_ms(v);
+    pl_value_set_int(out, v);
+    return PL_TASK_OK;
+}
+
+/* Statuses of results[0..n) as letters (O K, F ailed, C rashed, T imeout, X other), for messages. */
+static void status_letters(const map_run *m, char *text)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        pl_task_status st = pl_result_status(m->results[i]);
+        text[i] = st == PL_TASK_OK ? 'O' : st == PL_TASK_FAILED ? 'F' : st == PL_TASK_CRASHED ? 'C'
+                                                                    : st == PL_TASK_TIMEOUT ? 'T' : 'X';
+    }
+    text[m->n] = '\0';
+}
+
+/*
+ * One chunk of all the values on one worker; the statuses must read `want`
+ * (status_letters; '?' accepts O or F: an answered item, or one whose
+ * answer was lost).
+ */
+static void expect_chunk_crash(const int64_t *values, size_t n, const char *want, const char *label)
+{
+    map_run m;
+    map_chunked(&m, "crash_if_negative", values, n, 1, (int)n, 10000);
+    expect_accepted(&m, label);
+    char got[16];
+    status_letters(&m, got);
+    int same = 1;
+    for (size_t i = 0; i < n; i++) {
+        same = same && (got[i] == want[i] || (want[i] == '?' && (got[i] == 'O' || got[i] == 'F')));
+    }
+    pl_test_check(same, __FILE__, __LINE__, "%s: statuses %s, expected %s", label, got, want);
+    for (size_t i = 0; i < n; i++) {
+        if (pl_result_status(m.results[i]) == PL_TASK_OK) {
+            CU_ASSERT(pl_test_is_ok_int(m.results[i], values[i]));
+        }
+        if (got[i] == 'F') { /* ran, answer lost: said so, not confused with a task failure */
+            CU_ASSERT_PTR_NOT_NULL(strstr(pl_result_error(m.results[i]), "lost"));
+        }
+    }
+    if (!same) {
+        pl_test_dump_results(label, m.results, m.n);
+    }
+    map_run_free(&m);
+}
+
+/*
+ * What a crash in the middle of a chunk costs (paralab.h, "Chunks"), where
+ * crashes are isolated (fork). Quick items travel back with their chunk,
+ * so the ones before the crash ran but lost their answers: FAILED, never
+ * run twice (or OK, if a loaded machine held the worker up for more than
+ * PL_FORK_FLUSH_NS and it answered them early). Slow items (5 ms) are
+ * answered as they finish and keep their results. The crashing item is
+ * CRASHED; the items after it had not started and run on the worker
+ * forked in its place.
+ */
+static void test_crash_inside_a_chunk(void)
+{
+    pl_test_hint("fork: a crash mid-chunk costs only the crashed item (CRASHED) and answers that died with it "
+                 "(FAILED); items not started go to a new worker");
+    if (!pl_backend()->isolates_crashes) {
+        /* A crash ends the whole process or job here, chunk or not: the model tests show it. */
+        CU_PASS("this backend does not isolate crashes");
+        return;
+    }
+    pl_task_register("crash_if_negative", task_crash_if_negative);
+    static const int64_t quick[6] = {0, 0, 0, -1, 0, 0};
+    expect_chunk_crash(quick, 6, "???COO", "quick items, crash at item 3");
+    static const int64_t slow[4] = {5, 5, -1, 0};
+    expect_chunk_crash(slow, 4, "OOCO", "5 ms items, crash at item 2");
+    static const int64_t first[3] = {-1, 0, 0};
+    expect_chunk_crash(first, 3, "COO", "crash at the first item");
+}
+
 /* ---------------------------------------------------------------- each item once, and where */
 
 /*
@@ -542,7 +772,8 @@ static void test_each_item_runs_exactly_once(void)
         pl_test_tally t;
         pl_value **items = pl_test_tally_items(&t, n, 0);
         CU_ASSERT_PTR_NOT_NULL_FATAL(items);
-        pl_map_opts opts = {.max_workers = workers[round], .timeout_ms = PL_NO_TIMEOUT};
+        /* chunksize 1: every item is a hand-out, the moment the fault needs (chunks are tested below). */
+        pl_map_opts opts = {.max_workers = workers[round], .timeout_ms = PL_NO_TIMEOUT, .chunksize = 1};
         map_run m;
         run_map(&m, "tally", items, n, &opts);
         expect_accepted(&m, "tally over many items");
@@ -631,6 +862,15 @@ static void call_deadline_hang(void)
     map_run_free(&m);
 }
 
+static void call_crash_in_chunk(void)
+{
+    static const int64_t values[5] = {0, 0, -1, 0, 0};
+    pl_task_register("crash_if_negative", task_crash_if_negative);
+    map_run m;
+    map_chunked(&m, "crash_if_negative", values, 5, 2, 5, 10000);
+    map_run_free(&m);
+}
+
 static void call_crashes(void)
 {
     map_run m;
@@ -645,6 +885,7 @@ static const pl_test_call map_calls[] = {
     {"a map whose slow items were stopped at the deadline", call_deadline_stragglers, 0},
     {"a map whose hanging items were stopped at the deadline", call_deadline_hang, 0},
     {"a map whose items crashed their workers", call_crashes, 1},
+    {"a map whose worker crashed in the middle of a chunk", call_crash_in_chunk, 1},
 };
 
 static void test_no_zombies_after_each_call(void)
@@ -741,6 +982,12 @@ static const pl_test_case map_cases[] = {
     {"deadline_stops_hanging_items", test_deadline_stops_hanging_items},
     {"next_call_after_timeout_is_clean", test_next_call_after_timeout_is_clean},
     {"crash_is_isolated", test_crash_is_isolated},
+    {"chunk_runs_in_one_worker_in_order", test_chunk_runs_in_one_worker_in_order},
+    {"automatic_chunksize", test_automatic_chunksize},
+    {"chunksize_one_balances", test_chunksize_one_balances},
+    {"rejects_negative_chunksize", test_rejects_negative_chunksize},
+    {"deadline_inside_chunks", test_deadline_inside_chunks},
+    {"crash_inside_a_chunk", test_crash_inside_a_chunk},
     {"each_item_runs_exactly_once", test_each_item_runs_exactly_once},
     {"items_run_in_the_models_workers", test_items_run_in_the_models_workers},
     {"no_zombies_after_each_call", test_no_zombies_after_each_call},

@@ -5,7 +5,9 @@
  *   map_perf/cpu_bound_speedup   16 CPU-bound items on 2 workers: does the
  *                                map really run them in parallel?
  *   map_perf/many_small_items    calls of 1000 no-op items: what does
- *                                handing out one item cost?
+ *                                handing out items cost? (opts leave
+ *                                chunksize 0, automatic: a map that
+ *                                ignores it pays a hand-off per item)
  *
  * As tests they assert behaviour only (right answers, never more than
  * max_workers at once), never a speed: on a shared machine that is noise.

@@ -12,18 +12,26 @@
  * 1. On demand, not a static split. Cutting the items into K-1 equal
  *    blocks up front (the MPI_Scatter way) leaves fast workers idle while
  *    one slow block finishes. Instead the master keeps every worker busy
- *    with ONE item and sends the next item to whichever worker answers
- *    first - the dynamic schedule of the OpenMP version, by messages. It
- *    also bounds the concurrency simply: never more than max_workers
- *    items are out at once.
+ *    with ONE chunk of items and sends the next chunk to whichever worker
+ *    answers first - the dynamic schedule of the OpenMP version, by
+ *    messages. It also bounds the concurrency simply: never more than
+ *    max_workers chunks are out at once.
  *
- * 2. Nothing is shared. The item goes to the worker as bytes (the task's
+ * 2. Chunks. A message pair costs microseconds (more across a network)
+ *    whatever it carries; square costs nanoseconds. One TASK message with
+ *    c items and one RESULT message with c results pay it once per chunk
+ *    (opts->chunksize; 0 picks Pool.map's ceil(n / 4W)). The price: less
+ *    balance, and a chunk is answered whole - at the deadline, every
+ *    item of a chunk still out is TIMEOUT, even one that had finished on
+ *    the worker, because its answer had not come back.
+ *
+ * 3. Nothing is shared. The item goes to the worker as bytes (the task's
  *    NAME and the encoded value - a pointer would mean nothing in another
  *    process, maybe on another machine), and the result comes back as
  *    bytes. The master never blocks on one worker: it looks (MPI_Iprobe)
  *    at each busy worker in turn and sleeps a little when nobody answered.
  *
- * 3. The deadline. The master cannot stop a worker, only stop WAITING for
+ * 4. The deadline. The master cannot stop a worker, only stop WAITING for
  *    it. At the deadline every item still out becomes TIMEOUT, the worker
  *    is sent a CANCEL (its task stops if it polls pl_should_stop) and is
  *    handed back to the runtime as "owing" a reply: that late reply must be
@@ -58,11 +66,12 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
         return PL_ESTATE;
     }
     /* TODO: Start with every result slot empty (NULL). Then, until every item is answered or
-     * the deadline passes, send the next item to a free worker (pl_mpi_claim_worker,
-     * pl_mpi_send_task) while fewer than max_workers items are out, look for answers
-     * (pl_mpi_poll_reply) and release their workers, and sleep a little (pl_mpi_backoff) when
-     * nothing happened. At the deadline, abandon the workers still busy
-     * (pl_mpi_abandon_worker): their items are TIMEOUT. Finally call pl_results_settle, so
-     * that every item has exactly one result. */
+     * the deadline passes, send the next chunk of pl_map_chunksize(opts, n, workers) items
+     * (automatic chunks: at most PL_MPI_AUTO_CHUNK_MAX) to a free worker (pl_mpi_claim_worker, pl_mpi_send_chunk) while fewer than max_workers
+     * chunks are out, look for answers (pl_mpi_poll_chunk: one result per item of the chunk)
+     * and release their workers, and sleep a little (pl_mpi_backoff) when nothing happened.
+     * At the deadline, abandon the workers still busy (pl_mpi_abandon_worker): the items of
+     * their chunks are TIMEOUT. Finally call pl_results_settle, so that every item has
+     * exactly one result. */
     (void)deadline; (void)max_workers; return PL_ENOTIMPL;
 }

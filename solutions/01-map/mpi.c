@@ -12,18 +12,26 @@
  * 1. On demand, not a static split. Cutting the items into K-1 equal
  *    blocks up front (the MPI_Scatter way) leaves fast workers idle while
  *    one slow block finishes. Instead the master keeps every worker busy
- *    with ONE item and sends the next item to whichever worker answers
- *    first - the dynamic schedule of the OpenMP version, by messages. It
- *    also bounds the concurrency simply: never more than max_workers
- *    items are out at once.
+ *    with ONE chunk of items and sends the next chunk to whichever worker
+ *    answers first - the dynamic schedule of the OpenMP version, by
+ *    messages. It also bounds the concurrency simply: never more than
+ *    max_workers chunks are out at once.
  *
- * 2. Nothing is shared. The item goes to the worker as bytes (the task's
+ * 2. Chunks. A message pair costs microseconds (more across a network)
+ *    whatever it carries; square costs nanoseconds. One TASK message with
+ *    c items and one RESULT message with c results pay it once per chunk
+ *    (opts->chunksize; 0 picks Pool.map's ceil(n / 4W)). The price: less
+ *    balance, and a chunk is answered whole - at the deadline, every
+ *    item of a chunk still out is TIMEOUT, even one that had finished on
+ *    the worker, because its answer had not come back.
+ *
+ * 3. Nothing is shared. The item goes to the worker as bytes (the task's
  *    NAME and the encoded value - a pointer would mean nothing in another
  *    process, maybe on another machine), and the result comes back as
  *    bytes. The master never blocks on one worker: it looks (MPI_Iprobe)
  *    at each busy worker in turn and sleeps a little when nobody answered.
  *
- * 3. The deadline. The master cannot stop a worker, only stop WAITING for
+ * 4. The deadline. The master cannot stop a worker, only stop WAITING for
  *    it. At the deadline every item still out becomes TIMEOUT, the worker
  *    is sent a CANCEL (its task stops if it polls pl_should_stop) and is
  *    handed back to the runtime as "owing" a reply: that late reply must be
@@ -43,32 +51,34 @@
  * calls is an error under -Werror: add each one when you first call it.)
  */
 /* BEGIN SOLUTION */
-/* One item out on a worker: who has it, which item, and the request's id. */
-typedef struct out_item {
+/* One chunk out on a worker: who has it, which items, and the request's id. */
+typedef struct out_chunk {
     int rank;
-    size_t item;
+    size_t first;
+    size_t count;
     uint32_t id;
-} out_item;
+} out_chunk;
 
 /* The state of one call: what is out, what comes next. */
 typedef struct map_call {
     const char *task;
     pl_value *const *items;
     size_t n;
+    size_t chunk; /* items per message */
     pl_result **results;
-    out_item *out; /* `running` entries in use, at most `limit` */
+    out_chunk *out; /* `running` entries in use, at most `limit` */
     int running;
     int limit;
     size_t next; /* the next item to send */
 } map_call;
 
-/* How many items may be out at once: max_workers (at most n), but no more than the workers we have. */
+/* How many chunks may be out at once: max_workers (at most n), but no more than the workers we have. */
 static int out_limit(int max_workers)
 {
     return max_workers < pl_workers() ? max_workers : pl_workers();
 }
 
-/* Send the next item to a free worker. 1 if one was sent, 0 if no worker is free, or < 0. */
+/* Send the next chunk to a free worker. 1 if one was sent, 0 if no worker is free, or < 0. */
 static int send_next(map_call *m)
 {
     int rank = pl_mpi_claim_worker();
@@ -76,23 +86,44 @@ static int send_next(map_call *m)
         return 0; /* every worker is busy (maybe still finishing a late task) */
     }
     uint32_t id = pl_mpi_new_id();
-    int rc = pl_mpi_send_task(rank, id, m->task, m->items[m->next]);
+    size_t count = m->n - m->next < m->chunk ? m->n - m->next : m->chunk;
+    int rc = pl_mpi_send_chunk(rank, id, m->task, &m->items[m->next], count);
     if (rc != PL_OK) {
         pl_mpi_release_worker(rank); /* it never got the request */
         return rc;
     }
-    m->out[m->running++] = (out_item){.rank = rank, .item = m->next, .id = id};
-    m->next++;
+    m->out[m->running++] = (out_chunk){.rank = rank, .first = m->next, .count = count, .id = id};
+    m->next += count;
     return 1;
 }
 
-/* Look once at every worker that has an item; store each answer in its item's slot. */
+/*
+ * File a chunk's reply: result j is item first + j's (input order for
+ * free). A reply with the wrong number of results is the worker's bug, not
+ * the items': each of them gets FAILED saying so.
+ */
+static void file_reply(map_call *m, const out_chunk *c, pl_reply_msg *reply)
+{
+    for (size_t j = 0; j < c->count; j++) {
+        pl_result *res = NULL;
+        if (reply->count == c->count) {
+            res = reply->results[j];
+            reply->results[j] = NULL; /* the slot owns it now */
+        } else if ((res = pl_result_new()) != NULL) {
+            pl_result_set_status(res, PL_TASK_FAILED, "worker %d answered %zu results for a chunk of %zu", c->rank,
+                                 reply->count, c->count);
+        }
+        m->results[c->first + j] = res; /* NULL (out of memory) is settled by the caller */
+    }
+}
+
+/* Look once at every worker that has a chunk; file each answer. */
 static int collect(map_call *m)
 {
     int got = 0;
     for (int k = 0; k < m->running;) {
-        pl_result *res = NULL;
-        int rc = pl_mpi_poll_reply(m->out[k].rank, m->out[k].id, &res);
+        pl_reply_msg reply;
+        int rc = pl_mpi_poll_chunk(m->out[k].rank, m->out[k].id, &reply);
         if (rc < 0) {
             return rc;
         }
@@ -100,7 +131,8 @@ static int collect(map_call *m)
             k++;
             continue;
         }
-        m->results[m->out[k].item] = res; /* the slot of THIS item: input order for free */
+        file_reply(m, &m->out[k], &reply);
+        pl_reply_msg_clear(&reply);
         pl_mpi_release_worker(m->out[k].rank);
         m->out[k] = m->out[--m->running]; /* unordered removal: k now holds another one */
         got++;
@@ -112,19 +144,24 @@ static int collect(map_call *m)
 static void abandon_running(map_call *m)
 {
     for (int k = 0; k < m->running; k++) {
-        pl_mpi_abandon_worker(m->out[k].rank, m->out[k].id);
-        pl_result *res = pl_result_new();
-        if (res != NULL) {
-            pl_result_set_status(res, PL_TASK_TIMEOUT, "still running at the deadline of the map call");
-            pl_result_set_worker(res, m->out[k].rank);
+        const out_chunk *c = &m->out[k];
+        pl_mpi_abandon_worker(c->rank, c->id);
+        for (size_t j = 0; j < c->count; j++) {
+            pl_result *res = pl_result_new();
+            if (res != NULL) {
+                pl_result_set_status(res, PL_TASK_TIMEOUT, c->count == 1
+                                                               ? "still running at the deadline of the map call"
+                                                               : "its chunk had not been answered by the deadline");
+                pl_result_set_worker(res, c->rank);
+            }
+            m->results[c->first + j] = res; /* NULL (out of memory) is settled by the caller */
         }
-        m->results[m->out[k].item] = res; /* NULL (out of memory) is settled by the caller */
     }
     m->running = 0;
 }
 
 /*
- * The master's loop: keep up to `limit` items out, collect answers, until
+ * The master's loop: keep up to `limit` chunks out, collect answers, until
  * every item is answered or the deadline passes. Sleeps only when a round
  * changed nothing, so a busy map is not slowed down by its own politeness.
  */
@@ -175,17 +212,22 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
     }
     /* BEGIN SOLUTION */
     /* TODO: Start with every result slot empty (NULL). Then, until every item is answered or
-     * the deadline passes, send the next item to a free worker (pl_mpi_claim_worker,
-     * pl_mpi_send_task) while fewer than max_workers items are out, look for answers
-     * (pl_mpi_poll_reply) and release their workers, and sleep a little (pl_mpi_backoff) when
-     * nothing happened. At the deadline, abandon the workers still busy
-     * (pl_mpi_abandon_worker): their items are TIMEOUT. Finally call pl_results_settle, so
-     * that every item has exactly one result. */
+     * the deadline passes, send the next chunk of pl_map_chunksize(opts, n, workers) items
+     * (automatic chunks: at most PL_MPI_AUTO_CHUNK_MAX) to a free worker (pl_mpi_claim_worker, pl_mpi_send_chunk) while fewer than max_workers
+     * chunks are out, look for answers (pl_mpi_poll_chunk: one result per item of the chunk)
+     * and release their workers, and sleep a little (pl_mpi_backoff) when nothing happened.
+     * At the deadline, abandon the workers still busy (pl_mpi_abandon_worker): the items of
+     * their chunks are TIMEOUT. Finally call pl_results_settle, so that every item has
+     * exactly one result. */
     /* SKELETON: (void)deadline; (void)max_workers; return PL_ENOTIMPL; */
     for (size_t i = 0; i < n; i++) {
         results[i] = NULL;
     }
     map_call m = {.task = task, .items = items, .n = n, .results = results, .limit = out_limit(max_workers)};
+    m.chunk = pl_map_chunksize(opts, n, m.limit);
+    if ((opts == NULL || opts->chunksize == 0) && m.chunk > PL_MPI_AUTO_CHUNK_MAX) {
+        m.chunk = PL_MPI_AUTO_CHUNK_MAX; /* big messages cost more per item, not less (pl_mpi.h) */
+    }
     m.out = calloc((size_t)m.limit, sizeof *m.out);
     if (m.out == NULL) {
         rc = PL_ENOMEM;

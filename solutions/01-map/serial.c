@@ -12,6 +12,10 @@
  * The parallel versions change step 2 (who runs which item, and when) and
  * keep the other three.
  *
+ * opts->chunksize needs nothing here: serial is one worker that runs every
+ * item in input order, which is one chunk of n - the most any chunking can
+ * give, with no hand-off at all.
+ *
  * How the deadline reaches a running task: a task cannot be interrupted
  * from outside (there is no "outside" here: it runs in our own thread), so
  * we hand it a cancel token whose deadline is the call's deadline. Long

@@ -380,6 +380,43 @@ static void test_run_answers_every_call_in_order(void)
     pl_buf_free(b);
 }
 
+/*
+ * Once pl_should_stop() says stop (a CANCEL reached an MPI worker, a map's
+ * deadline passed), the calls of a chunk not started yet are not started:
+ * CANCELLED, saying so. The first always runs (there is nothing to stop
+ * before it: the worker just received the call).
+ */
+static void test_run_stops_starting_calls_once_stopped(void)
+{
+    pl_value *args[] = {pl_value_new_int(2), pl_value_new_int(3), pl_value_new_int(4)};
+    pl_buf *b = pl_buf_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    PL_EXPECT_RC(pl_call_encode_chunk(b, 5, "square", args, 3), PL_OK);
+    pl_call_msg call = {0};
+    PL_EXPECT_RC(pl_call_decode(pl_buf_data(b), pl_buf_len(b), &call), PL_OK);
+    pl_cancel *stop = pl_cancel_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(stop);
+    pl_cancel_request(stop);
+    pl_cancel *previous = pl_cancel_swap_current(stop);
+    pl_reply_msg reply = {0};
+    PL_EXPECT_RC(pl_call_run(&call, 1, &reply), PL_OK);
+    pl_cancel_swap_current(previous);
+    CU_ASSERT_EQUAL_FATAL(reply.count, 3);
+    CU_ASSERT(pl_test_is_ok_int(reply.results[0], 4));
+    for (size_t j = 1; j < 3; j++) {
+        PL_EXPECT_STATUS(reply.results[j], PL_TASK_CANCELLED);
+        CU_ASSERT_PTR_NOT_NULL(strstr(pl_result_error(reply.results[j]), "not started"));
+        CU_ASSERT_EQUAL(pl_result_start_ns(reply.results[j]), 0);
+    }
+    for (size_t j = 0; j < 3; j++) {
+        pl_value_free(args[j]);
+    }
+    pl_cancel_free(stop);
+    pl_reply_msg_clear(&reply);
+    pl_call_msg_clear(&call);
+    pl_buf_free(b);
+}
+
 static void test_run_unknown_task_is_a_result(void)
 {
     pl_buf *b = pl_buf_new();
@@ -415,6 +452,7 @@ static const pl_test_case call_cases[] = {
     {"decode_bad_arguments", test_decode_bad_arguments},
     {"run_answers_every_call_in_order", test_run_answers_every_call_in_order},
     {"run_unknown_task_is_a_result", test_run_unknown_task_is_a_result},
+    {"run_stops_starting_calls_once_stopped", test_run_stops_starting_calls_once_stopped},
     {NULL, NULL},
 };
 

@@ -1,8 +1,9 @@
 /*
  * core_chunks_fork.c - a fork pool worker answers a CHUNK: one task frame
- * carrying k calls of one task gets one reply frame with k results, in the
- * order of the arguments (common/pl_call.h). The fork map sends one item
- * per frame today; this is what lets it send several without a new format.
+ * carrying k calls of one task gets its k results back in the order of the
+ * arguments (common/pl_call.h), in one reply frame - or a few, tagged with
+ * the position of their first result, when the chunk took long
+ * (runtime/pl_fork.h, "Chunks").
  *
  * Exit status 0 when the reply is right, 1 otherwise (the reason on stderr).
  */
@@ -38,22 +39,37 @@ static int exchange(int task_fd, int result_fd)
         pl_value_free(args[j]);
     }
     pl_buf_free(b);
-    uint8_t *frame = NULL;
-    size_t len = 0;
-    if (rc != PL_OK || pl_wire_read_frame(result_fd, &frame, &len) != PL_OK) {
-        return fail("could not send the chunk or read its reply");
+    if (rc != PL_OK) {
+        return fail("could not send the chunk");
     }
-    pl_reply_msg reply = {0};
-    rc = pl_reply_decode(frame, len, &reply);
-    free(frame);
-    int bad = rc != PL_OK || reply.tag != 40 || reply.count != K;
-    for (size_t j = 0; !bad && j < reply.count; j++) {
-        int64_t x = 0;
-        bad = pl_result_status(reply.results[j]) != PL_TASK_OK ||
-              pl_value_get_int(pl_result_value(reply.results[j]), &x) != PL_OK || x != (int64_t)((j + 1) * (j + 1));
+    /*
+     * One reply, or a few when the worker spent more than PL_FORK_FLUSH_NS
+     * on the chunk (a loaded machine can preempt it that long): together
+     * they carry the K results in order, each tagged 40 + the position of
+     * its first result.
+     */
+    size_t got = 0;
+    int bad = 0;
+    while (!bad && got < K) {
+        uint8_t *frame = NULL;
+        size_t len = 0;
+        if (pl_wire_read_frame(result_fd, &frame, &len) != PL_OK) {
+            return fail("could not read a reply");
+        }
+        pl_reply_msg reply = {0};
+        rc = pl_reply_decode(frame, len, &reply);
+        free(frame);
+        bad = rc != PL_OK || reply.tag != 40 + got || reply.count > K - got;
+        for (size_t j = 0; !bad && j < reply.count; j++) {
+            int64_t x = 0;
+            size_t item = got + j + 1;
+            bad = pl_result_status(reply.results[j]) != PL_TASK_OK ||
+                  pl_value_get_int(pl_result_value(reply.results[j]), &x) != PL_OK || x != (int64_t)(item * item);
+        }
+        got += bad ? 0 : reply.count;
+        pl_reply_msg_clear(&reply);
     }
-    pl_reply_msg_clear(&reply);
-    return bad ? fail("the reply is not K squares in order under tag 40") : 0;
+    return bad ? fail("the replies are not K squares in order under tags 40, 40 + answered so far") : 0;
 }
 
 static int body(void *ctx)

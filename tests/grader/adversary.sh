@@ -194,9 +194,10 @@ case "$CASE" in
         fault_reason='in_caller is [1-9]' ;;
     # An OpenMP map whose threads take items with an unsynchronised `next++`.
     racymap) replace_fn=run_items
-        replacement='static int run_items(const char *task, pl_value *const items[], size_t n, int threads, pl_cancel *token,
-                     int64_t deadline_ns, pl_result *results[])
+        replacement='static int run_items(const char *task, pl_value *const items[], size_t n, int threads, size_t chunk,
+                     pl_cancel *token, int64_t deadline_ns, pl_result *results[])
 {
+    (void)chunk; /* adversary: one item at a time, taken with a racy next++ */
     size_t next = 0; /* adversary: shared by the threads, no lock, no atomic */
     int rc = PL_OK;
 #pragma omp parallel num_threads(threads)

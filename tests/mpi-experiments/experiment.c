@@ -6,7 +6,8 @@
  * command and watch. Each mode is one row of the lesson's table:
  *
  *   ok        the control: a normal map; the job exits 0.
- *   crash     a worker's task dies of SIGSEGV. Threads share a process and
+ *   crash     a worker's task dies of SIGSEGV, inside a chunk of 2 items
+ *             (a chunk changes nothing here). Threads share a process and
  *             fork isolates one, but an MPI job is all-or-nothing: mpiexec
  *             sees one rank die and kills the others, so rank 0's map never
  *             returns and the job exits non-zero. "SURVIVED" would be a bug.
@@ -43,15 +44,15 @@ static int task_stubborn(const pl_value *arg, pl_value *out, pl_error *err)
     return PL_TASK_OK;
 }
 
-/* Map task over the given ints with a deadline; prints every result. 0 if the call was accepted. */
-static int map_and_print(const char *task, const int64_t *values, size_t n, int64_t timeout_ms)
+/* Map task over the given ints with a deadline and chunksize; prints every result. 0 if the call was accepted. */
+static int map_and_print(const char *task, const int64_t *values, size_t n, int chunksize, int64_t timeout_ms)
 {
     pl_value *items[8];
     pl_result *results[8] = {NULL};
     for (size_t i = 0; i < n; i++) {
         items[i] = pl_value_new_int(values[i]);
     }
-    pl_map_opts opts = {.max_workers = pl_workers(), .timeout_ms = timeout_ms};
+    pl_map_opts opts = {.max_workers = pl_workers(), .timeout_ms = timeout_ms, .chunksize = chunksize};
     int64_t t0 = pl_now_ns();
     int rc = pl_map(task, items, n, &opts, results);
     long long ms = (long long)((pl_now_ns() - t0) / 1000000);
@@ -72,17 +73,17 @@ static int body(void *ctx)
     const char *mode = ctx;
     if (strcmp(mode, "ok") == 0) {
         static const int64_t v[4] = {1, 2, 3, 4};
-        return map_and_print("square", v, 4, 10000);
+        return map_and_print("square", v, 4, 0, 10000);
     }
     if (strcmp(mode, "crash") == 0) {
         static const int64_t v[2] = {0, 0};
-        map_and_print("crash", v, 2, 10000);
+        map_and_print("crash", v, 2, 2, 10000); /* one chunk of 2: the crash is inside it */
         printf("SURVIVED: the map returned although a worker crashed\n");
         return 0;
     }
     if (strcmp(mode, "stubborn") == 0) {
         static const int64_t v[1] = {4000};
-        return map_and_print("stubborn", v, 1, 200);
+        return map_and_print("stubborn", v, 1, 0, 200);
     }
     fprintf(stderr, "unknown mode '%s'\n", mode);
     return 2;

@@ -13,7 +13,8 @@
  * can deadlock the first time it opens a parallel region. posix_spawn
  * starts a fresh program (exec), whose libgomp starts from scratch.
  *
- *   experiment crash      map `crash` over 4 items: must die of SIGSEGV
+ *   experiment crash      map `crash` over 4 items in chunks of 2: must die
+ *                         of SIGSEGV
  *   experiment no-poll    a task that ignores pl_should_stop() outlives the
  *                         map's 100 ms deadline; pl_map waits for it, and
  *                         its late answer is reported TIMEOUT. Exit 0 when
@@ -64,15 +65,15 @@ static int nap_no_poll(const pl_value *arg, pl_value *out, pl_error *err)
     return PL_TASK_OK;
 }
 
-/* Maps task over n copies of int v, returns the elapsed ms; results[] filled. */
-static int64_t timed_map(const char *task, int64_t v, size_t n, int max_workers, int64_t timeout_ms,
+/* Maps task over n copies of int v (chunksize: pl_map_opts'), returns the elapsed ms; results[] filled. */
+static int64_t timed_map(const char *task, int64_t v, size_t n, int max_workers, int chunksize, int64_t timeout_ms,
                          pl_result *results[], int *rc)
 {
     pl_value *items[8];
     for (size_t i = 0; i < n; i++) {
         items[i] = pl_value_new_int(v);
     }
-    pl_map_opts opts = {.max_workers = max_workers, .timeout_ms = timeout_ms};
+    pl_map_opts opts = {.max_workers = max_workers, .timeout_ms = timeout_ms, .chunksize = chunksize};
     int64_t t0 = pl_now_ns();
     *rc = pl_map(task, items, n, &opts, results);
     int64_t ms = (pl_now_ns() - t0) / 1000000;
@@ -87,7 +88,8 @@ static int crash_body(void *ctx)
     (void)ctx;
     pl_result *results[4] = {NULL};
     int rc;
-    timed_map("crash", 0, 4, 2, PL_NO_TIMEOUT, results, &rc);
+    /* In chunks of 2: a crash inside a chunk takes the process too, chunk or not. */
+    timed_map("crash", 0, 4, 2, 2, PL_NO_TIMEOUT, results, &rc);
     fprintf(stderr, "experiment crash: pl_map returned %s - the process should be dead\n", pl_strerror(rc));
     return 1;
 }
@@ -98,8 +100,8 @@ static int no_poll_body(void *ctx)
     (void)ctx;
     pl_result *polite[1] = {NULL}, *deaf[1] = {NULL};
     int rc1, rc2;
-    int64_t polite_ms = timed_map("sleep_ms", NAP_MS, 1, 1, DEADLINE_MS, polite, &rc1);
-    int64_t deaf_ms = timed_map("nap_no_poll", 0, 1, 1, DEADLINE_MS, deaf, &rc2);
+    int64_t polite_ms = timed_map("sleep_ms", NAP_MS, 1, 1, 0, DEADLINE_MS, polite, &rc1);
+    int64_t deaf_ms = timed_map("nap_no_poll", 0, 1, 1, 0, DEADLINE_MS, deaf, &rc2);
     printf("deadline %d ms: sleep_ms (polls) returned after %lld ms, %s; "
            "nap_no_poll (never polls) after %lld ms, %s\n",
            DEADLINE_MS, (long long)polite_ms, pl_task_status_name(pl_result_status(polite[0])),
@@ -131,7 +133,7 @@ static int outside(void)
     }
 
     pl_result *results[4] = {NULL};
-    timed_map("sleep_ms", 150, 4, 4, PL_NO_TIMEOUT, results, &rc);
+    timed_map("sleep_ms", 150, 4, 4, 0, PL_NO_TIMEOUT, results, &rc);
     int overlap = pl_results_max_overlap(results, 4);
     printf(", pl_map -> %s with %d tasks at once\n", pl_strerror(rc), overlap);
     ok &= rc == PL_OK && overlap >= 2;

@@ -1,0 +1,105 @@
+/*
+ * runtime/fork_chunks.c - what a fork pool needs to hand out CHUNKS of
+ * items (pl_fork.h, "Chunks"): the progress page its workers share with
+ * it, and sending a chunk / reading a reply of several results.
+ *
+ * The progress page is the one piece of memory parent and children share.
+ * Everything else a child writes stays in its own copy of the memory
+ * (copy-on-write); a page mapped MAP_SHARED before the fork is the
+ * exception, and the cheapest way for a child to say "I am on item 7"
+ * without a message per item. Its counters are C11 atomics: two processes
+ * touch them, and a plain int would be a data race the compiler may
+ * "optimise" (tear, cache in a register) - lock-free atomics on a shared
+ * mapping are what POSIX processes use for this.
+ */
+/* MAP_ANONYMOUS is not in POSIX 2008 (it is in POSIX 2024, and in every libc we meet). */
+#define _DEFAULT_SOURCE
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "paralab.h"
+#include "pl_call.h"
+#include "pl_fork.h"
+#include "pl_wire.h"
+
+struct pl_fork_progress {
+    size_t bytes; /* of the whole mapping, this header included */
+    int slots;
+    atomic_size_t started[]; /* one per worker slot */
+};
+
+pl_fork_progress *pl_fork_progress_new(int slots)
+{
+    if (slots < 0) {
+        slots = 0;
+    }
+    size_t bytes = sizeof(pl_fork_progress) + (size_t)slots * sizeof(atomic_size_t);
+    void *page = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED) {
+        return NULL;
+    }
+    pl_fork_progress *p = page; /* anonymous pages come zeroed */
+    p->bytes = bytes;
+    p->slots = slots;
+    for (int k = 0; k < slots; k++) {
+        atomic_init(&p->started[k], 0);
+    }
+    return p;
+}
+
+void pl_fork_progress_free(pl_fork_progress *p)
+{
+    if (p != NULL) {
+        munmap(p, p->bytes);
+    }
+}
+
+size_t pl_fork_progress_started(const pl_fork_progress *p, int k)
+{
+    if (p == NULL || k < 0 || k >= p->slots) {
+        return 0;
+    }
+    return atomic_load_explicit(&((pl_fork_progress *)p)->started[k], memory_order_acquire);
+}
+
+void pl_fork_progress_set(pl_fork_progress *p, int k, size_t started)
+{
+    if (p != NULL && k >= 0 && k < p->slots) {
+        atomic_store_explicit(&p->started[k], started, memory_order_release);
+    }
+}
+
+int pl_fork_send_chunk(int fd, uint64_t tag, const char *task, pl_value *const args[], size_t count)
+{
+    if (fd < 0) {
+        return PL_EINVAL;
+    }
+    pl_buf *b = pl_buf_new();
+    if (b == NULL) {
+        return PL_ENOMEM;
+    }
+    int rc = pl_call_encode_chunk(b, tag, task, args, count);
+    if (rc == PL_OK) {
+        rc = pl_wire_write_frame(fd, pl_buf_data(b), pl_buf_len(b));
+    }
+    pl_buf_free(b);
+    return rc;
+}
+
+int pl_fork_recv_reply(int fd, pl_reply_msg *out)
+{
+    if (fd < 0 || out == NULL) {
+        return PL_EINVAL;
+    }
+    *out = (pl_reply_msg){0};
+    uint8_t *frame = NULL;
+    size_t len = 0;
+    int rc = pl_wire_read_frame(fd, &frame, &len);
+    if (rc != PL_OK) {
+        return rc; /* PL_EIO: end-of-file, the child is gone */
+    }
+    rc = pl_reply_decode(frame, len, out);
+    free(frame);
+    return rc;
+}
