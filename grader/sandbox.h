@@ -73,6 +73,8 @@ typedef struct gr_job {
     char *dir;          /* the job's own writable directory: cwd, HOME, TMPDIR */
     char *binds[GR_MAX_BINDS]; /* further directories the job may write (bwrap) */
     char *verdict_path; /* opened write-only as fd 3 before exec; NULL: none */
+    char *out_path;     /* NULL: stdout+stderr captured in out; else appended to this file
+                         * (a build log), opened as the runner user, so no output cap */
     gr_limits lim;
     void *user;         /* caller's context */
     int skipped;        /* set by the started callback: do not run it (done is still called) */
