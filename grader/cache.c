@@ -303,15 +303,16 @@ static int build_entry(gr_run *r, const char *entry)
     return rc;
 }
 
-int gr_cache_reference(gr_run *r)
+/* The cache directory to use, or NULL: none asked for, or unusable (said in the notes). */
+static char *usable_cache(gr_run *r)
 {
     if (r->no_cache) {
-        return 1;
+        return NULL;
     }
     char *cache = r->cache_dir ? gr_xstrdup(r->cache_dir) : default_dir();
     if (cache == NULL || cache[0] == '\0' || strcmp(cache, "off") == 0) {
         free(cache);
-        return 1;
+        return NULL;
     }
     const char *why = gr_mkdir_p(cache, 0711) != 0                         ? strerror(errno)
                       : r->sb.drop && !gr_sandbox_reaches(&r->sb, cache) ? "out of the runner user's reach"
@@ -320,6 +321,39 @@ int gr_cache_reference(gr_run *r)
         gr_buf_addf(&r->notes, "note: the reference build cache %s cannot be used (%s): building the "
                                "reference for this run only\n", cache, why);
         free(cache);
+        return NULL;
+    }
+    return cache;
+}
+
+/*
+ * A shared lock on a complete entry: built by us under the exclusive lock,
+ * or by whoever took that lock first (we wait for them). The descriptor,
+ * or -1 (errno); *rc becomes -1 when our own build of it failed.
+ */
+static int hold_entry(gr_run *r, const char *entry, const char *lock, int *rc)
+{
+    int fd = lock_file(lock, LOCK_SH);
+    if (fd >= 0 && stamp_mtime(entry, "complete", NULL) != 0) {
+        /* Not built yet: build it ourselves, or wait for whoever is building it. */
+        flock(fd, LOCK_UN);
+        close(fd);
+        fd = lock_file(lock, LOCK_EX);
+        if (fd >= 0 && stamp_mtime(entry, "complete", NULL) != 0) {
+            *rc = build_entry(r, entry) == 0 ? 0 : -1;
+            r->ref_cache_built = 1;
+        }
+        if (fd >= 0) {
+            flock(fd, LOCK_SH); /* from now on we only use it */
+        }
+    }
+    return fd;
+}
+
+int gr_cache_reference(gr_run *r)
+{
+    char *cache = usable_cache(r);
+    if (cache == NULL) {
         return 1;
     }
     double t0 = gr_now();
@@ -328,20 +362,7 @@ int gr_cache_reference(gr_run *r)
     char *lock = gr_fmt("%s/ref-%s.lock", cache, k);
     char *build = gr_fmt("%s/build", entry);
     int rc = 1;
-    int fd = lock_file(lock, LOCK_SH);
-    if (fd >= 0 && stamp_mtime(entry, "complete", NULL) != 0) {
-        /* Not built yet: build it ourselves, or wait for whoever is building it. */
-        flock(fd, LOCK_UN);
-        close(fd);
-        fd = lock_file(lock, LOCK_EX);
-        if (fd >= 0 && stamp_mtime(entry, "complete", NULL) != 0) {
-            rc = build_entry(r, entry) == 0 ? 0 : -1;
-            r->ref_cache_built = 1;
-        }
-        if (fd >= 0) {
-            flock(fd, LOCK_SH); /* from now on we only use it */
-        }
-    }
+    int fd = hold_entry(r, entry, lock, &rc);
     if (fd < 0) {
         gr_buf_addf(&r->notes, "note: cannot lock %s (%s): building the reference for this run only\n", lock,
                     strerror(errno));

@@ -132,6 +132,54 @@ static void informational(const gr_perf_setup *ps, double needed, gr_timed_run_f
     out->note = b.s;
 }
 
+/* A round that decides the outcome by itself (a failed run, or work too short to compare): 1, with out filled. */
+static int round_decides(const gr_perf_setup *ps, const round_best *rb, gr_perf_outcome *out)
+{
+    if (!rb->sub_ok) {
+        out->fraction = 0;
+        out->note = gr_xstrdup("no performance points: the test failed in a timing run (flaky?)");
+        return 1;
+    }
+    if (!rb->ref_ok) {
+        out->fraction = 1;
+        out->note = gr_xstrdup("full points: the reference failed its timing runs, so no comparison");
+        return 1;
+    }
+    double ref_work = rb->ref.wall_s > rb->ref.s ? rb->ref.wall_s : rb->ref.s;
+    if (ref_work < ps->floor_s) {
+        out->fraction = 1;
+        out->note = gr_fmt("full points: the reference's timed work (%.3f s) is below the floor of %.3f s, "
+                           "too short to compare", ref_work, ps->floor_s);
+        return 1;
+    }
+    return 0;
+}
+
+/* The outcome from the best round (counted, at best_ratio); list: every round's ratio, for the note. */
+static void conclude(const gr_perf_setup *ps, const round_best *counted, double best_ratio, const char *list,
+                     gr_perf_outcome *out)
+{
+    double credit = gr_perf_credit(best_ratio, ps->full_ratio, ps->zero_ratio);
+    gr_buf b = {0};
+    if (ps->same_code) {
+        gr_buf_add(&b, "full points (the reference against itself: only noise can tell them apart): ");
+        credit = 1;
+    } else if (credit < 1 && out->rounds == 1) {
+        /* A deduction nobody confirmed (the budget ran out) is not made. */
+        gr_buf_add(&b, "full points (one round would deduct, but there was no time to confirm it): ");
+        credit = 1;
+    }
+    add_comparison(&b, counted, best_ratio);
+    gr_buf_addf(&b, "; best of %d run%s each, %d round%s (%s)%s; full points up to %.2fx, none from %.2fx.",
+                ps->runs, ps->runs == 1 ? "" : "s", out->rounds, out->rounds == 1 ? "" : "s", list,
+                out->rounds > 1 ? ", the best round counts" : "", ps->full_ratio, ps->zero_ratio);
+    how_measured(&b, counted);
+    out->fraction = credit;
+    out->ref_s = counted->ref.s;
+    out->sub_s = counted->sub.s;
+    out->note = b.s;
+}
+
 void gr_perf_measure(const gr_perf_setup *ps, gr_timed_run_fn run, void *ctx, gr_perf_outcome *out)
 {
     memset(out, 0, sizeof *out);
@@ -147,23 +195,7 @@ void gr_perf_measure(const gr_perf_setup *ps, gr_timed_run_fn run, void *ctx, gr
     for (int k = 0; k < max_rounds && gr_now() < ps->stop_at; k++) {
         round_best rb = one_round(run, ctx, k, ps->runs > 0 ? ps->runs : 1);
         out->rounds++;
-        if (!rb.sub_ok) {
-            out->fraction = 0;
-            out->note = gr_xstrdup("no performance points: the test failed in a timing run (flaky?)");
-            gr_buf_free(&rounds);
-            return;
-        }
-        if (!rb.ref_ok) {
-            out->fraction = 1;
-            out->note = gr_xstrdup("full points: the reference failed its timing runs, so no comparison");
-            gr_buf_free(&rounds);
-            return;
-        }
-        double ref_work = rb.ref.wall_s > rb.ref.s ? rb.ref.wall_s : rb.ref.s;
-        if (ref_work < ps->floor_s) {
-            out->fraction = 1;
-            out->note = gr_fmt("full points: the reference's timed work (%.3f s) is below the floor of %.3f s, "
-                               "too short to compare", ref_work, ps->floor_s);
+        if (round_decides(ps, &rb, out)) {
             gr_buf_free(&rounds);
             return;
         }
@@ -187,24 +219,6 @@ void gr_perf_measure(const gr_perf_setup *ps, gr_timed_run_fn run, void *ctx, gr
                                "timing runs (tests that timed out?)");
         return;
     }
-    double credit = gr_perf_credit(best_ratio, ps->full_ratio, ps->zero_ratio);
-    gr_buf b = {0};
-    if (ps->same_code) {
-        gr_buf_add(&b, "full points (the reference against itself: only noise can tell them apart): ");
-        credit = 1;
-    } else if (credit < 1 && out->rounds == 1) {
-        /* A deduction nobody confirmed (the budget ran out) is not made. */
-        gr_buf_add(&b, "full points (one round would deduct, but there was no time to confirm it): ");
-        credit = 1;
-    }
-    add_comparison(&b, &counted, best_ratio);
-    gr_buf_addf(&b, "; best of %d run%s each, %d round%s (%s)%s; full points up to %.2fx, none from %.2fx.",
-                ps->runs, ps->runs == 1 ? "" : "s", out->rounds, out->rounds == 1 ? "" : "s", rounds.s,
-                out->rounds > 1 ? ", the best round counts" : "", ps->full_ratio, ps->zero_ratio);
-    how_measured(&b, &counted);
+    conclude(ps, &counted, best_ratio, rounds.s, out);
     gr_buf_free(&rounds);
-    out->fraction = credit;
-    out->ref_s = counted.ref.s;
-    out->sub_s = counted.sub.s;
-    out->note = b.s;
 }

@@ -34,6 +34,16 @@ void *gr_xrealloc(void *p, size_t n)
     return q;
 }
 
+void *gr_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (p == NULL) {
+        fprintf(stderr, "paralab-grade: out of memory\n");
+        abort();
+    }
+    return p;
+}
+
 char *gr_xstrdup(const char *s)
 {
     size_t n = strlen(s) + 1;

@@ -50,6 +50,8 @@ void gr_argv_free(gr_argv *a);
 
 void *gr_xmalloc(size_t n);
 void *gr_xrealloc(void *p, size_t n);
+/* Zeroed memory for n objects of size bytes (overflow of n * size is out of memory too). */
+void *gr_xcalloc(size_t n, size_t size);
 char *gr_xstrdup(const char *s);
 char *gr_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
