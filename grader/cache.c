@@ -1,5 +1,12 @@
 /*
  * cache.c - the reference build kept across grader runs (see cache.h).
+ *
+ * Building the reference is most of a grading run's set-up (minutes on a
+ * loaded 2-core machine), and it is the same build for every student of a
+ * class. An entry is named by a hash of everything the build depends on
+ * (the trusted files, options, tools), so an edit to the tree makes a new
+ * entry instead of reusing a stale one. Graders running side by side share
+ * entries through flock: one builds, the others wait and then read.
  */
 #include "cache.h"
 
@@ -18,7 +25,11 @@
 #include "build.h"
 #include "util.h"
 
+/* Entries kept: a few trees (branches, rubric experiments) without filling a
+ * disk; a reference build is a few hundred MB with three models. */
 #define KEEP_ENTRIES 8
+/* Tries of lock_file when a pruner keeps unlinking the lock under us (it cannot, for ever). */
+#define LOCK_TRIES 100
 /* Bump when what a cached entry holds changes shape: old entries are then ignored. */
 #define CACHE_FORMAT "paralab-grade reference cache 1"
 
@@ -140,7 +151,7 @@ static char *entry_key(const gr_run *r)
     char *opts = gr_fmt("sanitize=%d ninja=%d", r->sb.sanitize, access("/usr/bin/ninja", X_OK) == 0);
     mix_str(&k, opts);
     free(opts);
-    /* A cached build has every student model's binaries (build.c), plus any other graded one. */
+    /* A cached build has every student model's binaries (cmake.c, wanted_model), plus any other graded one. */
     for (size_t i = 0; r->rubric.models[i]; i++) {
         const char *m = r->rubric.models[i];
         if (strcmp(m, "openmp") != 0 && strcmp(m, "fork") != 0 && strcmp(m, "mpi") != 0) {
@@ -164,7 +175,7 @@ static char *entry_key(const gr_run *r)
  */
 static int lock_file(const char *path, int how)
 {
-    for (int tries = 0; tries < 100; tries++) {
+    for (int tries = 0; tries < LOCK_TRIES; tries++) {
         int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (fd < 0) {
             return -1;
@@ -184,6 +195,11 @@ static int lock_file(const char *path, int how)
 
 /* ---------------------------------------------------------------- where */
 
+/*
+ * Where entries live when --cache is not given: one place per machine as
+ * root (graders of one course share it), a user's own cache otherwise.
+ * NULL: nowhere sensible (no HOME), so no cache.
+ */
 static char *default_dir(void)
 {
     const char *env = getenv("PARALAB_GRADE_CACHE");
@@ -201,6 +217,10 @@ static char *default_dir(void)
     return home && home[0] == '/' ? gr_fmt("%s/.cache/paralab-grade", home) : NULL;
 }
 
+/*
+ * A stamp file of an entry ("complete", "used"): 0 when it exists. "complete"
+ * is written last by the builder, so an entry without it is half a build.
+ */
 static int stamp_mtime(const char *entry, const char *name, struct timespec *out)
 {
     char *f = gr_fmt("%s/%s", entry, name);

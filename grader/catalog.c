@@ -25,6 +25,7 @@
 /* Names of the tests of one binary: a few KiB. */
 #define MAX_LIST_BYTES (1 << 20)
 
+/* MPI tests run under mpiexec, for the listing as for every run. */
 static int is_mpi_model(const char *model)
 {
     return strcmp(model, "mpi") == 0;
@@ -32,6 +33,7 @@ static int is_mpi_model(const char *model)
 
 static void set_mpi_env(void)
 {
+    /* setenv, not a job's environment: gr_exec passes ours on to mpiexec. */
     /* Listing the reference MPI binaries happens as ourselves, maybe root. */
     setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
     setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
@@ -39,6 +41,12 @@ static void set_mpi_env(void)
     setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
 }
 
+/*
+ * The names of the tests of one reference binary (its --list output), or
+ * NULL. Listing runs the binary (as ourselves: it is trusted), which costs
+ * a start-up each, MPI_Init included, so a cached reference build keeps the
+ * lists beside itself and a run that reuses it lists nothing.
+ */
 static char *list_binary(gr_run *r, const char *relpath, const char *bin, int mpi)
 {
     char *cached = gr_cache_list_get(r, relpath); /* a cached reference build: listed before */
@@ -121,6 +129,8 @@ static void add_test(gr_run *r, const char *relpath, const char *base, const cha
     t->mpi = is_mpi_model(model);
     t->rule = gr_rubric_match(&r->rubric, GR_RULE_TEST, name, model);
     t->perf = gr_rubric_match(&r->rubric, GR_RULE_PERF, name, model);
+    /* A test no rule names is still graded, at the default points: a test
+     * added to a suite counts from the next run, without a rubric edit. */
     t->max_points = t->rule ? t->rule->points : r->rubric.default_points;
     t->hidden = (t->rule && t->rule->hidden) || (t->perf && t->perf->hidden);
     t->timeout_s = t->rule && t->rule->timeout_s > 0 ? t->rule->timeout_s : r->rubric.timeout_s;

@@ -44,6 +44,7 @@ static char *mpi_death_of(const char *out)
     return gr_fmt("crashed: MPI rank %d %.*s", rk, end ? (int)(end - p) : 40, p);
 }
 
+/* The first line of s in buf: a reason is one line in the score table. */
 static const char *first_line(const char *s, char *buf, size_t len)
 {
     while (*s == ' ') {
@@ -61,6 +62,7 @@ static void limit_hints(gr_buf *why, const gr_job *job, const char *out)
         (gr_contains_ci(out, "fork") && gr_contains_ci(out, "EAGAIN"))) {
         gr_buf_addf(why, " [process/thread limit of %d hit: fork or thread creation failed]", job->lim.procs);
     }
+    /* 80%: the peak is sampled, and an allocation that fails never shows in it. */
     long mem_kb = (long)job->lim.memory_mb * 1024;
     if (mem_kb > 0 && (job->maxrss_kb > mem_kb * 8 / 10 || gr_contains_ci(out, "Cannot allocate memory") ||
                        gr_contains_ci(out, "out of memory"))) {
@@ -82,6 +84,11 @@ static int ending_signal(const gr_run *r, const gr_test *t, const gr_job *job)
     return 0;
 }
 
+/*
+ * A timeout, told apart: after the test passed (stuck at exit), a fork bomb
+ * (the process count says so), or stuck somewhere (gr_describe_tree's first
+ * line names the process and what its threads wait in).
+ */
 static void explain_timeout(gr_buf *why, const gr_test *t, const gr_job *job, int test_passed)
 {
     char line[300];
@@ -102,6 +109,10 @@ static void explain_timeout(gr_buf *why, const gr_test *t, const gr_job *job, in
     }
 }
 
+/*
+ * A signal: a limit's own signal names the limit; a crash names the signal
+ * (and the MPI rank, when Open MPI said which one died).
+ */
 static void explain_signal(gr_buf *why, const gr_test *t, const gr_job *job, int sig, int test_passed,
                            const char *out)
 {
@@ -192,7 +203,8 @@ void gr_judge(gr_run *r, gr_test *t, gr_job *job, const gr_test_run *c)
     int st = job->status;
     int clean_exit = job->exited && !job->timed_out && !job->flooded && !job->start_error &&
                      WIFEXITED(st) && WEXITSTATUS(st) == 0;
-    int test_passed = gr_verdict_passed(&v) || v.pass == 1; /* the test function itself */
+    /* The test function itself returned fine: what failed came after it (exit, destructors). */
+    int test_passed = gr_verdict_passed(&v) || v.pass == 1;
     int sig = ending_signal(r, t, job);
     t->ran = 1;
     t->seconds = job->end - job->start;

@@ -382,7 +382,7 @@ static void setup_sandbox(gr_run *r, const options *o)
         gr_buf_addf(&r->notes, "note: %s missing: MPI tests cannot report verdicts\n", shim_src);
     }
     free(shim_src);
-    /* The archive reader runs as a sandboxed job too (build.c, unpack). */
+    /* The archive reader runs as a sandboxed job too (unpack_job.c). */
     char *unpack_src = gr_fmt("%s/paralab-unpack", mydir);
     if (gr_is_file(unpack_src)) {
         r->unpacker = gr_fmt("%s/paralab-unpack", bin_dir);

@@ -1,5 +1,12 @@
 /*
  * perf.c - rounds of timing runs and the re-measure rule (see perf.h).
+ *
+ * A deduction is a promise that the submission is slower, so it must hold
+ * on a shared, noisy machine: the reference is timed in the same run,
+ * interleaved with the submission, best of several runs per side, and a
+ * round that would deduct is repeated until two rounds agree (or the
+ * budget ends, and then nothing is deducted). Noise only ever makes a run
+ * slower, so the best of N is the figure closest to the code's own cost.
  */
 #include "perf.h"
 
@@ -9,9 +16,18 @@
 
 #include "util.h"
 
-/* Two rounds agree when their credits differ by at most this much of the points. */
+/* Two rounds agree when their credits differ by at most this much of the
+ * points: rounds closer than a tenth say the same thing about the code,
+ * and waiting for them to match exactly could take the whole budget. */
 #define AGREE 0.10
+/* A run's number inside a round (its directory): rounds are at most a few, runs per side a few. */
+#define RUNS_PER_ROUND 100
 
+/*
+ * "NS [wall=NS] [share=F] [per=N] [calls=N]" from a TIME line of the
+ * verdict channel (tests/support/timing.h). Anything unreadable is left 0,
+ * and a figure of 0 s is no figure: the run does not count.
+ */
 gr_figure gr_parse_figure(const char *text)
 {
     gr_figure f = {0};
@@ -50,6 +66,10 @@ char *gr_figure_text(const gr_figure *f)
     return gr_fmt("%.3f s", f->s);
 }
 
+/*
+ * Linear between the two ratios, clamped: full credit up to full_ratio
+ * times the reference, none from zero_ratio on.
+ */
 double gr_perf_credit(double ratio, double full_ratio, double zero_ratio)
 {
     double f = (zero_ratio - ratio) / (zero_ratio - full_ratio);
@@ -71,7 +91,7 @@ static round_best one_round(gr_timed_run_fn run, void *ctx, int round, int runs)
         for (int side = 0; side < 2; side++) {
             int reference = ref_first ? side == 0 : side == 1;
             gr_figure f;
-            int ok = run(ctx, reference, round * 100 + k * 2 + side, &f) && f.s > 0;
+            int ok = run(ctx, reference, round * RUNS_PER_ROUND + k * 2 + side, &f) && f.s > 0;
             gr_figure *best = reference ? &b.ref : &b.sub;
             int *all_ok = reference ? &b.ref_ok : &b.sub_ok;
             *all_ok &= ok;

@@ -58,6 +58,11 @@ static int read_stat(const char *path, gr_proc *p)
     return rc;
 }
 
+/*
+ * A snapshot that is never quite one: processes come and go while we read.
+ * A process gone before its stat is read is simply not listed; the uid is
+ * the owner of /proc/PID, which is the process's effective uid.
+ */
 size_t gr_proc_scan(gr_proc **out)
 {
     size_t n = 0, cap = 256;
@@ -103,7 +108,9 @@ size_t gr_proc_descendants(const gr_proc *all, size_t n, pid_t root, size_t *idx
     while (qh < qt) {
         pid_t parent = queue[qh++];
         for (size_t i = 0; i < n; i++) {
-            if (all[i].ppid == parent && all[i].pid != root) {
+            /* found < n: the scan is not one instant, and a pid reused
+             * between two reads could make a cycle; never more than n. */
+            if (all[i].ppid == parent && all[i].pid != root && found < n) {
                 idx[found++] = i;
                 queue[qt++] = all[i].pid;
             }
@@ -124,6 +131,11 @@ void gr_kill_tree(pid_t root, pid_t pgid)
         if (pgid > 0) {
             kill(-pgid, SIGKILL);
         }
+        /*
+         * The group first (one system call for the common case), then whatever
+         * left it: setsid() or setpgid() take a process out of the group, never
+         * out of the tree of parents (we are the subreaper).
+         */
         gr_proc *all;
         size_t n = gr_proc_scan(&all);
         size_t *idx = gr_xmalloc((n + 1) * sizeof *idx);
@@ -165,6 +177,7 @@ static int mpi_rank_of(pid_t pid)
     return rank;
 }
 
+/* proc(5)'s state letters in words a student reads in a timeout report. */
 static const char *state_word(char s)
 {
     switch (s) {
@@ -193,6 +206,9 @@ static void describe_proc(gr_buf *b, const gr_proc *p)
         gr_buf_addf(b, ": %s\n", state_word(p->state));
         return;
     }
+    /* Threads grouped by what they wait in: "8 threads: 7 sleeping in
+     * futex_wait_queue, 1 running" says "a barrier nobody reaches" where a
+     * list of 8 lines would hide it. At most 16 groups: the rest are rare. */
     struct { char what[96]; int count; } groups[16];
     int ng = 0, threads = 0;
     struct dirent *e;
@@ -236,6 +252,11 @@ static void describe_proc(gr_buf *b, const gr_proc *p)
     gr_buf_add(b, "\n");
 }
 
+/*
+ * Plumbing between the grader and the test: listed after the test's own
+ * processes, because the report quotes the first line, and "mpiexec
+ * sleeping in poll" tells a student nothing about their deadlock.
+ */
 static int is_launcher(const char *comm)
 {
     static const char *const names[] = {"mpiexec", "mpirun", "orterun", "orted", "prterun", "prted",

@@ -42,6 +42,7 @@ typedef struct batch {
     size_t n_bins;
 } batch;
 
+/* How many tests of binary bin timed out so far (a counter we may increment). */
 static int *timeouts_of(batch *b, const char *bin)
 {
     for (size_t i = 0; i < b->n_bins; i++) {
@@ -62,6 +63,11 @@ static double budget_left(const gr_run *r)
     return r->rubric.budget_s - (gr_now() - r->tests_started);
 }
 
+/*
+ * Just before a test starts (gr_run_jobs' started): its limit, cut to what
+ * is left of the budget, so the grader always finishes and writes its
+ * report; a test that cannot get a second is skipped (and scores 0, said).
+ */
 static void on_start(gr_job *job, void *ctx)
 {
     batch *b = ctx;
@@ -77,7 +83,8 @@ static void on_start(gr_job *job, void *ctx)
     }
     /* A binary whose tests keep hanging (a deadlocked map, say) would cost
      * timeout x tests; after two, the rest of it gets the short limit. */
-    if (*timeouts_of(b, c->t->binary) >= TIMEOUTS_BEFORE_SHORT && job->lim.wall_s > b->r->rubric.short_timeout_s) {
+    int hangs = *timeouts_of(b, c->t->binary);
+    if (hangs >= TIMEOUTS_BEFORE_SHORT && job->lim.wall_s > b->r->rubric.short_timeout_s) {
         job->lim.wall_s = b->r->rubric.short_timeout_s;
     }
     if (b->r->tty) {
@@ -87,6 +94,10 @@ static void on_start(gr_job *job, void *ctx)
     }
 }
 
+/*
+ * As each test ends: judged at once, so its job and directory can go (a
+ * class's runs would otherwise keep thousands of directories around).
+ */
 static void on_done(gr_job *job, void *ctx)
 {
     batch *b = ctx;
@@ -105,6 +116,10 @@ static void on_done(gr_job *job, void *ctx)
     gr_test_job_free(job);
 }
 
+/*
+ * A test binary the submission's build did not produce scores 0 with the
+ * reason that matters: which file broke it (compile errors), else a link error.
+ */
 void gr_mark_unbuilt(gr_run *r)
 {
     for (size_t i = 0; i < r->n_tests; i++) {
@@ -136,6 +151,7 @@ void gr_mark_unbuilt(gr_run *r)
     }
 }
 
+/* The note about lab's file of model (lab NULL: any lab's), or NULL. */
 static const gr_broken *find_file(const gr_broken *v, size_t n, const char *lab, const char *model)
 {
     for (size_t i = 0; i < n; i++) {
@@ -254,7 +270,8 @@ typedef struct perf_ctx {
 static int timed_run(void *ctx, int reference, int seq, gr_figure *out)
 {
     perf_ctx *pc = ctx;
-    gr_job *job = gr_test_job_new(pc->r, pc->t, reference, TIMING_DIR_BASE + (int)pc->idx * TIMING_DIRS_PER_TEST + seq, 1);
+    int dir = TIMING_DIR_BASE + (int)pc->idx * TIMING_DIRS_PER_TEST + seq;
+    gr_job *job = gr_test_job_new(pc->r, pc->t, reference, dir, 1);
     gr_job *one = job;
     gr_run_jobs(&pc->r->sb, &one, 1, 1, NULL, NULL, NULL);
     gr_test_run *c = job->user;

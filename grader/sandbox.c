@@ -38,10 +38,20 @@
  * run a few side by side); a ninth shares a user and says so.
  */
 #define RUNNER_USERS 8
-/* useradd fails while another useradd holds /etc/passwd's lock: tries, 0.3 s apart. */
+/* useradd fails while another useradd holds /etc/passwd's lock: tries, 0.3 s
+ * apart (graders started together by ctest all create their users at once). */
 #define USERADD_TRIES 5
 #define USERADD_PAUSE_NS (300 * 1000 * 1000)
+/* useradd takes milliseconds; 30 s only bounds a wedged NSS or a locked database. */
+#define USERADD_TIMEOUT_S 30
+/* The bwrap probe runs /bin/true: seconds mean it hangs, and then bwrap is not used. */
+#define PROBE_WALL_S 20
 
+/*
+ * A line for the report's sandbox section: what is missing here, and so
+ * what a job could do that it could not elsewhere. Truncated, never grown:
+ * the notes are a fixed buffer in the sandbox (a few lines at most).
+ */
 static void note(gr_sandbox *sb, const char *msg)
 {
     size_t len = strlen(sb->notes);
@@ -87,7 +97,7 @@ static void choose_user(gr_sandbox *sb, const char *want_user)
                         "--shell", "/usr/sbin/nologin", name, NULL};
         /* useradd refuses while another one holds /etc/passwd's lock: retry. */
         for (int tries = 0; tries < USERADD_TRIES && pw == NULL; tries++) {
-            gr_exec(argv, NULL, "/dev/null", 30);
+            gr_exec(argv, NULL, "/dev/null", USERADD_TIMEOUT_S);
             pw = getpwnam(name);
             if (pw == NULL) {
                 struct timespec ts = {0, USERADD_PAUSE_NS};
@@ -143,7 +153,7 @@ static void probe_bwrap(gr_sandbox *sb, int no_bwrap)
     char *argv[] = {"/bin/true", NULL};
     char *env[] = {"PATH=/usr/bin:/bin", NULL};
     gr_job probe = {.argv = argv, .env = env, .dir = dir};
-    probe.lim = (gr_limits){.wall_s = 20, .procs = 64, .memory_mb = 0, .cpu_s = 10,
+    probe.lim = (gr_limits){.wall_s = PROBE_WALL_S, .procs = 64, .memory_mb = 0, .cpu_s = 10,
                             .file_mb = 1, .open_files = 64, .output_max = 1 << 20};
     gr_job *one = &probe;
     if (dir) {

@@ -131,6 +131,7 @@ static void child_stdio(const gr_job *job, int out_w)
     } else if (dup2(devnull, 3) < 0) {
         child_fail("fd 3");
     }
+    /* Nothing of ours (result files, other jobs' pipes) leaks into the job. */
     long maxfd = sysconf(_SC_OPEN_MAX);
     if (maxfd < 0 || maxfd > MAX_FD_TO_CLOSE) {
         maxfd = MAX_FD_TO_CLOSE;
@@ -204,12 +205,13 @@ static void child_output_file(const gr_job *job)
 
 void gr_sandbox_child_exec(const gr_sandbox *sb, const gr_job *job, int out_w)
 {
-    char **argv = sandbox_argv(sb, job);
+    char **argv = sandbox_argv(sb, job); /* before the limits: see the top of the file */
     setsid();
     child_stdio(job, out_w);
     join_cgroup(job);
     child_limits(sb, &job->lim);
     drop_privileges(sb);
+    /* After setuid: a credential change clears the parent-death signal. */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     child_output_file(job);
     if (job->dir && chdir(job->dir) != 0) {

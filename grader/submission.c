@@ -36,7 +36,11 @@ static int is_lab_dir_name(const char *n)
     return n[0] >= '0' && n[0] <= '9' && n[1] >= '0' && n[1] <= '9' && n[2] == '-';
 }
 
-/* Sorted lab directory names ("01-map", ...) of a solutions/ tree. */
+/*
+ * Sorted lab directory names ("01-map", ...) of a solutions/ tree. Which
+ * labs exist is the trusted tree's answer, never the submission's: a lab
+ * a submission leaves out is graded as its skeleton, not skipped.
+ */
 static char **list_labs(const char *dir, size_t *n)
 {
     *n = 0;
@@ -67,6 +71,7 @@ static char **list_labs(const char *dir, size_t *n)
     return v;
 }
 
+/* One lab file's note (untouched, missing, refused), for the report and for mark_unimplemented. */
 static void add_file_note(gr_broken **v, size_t *n, const char *lab, const char *file, const char *msg)
 {
     *v = gr_xrealloc(*v, (*n + 1) * sizeof **v);
@@ -76,6 +81,11 @@ static void add_file_note(gr_broken **v, size_t *n, const char *lab, const char 
     (*n)++;
 }
 
+/*
+ * The directory holding the lab dirs: dir itself, or a few levels below
+ * (labs/, a zip's top folder). Students zip in every way there is; where
+ * the labs sit must not cost them points.
+ */
 static char *find_labs_root(const char *dir, char **labs, size_t n_labs, int depth)
 {
     for (size_t i = 0; i < n_labs; i++) {
@@ -112,7 +122,12 @@ static char *find_labs_root(const char *dir, char **labs, size_t n_labs, int dep
     return found;
 }
 
-/* A submitted file we accept: a regular file (not a link) of sane size, under real directories. */
+/*
+ * A submitted file we accept: a regular file (not a link) of sane size,
+ * under real directories. A link could name the solutions or /dev/zero;
+ * lstat on the directory too, since a linked lab directory is a link to
+ * everything below it. *why is NULL when the file is simply not there.
+ */
 static int submitted_file_ok(const char *root, const char *lab, const char *file, char **why)
 {
     char *d = gr_fmt("%s/%s", root, lab);
@@ -135,6 +150,10 @@ static int submitted_file_ok(const char *root, const char *lab, const char *file
     return ok;
 }
 
+/*
+ * A lab file that did not compile: swapped for its skeleton, and its tests
+ * score 0 with msg (its first compiler lines) as the reason.
+ */
 static void add_broken(gr_run *r, const char *lab, const char *model, const char *msg)
 {
     r->broken = gr_xrealloc(r->broken, (r->n_broken + 1) * sizeof *r->broken);
@@ -192,7 +211,8 @@ static char *errors_of_file(const char *text, const char *needle, const char *sh
             errors += is_err;
             char *rest = without(at + strlen(needle), scratch);
             char *entry = gr_fmt("  %s:%s\n", shown, rest);
-            /* The linker repeats itself for every test binary: once is enough. */
+            /* The linker repeats itself for every test binary: once is enough. Notes
+             * before the first error are left out (they explain nothing yet). */
             if (lines < 8 && (is_err || lines > 0) && !(msg.s && strstr(msg.s, entry))) {
                 gr_buf_add(&msg, entry);
                 lines++;
@@ -269,6 +289,10 @@ static char *locate_submission(gr_run *r, char **labs, size_t n_labs, const char
     return root;
 }
 
+/*
+ * Only these names are taken from a submission; any other file in a lab
+ * directory (a header, a helper .c) comes from the trusted tree.
+ */
 static int is_student_file(const char *name)
 {
     for (size_t m = 0; gr_student_files[m]; m++) {
@@ -278,7 +302,6 @@ static int is_student_file(const char *name)
     }
     return 0;
 }
-
 
 /* One file of lab into dst: the student's own model file if acceptable, else the skeleton. */
 static void compose_student_file(gr_run *r, const char *root, const char *lab, const char *name,
@@ -341,7 +364,12 @@ static void compose_lab(gr_run *r, const char *root, const char *impl, const cha
     free(dst_dir);
 }
 
-/* The build dir and its log belong to the runner while it compiles (handed back after). */
+/*
+ * The build dir and its log belong to the runner while it compiles (handed
+ * back to root after, gr_build_submission). The log is made here, empty,
+ * so that every step appends to one file the runner may write: CMake's
+ * output goes there through the job's out_path, opened as the runner.
+ */
 static void prepare_build_dir(gr_run *r, const char *build, const char *log)
 {
     gr_mkdir_p(build, 0755);

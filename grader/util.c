@@ -34,6 +34,7 @@ void *gr_xrealloc(void *p, size_t n)
     return q;
 }
 
+/* calloc checks n * size for overflow itself, which a malloc(n * size) would not. */
 void *gr_xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
@@ -52,6 +53,10 @@ char *gr_xstrdup(const char *s)
     return p;
 }
 
+/*
+ * Measure, then print into exactly that much: no fixed buffer to truncate a
+ * path or a message (a submission's file names can be long).
+ */
 static char *vfmt(const char *fmt, va_list ap)
 {
     va_list ap2;
@@ -75,6 +80,10 @@ char *gr_fmt(const char *fmt, ...)
     return p;
 }
 
+/*
+ * Doubling keeps appends amortized O(1): reports and logs are built a line
+ * at a time, tens of thousands of lines for a flood's excerpt.
+ */
 void gr_buf_addn(gr_buf *b, const char *s, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
@@ -216,6 +225,7 @@ int gr_contains_ci(const char *hay, const char *needle)
 
 /* ---------------------------------------------------------------- argv */
 
+/* Always one slot more than the words, kept NULL: a.v can go to execve at any point. */
 void gr_argv_add(gr_argv *a, const char *s)
 {
     a->v = gr_xrealloc(a->v, (a->n + 2) * sizeof *a->v);

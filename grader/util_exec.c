@@ -23,6 +23,10 @@
  * next to a build, and a helper's time limit is minutes. */
 #define EXEC_POLL_NS (20 * 1000 * 1000)
 
+/*
+ * Looked up once, as a path: a job's argv[0] goes to execve, which does no
+ * PATH search of its own (and a job's PATH is not ours).
+ */
 char *gr_which(const char *name)
 {
     const char *path = getenv("PATH");
@@ -41,6 +45,10 @@ char *gr_which(const char *name)
     return found;
 }
 
+/*
+ * CLOCK_MONOTONIC: wall-clock limits and budgets must not jump when the
+ * machine's clock is set (NTP on a fresh container does that).
+ */
 double gr_now(void)
 {
     struct timespec ts;
@@ -55,6 +63,9 @@ int gr_exec(char *const argv[], const char *cwd, const char *log_path, double ti
         return -1;
     }
     if (pid == 0) {
+        /* Its own process group, set on both sides of the fork (whichever
+         * runs first), so that at the time limit one kill(-pid) ends the
+         * helper and everything it started (cmake's compilers, mpiexec's). */
         setpgid(0, 0);
         int devnull = open("/dev/null", O_RDONLY);
         if (devnull >= 0) {
@@ -72,6 +83,8 @@ int gr_exec(char *const argv[], const char *cwd, const char *log_path, double ti
         }
         execvp(argv[0], argv);
         fprintf(stderr, "paralab-grade: cannot run %s: %s\n", argv[0], strerror(errno));
+        /* 127, like a shell's "command not found"; _exit, so none of the
+         * grader's atexit handlers or stdio buffers run twice. */
         _exit(127);
     }
     setpgid(pid, pid);
@@ -96,6 +109,10 @@ int gr_exec(char *const argv[], const char *cwd, const char *log_path, double ti
     return status;
 }
 
+/*
+ * The verdict nonce comes from here: a submission that could guess it could
+ * forge PASS lines, so it is the kernel's randomness, never rand().
+ */
 int gr_random_hex(char *out, size_t nbytes)
 {
     unsigned char raw[64];

@@ -16,6 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/*
+ * Every file the grader reads back may have been written by a job (a
+ * verdict, a log, a report line): max bounds what a flood costs us, and
+ * the result is always NUL-terminated even when the bytes are not text.
+ */
 char *gr_read_file(const char *path, size_t max, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -49,6 +54,11 @@ char *gr_read_file(const char *path, size_t max, size_t *len)
     return b.s;
 }
 
+/*
+ * The temp name carries our pid, so two graders writing the same cache
+ * entry never write into one temp file; rename() then replaces the file in
+ * one step, and a reader sees the old whole file or the new whole file.
+ */
 int gr_write_file(const char *path, const char *data, size_t len)
 {
     char *tmp = gr_fmt("%s.tmp.%ld", path, (long)getpid());
@@ -77,6 +87,10 @@ int gr_write_file(const char *path, const char *data, size_t len)
     return rc;
 }
 
+/*
+ * Parents get 0755 and only the last directory gets mode: the scratch tree
+ * relies on that (work/ is 0711, a job directory 0700 and the runner's).
+ */
 int gr_mkdir_p(const char *path, mode_t mode)
 {
     char *p = gr_xstrdup(path);
@@ -95,6 +109,10 @@ int gr_mkdir_p(const char *path, mode_t mode)
     return (rc == 0 || errno == EEXIST) ? 0 : -1;
 }
 
+/*
+ * These follow links (stat): use them on trusted paths only; a submission's
+ * tree is walked with lstat (gr_copy_tree, find_labs_root).
+ */
 int gr_is_dir(const char *path)
 {
     struct stat st;
@@ -135,6 +153,11 @@ int gr_rm_rf(const char *path)
     return unlink(path);
 }
 
+/*
+ * lchown, never chown: a link the runner planted in its build directory must
+ * not make us hand it the file the link points at. Best effort: every entry
+ * is tried, and -1 says at least one could not be changed.
+ */
 int gr_chown_r(const char *path, uid_t uid, gid_t gid)
 {
     struct stat st;
@@ -162,6 +185,11 @@ int gr_chown_r(const char *path, uid_t uid, gid_t gid)
     return rc;
 }
 
+/*
+ * O_NOFOLLOW on the source: a submitted "lab file" that is a link to the
+ * solutions is refused here too, not only by the checks before. A short
+ * write (disk full, RLIMIT_FSIZE) is an error, never a silently cut copy.
+ */
 int gr_copy_file(const char *from, const char *to, mode_t mode)
 {
     int in = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -208,6 +236,11 @@ int gr_copy_file(const char *from, const char *to, mode_t mode)
     return rc;
 }
 
+/*
+ * Only directories and regular files are copied: a link, device or FIFO
+ * from a submission could point anywhere, or block the copy for ever.
+ * rel is the path below the tree's root, what skip() decides on.
+ */
 static int copy_rec(const char *from, const char *to, const char *rel,
                     int (*skip)(const char *rel, int is_dir))
 {
@@ -253,6 +286,10 @@ int gr_copy_tree(const char *from, const char *to, int (*skip)(const char *rel, 
     return copy_rec(from, to, "", skip);
 }
 
+/*
+ * Tried, not asked: access() answers for the real uid and says yes to
+ * root for everything, even on a read-only mount.
+ */
 int gr_probe_writable(const char *path)
 {
     struct stat st;
