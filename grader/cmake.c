@@ -41,6 +41,11 @@ void gr_free_list(char **v, size_t n)
     free(v);
 }
 
+/*
+ * Ninja when installed: it builds only the targets asked for with less
+ * start-up than make, and "-k 0" keeps going past every failure. The
+ * choice is part of the cache key (cache.c): the two trees differ.
+ */
 static const char *generator(void)
 {
     return access("/usr/bin/ninja", X_OK) == 0 ? "Ninja" : "Unix Makefiles";
@@ -87,6 +92,11 @@ static char *target_of_line(gr_run *r, char *line, const char *build_dir, int wi
     return reldir[0] ? gr_fmt("%s/%s", reldir, name) : gr_xstrdup(name);
 }
 
+/*
+ * The test executables, from CMake's own list of target directories: no
+ * need to know how tests/CMakeLists.txt names or places them, and a new
+ * suite is graded without a change here.
+ */
 char **gr_cmake_targets(gr_run *r, const char *build_dir, size_t *n, int wide)
 {
     *n = 0;
@@ -123,6 +133,10 @@ static void cmake_argv(const gr_run *r, gr_argv *a)
     gr_argv_add(a, "cmake");
 }
 
+/*
+ * The grader's own lines in a build log ("stopped after 300 s"), so the
+ * excerpt a student sees says why the build ended.
+ */
 static void append_to_log(const char *log, const char *text)
 {
     FILE *f = fopen(log, "a");
@@ -132,7 +146,11 @@ static void append_to_log(const char *log, const char *text)
     }
 }
 
-/* As a sandboxed job (runner user, limits, bwrap), output appended to log; dir is its one writable directory. */
+/*
+ * As a sandboxed job (runner user, limits, bwrap), output appended to log;
+ * dir is its one writable directory (HOME and TMPDIR too: compilers write
+ * temporary files, and nowhere else may they).
+ */
 static int run_sandboxed(gr_run *r, char **argv, const char *dir, const char *log)
 {
     char *home = gr_fmt("HOME=%s", dir);
@@ -189,6 +207,10 @@ int gr_cmake_configure(gr_run *r, const char *src, const char *build, const char
     return rc;
 }
 
+/*
+ * Only the test binaries the run needs, two compilers at a time (the
+ * machines are 2-core and shared; more would only queue).
+ */
 int gr_cmake_build(gr_run *r, const char *build, char **targets, size_t n, const char *log, int sandboxed)
 {
     gr_argv a = {0};
@@ -213,6 +235,7 @@ int gr_cmake_build(gr_run *r, const char *build, char **targets, size_t n, const
     return rc;
 }
 
+/* CMake's own error is at the end of its output: the tail is what to show. */
 char *gr_log_tail(const char *log, int lines)
 {
     char *text = gr_read_file(log, MAX_LOG_BYTES, NULL);

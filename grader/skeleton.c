@@ -31,7 +31,11 @@ static const char *after_ws(const char *s)
     return s;
 }
 
-/* Is the line exactly `marker` (blanks around it allowed)? */
+/*
+ * Is the line exactly `marker` (blanks around it allowed)? A marker must
+ * stand alone: code on a marker's line would be half kept and half
+ * dropped, leaving solution in the skeleton or a hole in the harness.
+ */
 static int is_marker(const char *line, const char *marker)
 {
     const char *t = after_ws(line);
@@ -47,6 +51,7 @@ static int is_marker(const char *line, const char *marker)
     return 1;
 }
 
+/* "file:line: what", the form editors and make-labs' users jump to. */
 static void strip_err(gr_buf *err, const char *path, int line, const char *msg)
 {
     if (err) {
@@ -137,6 +142,10 @@ int gr_strip_solution(const char *path, gr_buf *out, gr_buf *err)
 }
 
 /* The skeleton of lab/file: labs/ if committed, else stripped from solutions/. */
+/*
+ * The skeleton of lab/file: labs/ if committed (what students were given,
+ * even if someone edited it by hand), else stripped from solutions/.
+ */
 static char *skeleton_text(gr_run *r, const char *lab, const char *file, size_t *len)
 {
     char *committed = gr_fmt("%s/labs/%s/%s", r->source_dir, lab, file);
@@ -159,6 +168,10 @@ static char *skeleton_text(gr_run *r, const char *lab, const char *file, size_t 
     return text;
 }
 
+/*
+ * Written whole or not at all (gr_write_file): a half-written skeleton
+ * would fail to compile and be blamed on the student.
+ */
 int gr_copy_skeleton(gr_run *r, const char *lab, const char *file, const char *dst)
 {
     size_t len = 0;
@@ -189,6 +202,10 @@ static int same_code(const char *a, const char *b)
     }
 }
 
+/*
+ * An untouched skeleton scores exactly 0 without running: it keeps the
+ * argument checks, so a few validation tests would pass on it otherwise.
+ */
 int gr_is_skeleton(gr_run *r, const char *lab, const char *file, const char *submitted)
 {
     size_t len = 0;
