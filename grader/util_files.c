@@ -125,6 +125,51 @@ int gr_is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/*
+ * fn(PATH/NAME, ctx) for every entry of directory path but "." and "..":
+ * the one directory walk of the recursive helpers below. -1 when a call
+ * failed (the walk goes on: a cleanup does what it can), 0 otherwise, also
+ * for a directory that cannot be opened (its caller's own call says so).
+ */
+static int each_entry(const char *path, int (*fn)(const char *sub, void *ctx), void *ctx)
+{
+    DIR *d = opendir(path);
+    if (d == NULL) {
+        return 0;
+    }
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
+            continue;
+        }
+        char *sub = gr_fmt("%s/%s", path, e->d_name);
+        if (fn(sub, ctx) != 0) {
+            rc = -1;
+        }
+        free(sub);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int rm_entry(const char *sub, void *ctx)
+{
+    (void)ctx;
+    return gr_rm_rf(sub);
+}
+
+typedef struct owner {
+    uid_t uid;
+    gid_t gid;
+} owner;
+
+static int chown_entry(const char *sub, void *ctx)
+{
+    const owner *who = ctx;
+    return gr_chown_r(sub, who->uid, who->gid);
+}
+
 /* Recursion without nftw's FTW_PHYS subtleties: we never follow a symlink. */
 int gr_rm_rf(const char *path)
 {
@@ -135,19 +180,7 @@ int gr_rm_rf(const char *path)
     if (S_ISDIR(st.st_mode)) {
         /* A test may leave a directory without write/exec permission. */
         chmod(path, 0700);
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL) {
-                if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
-                    continue;
-                }
-                char *sub = gr_fmt("%s/%s", path, e->d_name);
-                gr_rm_rf(sub);
-                free(sub);
-            }
-            closedir(d);
-        }
+        each_entry(path, rm_entry, NULL); /* what cannot go shows in rmdir's answer */
         return rmdir(path);
     }
     return unlink(path);
@@ -165,22 +198,9 @@ int gr_chown_r(const char *path, uid_t uid, gid_t gid)
         return -1;
     }
     int rc = lchown(path, uid, gid);
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL) {
-                if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
-                    continue;
-                }
-                char *sub = gr_fmt("%s/%s", path, e->d_name);
-                if (gr_chown_r(sub, uid, gid) != 0) {
-                    rc = -1;
-                }
-                free(sub);
-            }
-            closedir(d);
-        }
+    owner who = {uid, gid};
+    if (S_ISDIR(st.st_mode) && each_entry(path, chown_entry, &who) != 0) {
+        rc = -1;
     }
     return rc;
 }
