@@ -210,8 +210,8 @@ case "$CASE" in
         fault_pass=(map/lesson_pool5_square map/results_in_input_order map/items_run_in_the_models_workers)
         fault_reason='did not run exactly once' ;;
     # A fork map that never reaps its idle workers (it closes their pipes and forgets them).
-    zombies) replace_line='    pl_fork_reap(w->pid, force, &wstatus);'
-        replacement='    if (force) { pl_fork_reap(w->pid, force, &wstatus); } /* adversary: idle workers are never reaped */'
+    zombies) replace_line='    int rc = pl_fork_reap(w->pid, force, wstatus);'
+        replacement='    int rc = force ? pl_fork_reap(w->pid, force, wstatus) : PL_OK; /* adversary: idle workers are never reaped */'
         fault_fail=(map/no_zombies_after_each_call)
         fault_pass=(map/lesson_pool5_square map/no_descriptors_left_after_each_call map/crash_is_isolated map/each_item_runs_exactly_once)
         fault_reason='zombie children' ;;
