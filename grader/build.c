@@ -7,6 +7,7 @@
  * sources and binaries are kept from the runner user (a submission's tests
  * run as that user), because the binaries are the solutions, compiled.
  */
+#include "build.h"
 #include "build_internal.h"
 
 #include <dirent.h>
@@ -16,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache.h"
 #include "util.h"
 
 /* Lines of the build log quoted when configuring the reference fails. */
@@ -137,17 +137,7 @@ out:
     return rc;
 }
 
-int gr_build_reference(gr_run *r)
+char **gr_build_targets(gr_run *r, const char *build_dir, size_t *n)
 {
-    if (r->ref_build) { /* --reference-build: reuse one (the grader's own tests do) */
-        return 0;
-    }
-    int cached = gr_cache_reference(r);
-    if (cached <= 0) {
-        return cached; /* from the cache (or its build failed: r->build_error says why) */
-    }
-    char *base = gr_fmt("%s/ref", r->work);
-    int rc = gr_build_reference_in(r, base, 0);
-    free(base);
-    return rc;
+    return gr_cmake_targets(r, build_dir, n, 0);
 }

@@ -12,10 +12,8 @@
 #ifndef GR_BUILD_INTERNAL_H
 #define GR_BUILD_INTERNAL_H
 
-#include "build.h"
-
-/* Files a student writes: one per parallel model in every lab directory. NULL-terminated. */
-extern const char *const gr_student_files[];
+#include "grade.h"
+#include "util.h"
 
 void gr_free_list(char **v, size_t n);
 
@@ -44,12 +42,13 @@ int gr_copy_skeleton(gr_run *r, const char *lab, const char *file, const char *d
 int gr_is_skeleton(gr_run *r, const char *lab, const char *file, const char *submitted);
 
 /*
- * unpack_job.c: the lab files of an archive into dir. "LAB/FILE\tWHY\n"
+ * unpack_job.c: the lab files (LAB/FILE for the labs and the NULL-terminated
+ * files) of an archive into dir. "LAB/FILE\tWHY\n"
  * lines in reasons say why a file was not taken. 0, or -1 with
  * r->build_error set.
  */
 int gr_unpack_submission(gr_run *r, const char *archive, const char *dir, char **labs, size_t n_labs,
-                         gr_buf *reasons);
+                         const char *const *files, gr_buf *reasons);
 /* Why the archive reader did not take lab/name ("LAB/NAME why"), or NULL. */
 char *gr_archive_reason(const char *reasons, const char *lab, const char *name);
 

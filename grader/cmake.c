@@ -118,11 +118,6 @@ char **gr_cmake_targets(gr_run *r, const char *build_dir, size_t *n, int wide)
     return v;
 }
 
-char **gr_build_targets(gr_run *r, const char *build_dir, size_t *n)
-{
-    return gr_cmake_targets(r, build_dir, n, 0);
-}
-
 /* "env [CC=...] cmake": see the top of the file. */
 static void cmake_argv(const gr_run *r, gr_argv *a)
 {

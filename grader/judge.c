@@ -1,6 +1,6 @@
 /*
  * judge.c - a test's score from its run, and when it failed, why, in words
- * a student can act on (see test_job.h, gr_judge).
+ * a student can act on (see judge.h).
  *
  * Passed = the verdict channel says so AND the process tree ended cleanly
  * (exit 0, in time, no signal, no flood). Everything else is explained
@@ -8,7 +8,7 @@
  * a timeout, the failed assertion in the captured output. The output only
  * ever explains a failure; it never decides one (a submission writes it).
  */
-#include "test_job.h"
+#include "judge.h"
 
 #include <signal.h>
 #include <stdio.h>

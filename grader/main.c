@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "cache.h"
 #include "cmdline.h"
 #include "grade.h"
 #include "report.h"

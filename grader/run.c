@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "perf.h"
+#include "judge.h"
 #include "test_job.h"
 #include "util.h"
 
@@ -252,6 +253,12 @@ void gr_run_tests(gr_run *r)
     free(b.timeout_bins);
     free(b.timeout_count);
     free(jobs);
+}
+
+int gr_verdict_says_passed(const char *text, const char *nonce, const char *name)
+{
+    gr_verdict v = gr_parse_verdict(text, nonce, name);
+    return gr_verdict_passed(&v);
 }
 
 /* ---------------------------------------------------------------- performance */

@@ -5,7 +5,7 @@
 #ifndef GR_SANDBOX_CHILD_H
 #define GR_SANDBOX_CHILD_H
 
-#include "sandbox.h"
+#include "sandbox_types.h"
 
 /*
  * In a freshly forked child: stdio (stdout and stderr to out_w, or to

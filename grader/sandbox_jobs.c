@@ -1,5 +1,5 @@
 /*
- * sandbox_jobs.c - the parent's side of sandboxed jobs (see sandbox.h):
+ * sandbox_jobs.c - the parent's side of sandboxed jobs (see sandbox_jobs.h):
  * start them, read their output, enforce the wall clock and the output cap,
  * reap them, and leave nothing behind.
  *
@@ -10,7 +10,7 @@
  * holder) and everything it started is dead; only then is done() called,
  * so a caller never sees half a job.
  */
-#include "sandbox.h"
+#include "sandbox_jobs.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -8,6 +8,7 @@
  * an untouched skeleton from a student's work. Were there two, a skeleton
  * the grader thinks untouched could differ from the one students got.
  */
+#include "build.h"
 #include "build_internal.h"
 
 #include <errno.h>

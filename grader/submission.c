@@ -8,6 +8,7 @@
  * how it is judged. A file that is missing, refused or does not compile is
  * replaced by its skeleton, so it costs its own tests and nothing else.
  */
+#include "build.h"
 #include "build_internal.h"
 
 #include <dirent.h>
@@ -20,7 +21,8 @@
 
 #include "util.h"
 
-const char *const gr_student_files[] = {"openmp.c", "fork.c", "mpi.c", NULL};
+/* Files a student writes: one per parallel model in every lab directory. */
+static const char *const student_files[] = {"openmp.c", "fork.c", "mpi.c", NULL};
 /* A lab file is a few hundred lines; a bigger one is not a lab file (and would slow every build). */
 #define MAX_SUBMITTED_BYTES (1 << 20)
 /* How many directory levels below the submission the labs may sit (labs/, a zip's top folder, both). */
@@ -243,14 +245,14 @@ static size_t attribute_errors(gr_run *r, const char *log, const char *impl, cha
     char *scratch = gr_fmt("%s/sub/src/", r->work);
     size_t found = 0;
     for (size_t l = 0; l < n_labs; l++) {
-        for (size_t m = 0; gr_student_files[m]; m++) {
+        for (size_t m = 0; student_files[m]; m++) {
             char model[16];
-            snprintf(model, sizeof model, "%.*s", (int)(strlen(gr_student_files[m]) - 2), gr_student_files[m]);
+            snprintf(model, sizeof model, "%.*s", (int)(strlen(student_files[m]) - 2), student_files[m]);
             if (is_broken(r, labs[l], model)) {
                 continue;
             }
-            char *needle = gr_fmt("%s/%s/%s:", impl, labs[l], gr_student_files[m]);
-            char *shown = gr_fmt("%s/%s", labs[l], gr_student_files[m]);
+            char *needle = gr_fmt("%s/%s/%s:", impl, labs[l], student_files[m]);
+            char *shown = gr_fmt("%s/%s", labs[l], student_files[m]);
             char *msg = errors_of_file(text, needle, shown, scratch);
             if (msg) {
                 add_broken(r, labs[l], model, msg);
@@ -272,7 +274,7 @@ static char *locate_submission(gr_run *r, char **labs, size_t n_labs, const char
     char *root = NULL;
     if (gr_is_dir(r->submission)) {
         root = find_labs_root(r->submission, labs, n_labs, LABS_DEPTH);
-    } else if (gr_unpack_submission(r, r->submission, upload, labs, n_labs, reasons) == 0) {
+    } else if (gr_unpack_submission(r, r->submission, upload, labs, n_labs, student_files, reasons) == 0) {
         root = find_labs_root(upload, labs, n_labs, LABS_DEPTH);
     } else {
         return NULL; /* unpack said why */
@@ -295,8 +297,8 @@ static char *locate_submission(gr_run *r, char **labs, size_t n_labs, const char
  */
 static int is_student_file(const char *name)
 {
-    for (size_t m = 0; gr_student_files[m]; m++) {
-        if (strcmp(name, gr_student_files[m]) == 0) {
+    for (size_t m = 0; student_files[m]; m++) {
+        if (strcmp(name, student_files[m]) == 0) {
             return 1;
         }
     }

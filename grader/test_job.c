@@ -20,7 +20,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "run.h"
 
 /* The verdict file is a few lines per test; more is not ours to read. */
 #define MAX_VERDICT_BYTES (1 << 16)
@@ -165,7 +164,7 @@ int gr_verdict_passed(const gr_verdict *v)
            v->end_failed == 0;
 }
 
-static gr_verdict parse_verdict(const char *text, const char *nonce, const char *name)
+gr_verdict gr_parse_verdict(const char *text, const char *nonce, const char *name)
 {
     gr_verdict v = {0};
     char *copy = gr_xstrdup(text ? text : "");
@@ -192,16 +191,10 @@ static gr_verdict parse_verdict(const char *text, const char *nonce, const char 
     return v;
 }
 
-int gr_verdict_says_passed(const char *text, const char *nonce, const char *name)
-{
-    gr_verdict v = parse_verdict(text, nonce, name);
-    return gr_verdict_passed(&v);
-}
-
 gr_verdict gr_read_verdict(const gr_test_run *c)
 {
     char *text = gr_read_file(c->verdict, MAX_VERDICT_BYTES, NULL);
-    gr_verdict v = parse_verdict(text, c->nonce, c->t->name);
+    gr_verdict v = gr_parse_verdict(text, c->nonce, c->t->name);
     free(text);
     return v;
 }

@@ -45,12 +45,11 @@ gr_job *gr_test_job_new(gr_run *r, gr_test *t, int reference, int seq, int timin
 /* Frees the job and removes its directory. */
 void gr_test_job_free(gr_job *job);
 
+/* What the lines of text that carry nonce say about test name. */
+gr_verdict gr_parse_verdict(const char *text, const char *nonce, const char *name);
 /* The verdict lines of this run (its nonce) about its test. */
 gr_verdict gr_read_verdict(const gr_test_run *c);
 /* Exactly one PASS, for our test, no FAIL, and "END 1 0". */
 int gr_verdict_passed(const gr_verdict *v);
-
-/* judge.c: t's score and, when it failed, why (t->reason, t->output). */
-void gr_judge(gr_run *r, gr_test *t, gr_job *job, const gr_test_run *c);
 
 #endif

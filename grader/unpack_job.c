@@ -8,6 +8,7 @@
  * grader. Its report comes back as text lines and is only ever shown as
  * text (grader/README.md, "Archives").
  */
+#include "build.h"
 #include "build_internal.h"
 
 #include <errno.h>
@@ -97,14 +98,14 @@ static int archive_readable(gr_run *r, const char *archive)
 
 /* Run paralab-unpack on copy (the archive) into dir; its report (stdout) becomes a new string in *out. */
 static gr_job run_reader(gr_run *r, const char *copy, int zip, const char *dir, char **labs, size_t n_labs,
-                         char **out)
+                         const char *const *files, char **out)
 {
     char *lab_list = joined(labs, n_labs);
     size_t n_files = 0;
-    while (gr_student_files[n_files]) {
+    while (files[n_files]) {
         n_files++;
     }
-    char *file_list = joined((char *const *)gr_student_files, n_files);
+    char *file_list = joined((char *const *)files, n_files);
     char *argv[] = {r->unpacker, (char *)copy, zip ? "zip" : "tar", (char *)dir, "--labs", lab_list,
                     "--files", file_list, NULL};
     char *home = gr_fmt("HOME=%s", dir);
@@ -129,7 +130,7 @@ static gr_job run_reader(gr_run *r, const char *copy, int zip, const char *dir, 
  * refuse the whole submission.
  */
 int gr_unpack_submission(gr_run *r, const char *archive, const char *dir, char **labs, size_t n_labs,
-                         gr_buf *reasons)
+                         const char *const *files, gr_buf *reasons)
 {
     if (!archive_readable(r, archive)) {
         return -1;
@@ -146,7 +147,7 @@ int gr_unpack_submission(gr_run *r, const char *archive, const char *dir, char *
         gr_buf_addf(&r->notes, "note: cannot hand %s to the runner user\n", dir);
     }
     char *out;
-    gr_job job = run_reader(r, copy, zip, dir, labs, n_labs, &out);
+    gr_job job = run_reader(r, copy, zip, dir, labs, n_labs, files, &out);
     int rc = read_unpack_report(r, archive, zip, out, reasons);
     if (rc == 0 && (job.timed_out || job.start_error || !job.exited || !WIFEXITED(job.status) ||
                     WEXITSTATUS(job.status) != 0)) {
