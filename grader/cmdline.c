@@ -1,5 +1,11 @@
 /*
  * cmdline.c - reading a command line against a table (see cmdline.h).
+ *
+ * Every mistake is one line on stderr and -1, never an exit here: the
+ * caller still has to leave a results.json saying the command line was
+ * wrong (a platform shows a missing one as "the autograder failed").
+ * Only an option's own parse function may end the program, for the
+ * options that are not a grading run (--help, --strip-solution).
  */
 #include "cmdline.h"
 
@@ -16,6 +22,7 @@ static const gr_opt *find_opt(const gr_opt *table, size_t n, const char *word)
     return NULL;
 }
 
+/* memcpy into the field, not a cast pointer store: the table only knows offsets. */
 static int apply_opt(const gr_opt *op, void *opts, const char *value)
 {
     if (op->parse) {
@@ -42,6 +49,8 @@ int gr_parse_options(int argc, char **argv, const gr_opt *table, size_t n, void 
             }
             continue;
         }
+        /* The next word is the value even when it starts with '-' ("--tests -x"
+         * is a pattern): an option that takes a value always takes one. */
         const char *value = NULL;
         if (op->takes_value) {
             if (i + 1 >= argc) {
