@@ -10,13 +10,6 @@
 #include "grade.h"
 
 /*
- * The reference build (trusted; as ourselves): --reference-build if given,
- * else from the cache while the trusted tree is unchanged (cache.h), else
- * built into work/ref. 0 or -1 (r->build_error set).
- */
-int gr_build_reference(gr_run *r);
-
-/*
  * Build the reference solutions from r->source_dir into BASE/src and
  * BASE/build (log: BASE/build.log) and set r->ref_build. shared: the build
  * will serve other runs (made exec-only for the runner user even now).

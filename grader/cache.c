@@ -1,5 +1,12 @@
 /*
  * cache.c - the reference build kept across grader runs (see cache.h).
+ *
+ * Building the reference is most of a grading run's set-up (minutes on a
+ * loaded 2-core machine), and it is the same build for every student of a
+ * class. An entry is named by a hash of everything the build depends on
+ * (the trusted files, options, tools), so an edit to the tree makes a new
+ * entry instead of reusing a stale one. Graders running side by side share
+ * entries through flock: one builds, the others wait and then read.
  */
 #include "cache.h"
 
@@ -18,7 +25,11 @@
 #include "build.h"
 #include "util.h"
 
+/* Entries kept: a few trees (branches, rubric experiments) without filling a
+ * disk; a reference build is a few hundred MB with three models. */
 #define KEEP_ENTRIES 8
+/* Tries of lock_file when a pruner keeps unlinking the lock under us (it cannot, for ever). */
+#define LOCK_TRIES 100
 /* Bump when what a cached entry holds changes shape: old entries are then ignored. */
 #define CACHE_FORMAT "paralab-grade reference cache 1"
 
@@ -141,7 +152,7 @@ static char *entry_key(const gr_run *r)
                         access("/usr/bin/ninja", X_OK) == 0);
     mix_str(&k, opts);
     free(opts);
-    /* A cached build has every student model's binaries (build.c), plus any other graded one. */
+    /* A cached build has every student model's binaries (cmake.c, wanted_model), plus any other graded one. */
     for (size_t i = 0; r->rubric.models[i]; i++) {
         const char *m = r->rubric.models[i];
         if (strcmp(m, "openmp") != 0 && strcmp(m, "fork") != 0 && strcmp(m, "mpi") != 0) {
@@ -165,7 +176,7 @@ static char *entry_key(const gr_run *r)
  */
 static int lock_file(const char *path, int how)
 {
-    for (int tries = 0; tries < 100; tries++) {
+    for (int tries = 0; tries < LOCK_TRIES; tries++) {
         int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (fd < 0) {
             return -1;
@@ -185,6 +196,11 @@ static int lock_file(const char *path, int how)
 
 /* ---------------------------------------------------------------- where */
 
+/*
+ * Where entries live when --cache is not given: one place per machine as
+ * root (graders of one course share it), a user's own cache otherwise.
+ * NULL: nowhere sensible (no HOME), so no cache.
+ */
 static char *default_dir(void)
 {
     const char *env = getenv("PARALAB_GRADE_CACHE");
@@ -202,6 +218,10 @@ static char *default_dir(void)
     return home && home[0] == '/' ? gr_fmt("%s/.cache/paralab-grade", home) : NULL;
 }
 
+/*
+ * A stamp file of an entry ("complete", "used"): 0 when it exists. "complete"
+ * is written last by the builder, so an entry without it is half a build.
+ */
 static int stamp_mtime(const char *entry, const char *name, struct timespec *out)
 {
     char *f = gr_fmt("%s/%s", entry, name);
@@ -304,15 +324,16 @@ static int build_entry(gr_run *r, const char *entry)
     return rc;
 }
 
-int gr_cache_reference(gr_run *r)
+/* The cache directory to use, or NULL: none asked for, or unusable (said in the notes). */
+static char *usable_cache(gr_run *r)
 {
     if (r->no_cache) {
-        return 1;
+        return NULL;
     }
     char *cache = r->cache_dir ? gr_xstrdup(r->cache_dir) : default_dir();
     if (cache == NULL || cache[0] == '\0' || strcmp(cache, "off") == 0) {
         free(cache);
-        return 1;
+        return NULL;
     }
     const char *why = gr_mkdir_p(cache, 0711) != 0                         ? strerror(errno)
                       : r->sb.drop && !gr_sandbox_reaches(&r->sb, cache) ? "out of the runner user's reach"
@@ -321,6 +342,39 @@ int gr_cache_reference(gr_run *r)
         gr_buf_addf(&r->notes, "note: the reference build cache %s cannot be used (%s): building the "
                                "reference for this run only\n", cache, why);
         free(cache);
+        return NULL;
+    }
+    return cache;
+}
+
+/*
+ * A shared lock on a complete entry: built by us under the exclusive lock,
+ * or by whoever took that lock first (we wait for them). The descriptor,
+ * or -1 (errno); *rc becomes -1 when our own build of it failed.
+ */
+static int hold_entry(gr_run *r, const char *entry, const char *lock, int *rc)
+{
+    int fd = lock_file(lock, LOCK_SH);
+    if (fd >= 0 && stamp_mtime(entry, "complete", NULL) != 0) {
+        /* Not built yet: build it ourselves, or wait for whoever is building it. */
+        flock(fd, LOCK_UN);
+        close(fd);
+        fd = lock_file(lock, LOCK_EX);
+        if (fd >= 0 && stamp_mtime(entry, "complete", NULL) != 0) {
+            *rc = build_entry(r, entry) == 0 ? 0 : -1;
+            r->ref_cache_built = 1;
+        }
+        if (fd >= 0) {
+            flock(fd, LOCK_SH); /* from now on we only use it */
+        }
+    }
+    return fd;
+}
+
+int gr_cache_reference(gr_run *r)
+{
+    char *cache = usable_cache(r);
+    if (cache == NULL) {
         return 1;
     }
     double t0 = gr_now();
@@ -329,20 +383,7 @@ int gr_cache_reference(gr_run *r)
     char *lock = gr_fmt("%s/ref-%s.lock", cache, k);
     char *build = gr_fmt("%s/build", entry);
     int rc = 1;
-    int fd = lock_file(lock, LOCK_SH);
-    if (fd >= 0 && stamp_mtime(entry, "complete", NULL) != 0) {
-        /* Not built yet: build it ourselves, or wait for whoever is building it. */
-        flock(fd, LOCK_UN);
-        close(fd);
-        fd = lock_file(lock, LOCK_EX);
-        if (fd >= 0 && stamp_mtime(entry, "complete", NULL) != 0) {
-            rc = build_entry(r, entry) == 0 ? 0 : -1;
-            r->ref_cache_built = 1;
-        }
-        if (fd >= 0) {
-            flock(fd, LOCK_SH); /* from now on we only use it */
-        }
-    }
+    int fd = hold_entry(r, entry, lock, &rc);
     if (fd < 0) {
         gr_buf_addf(&r->notes, "note: cannot lock %s (%s): building the reference for this run only\n", lock,
                     strerror(errno));
@@ -409,4 +450,19 @@ void gr_cache_list_put(const gr_run *r, const char *relpath, const char *text)
         free(dir);
     }
     free(f);
+}
+
+int gr_build_reference(gr_run *r)
+{
+    if (r->ref_build) { /* --reference-build: reuse one (the grader's own tests do) */
+        return 0;
+    }
+    int cached = gr_cache_reference(r);
+    if (cached <= 0) {
+        return cached; /* from the cache (or its build failed: r->build_error says why) */
+    }
+    char *base = gr_fmt("%s/ref", r->work);
+    int rc = gr_build_reference_in(r, base, 0);
+    free(base);
+    return rc;
 }

@@ -33,6 +33,13 @@
 #include "grade.h"
 
 /*
+ * The reference build (trusted; as ourselves): --reference-build if given,
+ * else from the cache while the trusted tree is unchanged, else built into
+ * work/ref (gr_build_reference_in). 0 or -1 (r->build_error set).
+ */
+int gr_build_reference(gr_run *r);
+
+/*
  * Set r->ref_build from the cache, building the entry first if needed.
  * 0: done; -1: the reference build failed (r->build_error set); 1: no
  * cache here (disabled or unusable, a note says why): build it yourself.

@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "cache.h"
+#include "cmdline.h"
 #include "grade.h"
 #include "report.h"
 #include "run.h"
@@ -94,90 +96,108 @@ typedef struct options {
     int sanitize;
 } options;
 
-static int parse_args(int argc, char **argv, options *o)
+/* --jobs N: 1..16 (more would only queue on a class's machines and blur timings). */
+static int opt_jobs(void *opts, const char *v)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define OPT(name, field)                                                                           \
-    if (strcmp(a, name) == 0) {                                                                    \
-        if (v == NULL) {                                                                           \
-            fprintf(stderr, "paralab-grade: %s needs a value\n", name);                            \
-            return -1;                                                                             \
-        }                                                                                          \
-        o->field = v;                                                                              \
-        i++;                                                                                       \
-        continue;                                                                                  \
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*end || n < 1 || n > 16) {
+        fprintf(stderr, "paralab-grade: --jobs wants 1..16, not '%s'\n", v);
+        return -1;
     }
-        OPT("--source-dir", source_dir)
-        OPT("--rubric", rubric)
-        OPT("--out", out)
-        OPT("--junit", junit)
-        OPT("--only", only)
-        OPT("--tests", tests)
-        OPT("--work", work)
-        OPT("--reference-build", ref_build)
-        OPT("--cache", cache)
-        OPT("--runner-user", runner)
-#undef OPT
-        if (strcmp(a, "--format") == 0 && v) {
-            char err[256];
-            if (gr_outputs_add(&requested, v, err, sizeof err) != 0) {
-                fprintf(stderr, "paralab-grade: %s\n", err);
-                return -1;
-            }
-            i++;
-        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage(stdout);
-            exit(0);
-        } else if (strcmp(a, "--jobs") == 0 && v) {
-            char *end;
-            long n = strtol(v, &end, 10);
-            if (*end || n < 1 || n > 16) {
-                fprintf(stderr, "paralab-grade: --jobs wants 1..16, not '%s'\n", v);
-                return -1;
-            }
-            o->jobs = (int)n;
-            i++;
-        } else if (strcmp(a, "--keep") == 0) {
-            o->keep = 1;
-        } else if (strcmp(a, "--no-perf") == 0) {
-            o->no_perf = 1;
-        } else if (strcmp(a, "--no-bwrap") == 0) {
-            o->no_bwrap = 1;
-        } else if (strcmp(a, "--no-cache") == 0) {
-            o->no_cache = 1;
-        } else if (strcmp(a, "--sanitize") == 0 && v) {
-            if (strcmp(v, "address") == 0) {
-                o->sanitize = 1;
-            } else if (strcmp(v, "thread") == 0) {
-                o->sanitize = 2;
-            } else {
-                fprintf(stderr, "paralab-grade: --sanitize wants address or thread, not '%s'\n", v);
-                return -1;
-            }
-            i++;
-        } else if (strcmp(a, "--strip-solution") == 0 && v) {
-            gr_buf b = {0}, err = {0};
-            gr_buf_add(&b, "");
-            if (gr_strip_solution(v, &b, &err) != 0) {
-                fprintf(stderr, "paralab-grade --strip-solution: %s", err.s ? err.s : "failed\n");
-                exit(2);
-            }
-            fputs(b.s, stdout);
-            exit(fflush(stdout) == 0 ? 0 : 2);
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "paralab-grade: unknown option '%s' (see --help)\n", a);
-            return -1;
-        } else if (o->submission == NULL) {
-            o->submission = a;
-        } else {
-            fprintf(stderr, "paralab-grade: only one submission at a time ('%s' and '%s')\n",
-                    o->submission, a);
-            return -1;
-        }
+    ((options *)opts)->jobs = (int)n;
+    return 0;
+}
+
+static int opt_sanitize(void *opts, const char *v)
+{
+    int kind = strcmp(v, "address") == 0 ? 1 : strcmp(v, "thread") == 0 ? 2 : 0;
+    if (kind == 0) {
+        fprintf(stderr, "paralab-grade: --sanitize wants address or thread, not '%s'\n", v);
+        return -1;
+    }
+    ((options *)opts)->sanitize = kind;
+    return 0;
+}
+
+static int opt_help(void *opts, const char *v)
+{
+    (void)opts;
+    (void)v;
+    usage(stdout);
+    exit(0);
+}
+
+/* --strip-solution FILE: a tool for scripts/make-labs, not a grading run: print and exit. */
+static int opt_strip_solution(void *opts, const char *v)
+{
+    (void)opts;
+    gr_buf b = {0}, err = {0};
+    gr_buf_add(&b, "");
+    if (gr_strip_solution(v, &b, &err) != 0) {
+        fprintf(stderr, "paralab-grade --strip-solution: %s", err.s ? err.s : "failed\n");
+        exit(2);
+    }
+    fputs(b.s, stdout);
+    exit(fflush(stdout) == 0 ? 0 : 2);
+}
+
+/* --format NAME[=FILE][,NAME...]: one more result file (report.h's table of formats). */
+static int opt_format(void *opts, const char *v)
+{
+    (void)opts; /* the formats are gathered in `requested`, which report.h checks as they come */
+    char err[256];
+    if (gr_outputs_add(&requested, v, err, sizeof err) != 0) {
+        fprintf(stderr, "paralab-grade: %s\n", err);
+        return -1;
     }
     return 0;
+}
+
+/* To add an option: a field in options, a row here, a line in usage(). */
+static const gr_opt option_table[] = {
+    GR_OPT_STRING("--source-dir", options, source_dir),
+    GR_OPT_STRING("--rubric", options, rubric),
+    GR_OPT_STRING("--out", options, out),
+    GR_OPT_STRING("--junit", options, junit),
+    GR_OPT_STRING("--only", options, only),
+    GR_OPT_STRING("--tests", options, tests),
+    GR_OPT_STRING("--work", options, work),
+    GR_OPT_STRING("--reference-build", options, ref_build),
+    GR_OPT_STRING("--cache", options, cache),
+    GR_OPT_STRING("--runner-user", options, runner),
+    GR_OPT_FLAG("--keep", options, keep),
+    GR_OPT_FLAG("--no-perf", options, no_perf),
+    GR_OPT_FLAG("--no-bwrap", options, no_bwrap),
+    GR_OPT_FLAG("--no-cache", options, no_cache),
+    {"--jobs", 1, 0, opt_jobs},
+    {"--format", 1, 0, opt_format},
+    {"--sanitize", 1, 0, opt_sanitize},
+    {"--strip-solution", 1, 0, opt_strip_solution},
+    {"-h", 0, 0, opt_help},
+    {"--help", 0, 0, opt_help},
+};
+
+/* A word that is no option: the submission (one at most), or a mistyped option. */
+static int positional(void *opts, const char *a)
+{
+    options *o = opts;
+    if (a[0] == '-' && a[1] != '\0') {
+        fprintf(stderr, "paralab-grade: unknown option '%s' (see --help)\n", a);
+        return -1;
+    }
+    if (o->submission != NULL) {
+        fprintf(stderr, "paralab-grade: only one submission at a time ('%s' and '%s')\n", o->submission, a);
+        return -1;
+    }
+    o->submission = a;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, options *o)
+{
+    return gr_parse_options(argc, argv, option_table, sizeof option_table / sizeof option_table[0], o,
+                            positional);
 }
 
 static char *absolute(const char *p)
@@ -388,7 +408,7 @@ static void setup_sandbox(gr_run *r, const options *o)
         gr_buf_addf(&r->notes, "note: %s missing: MPI tests cannot report verdicts\n", shim_src);
     }
     free(shim_src);
-    /* The archive reader runs as a sandboxed job too (build.c, unpack). */
+    /* The archive reader runs as a sandboxed job too (unpack_job.c). */
     char *unpack_src = gr_fmt("%s/paralab-unpack", mydir);
     if (gr_is_file(unpack_src)) {
         r->unpacker = gr_fmt("%s/paralab-unpack", bin_dir);

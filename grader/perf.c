@@ -1,5 +1,12 @@
 /*
  * perf.c - rounds of timing runs and the re-measure rule (see perf.h).
+ *
+ * A deduction is a promise that the submission is slower, so it must hold
+ * on a shared, noisy machine: the reference is timed in the same run,
+ * interleaved with the submission, best of several runs per side, and a
+ * round that would deduct is repeated until two rounds agree (or the
+ * budget ends, and then nothing is deducted). Noise only ever makes a run
+ * slower, so the best of N is the figure closest to the code's own cost.
  */
 #include "perf.h"
 
@@ -9,9 +16,18 @@
 
 #include "util.h"
 
-/* Two rounds agree when their credits differ by at most this much of the points. */
+/* Two rounds agree when their credits differ by at most this much of the
+ * points: rounds closer than a tenth say the same thing about the code,
+ * and waiting for them to match exactly could take the whole budget. */
 #define AGREE 0.10
+/* A run's number inside a round (its directory): rounds are at most a few, runs per side a few. */
+#define RUNS_PER_ROUND 100
 
+/*
+ * "NS [wall=NS] [share=F] [per=N] [calls=N]" from a TIME line of the
+ * verdict channel (tests/support/timing.h). Anything unreadable is left 0,
+ * and a figure of 0 s is no figure: the run does not count.
+ */
 gr_figure gr_parse_figure(const char *text)
 {
     gr_figure f = {0};
@@ -50,6 +66,10 @@ char *gr_figure_text(const gr_figure *f)
     return gr_fmt("%.3f s", f->s);
 }
 
+/*
+ * Linear between the two ratios, clamped: full credit up to full_ratio
+ * times the reference, none from zero_ratio on.
+ */
 double gr_perf_credit(double ratio, double full_ratio, double zero_ratio)
 {
     double f = (zero_ratio - ratio) / (zero_ratio - full_ratio);
@@ -71,7 +91,7 @@ static round_best one_round(gr_timed_run_fn run, void *ctx, int round, int runs)
         for (int side = 0; side < 2; side++) {
             int reference = ref_first ? side == 0 : side == 1;
             gr_figure f;
-            int ok = run(ctx, reference, round * 100 + k * 2 + side, &f) && f.s > 0;
+            int ok = run(ctx, reference, round * RUNS_PER_ROUND + k * 2 + side, &f) && f.s > 0;
             gr_figure *best = reference ? &b.ref : &b.sub;
             int *all_ok = reference ? &b.ref_ok : &b.sub_ok;
             *all_ok &= ok;
@@ -132,6 +152,54 @@ static void informational(const gr_perf_setup *ps, double needed, gr_timed_run_f
     out->note = b.s;
 }
 
+/* A round that decides the outcome by itself (a failed run, or work too short to compare): 1, with out filled. */
+static int round_decides(const gr_perf_setup *ps, const round_best *rb, gr_perf_outcome *out)
+{
+    if (!rb->sub_ok) {
+        out->fraction = 0;
+        out->note = gr_xstrdup("no performance points: the test failed in a timing run (flaky?)");
+        return 1;
+    }
+    if (!rb->ref_ok) {
+        out->fraction = 1;
+        out->note = gr_xstrdup("full points: the reference failed its timing runs, so no comparison");
+        return 1;
+    }
+    double ref_work = rb->ref.wall_s > rb->ref.s ? rb->ref.wall_s : rb->ref.s;
+    if (ref_work < ps->floor_s) {
+        out->fraction = 1;
+        out->note = gr_fmt("full points: the reference's timed work (%.3f s) is below the floor of %.3f s, "
+                           "too short to compare", ref_work, ps->floor_s);
+        return 1;
+    }
+    return 0;
+}
+
+/* The outcome from the best round (counted, at best_ratio); list: every round's ratio, for the note. */
+static void conclude(const gr_perf_setup *ps, const round_best *counted, double best_ratio, const char *list,
+                     gr_perf_outcome *out)
+{
+    double credit = gr_perf_credit(best_ratio, ps->full_ratio, ps->zero_ratio);
+    gr_buf b = {0};
+    if (ps->same_code) {
+        gr_buf_add(&b, "full points (the reference against itself: only noise can tell them apart): ");
+        credit = 1;
+    } else if (credit < 1 && out->rounds == 1) {
+        /* A deduction nobody confirmed (the budget ran out) is not made. */
+        gr_buf_add(&b, "full points (one round would deduct, but there was no time to confirm it): ");
+        credit = 1;
+    }
+    add_comparison(&b, counted, best_ratio);
+    gr_buf_addf(&b, "; best of %d run%s each, %d round%s (%s)%s; full points up to %.2fx, none from %.2fx.",
+                ps->runs, ps->runs == 1 ? "" : "s", out->rounds, out->rounds == 1 ? "" : "s", list,
+                out->rounds > 1 ? ", the best round counts" : "", ps->full_ratio, ps->zero_ratio);
+    how_measured(&b, counted);
+    out->fraction = credit;
+    out->ref_s = counted->ref.s;
+    out->sub_s = counted->sub.s;
+    out->note = b.s;
+}
+
 void gr_perf_measure(const gr_perf_setup *ps, gr_timed_run_fn run, void *ctx, gr_perf_outcome *out)
 {
     memset(out, 0, sizeof *out);
@@ -147,23 +215,7 @@ void gr_perf_measure(const gr_perf_setup *ps, gr_timed_run_fn run, void *ctx, gr
     for (int k = 0; k < max_rounds && gr_now() < ps->stop_at; k++) {
         round_best rb = one_round(run, ctx, k, ps->runs > 0 ? ps->runs : 1);
         out->rounds++;
-        if (!rb.sub_ok) {
-            out->fraction = 0;
-            out->note = gr_xstrdup("no performance points: the test failed in a timing run (flaky?)");
-            gr_buf_free(&rounds);
-            return;
-        }
-        if (!rb.ref_ok) {
-            out->fraction = 1;
-            out->note = gr_xstrdup("full points: the reference failed its timing runs, so no comparison");
-            gr_buf_free(&rounds);
-            return;
-        }
-        double ref_work = rb.ref.wall_s > rb.ref.s ? rb.ref.wall_s : rb.ref.s;
-        if (ref_work < ps->floor_s) {
-            out->fraction = 1;
-            out->note = gr_fmt("full points: the reference's timed work (%.3f s) is below the floor of %.3f s, "
-                               "too short to compare", ref_work, ps->floor_s);
+        if (round_decides(ps, &rb, out)) {
             gr_buf_free(&rounds);
             return;
         }
@@ -187,24 +239,6 @@ void gr_perf_measure(const gr_perf_setup *ps, gr_timed_run_fn run, void *ctx, gr
                                "timing runs (tests that timed out?)");
         return;
     }
-    double credit = gr_perf_credit(best_ratio, ps->full_ratio, ps->zero_ratio);
-    gr_buf b = {0};
-    if (ps->same_code) {
-        gr_buf_add(&b, "full points (the reference against itself: only noise can tell them apart): ");
-        credit = 1;
-    } else if (credit < 1 && out->rounds == 1) {
-        /* A deduction nobody confirmed (the budget ran out) is not made. */
-        gr_buf_add(&b, "full points (one round would deduct, but there was no time to confirm it): ");
-        credit = 1;
-    }
-    add_comparison(&b, &counted, best_ratio);
-    gr_buf_addf(&b, "; best of %d run%s each, %d round%s (%s)%s; full points up to %.2fx, none from %.2fx.",
-                ps->runs, ps->runs == 1 ? "" : "s", out->rounds, out->rounds == 1 ? "" : "s", rounds.s,
-                out->rounds > 1 ? ", the best round counts" : "", ps->full_ratio, ps->zero_ratio);
-    how_measured(&b, &counted);
+    conclude(ps, &counted, best_ratio, rounds.s, out);
     gr_buf_free(&rounds);
-    out->fraction = credit;
-    out->ref_s = counted.ref.s;
-    out->sub_s = counted.sub.s;
-    out->note = b.s;
 }

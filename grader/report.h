@@ -18,13 +18,8 @@
 #define GR_REPORT_H
 
 #include "grade.h"
+#include "report_text.h"
 
-/* The human summary. with_hidden = 0 leaves hidden tests' failures out (for students). */
-char *gr_report_text(const gr_run *r, int with_hidden);
-/* The same for students, as Markdown (Gradescope's output_format "md"). */
-char *gr_report_markdown(const gr_run *r);
-
-double gr_report_total(const gr_run *r, double *max);
 
 typedef enum {
     GR_FMT_GRADESCOPE,
@@ -62,12 +57,5 @@ void gr_outputs_free(gr_outputs *o);
 /* "results.json", ... : the name a format gets inside --out. */
 const char *gr_format_default_name(gr_format f);
 const char *gr_format_name(gr_format f);
-
-/* One writer each (0 on success). Always a valid file, even with no tests (build failure). */
-int gr_write_results_json(const gr_run *r, const char *path); /* Gradescope */
-int gr_write_prairielearn(const gr_run *r, const char *path);
-int gr_write_classroom50(const gr_run *r, const char *path);
-int gr_write_github(const gr_run *r, const char *path);
-int gr_write_junit(const gr_run *r, const char *path);
 
 #endif

@@ -9,7 +9,7 @@
  * autograder failed" on every platform. The model's texts are already valid
  * UTF-8, which jansson insists on.
  */
-#include "report.h"
+#include "report_json.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "report_model.h"
+#include "report_text.h"
 #include "util.h"
 
 /*
@@ -144,7 +145,7 @@ static json_t *gs_extra(const gr_run *r)
 int gr_write_results_json(const gr_run *r, const char *path)
 {
     gr_model m;
-    gr_model_build(r, &m);
+    gr_model_build_with_text(r, &m);
     json_t *root = json_object();
     json_object_set_new(root, "score", json_real(m.score));
     json_object_set_new(root, "execution_time", json_integer((json_int_t)(m.elapsed + 0.5)));
@@ -178,7 +179,7 @@ int gr_write_results_json(const gr_run *r, const char *path)
 int gr_write_prairielearn(const gr_run *r, const char *path)
 {
     gr_model m;
-    gr_model_build(r, &m);
+    gr_model_build_with_text(r, &m);
     json_t *root = json_object();
     json_object_set_new(root, "gradable", json_boolean(m.gradable));
     json_object_set_new(root, "score", json_real(m.max > 0 ? gr_round4(m.score / m.max) : 0.0));
@@ -236,7 +237,7 @@ static void c50_identity(json_t *root)
 int gr_write_classroom50(const gr_run *r, const char *path)
 {
     gr_model m;
-    gr_model_build(r, &m);
+    gr_model_build_with_text(r, &m);
     json_t *root = json_object();
     json_object_set_new(root, "schema", str("classroom50/result/v1"));
     c50_identity(root);
@@ -296,7 +297,7 @@ static char *base64(const char *s, size_t n)
 int gr_write_github(const gr_run *r, const char *path)
 {
     gr_model m;
-    gr_model_build(r, &m);
+    gr_model_build_with_text(r, &m);
     json_t *root = json_object();
     int all_passed = m.n > 0;
     for (size_t i = 0; i < m.n; i++) {

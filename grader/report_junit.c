@@ -7,7 +7,7 @@
  * the control characters XML 1.0 forbids, so whatever a submission printed
  * cannot make the file unreadable.
  */
-#include "report.h"
+#include "report_junit.h"
 
 #include <libxml/xmlwriter.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "report_model.h"
+#include "report_text.h"
 #include "util.h"
 
 #define X(s) ((const xmlChar *)(s))
@@ -124,7 +125,7 @@ static int write_doc(xmlTextWriterPtr w, const gr_run *r, const gr_model *m)
 int gr_write_junit(const gr_run *r, const char *path)
 {
     gr_model m;
-    gr_model_build(r, &m);
+    gr_model_build_with_text(r, &m);
     xmlBufferPtr buf = xmlBufferCreate();
     xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
     int rc = w ? write_doc(w, r, &m) : -1;

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
 #include "util.h"
 
 static const char *const model_order[] = {"serial", "openmp", "fork", "mpi", NULL};
@@ -229,9 +228,6 @@ void gr_model_build(const gr_run *r, gr_model *m)
     m->max = gr_round4(m->max);
     m->grader_error = r->build_error && strncmp(r->build_error, "grader misconfigured", 20) == 0;
     m->gradable = r->build_error == NULL;
-    char *text = gr_report_text(r, 0);
-    m->text = gr_clean_text(text);
-    free(text);
     if (r->build_error) {
         char *line = gr_xstrdup(r->build_error);
         line[strcspn(line, "\n")] = '\0';

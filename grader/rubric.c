@@ -196,6 +196,39 @@ static void parse_set(parse_ctx *c, gr_rubric *r, char **w, int n)
     }
 }
 
+/* One option of a test or perf rule (hidden, hidden=WHEN, timeout=S, ...). */
+static void parse_rule_option(parse_ctx *c, gr_rule *rule, gr_rule_kind kind, const char *o, const char *verb)
+{
+    const char *eq = strchr(o, '=');
+    if (strcmp(o, "hidden") == 0) {
+        rule->hidden = 1;
+    } else if (strncmp(o, "hidden=", 7) == 0) {
+        /* Per rule: one test shown after the deadline, another never. */
+        if (!is_visibility(eq + 1)) {
+            perr(c, "hidden= must be hidden, after_due_date or after_published, not '%s'%s", eq + 1, NULL);
+        } else {
+            rule->hidden = 1;
+            free(rule->visibility);
+            rule->visibility = gr_xstrdup(eq + 1);
+        }
+    } else if (eq && strncmp(o, "timeout=", 8) == 0) {
+        parse_num(c, "timeout=", eq + 1, 1, 3600, &rule->timeout_s);
+    } else if (kind == GR_RULE_PERF && eq && strncmp(o, "full=", 5) == 0) {
+        parse_num(c, "full=", eq + 1, 0.1, 100, &rule->full_ratio);
+    } else if (kind == GR_RULE_PERF && eq && strncmp(o, "zero=", 5) == 0) {
+        parse_num(c, "zero=", eq + 1, 0.1, 1000, &rule->zero_ratio);
+    } else if (kind == GR_RULE_PERF && eq && strncmp(o, "runs=", 5) == 0) {
+        parse_int(c, "runs=", eq + 1, 1, 50, &rule->runs);
+    } else if (kind == GR_RULE_PERF && eq && strncmp(o, "cpus=", 5) == 0) {
+        parse_num(c, "cpus=", eq + 1, 0.1, 1024, &rule->cpus);
+    } else if (eq && strncmp(o, "ranks=", 6) == 0) {
+        parse_int(c, "ranks=", eq + 1, 2, 64, &rule->ranks);
+    } else {
+        perr(c, "unknown option '%s' for '%s' (test: hidden, hidden=WHEN, timeout=S, ranks=N; perf also: full=R, "
+                "zero=R, runs=N, cpus=N)", o, verb);
+    }
+}
+
 static void parse_rule(parse_ctx *c, gr_rubric *r, gr_rule_kind kind, char **w, int n)
 {
     if (n < 4) {
@@ -217,35 +250,7 @@ static void parse_rule(parse_ctx *c, gr_rubric *r, gr_rule_kind kind, char **w, 
     parse_models(c, w[2], rule.models);
     parse_num(c, "points", w[3], 0, 1e6, &rule.points);
     for (int i = 4; i < n; i++) {
-        const char *o = w[i];
-        const char *eq = strchr(o, '=');
-        if (strcmp(o, "hidden") == 0) {
-            rule.hidden = 1;
-        } else if (strncmp(o, "hidden=", 7) == 0) {
-            /* Per rule: one test shown after the deadline, another never. */
-            if (!is_visibility(eq + 1)) {
-                perr(c, "hidden= must be hidden, after_due_date or after_published, not '%s'%s", eq + 1, NULL);
-            } else {
-                rule.hidden = 1;
-                free(rule.visibility);
-                rule.visibility = gr_xstrdup(eq + 1);
-            }
-        } else if (eq && strncmp(o, "timeout=", 8) == 0) {
-            parse_num(c, "timeout=", eq + 1, 1, 3600, &rule.timeout_s);
-        } else if (kind == GR_RULE_PERF && eq && strncmp(o, "full=", 5) == 0) {
-            parse_num(c, "full=", eq + 1, 0.1, 100, &rule.full_ratio);
-        } else if (kind == GR_RULE_PERF && eq && strncmp(o, "zero=", 5) == 0) {
-            parse_num(c, "zero=", eq + 1, 0.1, 1000, &rule.zero_ratio);
-        } else if (kind == GR_RULE_PERF && eq && strncmp(o, "runs=", 5) == 0) {
-            parse_int(c, "runs=", eq + 1, 1, 50, &rule.runs);
-        } else if (kind == GR_RULE_PERF && eq && strncmp(o, "cpus=", 5) == 0) {
-            parse_num(c, "cpus=", eq + 1, 0.1, 1024, &rule.cpus);
-        } else if (eq && strncmp(o, "ranks=", 6) == 0) {
-            parse_int(c, "ranks=", eq + 1, 2, 64, &rule.ranks);
-        } else {
-            perr(c, "unknown option '%s' for '%s' (test: hidden, hidden=WHEN, timeout=S, ranks=N; perf also: full=R, "
-                    "zero=R, runs=N, cpus=N)", o, w[0]);
-        }
+        parse_rule_option(c, &rule, kind, w[i], w[0]);
     }
     if (kind == GR_RULE_PERF && rule.full_ratio >= rule.zero_ratio) {
         perr(c, "full= must be smaller than zero= (full points at full=, none at zero=)%s%s", NULL, NULL);

@@ -1,7 +1,8 @@
 /*
- * util.h - small helpers the grader's modules share: growable strings,
- * JSON/XML escaping, files and directories, running a trusted helper
- * command (cmake, tar) and waiting for it.
+ * util.h - small helpers the grader's modules share: growable strings and
+ * argument vectors, JSON/XML escaping (util.c), files and directories
+ * (util_files.c), running a trusted helper program (cmake) and waiting for
+ * it (util_exec.c).
  *
  * The grader is trusted code that must never die half-way (a missing
  * results.json is shown to students as "the autograder failed"), so these
@@ -31,8 +32,26 @@ void gr_buf_json(gr_buf *b, const char *s);
 /* Append s escaped for XML text/attributes; control bytes become '?'. */
 void gr_buf_xml(gr_buf *b, const char *s);
 
+/*
+ * A growable argument vector for execve/gr_exec, always NULL-terminated
+ * (v is NULL until the first word). Words are copied. Commands are built
+ * as words, never as a line for /bin/sh -c: a path holding a quote, a
+ * space or a `$` stays one word, and a submission cannot turn its file
+ * names into commands.
+ */
+typedef struct gr_argv {
+    char **v;
+    size_t n;
+} gr_argv;
+
+void gr_argv_add(gr_argv *a, const char *s);
+void gr_argv_addf(gr_argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void gr_argv_free(gr_argv *a);
+
 void *gr_xmalloc(size_t n);
 void *gr_xrealloc(void *p, size_t n);
+/* Zeroed memory for n objects of size bytes (overflow of n * size is out of memory too). */
+void *gr_xcalloc(size_t n, size_t size);
 char *gr_xstrdup(const char *s);
 char *gr_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "cmdline.h"
 #ifdef PARALAB_HAVE_LIBARCHIVE
 #include "unpack.h"
 #endif
@@ -759,6 +760,113 @@ static void test_sandbox_describe(void)
 
 /* ---------------------------------------------------------------- main */
 
+/*
+ * More jobs at once than the loop once had room for (it polled at most 64
+ * pipes): each prints more than a pipe holds, so a job whose pipe nobody
+ * read would block until its time limit instead of finishing.
+ */
+static void test_sandbox_many_jobs_at_once(void)
+{
+    enum { N = 72, BYTES = 100000 };
+    gr_job *jobs = gr_xcalloc(N, sizeof *jobs);
+    gr_job *v[N];
+    for (int i = 0; i < N; i++) {
+        jobs[i] = shell_job("exec head -c 100000 /dev/zero", 120);
+        jobs[i].lim.procs = 4 * N; /* RLIMIT_NPROC counts the runner's processes of every job */
+        v[i] = &jobs[i];
+    }
+    gr_run_jobs(&sb, v, N, N, NULL, NULL, NULL);
+    int finished = 0, complete = 0;
+    for (int i = 0; i < N; i++) {
+        finished += jobs[i].exited && !jobs[i].timed_out && WIFEXITED(jobs[i].status) &&
+                    WEXITSTATUS(jobs[i].status) == 0;
+        complete += jobs[i].out.total == BYTES;
+        gr_job_free(&jobs[i]);
+    }
+    CU_ASSERT_EQUAL(finished, N);
+    CU_ASSERT_EQUAL(complete, N);
+    free(jobs);
+    gr_sandbox_sweep(&sb);
+}
+
+typedef struct cmd_opts {
+    const char *out;
+    int keep;
+    int level;
+    const char *word;
+} cmd_opts;
+
+static int parse_level(void *opts, const char *v)
+{
+    if (strcmp(v, "high") != 0) {
+        return -1;
+    }
+    ((cmd_opts *)opts)->level = 2;
+    return 0;
+}
+
+static int take_word(void *opts, const char *w)
+{
+    cmd_opts *o = opts;
+    if (w[0] == '-' || o->word) {
+        return -1;
+    }
+    o->word = w;
+    return 0;
+}
+
+/* The option table: values, flags, checked values, a positional word, and each mistake refused. */
+static void test_cmdline_table(void)
+{
+    static const gr_opt table[] = {
+        GR_OPT_STRING("--out", cmd_opts, out),
+        GR_OPT_FLAG("--keep", cmd_opts, keep),
+        {"--level", 1, 0, parse_level},
+    };
+    size_t n = sizeof table / sizeof table[0];
+    char *good[] = {"prog", "--out", "it's a \"dir\"", "sub", "--keep", "--level", "high", NULL};
+    cmd_opts o = {0};
+    CU_ASSERT_EQUAL(gr_parse_options(7, good, table, n, &o, take_word), 0);
+    CU_ASSERT_STRING_EQUAL(o.out, "it's a \"dir\"");
+    CU_ASSERT_EQUAL(o.keep, 1);
+    CU_ASSERT_EQUAL(o.level, 2);
+    CU_ASSERT_STRING_EQUAL(o.word, "sub");
+    char *no_value[] = {"prog", "--out", NULL};
+    char *bad_value[] = {"prog", "--level", "low", NULL};
+    char *unknown[] = {"prog", "--nope", NULL};
+    char *two_words[] = {"prog", "a", "b", NULL};
+    cmd_opts z = {0};
+    CU_ASSERT_EQUAL(gr_parse_options(2, no_value, table, n, &z, take_word), -1);
+    CU_ASSERT_EQUAL(gr_parse_options(3, bad_value, table, n, &z, take_word), -1);
+    CU_ASSERT_EQUAL(gr_parse_options(2, unknown, table, n, &z, take_word), -1);
+    memset(&z, 0, sizeof z);
+    CU_ASSERT_EQUAL(gr_parse_options(3, two_words, table, n, &z, take_word), -1);
+}
+
+/* An argv word with quotes, spaces and a `$` reaches the program as one word, unchanged. */
+static void test_argv_words_stay_whole(void)
+{
+    gr_argv a = {0};
+    char *out = gr_fmt("%s/it's a \"file\" $HOME", scratch);
+    gr_argv_add(&a, "/bin/sh");
+    gr_argv_add(&a, "-c");
+    gr_argv_add(&a, "printf '%s' \"$1\" > \"$1\"");
+    gr_argv_add(&a, "sh");
+    gr_argv_addf(&a, "%s", out);
+    CU_ASSERT_PTR_NULL(a.v[a.n]);
+    int st = gr_exec(a.v, NULL, NULL, 30);
+    CU_ASSERT(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    char *text = gr_read_file(out, 4096, NULL);
+    CU_ASSERT_PTR_NOT_NULL(text);
+    if (text) {
+        CU_ASSERT_STRING_EQUAL(text, out);
+    }
+    free(text);
+    unlink(out);
+    free(out);
+    gr_argv_free(&a);
+}
+
 int main(void)
 {
     const char *base = getenv("TMPDIR");
@@ -808,6 +916,9 @@ int main(void)
     CU_add_test(s, "sandbox_limits_apply", test_sandbox_limits_apply);
     CU_add_test(s, "sandbox_verdict_descriptor", test_sandbox_verdict_descriptor);
     CU_add_test(s, "sandbox_loopback_only", test_sandbox_loopback_only);
+    CU_add_test(s, "sandbox_many_jobs_at_once", test_sandbox_many_jobs_at_once);
+    CU_add_test(s, "cmdline_table", test_cmdline_table);
+    CU_add_test(s, "argv_words_stay_whole", test_argv_words_stay_whole);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_tests_failed();
