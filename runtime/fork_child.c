@@ -41,7 +41,8 @@ static int serve_frame(const uint8_t *frame, size_t len, int result_fd, pl_buf *
     }
     pl_buf_reset(out);
     if (rc == PL_OK) {
-        rc = pl_reply_encode_chunk(out, reply.tag, reply.results, reply.count);
+        /* A result too big for a frame goes back FAILED with its size, not as a dead worker. */
+        rc = pl_reply_encode_bounded(out, &reply, PL_FRAME_MAX);
     }
     if (rc == PL_OK) {
         rc = pl_wire_write_frame(result_fd, pl_buf_data(out), pl_buf_len(out));
@@ -55,23 +56,23 @@ _Noreturn void pl_fork_serve(int task_fd, int result_fd)
 {
     pl_fork_close_registered_except(task_fd, result_fd);
     pl_buf *out = pl_buf_new();
-    if (out == NULL) {
+    /* A buffered reader: a small task frame (header and body) comes in one read(). */
+    pl_frame_in *in = pl_frame_in_new();
+    if (out == NULL || in == NULL) {
         leave(2);
     }
     for (;;) {
-        uint8_t *frame = NULL;
+        const uint8_t *frame = NULL;
         size_t len = 0;
-        if (pl_wire_read_frame(task_fd, &frame, &len) != PL_OK) {
+        if (pl_frame_in_read(in, task_fd, PL_NEVER, &frame, &len, NULL) != PL_OK) {
             break; /* end-of-file: the parent has no more work for us */
         }
-        int rc = serve_frame(frame, len, result_fd, out);
-        free(frame);
-        if (rc != PL_OK) {
+        if (serve_frame(frame, len, result_fd, out) != PL_OK) {
             /* A corrupt frame or a dead parent: the parent sees our pipe close. */
-            pl_buf_free(out);
             leave(3);
         }
     }
+    pl_frame_in_free(in);
     pl_buf_free(out);
     leave(0);
 }
@@ -85,7 +86,8 @@ static int run_and_answer(const char *task, const pl_value *arg, int result_fd)
     if (rc == PL_OK) {
         pl_task_run(task, arg, res); /* an unknown name is a FAILED result, not an error here */
         pl_result_set_worker(res, (int64_t)getpid());
-        rc = pl_reply_encode(out, 0, res);
+        pl_reply_msg reply = {.tag = 0, .count = 1, .results = &res};
+        rc = pl_reply_encode_bounded(out, &reply, PL_FRAME_MAX);
     }
     if (rc == PL_OK) {
         rc = pl_wire_write_frame(result_fd, pl_buf_data(out), pl_buf_len(out));

@@ -131,17 +131,22 @@ static PL_LAB_STEP int hand_out_items(pool *p)
 {
     /* TODO: Walk the worker slots while items are left. Fork a worker into an empty slot; if
      * fork fails, go on with the others. Send an idle worker the next item with
-     * pl_fork_send_task, tagged with the item's index. PL_EIO means the worker died between
-     * two items: its item never ran, so bury the worker. */
+     * pl_fork_send_task_until (the call's deadline bounds the write), tagged with the item's
+     * index. PL_EIO means the worker died between two items: its item never ran, so bury the
+     * worker. PL_ETIMEDOUT means the deadline came mid-frame: stop handing out, the worker is
+     * busy with that item until the pool is closed. */
     (void)p; return PL_ENOTIMPL;
 }
 
 /* Step: a busy worker's result pipe is readable. Its answer, or end-of-file because it died. */
 static PL_LAB_STEP int collect(pool *p, worker *w)
 {
-    /* TODO: Read one result with pl_fork_recv_result. A result whose tag is the worker's item
-     * goes into that item's slot, and the worker is idle again. Anything else (end-of-file,
-     * a corrupt frame, a wrong tag) means the worker is dead or broken: bury it. */
+    /* TODO: Read what the pipe holds with pl_fork_recv_result_until and a deadline of 0 (never
+     * wait: a worker that has sent half a frame must not hold the others or the deadline);
+     * PL_ETIMEDOUT means the rest of the frame has not come yet: nothing to do until the next
+     * poll. A result whose tag is the worker's item goes into that item's slot, and the worker
+     * is idle again. Anything else (end-of-file, a corrupt frame, a wrong tag) means the worker
+     * is dead or broken: bury it. */
     (void)p; (void)w; return PL_ENOTIMPL;
 }
 

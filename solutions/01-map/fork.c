@@ -187,8 +187,10 @@ static PL_LAB_STEP int hand_out_items(pool *p)
     /* BEGIN SOLUTION */
     /* TODO: Walk the worker slots while items are left. Fork a worker into an empty slot; if
      * fork fails, go on with the others. Send an idle worker the next item with
-     * pl_fork_send_task, tagged with the item's index. PL_EIO means the worker died between
-     * two items: its item never ran, so bury the worker. */
+     * pl_fork_send_task_until (the call's deadline bounds the write), tagged with the item's
+     * index. PL_EIO means the worker died between two items: its item never ran, so bury the
+     * worker. PL_ETIMEDOUT means the deadline came mid-frame: stop handing out, the worker is
+     * busy with that item until the pool is closed. */
     /* SKELETON: (void)p; return PL_ENOTIMPL; */
     for (int k = 0; k < p->size && p->next_item < p->n; k++) {
         worker *w = &p->workers[k];
@@ -200,7 +202,10 @@ static PL_LAB_STEP int hand_out_items(pool *p)
         }
         size_t i = p->next_item++;
         w->item = i;
-        int rc = pl_fork_send_task(w->task_fd, (uint64_t)i, p->task, p->items[i]);
+        int rc = pl_fork_send_task_until(w->task_fd, p->deadline, (uint64_t)i, p->task, p->items[i]);
+        if (rc == PL_ETIMEDOUT) {
+            return PL_OK; /* a stuck reader: killed with the stragglers when the pool closes */
+        }
         if (rc == PL_EIO) {
             rc = bury_worker(p, w); /* it died between two items: the item never ran */
         }
@@ -216,13 +221,19 @@ static PL_LAB_STEP int hand_out_items(pool *p)
 static PL_LAB_STEP int collect(pool *p, worker *w)
 {
     /* BEGIN SOLUTION */
-    /* TODO: Read one result with pl_fork_recv_result. A result whose tag is the worker's item
-     * goes into that item's slot, and the worker is idle again. Anything else (end-of-file,
-     * a corrupt frame, a wrong tag) means the worker is dead or broken: bury it. */
+    /* TODO: Read what the pipe holds with pl_fork_recv_result_until and a deadline of 0 (never
+     * wait: a worker that has sent half a frame must not hold the others or the deadline);
+     * PL_ETIMEDOUT means the rest of the frame has not come yet: nothing to do until the next
+     * poll. A result whose tag is the worker's item goes into that item's slot, and the worker
+     * is idle again. Anything else (end-of-file, a corrupt frame, a wrong tag) means the worker
+     * is dead or broken: bury it. */
     /* SKELETON: (void)p; (void)w; return PL_ENOTIMPL; */
     uint64_t tag;
     pl_result *res = NULL;
-    int rc = pl_fork_recv_result(w->result_fd, &tag, &res);
+    int rc = pl_fork_recv_result_until(w->result_fd, 0, &tag, &res);
+    if (rc == PL_ETIMEDOUT) {
+        return PL_OK; /* half a frame so far: the rest comes, or the deadline kills the worker */
+    }
     if (rc == PL_OK && tag == (uint64_t)w->item) {
         p->results[w->item] = res;
         p->finished++;
