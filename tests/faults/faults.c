@@ -603,6 +603,53 @@ static int fault_nproc_limit(void)
     return failures ? 1 : 0;
 }
 
+/* ---------------------------------------------------------------- descriptor limit */
+
+/*
+ * Room for only a few more descriptors (RLIMIT_NOFILE): a fork map gets
+ * fewer workers than it asked for (4 pipe ends each), or none - then
+ * PL_ESYS - and every item still has its one final result either way.
+ */
+static int fault_fd_limit(void)
+{
+    enum { N = 8 };
+    pl_value *items[N];
+    pl_result *rs[N] = {NULL};
+    for (int i = 0; i < N; i++) {
+        items[i] = pl_value_new();
+        pl_value_set_int(items[i], i);
+    }
+    int fds = count_fds();
+    int lowest_free = 0; /* a new descriptor takes the lowest free number: none below the limit, none at all */
+    while (fcntl(lowest_free, F_GETFD) != -1) {
+        lowest_free++;
+    }
+    struct rlimit saved, lim;
+    getrlimit(RLIMIT_NOFILE, &saved);
+    for (int room = 0; room <= 6; room += 6) {
+        lim = saved;
+        lim.rlim_cur = (rlim_t)(lowest_free + room); /* room 0: not one pipe; 6: about one worker */
+        if (setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+            return SKIP;
+        }
+        int rc = pl_map("square", items, N, &(pl_map_opts){.max_workers = 4, .timeout_ms = 30000}, rs);
+        setrlimit(RLIMIT_NOFILE, &saved);
+        if (room == 0 && is_model("fork")) {
+            EXPECT(rc == PL_ESYS, "no descriptor left: map gave %s", pl_strerror(rc));
+            expect_all(rs, N, PL_TASK_FAILED, "no descriptor left");
+        } else {
+            EXPECT(rc == PL_OK, "room for %d descriptors: map gave %s", room, pl_strerror(rc));
+            expect_all(rs, N, PL_TASK_OK, "room for a few descriptors");
+        }
+        free_results(rs, N);
+        expect_no_leftovers(fds);
+    }
+    for (int i = 0; i < N; i++) {
+        pl_value_free(items[i]);
+    }
+    return failures ? 1 : 0;
+}
+
 /* ---------------------------------------------------------------- main */
 
 typedef struct fault {
@@ -615,6 +662,7 @@ static const fault faults[] = {
     {"half-frame", fault_half_frame},           {"stopped-reader", fault_stopped_reader},
     {"signal-storm", fault_signal_storm},       {"huge-max-workers", fault_huge_max_workers},
     {"other-thread", fault_other_thread},       {"nproc-limit", fault_nproc_limit},
+    {"fd-limit", fault_fd_limit},
     {NULL, NULL}};
 
 static const fault *chosen;
