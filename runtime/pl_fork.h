@@ -27,7 +27,9 @@
  *
  * Wire protocol: both directions are pl_wire frames ([u32 length][bytes],
  * pl_wire.h) whose bytes are a task call one way and its reply the other,
- * in the codec MPI uses too (common/pl_call.h):
+ * in the codec MPI uses too (common/pl_call.h). The parent moves them with
+ * non-blocking I/O bounded by a deadline (the *_until calls), keeping half
+ * a frame between two poll() rounds, so no child can hold it past one:
  *   task frame   a call:  [tag][task name][encoded pl_value]
  *   result frame a reply: [tag][encoded pl_result]
  * The tag is the caller's (map: the item's index), so a result can never be
@@ -73,7 +75,10 @@
  * child's pid in the parent, 0 in the child, -1 (errno set) on failure.
  * In the child, the only things to do are to call pl_fork_serve() or
  * pl_fork_run_one(), which never return. A child's pl_should_stop() turns
- * true when its parent dies, so polling tasks do not outlive it as orphans.
+ * true when its parent dies, and the kernel kills it then anyway
+ * (PR_SET_PDEATHSIG): not even a task that never polls outlives its parent.
+ * Linux sends that signal when the THREAD that forked ends, so fork from
+ * the thread that will also wait for the child.
  */
 pid_t pl_fork(void);
 
