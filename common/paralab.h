@@ -20,6 +20,21 @@
  *
  * Timeouts are in milliseconds; PL_NO_TIMEOUT (-1) waits for ever; 0 does
  * not wait (a poll).
+ *
+ * Under faults (the suite tests/faults, docs/ARCHITECTURE.md has the table):
+ *   - limits are statuses, never a dead process: an item or group argument
+ *     over PL_VALUE_MAX_LEN is PL_EINVAL before anything runs; max_workers
+ *     is lowered to what the backend can run; a result too big to travel
+ *     is FAILED "result too large: N bytes, limit M";
+ *   - deadlines are instants (pl_clock.h): signals cannot stretch them, and
+ *     on fork a child stopped or stuck halfway through a message cannot
+ *     either (frames are read and written without blocking past them);
+ *   - fork's children die with their parent, even a task that never polls;
+ *   - MPI runs FUNNELED: map, futures and groups started from a thread other
+ *     than pl_run's are refused with PL_ESTATE.
+ * Only fork survives a crashing task (CRASHED, the others go on) and ends a
+ * task that never polls pl_should_stop() at the deadline; OpenMP's threads
+ * share the process (a crash ends it all) and MPI's ranks die with the job.
  */
 #ifndef PARALAB_H
 #define PARALAB_H
@@ -66,8 +81,13 @@ typedef struct pl_opts {
  *     without calling body.
  *   - OpenMP: a parallel region whose threads execute futures and groups.
  *   - serial, fork: nothing, body just runs.
- * opts may be NULL (defaults). Not re-entrant: one pl_run per process.
- * Returns PL_EINVAL for a NULL body, PL_ESYS if the backend cannot start.
+ * opts may be NULL (defaults). Not re-entrant on any backend: a pl_run
+ * inside body (or from another thread meanwhile) is PL_ESTATE.
+ * Returns PL_EINVAL for a NULL body (or workers < 0; OpenMP: > 1024),
+ * PL_ESYS if the backend cannot start - e.g. OpenMP under a process limit
+ * (ulimit -u) that leaves no room for a single worker thread: its team is
+ * sized to what the system lets start, never left to libgomp, which would
+ * exit the process.
  */
 int pl_run(const pl_opts *opts, int (*body)(void *ctx), void *ctx);
 
@@ -126,8 +146,17 @@ typedef struct pl_map_opts {
  *
  * opts NULL: max_workers = pl_workers(), no timeout, automatic chunks.
  * n == 0 is fine (items and results may then be NULL). Rejected up front:
- * task/items/results NULL with n > 0, a NULL item, max_workers <= 0,
- * chunksize < 0 (PL_EINVAL); unknown task (PL_ENOTASK).
+ * task/items/results NULL with n > 0, a NULL item, an item over
+ * PL_VALUE_MAX_LEN (64 MiB: it could not travel to a process or rank;
+ * refused on every backend alike), max_workers <= 0, chunksize < 0
+ * (PL_EINVAL); unknown task (PL_ENOTASK). A max_workers above what the
+ * backend can run is lowered, never an error: OpenMP runs at most
+ * PL_OMP_MAX_TEAM (256) threads and, under a process limit (ulimit -u), no
+ * more than the system lets it start; fork at most 128 children.
+ *
+ * A result too big to travel back (fork: over PL_VALUE_MAX_LEN; MPI: over
+ * PL_MPI_REPLY_MAX, 64 KiB, for one item) is FAILED "result too large: N
+ * bytes, limit M", and the worker goes on serving.
  */
 int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
            pl_result *results[]);
@@ -180,8 +209,8 @@ int pl_group_new(int max_workers, pl_group **out);
 
 /*
  * Add a member: a unique non-empty name, a task and its argument (copied).
- * PL_EINVAL (NULL/empty name), PL_EEXIST (duplicate name), PL_ENOTASK,
- * PL_ESTATE (the group already started).
+ * PL_EINVAL (NULL/empty name, an argument over PL_VALUE_MAX_LEN), PL_EEXIST
+ * (duplicate name), PL_ENOTASK, PL_ESTATE (the group already started).
  */
 int pl_group_add(pl_group *g, const char *name, const char *task, const pl_value *arg);
 

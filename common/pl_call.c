@@ -110,6 +110,56 @@ int pl_reply_encode(pl_buf *out, uint64_t tag, const pl_result *res)
     return pl_reply_encode_chunk(out, tag, results, 1);
 }
 
+/* A result of `reply` that cannot travel: no value, FAILED with the sizes. */
+static int fail_too_large(pl_result *res, size_t size, size_t limit, size_t count)
+{
+    pl_value *none = pl_value_new();
+    if (none == NULL) {
+        return PL_ENOMEM;
+    }
+    pl_result_take_value(res, none); /* drop the big value */
+    pl_value_free(none);
+    if (count > 1) {
+        return pl_result_set_status(res, PL_TASK_FAILED, "result too large: a reply of %zu results takes %zu bytes, limit %zu",
+                                    count, size, limit);
+    }
+    return pl_result_set_status(res, PL_TASK_FAILED, "result too large: %zu bytes, limit %zu", size, limit);
+}
+
+int pl_reply_encode_bounded(pl_buf *out, pl_reply_msg *reply, size_t limit)
+{
+    if (out == NULL || reply == NULL || reply->results == NULL) {
+        return PL_EINVAL;
+    }
+    /* The bytes around one value: header, result fields, its error text. Generous. */
+    const size_t overhead = 64 + PL_ERROR_MAX;
+    size_t value_limit = limit > overhead ? limit - overhead : 0;
+    if (value_limit > PL_VALUE_MAX_LEN + 5) {
+        value_limit = PL_VALUE_MAX_LEN + 5; /* type, length and the longest payload */
+    }
+    int rc = PL_OK;
+    for (size_t j = 0; j < reply->count && rc == PL_OK; j++) {
+        const pl_value *v = pl_result_value(reply->results[j]);
+        size_t size = pl_value_wire_size(v);
+        if (size > value_limit || !pl_value_fits_wire(v)) {
+            rc = fail_too_large(reply->results[j], size, value_limit, 1);
+        }
+    }
+    size_t mark = pl_buf_len(out);
+    if (rc == PL_OK) {
+        rc = pl_reply_encode_chunk(out, reply->tag, reply->results, reply->count);
+    }
+    if (rc != PL_OK || pl_buf_len(out) - mark <= limit) {
+        return rc;
+    }
+    size_t size = pl_buf_len(out) - mark; /* many medium results: the chunk is too big */
+    pl_buf_truncate(out, mark);
+    for (size_t j = 0; j < reply->count && rc == PL_OK; j++) {
+        rc = fail_too_large(reply->results[j], size, limit, reply->count);
+    }
+    return rc == PL_OK ? pl_reply_encode_chunk(out, reply->tag, reply->results, reply->count) : rc;
+}
+
 /* ---------------------------------------------------------------- decoding */
 
 /*

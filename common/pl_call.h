@@ -69,6 +69,7 @@ int pl_reply_encode(pl_buf *out, uint64_t tag, const pl_result *res);
 /* The reply to a chunk: count (>= 1) results (none NULL), in the order of the call's arguments. */
 int pl_reply_encode_chunk(pl_buf *out, uint64_t tag, pl_result *const results[], size_t count);
 
+
 /* ---------------------------------------------------------------- decoding */
 
 /* A decoded call: count calls of task; owns args. Start from {0}; free with pl_call_msg_clear. */
@@ -115,6 +116,18 @@ int pl_call_peek_tag(const uint8_t *buf, size_t len, uint64_t *tag);
 /* Free what a msg owns and empty it (count 0, NULL array); accepts NULL. */
 void pl_call_msg_clear(pl_call_msg *m);
 void pl_reply_msg_clear(pl_reply_msg *m);
+
+/*
+ * The reply to a call as a worker sends it: at most `limit` bytes whatever
+ * the tasks returned. A result whose value cannot travel (over
+ * PL_VALUE_MAX_LEN, or alone bigger than limit) loses its value and becomes
+ * FAILED "result too large: N bytes, limit M"; if the chunk as a whole is
+ * still too big, every result of it does. Those FAILED results are small, so
+ * the reply always goes out and the worker stays usable - instead of dying
+ * (fork) or never answering (MPI). Changes reply->results in place.
+ * PL_OK, PL_EINVAL, PL_ENOMEM.
+ */
+int pl_reply_encode_bounded(pl_buf *out, pl_reply_msg *reply, size_t limit);
 
 /* ---------------------------------------------------------------- serving */
 

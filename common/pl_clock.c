@@ -52,10 +52,24 @@ void pl_sleep_ms(int64_t ms)
     if (ms <= 0) {
         return;
     }
-    struct timespec req = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
-    struct timespec rem;
-    /* A signal interrupts nanosleep; continue with what is left. */
-    while (nanosleep(&req, &rem) != 0 && errno == EINTR) {
-        req = rem;
+    /*
+     * Sleep until an absolute instant, not for a duration: nanosleep()
+     * restarted with "what is left" after each signal rounds up every time
+     * and, under a storm of signals, never reaches the end (a 3 s sleep took
+     * 24 s). With TIMER_ABSTIME the same wake-up time is asked again after
+     * each interruption, so the sleep ends on time however often it is woken.
+     */
+    struct timespec until;
+    if (clock_gettime(CLOCK_MONOTONIC, &until) != 0) {
+        return;
+    }
+    until.tv_sec += (time_t)(ms / 1000);
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    /* clock_nanosleep returns the error number itself (errno is untouched). */
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR) {
     }
 }

@@ -12,14 +12,38 @@
 
 #include "pl_wire.h"
 
+/*
+ * 48 bytes. The error text is allocated only when there is one: most
+ * results have none, and an inline PL_ERROR_MAX buffer made every result
+ * ~300 bytes - 300 MB for a map of a million squares.
+ */
 struct pl_result {
     pl_task_status status;
     pl_value *value; /* never NULL */
-    char error[PL_ERROR_MAX];
+    char *error;     /* NULL: no text ("" to readers); else malloc'd, < PL_ERROR_MAX bytes */
     int64_t worker;
     int64_t start_ns;
     int64_t end_ns;
 };
+
+/* Replace r's error text with a copy of text[0..len) (none when len is 0). */
+static int set_error(pl_result *r, const char *text, size_t len)
+{
+    char *copy = NULL;
+    if (len > 0) {
+        copy = malloc(len + 1);
+        if (copy == NULL) {
+            free(r->error); /* the old text would describe something else now */
+            r->error = NULL;
+            return PL_ENOMEM;
+        }
+        memcpy(copy, text, len);
+        copy[len] = '\0';
+    }
+    free(r->error);
+    r->error = copy;
+    return PL_OK;
+}
 
 static int is_status(int st)
 {
@@ -59,6 +83,7 @@ void pl_result_free(pl_result *r)
 {
     if (r != NULL) {
         pl_value_free(r->value);
+        free(r->error);
         free(r);
     }
 }
@@ -77,7 +102,7 @@ const pl_value *pl_result_value(const pl_result *r)
 
 const char *pl_result_error(const pl_result *r)
 {
-    return r != NULL ? r->error : "";
+    return r != NULL && r->error != NULL ? r->error : "";
 }
 
 int64_t pl_result_worker(const pl_result *r)
@@ -110,9 +135,8 @@ int pl_result_set_status(pl_result *r, pl_task_status st, const char *fmt, ...)
         vsnprintf(text, sizeof text, fmt, ap);
         va_end(ap);
     }
-    r->status = st;
-    memcpy(r->error, text, sizeof text);
-    return PL_OK;
+    r->status = st; /* set even without memory for the text: the status is what counts */
+    return set_error(r, text, strlen(text));
 }
 
 int pl_result_set_worker(pl_result *r, int64_t worker)
@@ -151,14 +175,15 @@ int pl_result_assign(pl_result *dst, const pl_result *src)
     if (dst == src) {
         return PL_OK;
     }
-    pl_value *v = pl_value_copy(src->value); /* the only step that can fail: do it first */
-    if (v == NULL) {
+    const char *text = pl_result_error(src);
+    pl_value *v = pl_value_copy(src->value); /* the steps that can fail come first */
+    if (v == NULL || set_error(dst, text, strlen(text)) != PL_OK) {
+        pl_value_free(v);
         return PL_ENOMEM;
     }
     pl_value_move(dst->value, v);
     pl_value_free(v);
     dst->status = src->status;
-    memcpy(dst->error, src->error, sizeof dst->error);
     dst->worker = src->worker;
     dst->start_ns = src->start_ns;
     dst->end_ns = src->end_ns;
@@ -169,7 +194,8 @@ int pl_result_assign(pl_result *dst, const pl_result *src)
 
 static int encode_fields(const pl_result *r, pl_buf *out)
 {
-    size_t elen = strlen(r->error);
+    const char *error = pl_result_error(r);
+    size_t elen = strlen(error);
     int rc = pl_buf_put_u8(out, (uint8_t)r->status);
     if (rc == PL_OK) {
         rc = pl_buf_put_u64(out, (uint64_t)r->worker);
@@ -184,7 +210,7 @@ static int encode_fields(const pl_result *r, pl_buf *out)
         rc = pl_buf_put_u32(out, (uint32_t)elen);
     }
     if (rc == PL_OK) {
-        rc = pl_buf_put(out, r->error, elen);
+        rc = pl_buf_put(out, error, elen);
     }
     if (rc == PL_OK) {
         rc = pl_value_encode(r->value, out);
@@ -227,14 +253,13 @@ static int decode_fields(pl_reader *rd, pl_result *r)
     if (elen > 0 && memchr(text, '\0', elen) != NULL) {
         return PL_EWIRE;
     }
+    if (set_error(r, (const char *)text, elen) != PL_OK) {
+        return PL_ENOMEM;
+    }
     r->status = (pl_task_status)st;
     r->worker = to_int64(worker);
     r->start_ns = to_int64(start);
     r->end_ns = to_int64(end);
-    if (elen > 0) {
-        memcpy(r->error, text, elen);
-    }
-    r->error[elen] = '\0';
     return PL_OK;
 }
 
@@ -281,7 +306,8 @@ int pl_result_format(const pl_result *r, char *buf, size_t cap)
     }
     const char *name = pl_task_status_name((int)r->status);
     if (r->status != PL_TASK_OK) {
-        return r->error[0] != '\0' ? snprintf(buf, cap, "%s: %s", name, r->error) : snprintf(buf, cap, "%s", name);
+        const char *error = pl_result_error(r);
+        return error[0] != '\0' ? snprintf(buf, cap, "%s: %s", name, error) : snprintf(buf, cap, "%s", name);
     }
     char value[96];
     pl_value_format(r->value, value, sizeof value);

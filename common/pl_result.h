@@ -20,7 +20,11 @@
 
 typedef struct pl_result pl_result;
 
-/* Error text is truncated to this many bytes (including the NUL). */
+/*
+ * Error text is truncated to this many bytes (including the NUL). It is
+ * allocated only when a result has one, so a result without an error costs
+ * its 48 bytes and its value, not a buffer of this size.
+ */
 #define PL_ERROR_MAX 256
 
 /* A new result is PENDING, value NONE, error "", worker -1, times 0. */
@@ -31,13 +35,18 @@ void pl_result_free(pl_result *r); /* accepts NULL */
 /* Getters accept NULL (PENDING / NULL / "" / -1 / 0). */
 pl_task_status pl_result_status(const pl_result *r);
 const pl_value *pl_result_value(const pl_result *r); /* never NULL for non-NULL r */
-const char *pl_result_error(const pl_result *r);     /* never NULL */
+/* Never NULL; "" when there is none. Valid until r's status or text changes (or r is freed). */
+const char *pl_result_error(const pl_result *r);
 /* The worker that ran the task: OpenMP thread number, fork child pid, MPI rank; -1 unknown. */
 int64_t pl_result_worker(const pl_result *r);
 int64_t pl_result_start_ns(const pl_result *r);
 int64_t pl_result_end_ns(const pl_result *r);
 
-/* Setters: PL_OK or PL_EINVAL. The error text is printf-formatted; NULL fmt clears it. */
+/*
+ * Setters: PL_OK or PL_EINVAL. The error text is printf-formatted; NULL fmt
+ * clears it. pl_result_set_status sets the status even when there is no
+ * memory left for the text (then PL_ENOMEM, and no text).
+ */
 int pl_result_set_status(pl_result *r, pl_task_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int pl_result_set_worker(pl_result *r, int64_t worker);

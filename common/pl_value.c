@@ -364,6 +364,22 @@ static int encode_body(const pl_value *v, pl_buf *out)
     return PL_EINVAL;
 }
 
+size_t pl_value_wire_size(const pl_value *v)
+{
+    if (v == NULL) {
+        return 0;
+    }
+    if (is_blob(v->type)) {
+        return 1 + 4 + v->u.b.len;
+    }
+    return v->type == PL_VAL_NONE ? 1 : 1 + 8;
+}
+
+int pl_value_fits_wire(const pl_value *v)
+{
+    return v != NULL && (!is_blob(v->type) || v->u.b.len <= PL_VALUE_MAX_LEN);
+}
+
 int pl_value_encode(const pl_value *v, pl_buf *out)
 {
     if (v == NULL || out == NULL) {

@@ -84,4 +84,14 @@ int pl_value_decode(const uint8_t *buf, size_t len, pl_value **out, size_t *used
 /* Upper bound on one encoded STR/BYTES payload, to refuse absurd lengths. */
 #define PL_VALUE_MAX_LEN ((size_t)64 * 1024 * 1024)
 
+/*
+ * Bytes v's wire encoding takes (0 for NULL), and whether it can be
+ * encoded at all: a STR/BYTES payload of at most PL_VALUE_MAX_LEN. The
+ * backends check arguments with these BEFORE any work starts (a map whose
+ * 6th item is too big is rejected, not half run) and results before they
+ * travel (too big: FAILED with the sizes, not a dead worker).
+ */
+size_t pl_value_wire_size(const pl_value *v);
+int pl_value_fits_wire(const pl_value *v);
+
 #endif

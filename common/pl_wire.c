@@ -8,6 +8,7 @@
 #include "pl_wire.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pl_clock.h"
 #include "pl_status.h"
 
 struct pl_buf {
@@ -310,6 +312,224 @@ int pl_wire_read_frame(int fd, uint8_t **out, size_t *len)
     *out = body;
     *len = n;
     return PL_OK;
+}
+
+/* ---------------------------------------------------------------- frames under a deadline */
+
+/* Make fd non-blocking (once: F_GETFL first). PL_OK or PL_EINVAL (a bad fd). */
+static int set_nonblocking(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0) {
+        return PL_EINVAL;
+    }
+    if ((flags & O_NONBLOCK) == 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+        return PL_EINVAL;
+    }
+    return PL_OK;
+}
+
+/*
+ * Wait until fd is ready or deadline_ns passes: 1 ready (or in an error
+ * state, which the next read or write reports), 0 the deadline came. A
+ * signal (EINTR) just waits again for the time that is left: the deadline
+ * is an instant, so no number of signals can stretch it.
+ */
+static int wait_until(int fd, short events, int64_t deadline_ns)
+{
+    for (;;) {
+        struct pollfd pfd = {.fd = fd, .events = events, .revents = 0};
+        int n = poll(&pfd, 1, pl_ms_until(deadline_ns));
+        if (n >= 0) {
+            return n > 0;
+        }
+        if (errno != EINTR) {
+            return 1;
+        }
+    }
+}
+
+static int write_all_until(int fd, const uint8_t *p, size_t len, int64_t deadline_ns)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if (!wait_until(fd, POLLOUT, deadline_ns)) {
+                    return PL_ETIMEDOUT;
+                }
+                continue;
+            }
+            return errno == EBADF ? PL_EINVAL : PL_EIO;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return PL_OK;
+}
+
+int pl_wire_write_frame_until(int fd, const void *data, size_t len, int64_t deadline_ns)
+{
+    if (fd < 0 || (data == NULL && len > 0) || len > PL_FRAME_MAX) {
+        return PL_EINVAL;
+    }
+    if (set_nonblocking(fd) != PL_OK) {
+        return PL_EINVAL;
+    }
+    uint8_t head[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len};
+    if (len <= PIPE_BUF - sizeof head) {
+        /* One write of at most PIPE_BUF bytes: all of it or, non-blocking, none (EAGAIN). */
+        uint8_t small[PIPE_BUF];
+        memcpy(small, head, sizeof head);
+        if (len > 0) {
+            memcpy(small + sizeof head, data, len);
+        }
+        return write_all_until(fd, small, sizeof head + len, deadline_ns);
+    }
+    int rc = write_all_until(fd, head, sizeof head, deadline_ns);
+    return rc != PL_OK ? rc : write_all_until(fd, data, len, deadline_ns);
+}
+
+/*
+ * The reader's buffer holds [0, have) bytes of the stream; the first frame
+ * starts at 0. `done` is the size of a frame handed out by the last call,
+ * dropped at the start of the next one.
+ */
+struct pl_frame_in {
+    uint8_t *data;
+    size_t have;
+    size_t cap;
+    size_t done;
+    int nonblocking_fd; /* 1 + the fd already made non-blocking; 0: none yet */
+};
+
+/* What a fresh or idle reader keeps: room for a small frame in one read(). */
+#define FRAME_IN_SMALL 4096
+
+pl_frame_in *pl_frame_in_new(void)
+{
+    return calloc(1, sizeof(pl_frame_in));
+}
+
+void pl_frame_in_free(pl_frame_in *in)
+{
+    if (in != NULL) {
+        free(in->data);
+        free(in);
+    }
+}
+
+/* Forget the frame handed out last time; give back a big buffer once it is empty. */
+static void frame_in_drop_done(pl_frame_in *in)
+{
+    if (in->done > 0) {
+        memmove(in->data, in->data + in->done, in->have - in->done);
+        in->have -= in->done;
+        in->done = 0;
+    }
+    if (in->have == 0 && in->cap > FRAME_IN_SMALL) {
+        free(in->data);
+        in->data = NULL;
+        in->cap = 0;
+    }
+}
+
+static int frame_in_reserve(pl_frame_in *in, size_t need)
+{
+    if (need <= in->cap) {
+        return PL_OK;
+    }
+    uint8_t *p = realloc(in->data, need);
+    if (p == NULL) {
+        return PL_ENOMEM;
+    }
+    in->data = p;
+    in->cap = need;
+    return PL_OK;
+}
+
+/* The size of the whole first frame (header included) once its header is in; 0 before. */
+static size_t frame_in_wanted(const pl_frame_in *in, int *bad)
+{
+    *bad = 0;
+    if (in->have < 4) {
+        return 0;
+    }
+    const uint8_t *h = in->data;
+    size_t n = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
+    *bad = n > PL_FRAME_MAX; /* a corrupt length must not make us allocate gigabytes */
+    return 4 + n;
+}
+
+/*
+ * One read() into the buffer. Blocking (a child waiting for its next task):
+ * as much as fits, at least a small frame's worth - one read per frame.
+ * Non-blocking (a parent that poll()s many pipes): never past the end of
+ * the current frame. A second frame read ahead would sit in this buffer
+ * while poll() says the pipe is empty, and the caller would wait for an
+ * answer it already has (a fork worker sends several replies per chunk).
+ */
+static ssize_t frame_in_fill(pl_frame_in *in, int fd, size_t want, int exact)
+{
+    size_t target = want > 0 ? want : 4;
+    if (!exact && target < FRAME_IN_SMALL) {
+        target = FRAME_IN_SMALL;
+    }
+    if (frame_in_reserve(in, target) != PL_OK) {
+        errno = ENOMEM;
+        return -1;
+    }
+    size_t room = exact ? target - in->have : in->cap - in->have;
+    ssize_t n;
+    do {
+        n = read(fd, in->data + in->have, room);
+    } while (n < 0 && errno == EINTR);
+    if (n > 0) {
+        in->have += (size_t)n;
+    }
+    return n;
+}
+
+int pl_frame_in_read(pl_frame_in *in, int fd, int64_t deadline_ns, const uint8_t **frame, size_t *len,
+                     int *partial)
+{
+    if (in == NULL || fd < 0 || frame == NULL || len == NULL) {
+        return PL_EINVAL;
+    }
+    /* No deadline: a blocking read is what we want (a child waiting for work). */
+    if (deadline_ns != PL_NEVER && in->nonblocking_fd != fd + 1) {
+        if (set_nonblocking(fd) != PL_OK) {
+            return PL_EINVAL;
+        }
+        in->nonblocking_fd = fd + 1;
+    }
+    frame_in_drop_done(in);
+    for (;;) {
+        int bad;
+        size_t want = frame_in_wanted(in, &bad);
+        if (bad) {
+            return PL_EWIRE;
+        }
+        if (want > 0 && in->have >= want) {
+            *frame = in->data + 4;
+            *len = want - 4;
+            in->done = want;
+            return PL_OK;
+        }
+        ssize_t n = frame_in_fill(in, fd, want, deadline_ns != PL_NEVER);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+            if (partial != NULL) {
+                *partial = in->have > 0;
+            }
+            return n < 0 && errno == ENOMEM ? PL_ENOMEM : PL_EIO;
+        }
+        if (n < 0 && !wait_until(fd, POLLIN, deadline_ns)) {
+            return PL_ETIMEDOUT; /* what came stays here for the next call */
+        }
+    }
 }
 
 void pl_wire_ignore_sigpipe(void)

@@ -69,6 +69,43 @@ int pl_wire_write_frame(int fd, const void *data, size_t len);
  */
 int pl_wire_read_frame(int fd, uint8_t **out, size_t *len);
 
+/*
+ * The same, but never past deadline_ns (pl_clock.h; PL_NEVER: no bound).
+ * The descriptor is switched to non-blocking (O_NONBLOCK: give it only
+ * descriptors whose open file nobody else blocks on, such as the parent's
+ * end of a pipe) and poll() waits for room until the deadline. A reader
+ * that stopped (SIGSTOP) or stopped reading can then no longer hold the
+ * writer past its deadline. PL_ETIMEDOUT: the deadline came first; part of
+ * the frame may have been written, so the stream is unusable from here on
+ * (kill the reader). Otherwise as pl_wire_write_frame.
+ */
+int pl_wire_write_frame_until(int fd, const void *data, size_t len, int64_t deadline_ns);
+
+/*
+ * A resumable frame reader: it keeps the part of a frame that has arrived,
+ * so a caller that must not block (a poll() loop with a deadline) can read
+ * what a pipe holds now and come back for the rest later. One reader per
+ * stream; it also reads a small frame's header and body in one read().
+ */
+typedef struct pl_frame_in pl_frame_in;
+
+pl_frame_in *pl_frame_in_new(void);
+void pl_frame_in_free(pl_frame_in *in); /* accepts NULL */
+
+/*
+ * Read from fd until one whole frame is in or deadline_ns passes (0, or any
+ * instant already past: take only what fd holds now, never wait;
+ * PL_NEVER: no bound). With a deadline, fd is switched to non-blocking, as
+ * for pl_wire_write_frame_until.
+ * PL_OK: *frame points at the frame's bytes (*len of them), valid until the
+ * next call on this reader or its free. PL_ETIMEDOUT: not whole yet; what
+ * came is kept, call again when poll() says fd is readable. PL_EIO: end of
+ * file (*partial, when not NULL, says whether it came mid-frame) or a read
+ * error; PL_EWIRE: a length above PL_FRAME_MAX; PL_ENOMEM.
+ */
+int pl_frame_in_read(pl_frame_in *in, int fd, int64_t deadline_ns, const uint8_t **frame, size_t *len,
+                     int *partial);
+
 /* Set SIGPIPE to ignored, so writing to a closed pipe gives EPIPE, not death. */
 void pl_wire_ignore_sigpipe(void);
 

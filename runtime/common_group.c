@@ -99,6 +99,9 @@ int pl_group_add(pl_group *g, const char *name, const char *task, const pl_value
     if (c->started) {
         return PL_ESTATE; /* the set of members is fixed once they may be running */
     }
+    if (arg != NULL && !pl_value_fits_wire(arg)) {
+        return PL_EINVAL; /* too big to travel: refused now, not when the member starts */
+    }
     /* The roster checks the name (PL_EINVAL, PL_EEXIST) and the task (PL_ENOTASK). */
     return pl_roster_add(c->roster, name, task, arg);
 }

@@ -20,7 +20,8 @@ int pl_map_check_args(const char *task, pl_value *const items[], size_t n, const
         return PL_EINVAL;
     }
     for (size_t i = 0; i < n; i++) {
-        if (items[i] == NULL) {
+        /* Too big to travel (fork, MPI): refused before any item runs, on every backend alike. */
+        if (items[i] == NULL || !pl_value_fits_wire(items[i])) {
             return PL_EINVAL;
         }
     }
@@ -30,6 +31,9 @@ int pl_map_check_args(const char *task, pl_value *const items[], size_t n, const
     if (max_workers != NULL) {
         int wanted = opts != NULL ? opts->max_workers : pl_workers();
         *max_workers = (size_t)wanted < n ? wanted : (int)n;
+        if (*max_workers > 0) {
+            *max_workers = pl_backend_worker_limit(*max_workers);
+        }
     }
     return PL_OK;
 }

@@ -19,8 +19,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "paralab.h"
+#include "pl_backend_common.h"
 #include "pl_tasks.h"
 #include "pl_fork.h"
 #include "pl_wire.h"
@@ -112,6 +116,28 @@ static bool parent_gone(void)
     return getppid() != forked_from;
 }
 
+/*
+ * A task that never polls pl_should_stop() would otherwise outlive a parent
+ * killed by a test timeout or a Ctrl-C, for ever: the kernel sends SIGKILL
+ * to the child when its parent goes (Linux's PR_SET_PDEATHSIG). The parent
+ * may already be gone by the time the child asks for that; then the child
+ * has been re-parented and leaves at once. Caveat: "parent" is the THREAD
+ * that forked: a child forked by a thread that ends before the child does is
+ * killed then too - one more reason to call the fork backend from the
+ * thread that also waits for its children.
+ */
+static void die_with_parent(pid_t parent)
+{
+#ifdef __linux__
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+        return; /* the pl_should_stop() hook still covers polling tasks */
+    }
+#endif
+    if (getppid() != parent) {
+        _exit(1);
+    }
+}
+
 pid_t pl_fork(void)
 {
     set_signal_policy();
@@ -131,6 +157,13 @@ pid_t pl_fork(void)
         in_child = 1;
         forked_from = parent;
         pl_cancel_set_hook(parent_gone);
+        die_with_parent(parent);
     }
     return pid;
+}
+
+/* Each child is a process and two pipes: PL_FORK_MAX_CHILDREN at most per call. */
+int pl_backend_worker_limit(int wanted)
+{
+    return wanted < PL_FORK_MAX_CHILDREN ? wanted : PL_FORK_MAX_CHILDREN;
 }

@@ -72,7 +72,9 @@ static void answers_free(answers *a)
 static int flush(const pl_call_msg *call, answers *a, size_t from, size_t to, int result_fd, pl_buf *out)
 {
     pl_buf_reset(out);
-    int rc = pl_reply_encode_chunk(out, call->tag + from, &a->res[from], to - from);
+    pl_reply_msg reply = {.tag = call->tag + from, .count = to - from, .results = &a->res[from]};
+    /* A result too big for a frame goes back FAILED with its size, not as a dead worker. */
+    int rc = pl_reply_encode_bounded(out, &reply, PL_FRAME_MAX);
     if (rc == PL_OK) {
         rc = pl_wire_write_frame(result_fd, pl_buf_data(out), pl_buf_len(out));
     }
@@ -125,20 +127,22 @@ _Noreturn void pl_fork_serve_chunks(int task_fd, int result_fd, pl_fork_progress
 {
     pl_fork_close_registered_except(task_fd, result_fd);
     pl_buf *out = pl_buf_new();
+    /* A buffered reader: a small task frame (header and body) comes in one read(). */
+    pl_frame_in *in = pl_frame_in_new();
     answers a = {0};
-    int status = out != NULL ? 0 : 2;
+    int status = out != NULL && in != NULL ? 0 : 2;
     while (status == 0) {
-        uint8_t *frame = NULL;
+        const uint8_t *frame = NULL; /* the reader's: valid until its next read */
         size_t len = 0;
-        if (pl_wire_read_frame(task_fd, &frame, &len) != PL_OK) {
+        if (pl_frame_in_read(in, task_fd, PL_NEVER, &frame, &len, NULL) != PL_OK) {
             break; /* end-of-file: the parent has no more work for us */
         }
         if (serve_frame(frame, len, result_fd, out, &a, progress, slot) != PL_OK) {
             status = 3; /* a corrupt frame or a dead parent: the parent sees our pipe close */
         }
-        free(frame);
     }
     answers_free(&a);
+    pl_frame_in_free(in);
     pl_buf_free(out);
     leave(status);
 }
@@ -157,7 +161,8 @@ static int run_and_answer(const char *task, const pl_value *arg, int result_fd)
     if (rc == PL_OK) {
         pl_task_run(task, arg, res); /* an unknown name is a FAILED result, not an error here */
         pl_result_set_worker(res, (int64_t)getpid());
-        rc = pl_reply_encode(out, 0, res);
+        pl_reply_msg reply = {.tag = 0, .count = 1, .results = &res};
+        rc = pl_reply_encode_bounded(out, &reply, PL_FRAME_MAX);
     }
     if (rc == PL_OK) {
         rc = pl_wire_write_frame(result_fd, pl_buf_data(out), pl_buf_len(out));

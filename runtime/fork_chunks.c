@@ -70,7 +70,8 @@ void pl_fork_progress_set(pl_fork_progress *p, int k, size_t started)
     }
 }
 
-int pl_fork_send_chunk(int fd, uint64_t tag, const char *task, pl_value *const args[], size_t count)
+int pl_fork_send_chunk_until(int fd, int64_t deadline_ns, uint64_t tag, const char *task, pl_value *const args[],
+                             size_t count)
 {
     if (fd < 0) {
         return PL_EINVAL;
@@ -81,25 +82,43 @@ int pl_fork_send_chunk(int fd, uint64_t tag, const char *task, pl_value *const a
     }
     int rc = pl_call_encode_chunk(b, tag, task, args, count);
     if (rc == PL_OK) {
-        rc = pl_wire_write_frame(fd, pl_buf_data(b), pl_buf_len(b));
+        rc = pl_wire_write_frame_until(fd, pl_buf_data(b), pl_buf_len(b), deadline_ns);
     }
     pl_buf_free(b);
     return rc;
 }
 
-int pl_fork_recv_reply(int fd, pl_reply_msg *out)
+int pl_fork_send_chunk(int fd, uint64_t tag, const char *task, pl_value *const args[], size_t count)
+{
+    return pl_fork_send_chunk_until(fd, PL_NEVER, tag, task, args, count);
+}
+
+int pl_fork_recv_reply_until(int fd, int64_t deadline_ns, pl_reply_msg *out)
 {
     if (fd < 0 || out == NULL) {
         return PL_EINVAL;
     }
     *out = (pl_reply_msg){0};
-    uint8_t *frame = NULL;
-    size_t len = 0;
-    int rc = pl_wire_read_frame(fd, &frame, &len);
-    if (rc != PL_OK) {
-        return rc; /* PL_EIO: end-of-file, the child is gone */
+    /* The registry's reader keeps half a frame until the next call; a
+     * descriptor it does not know gets a reader for this call only. */
+    pl_frame_in *own = NULL;
+    pl_frame_in *in = pl_fork_reader(fd);
+    if (in == NULL && (in = own = pl_frame_in_new()) == NULL) {
+        return PL_ENOMEM;
     }
-    rc = pl_reply_decode(frame, len, out);
-    free(frame);
-    return rc;
+    const uint8_t *frame = NULL;
+    size_t len = 0;
+    int rc = pl_frame_in_read(in, fd, deadline_ns, &frame, &len, NULL);
+    if (rc == PL_OK) {
+        rc = pl_reply_decode(frame, len, out);
+    } else if (rc == PL_ETIMEDOUT && own != NULL) {
+        rc = PL_EIO; /* nowhere to keep half a frame: this stream is lost */
+    }
+    pl_frame_in_free(own);
+    return rc; /* PL_EIO: end-of-file, the child is gone */
+}
+
+int pl_fork_recv_reply(int fd, pl_reply_msg *out)
+{
+    return pl_fork_recv_reply_until(fd, PL_NEVER, out);
 }

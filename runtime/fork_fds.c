@@ -17,6 +17,7 @@
 
 #include "paralab.h"
 #include "pl_fork.h"
+#include "pl_wire.h"
 
 /*
  * Registered descriptors: a flag per descriptor number. A fixed array, so a
@@ -26,6 +27,26 @@
 #define REGISTRY_MAX 4096
 static unsigned char registered[REGISTRY_MAX];
 static int registry_top; /* 1 + highest number ever registered */
+
+/*
+ * The parent's frame reader of each registered descriptor it reads results
+ * from (made on first use by pl_fork_reader): a result frame that arrives
+ * in pieces is kept here between two poll() rounds, so the parent never
+ * waits for the rest of a frame with a blocking read - a child stopped
+ * mid-frame cannot hold a deadline. Freed by pl_fork_close.
+ */
+static pl_frame_in *readers[REGISTRY_MAX];
+
+pl_frame_in *pl_fork_reader(int fd)
+{
+    if (fd < 0 || fd >= REGISTRY_MAX || !registered[fd]) {
+        return NULL;
+    }
+    if (readers[fd] == NULL) {
+        readers[fd] = pl_frame_in_new();
+    }
+    return readers[fd];
+}
 
 static void register_fd(int fd)
 {
@@ -63,6 +84,8 @@ void pl_fork_close(int *fd)
     }
     if (*fd < REGISTRY_MAX) {
         registered[*fd] = 0;
+        pl_frame_in_free(readers[*fd]);
+        readers[*fd] = NULL;
     }
     close(*fd); /* even on EINTR Linux has closed it: never retry a close */
     *fd = -1;

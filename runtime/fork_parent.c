@@ -20,7 +20,8 @@
 #include "pl_fork.h"
 #include "pl_wire.h"
 
-int pl_fork_send_task(int fd, uint64_t tag, const char *task, const pl_value *arg)
+int pl_fork_send_task_until(int fd, int64_t deadline_ns, uint64_t tag, const char *task,
+                            const pl_value *arg)
 {
     if (fd < 0) {
         return PL_EINVAL;
@@ -31,27 +32,44 @@ int pl_fork_send_task(int fd, uint64_t tag, const char *task, const pl_value *ar
     }
     int rc = pl_call_encode(b, tag, task, arg); /* PL_EINVAL for a bad task name */
     if (rc == PL_OK) {
-        rc = pl_wire_write_frame(fd, pl_buf_data(b), pl_buf_len(b));
+        rc = pl_wire_write_frame_until(fd, pl_buf_data(b), pl_buf_len(b), deadline_ns);
     }
     pl_buf_free(b);
     return rc;
 }
 
-int pl_fork_recv_result(int fd, uint64_t *tag, pl_result **out)
+int pl_fork_send_task(int fd, uint64_t tag, const char *task, const pl_value *arg)
+{
+    return pl_fork_send_task_until(fd, PL_NEVER, tag, task, arg);
+}
+
+int pl_fork_recv_result_until(int fd, int64_t deadline_ns, uint64_t *tag, pl_result **out)
 {
     if (fd < 0 || tag == NULL || out == NULL) {
         return PL_EINVAL;
     }
     *out = NULL;
-    uint8_t *frame = NULL;
-    size_t len = 0;
-    int rc = pl_wire_read_frame(fd, &frame, &len);
-    if (rc != PL_OK) {
-        return rc; /* PL_EIO: end-of-file, the child is gone */
+    /* A descriptor the registry does not know gets a reader for this call only. */
+    pl_frame_in *own = NULL;
+    pl_frame_in *in = pl_fork_reader(fd);
+    if (in == NULL && (in = own = pl_frame_in_new()) == NULL) {
+        return PL_ENOMEM;
     }
-    rc = pl_reply_decode_one(frame, len, tag, out);
-    free(frame);
-    return rc;
+    const uint8_t *frame = NULL;
+    size_t len = 0;
+    int rc = pl_frame_in_read(in, fd, deadline_ns, &frame, &len, NULL);
+    if (rc == PL_OK) {
+        rc = pl_reply_decode_one(frame, len, tag, out);
+    } else if (rc == PL_ETIMEDOUT && own != NULL) {
+        rc = PL_EIO; /* nowhere to keep half a frame: this stream is lost */
+    }
+    pl_frame_in_free(own);
+    return rc; /* PL_EIO: end-of-file, the child is gone */
+}
+
+int pl_fork_recv_result(int fd, uint64_t *tag, pl_result **out)
+{
+    return pl_fork_recv_result_until(fd, PL_NEVER, tag, out);
 }
 
 int pl_fork_reap(pid_t pid, int kill_first, int *wstatus)

@@ -29,9 +29,12 @@
  * grace period (PARALAB_MPI_STOP_GRACE_MS, default 10 s) pl_run says which
  * ranks are stuck and aborts the job, the only way MPI has to end a rank.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "pl_backend_common.h"
 #include "pl_mpi.h"
 #include "pl_tasks.h"
 
@@ -40,9 +43,14 @@ static const pl_backend_info info = {
 
 #define DEFAULT_STOP_GRACE_MS 10000
 
+/*
+ * in_body is atomic and body_thread is written before it: another thread of
+ * the program may ask pl_mpi_in_scope() while body runs.
+ */
 static struct {
-    int used;    /* pl_run was called: MPI can be initialised once per process */
-    int in_body; /* rank 0 while body runs */
+    int used;           /* pl_run was called: MPI can be initialised once per process */
+    atomic_int in_body; /* rank 0 while body runs */
+    pthread_t body_thread; /* the thread running body: the only one that may talk to MPI */
 } scope;
 
 const pl_backend_info *pl_backend(void)
@@ -57,12 +65,19 @@ int pl_is_root(void)
 
 int pl_workers(void)
 {
-    return scope.in_body ? pl_mpi_size() - 1 : 0;
+    return atomic_load(&scope.in_body) ? pl_mpi_size() - 1 : 0;
 }
 
+/*
+ * MPI runs FUNNELED (runtime/mpi_comm.c): only the thread that called pl_run
+ * may make MPI calls. A map, future or group started from another thread of
+ * rank 0 would call MPI concurrently with it - wrong statuses, corrupt
+ * messages, a crash in MPI_Finalize now and then - so for that thread the
+ * scope is closed and those calls are refused with PL_ESTATE.
+ */
 int pl_mpi_in_scope(void)
 {
-    return scope.in_body;
+    return atomic_load(&scope.in_body) && pthread_equal(pthread_self(), scope.body_thread);
 }
 
 /* ---------------------------------------------------------------- shutdown */
@@ -170,9 +185,10 @@ static int run_root(int (*body)(void *ctx), void *ctx)
         return PL_ENOMEM;
     }
     greet_workers();
-    scope.in_body = 1;
+    scope.body_thread = pthread_self();
+    atomic_store(&scope.in_body, 1);
     int rc = body(ctx);
-    scope.in_body = 0;
+    atomic_store(&scope.in_body, 0);
     pl_mpi_table_close(); /* late replies still on their way are drained by stop_workers */
     stop_workers(rc);
     return rc;
@@ -196,4 +212,10 @@ int pl_run(const pl_opts *opts, int (*body)(void *ctx), void *ctx)
     rc = pl_mpi_rank() == 0 ? run_root(body, ctx) : pl_mpi_serve();
     pl_mpi_comm_close();
     return rc;
+}
+
+/* The ranks exist already (mpiexec -n): asking for more only means queueing. */
+int pl_backend_worker_limit(int wanted)
+{
+    return wanted;
 }

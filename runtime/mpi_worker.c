@@ -24,6 +24,7 @@
  * not stop a task that does not poll: a thread cannot be killed safely
  * either. The hook gives the same guarantee with one thread.
  */
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,31 +100,20 @@ static bool worker_should_stop(void)
 
 /*
  * Encode the reply into out. A reply too big for rank 0's receive buffers
- * (PL_MPI_REPLY_MAX) would never be read: its values are dropped and each
- * result becomes FAILED saying why, which is small and always fits. A
- * chunk's reply (count > 1) is exempt: only a map asks for chunks, and it
- * probes a reply's size before receiving it (pl_mpi_poll_chunk).
+ * (PL_MPI_REPLY_MAX) would never be read, and one that cannot be encoded at
+ * all would end this worker: their values are dropped and the results
+ * become FAILED "result too large: N bytes, limit M" (pl_call.h), which is
+ * small and always fits - the caller gets its answer and this worker stays
+ * usable for the next request.
+ * A chunk's reply (count > 1) only has to fit one MPI message (an int
+ * count of bytes): only a map asks for chunks, and it probes a reply's size
+ * before receiving it (pl_mpi_poll_chunk).
  */
 static int pack_reply(pl_buf *out, pl_reply_msg *reply)
 {
     pl_buf_reset(out);
-    int rc = pl_reply_encode_chunk(out, reply->tag, reply->results, reply->count);
-    if (rc != PL_OK || reply->count > 1 || pl_buf_len(out) <= PL_MPI_REPLY_MAX) {
-        return rc;
-    }
-    size_t size = pl_buf_len(out);
-    for (size_t j = 0; j < reply->count; j++) {
-        pl_value *none = pl_value_new();
-        if (none == NULL) {
-            return PL_ENOMEM;
-        }
-        pl_result_take_value(reply->results[j], none); /* drop the big value */
-        pl_value_free(none);
-        pl_result_set_status(reply->results[j], PL_TASK_FAILED,
-                             "result too large for one MPI reply (%zu bytes > %zu)", size, PL_MPI_REPLY_MAX);
-    }
-    pl_buf_reset(out);
-    return pl_reply_encode_chunk(out, reply->tag, reply->results, reply->count);
+    size_t limit = reply->count > 1 ? (size_t)INT_MAX : PL_MPI_REPLY_MAX;
+    return pl_reply_encode_bounded(out, reply, limit);
 }
 
 /*

@@ -36,6 +36,7 @@
 
 #include "paralab.h"
 #include "pl_tasks.h"
+#include "pl_backend_common.h"
 #include "pl_openmp.h"
 
 /* More threads than this is a typo, not a plan (and workers + 1 must not overflow). */
@@ -135,10 +136,12 @@ int pl_run(const pl_opts *opts, int (*body)(void *ctx), void *ctx)
     pl_tasks_register_builtins(); /* before any thread of the team can look a task up */
     atomic_store(&scope_closing, 0);
     pl_cancel_set_hook(scope_is_closing); /* before any task of ours can run */
+    /* libgomp exits the process when it cannot create a thread: ask only for what exists. */
+    int team = pl_omp_team_limit(workers + 1);
     omp_settings saved = enter_settings();
 
     int rc = PL_OK;
-#pragma omp parallel num_threads(workers + 1) shared(rc)
+#pragma omp parallel num_threads(team) shared(rc)
     {
         if (omp_get_thread_num() == 0) {
             rc = run_body(body, ctx);
@@ -161,4 +164,10 @@ int pl_is_root(void)
 int pl_workers(void)
 {
     return atomic_load(&scope_workers);
+}
+
+/* A team as big as the system allows right now, at most PL_OMP_MAX_TEAM (pl_openmp.h). */
+int pl_backend_worker_limit(int wanted)
+{
+    return pl_omp_team_limit(wanted < PL_OMP_MAX_TEAM ? wanted : PL_OMP_MAX_TEAM);
 }

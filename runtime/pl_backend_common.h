@@ -36,7 +36,9 @@
 
 /*
  * Everything paralab.h says pl_map may be rejected for, checked before any
- * slot is written: task/items/results NULL with n > 0, a NULL item,
+ * slot is written: task/items/results NULL with n > 0, a NULL item, an
+ * item too big to travel (over PL_VALUE_MAX_LEN, pl_value_fits_wire: on
+ * every backend, so a program does not work on one and fail on another),
  * max_workers <= 0, chunksize < 0 (PL_EINVAL), an unknown task (PL_ENOTASK). With n == 0
  * there is nothing to read, so NULL arrays (and a NULL task) are allowed; a
  * task name that IS given must exist.
@@ -58,6 +60,17 @@ int pl_map_check_args(const char *task, pl_value *const items[], size_t n, const
  * the answer is between 1 and max(n, 1).
  */
 size_t pl_map_chunksize(const pl_map_opts *opts, size_t n, int workers);
+
+/*
+ * How many tasks this backend can really run at once for a call that wants
+ * `wanted` (>= 1): never more than wanted, never less than 1. Each
+ * runtime/<model>.c defines it: OpenMP caps its team (PL_OMP_MAX_TEAM) and
+ * probes the process limit (pl_openmp.h), fork caps its children
+ * (PL_FORK_MAX_CHILDREN); serial and MPI take wanted as it is.
+ * pl_map_check_args applies it to *max_workers, so a lab's map never asks
+ * the system for what it cannot give - a status instead of a dead process.
+ */
+int pl_backend_worker_limit(int wanted);
 
 /*
  * One deadline rule for every backend (docs/ARCHITECTURE.md): an item that

@@ -27,7 +27,9 @@
  *
  * Wire protocol: both directions are pl_wire frames ([u32 length][bytes],
  * pl_wire.h) whose bytes are a task call one way and its reply the other,
- * in the codec MPI uses too (common/pl_call.h):
+ * in the codec MPI uses too (common/pl_call.h). The parent moves them with
+ * non-blocking I/O bounded by a deadline (the *_until calls), keeping half
+ * a frame between two poll() rounds, so no child can hold it past one:
  *   task frame   a call:  [tag][task name][encoded pl_value]
  *   result frame a reply: [tag][encoded pl_result]
  * The tag is the caller's (map: the item's index), so a result can never be
@@ -74,7 +76,10 @@
  * child's pid in the parent, 0 in the child, -1 (errno set) on failure.
  * In the child, the only things to do are to call pl_fork_serve() or
  * pl_fork_run_one(), which never return. A child's pl_should_stop() turns
- * true when its parent dies, so polling tasks do not outlive it as orphans.
+ * true when its parent dies, and the kernel kills it then anyway
+ * (PR_SET_PDEATHSIG): not even a task that never polls outlives its parent.
+ * Linux sends that signal when the THREAD that forked ends, so fork from
+ * the thread that will also wait for the child.
  */
 pid_t pl_fork(void);
 
@@ -142,8 +147,13 @@ _Noreturn void pl_fork_serve_chunks(int task_fd, int result_fd, pl_fork_progress
  * (args[0..count), none NULL) under tag; read one result frame into *out
  * (a reply of one or more results, pl_call.h; empty on entry, cleared by
  * the caller with pl_reply_msg_clear). Errors as pl_fork_send_task and
- * pl_fork_recv_result.
+ * pl_fork_recv_result; the _until forms stop at deadline_ns like theirs
+ * (PL_ETIMEDOUT, half a frame kept by the registry's reader for the next
+ * call), the plain ones wait as long as it takes.
  */
+int pl_fork_send_chunk_until(int fd, int64_t deadline_ns, uint64_t tag, const char *task, pl_value *const args[],
+                             size_t count);
+int pl_fork_recv_reply_until(int fd, int64_t deadline_ns, pl_reply_msg *out);
 int pl_fork_send_chunk(int fd, uint64_t tag, const char *task, pl_value *const args[], size_t count);
 int pl_fork_recv_reply(int fd, pl_reply_msg *out);
 
@@ -156,18 +166,35 @@ int pl_fork_recv_reply(int fd, pl_reply_msg *out);
 _Noreturn void pl_fork_run_one(const char *task, const pl_value *arg, int result_fd);
 
 /*
- * Parent side: send one task frame. PL_OK; PL_EIO when the child is gone
- * (EPIPE: the reader end is closed); PL_ENOMEM; PL_EINVAL.
+ * Parent side: send one task frame, never past deadline_ns (PL_NEVER: no
+ * bound). fd becomes non-blocking and poll() waits for room in the pipe, so
+ * a child that stopped reading (stopped by SIGSTOP, stuck in a task) cannot
+ * hold the call past its deadline. PL_OK; PL_ETIMEDOUT: the deadline came
+ * first - part of the frame may be in the pipe, so this child can never be
+ * given another frame: kill it, its item ran out of time; PL_EIO when the
+ * child is gone (EPIPE: the reader end is closed); PL_ENOMEM; PL_EINVAL
+ * (also an argument too big for a frame: check sizes before any work, see
+ * pl_value_fits_wire).
  */
-int pl_fork_send_task(int fd, uint64_t tag, const char *task, const pl_value *arg);
+int pl_fork_send_task_until(int fd, int64_t deadline_ns, uint64_t tag, const char *task,
+                            const pl_value *arg);
 
 /*
- * Parent side: read one result frame (blocks until it is complete, so call
- * it when poll() says fd is readable). PL_OK with *tag and a new *out the
- * caller frees; PL_EIO on end-of-file: the child died (or exited) without
+ * Parent side: read one result frame, without ever waiting past
+ * deadline_ns. Whatever part of a frame the pipe holds is kept by the
+ * runtime (one reader per registered descriptor), so calling this when
+ * poll() says fd is readable, with deadline 0 ("only what is there now"),
+ * never blocks: the rest is read on a later call.
+ * PL_OK with *tag and a new *out the caller frees; PL_ETIMEDOUT: the frame
+ * is not whole yet (its start is kept: poll again, or kill the child at
+ * the deadline); PL_EIO on end-of-file: the child died (or exited) without
  * sending a whole result - reap it and ask pl_fork_explain_end why;
  * PL_EWIRE for a corrupt frame; PL_ENOMEM.
  */
+int pl_fork_recv_result_until(int fd, int64_t deadline_ns, uint64_t *tag, pl_result **out);
+
+/* The same with no deadline (PL_NEVER): they wait as long as the child takes. */
+int pl_fork_send_task(int fd, uint64_t tag, const char *task, const pl_value *arg);
 int pl_fork_recv_result(int fd, uint64_t *tag, pl_result **out);
 
 /*
@@ -197,5 +224,12 @@ const char *pl_fork_signal_name(int sig);
  * The labs never call it; pl_fork_serve and pl_fork_run_one do.
  */
 void pl_fork_close_registered_except(int a, int b);
+
+/*
+ * The parent's resumable frame reader for registered descriptor fd (made on
+ * first use, freed by pl_fork_close); NULL for a descriptor that is not
+ * registered (or out of memory). For pl_fork_recv_result_until.
+ */
+struct pl_frame_in *pl_fork_reader(int fd);
 
 #endif

@@ -72,7 +72,11 @@ enum {
  */
 #define PL_MPI_REPLY_MAX ((size_t)64 * 1024)
 
-/* 1 on rank 0 while body runs (map, futures and groups may send requests). */
+/*
+ * 1 on rank 0 while body runs, in the thread that runs it (map, futures and
+ * groups may send requests). 0 in any other thread: MPI runs FUNNELED, so
+ * the labs refuse calls from there with PL_ESTATE.
+ */
 int pl_mpi_in_scope(void);
 
 /*

@@ -28,4 +28,23 @@ int pl_omp_in_scope(void);
  */
 #define PL_OMP_POLL_MS 1
 
+/*
+ * The most threads one pl_map team may have: a max_workers above it runs at
+ * most this many at once ("at most", paralab.h). pl_run rejects more than
+ * 1024 workers (PL_EINVAL) instead: its team is the program's. Like fork's PL_FORK_MAX_CHILDREN (128): a ceiling that a
+ * real program never meets, so that a typo (max_workers = 100000) is not a
+ * dead process - libgomp exits or crashes when it cannot create a thread.
+ */
+#define PL_OMP_MAX_TEAM 256
+
+/*
+ * How many threads (the caller included) a new team of `wanted` may have:
+ * under a finite process limit (RLIMIT_NPROC, `ulimit -u`) no more than the
+ * system lets start right now, found out by a probe
+ * (runtime/openmp_threads.c); otherwise wanted. Always >= 1: a team of one
+ * thread is the caller alone, which needs no new thread. The ceilings are
+ * the caller's to apply first.
+ */
+int pl_omp_team_limit(int wanted);
+
 #endif

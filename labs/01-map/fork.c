@@ -177,17 +177,22 @@ static PL_LAB_STEP int send_chunk(pool *p, int k, size_t first, size_t count)
     /* TODO: While count > 0: fork a worker into an empty slot; if that fails, leave the chunk
      * recorded in the slot with pid 0 and return PL_OK (it is tried again later). Reset the
      * progress slot to 0 (pl_fork_progress_set), record the chunk in the worker, and send it
-     * with pl_fork_send_chunk tagged with its first item's index. PL_OK: done. PL_EIO: the
-     * worker is dead; bury it and go round again with the items it never started. */
+     * with pl_fork_send_chunk_until (the call's deadline bounds the write) tagged with its first
+     * item's index. PL_OK: done. PL_ETIMEDOUT: the deadline came mid-frame; the worker keeps the
+     * chunk until the pool is closed. PL_EIO: the worker is dead; bury it and go round again
+     * with the items it never started. */
     (void)p; (void)k; (void)first; (void)count; return PL_ENOTIMPL;
 }
+
 
 /* Step: give every idle worker the next chunk, forking workers for empty slots as needed. */
 static PL_LAB_STEP int hand_out_items(pool *p)
 {
     /* TODO: Walk the worker slots. A slot whose chunk is still waiting for a process (pid 0,
-     * count > 0) tries send_chunk with it again; while items are left, an empty or idle slot
-     * gets the next p->chunk items (fewer at the end) with send_chunk. */
+     * count > 0) tries send_chunk with it again, and if still no process can be forked, hands
+     * the chunk to a live idle worker (idle_worker) instead: waiting for a fork that keeps
+     * failing while a worker sits idle would never end. While items are left, an empty or
+     * idle slot gets the next p->chunk items (fewer at the end) with send_chunk. */
     (void)p; return PL_ENOTIMPL;
 }
 
@@ -197,7 +202,10 @@ static PL_LAB_STEP int hand_out_items(pool *p)
  */
 static PL_LAB_STEP int collect(pool *p, int k)
 {
-    /* TODO: Read one reply with pl_fork_recv_reply. A reply whose tag is the index of the
+    /* TODO: Read what the pipe holds with pl_fork_recv_reply_until and a deadline of 0 (never
+     * wait: a worker that has sent half a frame must not hold the others or the deadline);
+     * PL_ETIMEDOUT means the rest of the frame has not come yet: nothing to do until the next
+     * poll. A reply whose tag is the index of the
      * worker's first unanswered item carries the results of that item and the next ones:
      * move each into its item's slot (take it out of the reply, so clearing the reply does not
      * free it). When the whole chunk is answered the worker is idle again. Anything else

@@ -97,16 +97,21 @@ static PL_LAB_STEP void start_queued(void)
  * Step: f's child is done with (kill_it: we kill it now). Reap it and file
  * its answer in f; when it died without one, f is CANCELLED with the text
  * cancelled_why if we killed it, else gets the post-mortem (CRASHED, with
- * the signal's name: pl_fork_explain_end).
+ * the signal's name: pl_fork_explain_end). Returns 1 when f got its
+ * result, 0 when (not killing) only part of the answer has come so far:
+ * the child keeps running and f waits for the rest.
  */
-static PL_LAB_STEP void end_child(pl_future *f, int kill_it, const char *cancelled_why)
+static PL_LAB_STEP int end_child(pl_future *f, int kill_it, const char *cancelled_why)
 {
     /* TODO: To kill: reap with pl_fork_reap(pid, 1, ...) first, then read the pipe with
-     * pl_fork_recv_result (it holds a whole answer, or ends mid-frame). Otherwise read first
-     * and reap after: a child writing a big answer blocks until we read it, so waiting for it
-     * to exit first would wait for ever. Then give f its one result, take it out of your
-     * queue, free its child slot and close its pipe. */
-    (void)f; (void)kill_it; (void)cancelled_why;
+     * pl_fork_recv_result_until and a deadline of 0 (it holds a whole answer, or ends
+     * mid-frame). Otherwise read first, with a deadline of 0 too: PL_ETIMEDOUT means only part
+     * of the answer is in, so return 0 and let a later poll bring the rest (never wait for it:
+     * a child stopped mid-frame would hold every wait). Reap after reading: a child writing a
+     * big answer blocks until we read it, so waiting for it to exit first would wait for ever.
+     * Then give f its one result, take it out of your queue, free its child slot and close its
+     * pipe. */
+    (void)f; (void)kill_it; (void)cancelled_why; return PL_ENOTIMPL;
 }
 
 /*
@@ -118,8 +123,8 @@ static PL_LAB_STEP void end_child(pl_future *f, int kill_it, const char *cancell
 static PL_LAB_STEP int poll_running(int timeout_ms)
 {
     /* TODO: List the result pipes of the running futures for one poll() call with timeout_ms.
-     * A pipe that is ready holds an answer or end-of-file (the child died): end that child
-     * without killing it. Then start queued futures, and return how many ended. */
+     * A pipe that is ready holds an answer, part of one, or end-of-file (the child died): end
+     * that child without killing it. Then start queued futures, and return how many ended. */
     (void)timeout_ms; return PL_ENOTIMPL;
 }
 

@@ -92,10 +92,12 @@ static PL_LAB_STEP int fill_slots(pl_group *g)
 /* Step: member i's pipe is readable. Its answer (the child then exits), or end-of-file (it died). */
 static PL_LAB_STEP int collect(pl_group *g, size_t i)
 {
-    /* TODO: Read the result with pl_fork_recv_result before reaping the child with
-     * pl_fork_reap: a child writing a big answer blocks until it is read. A child that died
-     * without an answer gets the post-mortem of pl_fork_explain_end. Then the member is
-     * finished (pl_group_finish_member) and its child slot is free. */
+    /* TODO: Read the result with pl_fork_recv_result_until and a deadline of 0 before reaping
+     * the child with pl_fork_reap: a child writing a big answer blocks until it is read.
+     * PL_ETIMEDOUT means only part of the answer has come: return it, the member keeps
+     * running (never wait for the rest: a child stopped mid-frame would hold the deadline). A
+     * child that died without an answer gets the post-mortem of pl_fork_explain_end. Then the
+     * member is finished (pl_group_finish_member) and its child slot is free. */
     (void)g; (void)i; return PL_ENOTIMPL;
 }
 
@@ -109,7 +111,8 @@ static PL_LAB_STEP int poll_members(pl_group *g, int64_t deadline_ns, int *finis
     /* TODO: List the running children's pipes for one poll() call with pl_ms_until(deadline_ns)
      * as its timeout, collect every member whose pipe is ready, and fill the freed slots. With
      * no child running there is nothing to wait for: just fill the slots. A poll() interrupted
-     * by a signal (EINTR) is not an error. */
+     * by a signal (EINTR) is not an error, nor is a member whose answer is only half in
+     * (collect says PL_ETIMEDOUT): it is not finished yet. */
     (void)g; (void)deadline_ns; (void)finished; return PL_ENOTIMPL;
 }
 

@@ -264,8 +264,10 @@ static PL_LAB_STEP int send_chunk(pool *p, int k, size_t first, size_t count)
     /* TODO: While count > 0: fork a worker into an empty slot; if that fails, leave the chunk
      * recorded in the slot with pid 0 and return PL_OK (it is tried again later). Reset the
      * progress slot to 0 (pl_fork_progress_set), record the chunk in the worker, and send it
-     * with pl_fork_send_chunk tagged with its first item's index. PL_OK: done. PL_EIO: the
-     * worker is dead; bury it and go round again with the items it never started. */
+     * with pl_fork_send_chunk_until (the call's deadline bounds the write) tagged with its first
+     * item's index. PL_OK: done. PL_ETIMEDOUT: the deadline came mid-frame; the worker keeps the
+     * chunk until the pool is closed. PL_EIO: the worker is dead; bury it and go round again
+     * with the items it never started. */
     /* SKELETON: (void)p; (void)k; (void)first; (void)count; return PL_ENOTIMPL; */
     while (count > 0) {
         worker *w = &p->workers[k];
@@ -278,7 +280,11 @@ static PL_LAB_STEP int send_chunk(pool *p, int k, size_t first, size_t count)
         w->first = first;
         w->count = count;
         w->answered = 0;
-        int rc = pl_fork_send_chunk(w->task_fd, (uint64_t)first, p->task, &p->items[first], count);
+        int rc = pl_fork_send_chunk_until(w->task_fd, p->deadline, (uint64_t)first, p->task, &p->items[first],
+                                          count);
+        if (rc == PL_ETIMEDOUT) {
+            return PL_OK; /* a stuck reader: killed with the stragglers when the pool closes */
+        }
         if (rc != PL_EIO) {
             return rc;
         }
@@ -291,19 +297,40 @@ static PL_LAB_STEP int send_chunk(pool *p, int k, size_t first, size_t count)
     /* END SOLUTION */
 }
 
+/* BEGIN SOLUTION */
+/* A live worker with no chunk (its slot index), or -1. */
+static int idle_worker(const pool *p)
+{
+    for (int k = 0; k < p->size; k++) {
+        if (p->workers[k].pid != 0 && p->workers[k].count == 0) {
+            return k;
+        }
+    }
+    return -1;
+}
+/* END SOLUTION */
+
 /* Step: give every idle worker the next chunk, forking workers for empty slots as needed. */
 static PL_LAB_STEP int hand_out_items(pool *p)
 {
     /* BEGIN SOLUTION */
     /* TODO: Walk the worker slots. A slot whose chunk is still waiting for a process (pid 0,
-     * count > 0) tries send_chunk with it again; while items are left, an empty or idle slot
-     * gets the next p->chunk items (fewer at the end) with send_chunk. */
+     * count > 0) tries send_chunk with it again, and if still no process can be forked, hands
+     * the chunk to a live idle worker (idle_worker) instead: waiting for a fork that keeps
+     * failing while a worker sits idle would never end. While items are left, an empty or
+     * idle slot gets the next p->chunk items (fewer at the end) with send_chunk. */
     /* SKELETON: (void)p; return PL_ENOTIMPL; */
     for (int k = 0; k < p->size; k++) {
         worker *w = &p->workers[k];
         int rc = PL_OK;
         if (w->pid == 0 && w->count > 0) {
             rc = send_chunk(p, k, w->first, w->count); /* a chunk still waiting for a process */
+            int j = rc == PL_OK && w->pid == 0 ? idle_worker(p) : -1;
+            if (j >= 0) {
+                size_t first = w->first, count = w->count;
+                w->count = 0; /* the slot is empty again; worker j takes its chunk */
+                rc = send_chunk(p, j, first, count);
+            }
         } else if (w->count == 0 && p->next_item < p->n) {
             size_t first = p->next_item;
             size_t count = p->n - first < p->chunk ? p->n - first : p->chunk;
@@ -333,7 +360,10 @@ static int reply_fits(const worker *w, const pl_reply_msg *reply)
 static PL_LAB_STEP int collect(pool *p, int k)
 {
     /* BEGIN SOLUTION */
-    /* TODO: Read one reply with pl_fork_recv_reply. A reply whose tag is the index of the
+    /* TODO: Read what the pipe holds with pl_fork_recv_reply_until and a deadline of 0 (never
+     * wait: a worker that has sent half a frame must not hold the others or the deadline);
+     * PL_ETIMEDOUT means the rest of the frame has not come yet: nothing to do until the next
+     * poll. A reply whose tag is the index of the
      * worker's first unanswered item carries the results of that item and the next ones:
      * move each into its item's slot (take it out of the reply, so clearing the reply does not
      * free it). When the whole chunk is answered the worker is idle again. Anything else
@@ -342,7 +372,10 @@ static PL_LAB_STEP int collect(pool *p, int k)
     /* SKELETON: (void)p; (void)k; return PL_ENOTIMPL; */
     worker *w = &p->workers[k];
     pl_reply_msg reply;
-    int rc = pl_fork_recv_reply(w->result_fd, &reply);
+    int rc = pl_fork_recv_reply_until(w->result_fd, 0, &reply);
+    if (rc == PL_ETIMEDOUT) {
+        return PL_OK; /* half a frame so far: the rest comes, or the deadline kills the worker */
+    }
     if (rc == PL_OK && reply_fits(w, &reply)) {
         for (size_t j = 0; j < reply.count; j++) {
             p->results[w->first + w->answered + j] = reply.results[j];

@@ -140,8 +140,12 @@ static int collect(map_call *m)
     return got;
 }
 
-/* Stop waiting for whatever is still out: TIMEOUT for those items, and their workers owe a reply. */
-static void abandon_running(map_call *m)
+/*
+ * Stop waiting for whatever is still out: those items get `status` with the
+ * text `why` (TIMEOUT at the deadline; FAILED when the call failed), and
+ * their workers owe a reply.
+ */
+static void abandon_running(map_call *m, pl_task_status status, const char *why)
 {
     for (int k = 0; k < m->running; k++) {
         const out_chunk *c = &m->out[k];
@@ -149,9 +153,10 @@ static void abandon_running(map_call *m)
         for (size_t j = 0; j < c->count; j++) {
             pl_result *res = pl_result_new();
             if (res != NULL) {
-                pl_result_set_status(res, PL_TASK_TIMEOUT, c->count == 1
-                                                               ? "still running at the deadline of the map call"
-                                                               : "its chunk had not been answered by the deadline");
+                /* A chunk is answered whole: no item of it has an answer here. */
+                pl_result_set_status(res, status, "%s", c->count > 1 && status == PL_TASK_TIMEOUT
+                                                            ? "its chunk had not been answered by the deadline"
+                                                            : why);
                 pl_result_set_worker(res, c->rank);
             }
             m->results[c->first + j] = res; /* NULL (out of memory) is settled by the caller */
@@ -233,7 +238,12 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
         rc = PL_ENOMEM;
     } else {
         rc = run_items(&m, deadline);
-        abandon_running(&m); /* nothing is out after a normal end; after the deadline, some are */
+        /* Nothing is out after a normal end; after the deadline, or a failure, some may be. */
+        if (rc == PL_OK) {
+            abandon_running(&m, PL_TASK_TIMEOUT, "still running at the deadline of the map call");
+        } else {
+            abandon_running(&m, PL_TASK_FAILED, "abandoned: the map call failed");
+        }
     }
     free(m.out);
     /* Items never sent ran out of time - or the call failed half-way: either way one result each. */

@@ -161,16 +161,21 @@ static PL_LAB_STEP int fill_slots(pl_group *g)
 static PL_LAB_STEP int collect(pl_group *g, size_t i)
 {
     /* BEGIN SOLUTION */
-    /* TODO: Read the result with pl_fork_recv_result before reaping the child with
-     * pl_fork_reap: a child writing a big answer blocks until it is read. A child that died
-     * without an answer gets the post-mortem of pl_fork_explain_end. Then the member is
-     * finished (pl_group_finish_member) and its child slot is free. */
+    /* TODO: Read the result with pl_fork_recv_result_until and a deadline of 0 before reaping
+     * the child with pl_fork_reap: a child writing a big answer blocks until it is read.
+     * PL_ETIMEDOUT means only part of the answer has come: return it, the member keeps
+     * running (never wait for the rest: a child stopped mid-frame would hold the deadline). A
+     * child that died without an answer gets the post-mortem of pl_fork_explain_end. Then the
+     * member is finished (pl_group_finish_member) and its child slot is free. */
     /* SKELETON: (void)g; (void)i; return PL_ENOTIMPL; */
     child *c = &g->children[i];
     uint64_t tag;
     pl_result *res = NULL;
     int wstatus = 0;
-    int rc = pl_fork_recv_result(c->result_fd, &tag, &res);
+    int rc = pl_fork_recv_result_until(c->result_fd, 0, &tag, &res);
+    if (rc == PL_ETIMEDOUT) {
+        return rc; /* half an answer so far: the rest comes with a later poll */
+    }
     /* Read before reaping: a child writing a big answer blocks until we read it. */
     pl_fork_reap(c->pid, rc != PL_OK && rc != PL_EIO, &wstatus);
     if (rc != PL_OK) {
@@ -193,7 +198,8 @@ static PL_LAB_STEP int poll_members(pl_group *g, int64_t deadline_ns, int *finis
     /* TODO: List the running children's pipes for one poll() call with pl_ms_until(deadline_ns)
      * as its timeout, collect every member whose pipe is ready, and fill the freed slots. With
      * no child running there is nothing to wait for: just fill the slots. A poll() interrupted
-     * by a signal (EINTR) is not an error. */
+     * by a signal (EINTR) is not an error, nor is a member whose answer is only half in
+     * (collect says PL_ETIMEDOUT): it is not finished yet. */
     /* SKELETON: (void)g; (void)deadline_ns; (void)finished; return PL_ENOTIMPL; */
     int count = 0;
     size_t n = pl_group_size(g);
@@ -214,6 +220,9 @@ static PL_LAB_STEP int poll_members(pl_group *g, int64_t deadline_ns, int *finis
     for (int j = 0; j < count && ready > 0; j++) {
         if (g->fds[j].revents != 0) {
             int rc = collect(g, g->who[j]);
+            if (rc == PL_ETIMEDOUT) {
+                continue; /* part of an answer: not finished yet */
+            }
             if (rc != PL_OK) {
                 return rc;
             }

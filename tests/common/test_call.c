@@ -436,6 +436,55 @@ static void test_run_unknown_task_is_a_result(void)
     pl_buf_free(b);
 }
 
+/* A reply with a result too big for the limit: that result is FAILED with both sizes, the rest travel. */
+static void test_encode_bounded_fails_big_results(void)
+{
+    pl_result *rs[2] = {pl_result_new(), pl_result_new()};
+    pl_value *big = pl_value_new();
+    pl_value *small = pl_value_new();
+    CU_ASSERT_FATAL(rs[0] != NULL && rs[1] != NULL && big != NULL && small != NULL);
+    char blob[5000] = {0};
+    pl_value_set_bytes(big, blob, sizeof blob);
+    pl_value_set_int(small, 7);
+    pl_result_set_status(rs[0], PL_TASK_OK, NULL);
+    pl_result_take_value(rs[0], big);
+    pl_result_set_status(rs[1], PL_TASK_OK, NULL);
+    pl_result_take_value(rs[1], small);
+    pl_reply_msg reply = {.tag = 9, .count = 2, .results = rs};
+    pl_buf *b = pl_buf_new();
+    PL_EXPECT_RC(pl_reply_encode_bounded(b, &reply, 4096), PL_OK);
+    CU_ASSERT(pl_buf_len(b) <= 4096);
+    PL_EXPECT_STATUS(rs[0], PL_TASK_FAILED);
+    CU_ASSERT(strstr(pl_result_error(rs[0]), "result too large: 5005 bytes, limit") != NULL);
+    PL_EXPECT_STATUS(rs[1], PL_TASK_OK);
+    pl_reply_msg back = {0};
+    PL_EXPECT_RC(pl_reply_decode(pl_buf_data(b), pl_buf_len(b), &back), PL_OK);
+    CU_ASSERT(back.count == 2 && back.tag == 9);
+    if (back.count == 2) {
+        PL_EXPECT_STATUS(back.results[0], PL_TASK_FAILED);
+        int64_t v = 0;
+        CU_ASSERT(pl_value_get_int(pl_result_value(back.results[1]), &v) == PL_OK && v == 7);
+    }
+    /* Results that fit one by one but not together: the whole chunk is FAILED, and still goes out. */
+    pl_result_set_status(rs[0], PL_TASK_OK, NULL);
+    pl_value_set_bytes(big, blob, 3000);
+    pl_result_take_value(rs[0], big);
+    pl_value_set_bytes(small, blob, 3000);
+    pl_result_take_value(rs[1], small);
+    pl_buf_reset(b);
+    PL_EXPECT_RC(pl_reply_encode_bounded(b, &reply, 4096), PL_OK);
+    CU_ASSERT(pl_buf_len(b) <= 4096);
+    PL_EXPECT_STATUS(rs[0], PL_TASK_FAILED);
+    PL_EXPECT_STATUS(rs[1], PL_TASK_FAILED);
+    CU_ASSERT(strstr(pl_result_error(rs[1]), "a reply of 2 results") != NULL);
+    pl_reply_msg_clear(&back);
+    pl_buf_free(b);
+    pl_value_free(big);
+    pl_value_free(small);
+    pl_result_free(rs[0]);
+    pl_result_free(rs[1]);
+}
+
 static const pl_test_case call_cases[] = {
     {"call_round_trip", test_call_round_trip},
     {"call_without_argument_is_none", test_call_without_argument_is_none},
@@ -453,6 +502,7 @@ static const pl_test_case call_cases[] = {
     {"run_answers_every_call_in_order", test_run_answers_every_call_in_order},
     {"run_unknown_task_is_a_result", test_run_unknown_task_is_a_result},
     {"run_stops_starting_calls_once_stopped", test_run_stops_starting_calls_once_stopped},
+    {"encode_bounded_fails_big_results", test_encode_bounded_fails_big_results},
     {NULL, NULL},
 };
 

@@ -347,6 +347,38 @@ static void test_max_overlap(void)
     CU_ASSERT_EQUAL(pl_results_max_overlap(with_null, 3), 0);
 }
 
+/* The error text belongs to the result, is copied by assign and survives encode/decode; "" is no text. */
+static void test_error_text_owned(void)
+{
+    pl_result *r = pl_result_new();
+    pl_result *c = pl_result_new();
+    CU_ASSERT_FATAL(r != NULL && c != NULL);
+    PL_EXPECT_STR(pl_result_error(r), "");
+    pl_result_set_status(r, PL_TASK_FAILED, "first %d", 1);
+    /* Its own text as an argument: formatted before the old text goes. */
+    pl_result_set_status(r, PL_TASK_FAILED, "%s, then %s", pl_result_error(r), "second");
+    PL_EXPECT_STR(pl_result_error(r), "first 1, then second");
+    PL_EXPECT_RC(pl_result_assign(c, r), PL_OK);
+    pl_result_set_status(r, PL_TASK_OK, NULL);
+    PL_EXPECT_STR(pl_result_error(r), "");
+    PL_EXPECT_STR(pl_result_error(c), "first 1, then second");
+    pl_buf *b = pl_buf_new();
+    pl_result *back = NULL;
+    PL_EXPECT_RC(pl_result_encode(c, b), PL_OK);
+    PL_EXPECT_RC(pl_result_decode(pl_buf_data(b), pl_buf_len(b), &back, NULL), PL_OK);
+    PL_EXPECT_STR(pl_result_error(back), "first 1, then second");
+    pl_buf_reset(b);
+    PL_EXPECT_RC(pl_result_encode(r, b), PL_OK);
+    pl_result_free(back);
+    back = NULL;
+    PL_EXPECT_RC(pl_result_decode(pl_buf_data(b), pl_buf_len(b), &back, NULL), PL_OK);
+    PL_EXPECT_STR(pl_result_error(back), "");
+    pl_result_free(back);
+    pl_buf_free(b);
+    pl_result_free(c);
+    pl_result_free(r);
+}
+
 static const pl_test_case cases[] = {
     {"new_defaults", test_new_defaults},
     {"null_arguments", test_null_arguments},
@@ -361,6 +393,7 @@ static const pl_test_case cases[] = {
     {"format", test_format},
     {"settle", test_settle},
     {"max_overlap", test_max_overlap},
+    {"error_text_owned", test_error_text_owned},
     {NULL, NULL},
 };
 

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,6 +307,90 @@ static void test_nonblocking_reader(void)
     close(fds[0]);
 }
 
+/* The resumable reader: half a frame is kept, the rest completes it; two frames in one write. */
+static void test_frame_in_resumes(void)
+{
+    int fds[2];
+    CU_ASSERT_EQUAL_FATAL(make_pipe(fds), 0);
+    pl_frame_in *in = pl_frame_in_new();
+    CU_ASSERT_FATAL(in != NULL);
+    const uint8_t *frame = NULL;
+    size_t len = 0;
+    /* Nothing there: a deadline of 0 never waits. */
+    PL_EXPECT_RC(pl_frame_in_read(in, fds[0], 0, &frame, &len, NULL), PL_ETIMEDOUT);
+    write_raw(fds[1], "\0\0\0\x05he", 6);
+    PL_EXPECT_RC(pl_frame_in_read(in, fds[0], 0, &frame, &len, NULL), PL_ETIMEDOUT);
+    write_raw(fds[1], "llo\0\0\0\x02ok", 9);
+    PL_EXPECT_RC(pl_frame_in_read(in, fds[0], 0, &frame, &len, NULL), PL_OK);
+    CU_ASSERT(len == 5 && memcmp(frame, "hello", 5) == 0);
+    PL_EXPECT_RC(pl_frame_in_read(in, fds[0], 0, &frame, &len, NULL), PL_OK);
+    CU_ASSERT(len == 2 && memcmp(frame, "ok", 2) == 0);
+    /* A deadline in the future waits that long at most. */
+    int64_t t0 = pl_now_ns();
+    PL_EXPECT_RC(pl_frame_in_read(in, fds[0], pl_deadline_after_ms(50), &frame, &len, NULL), PL_ETIMEDOUT);
+    CU_ASSERT(pl_now_ns() - t0 >= 50 * 1000000LL);
+    /* End of file halfway through a frame: PL_EIO, and it says so. */
+    write_raw(fds[1], "\0\0\0\x09" "abc", 7);
+    close(fds[1]);
+    int partial = 0;
+    PL_EXPECT_RC(pl_frame_in_read(in, fds[0], 0, &frame, &len, &partial), PL_EIO);
+    CU_ASSERT(partial == 1);
+    pl_frame_in_free(in);
+    close(fds[0]);
+}
+
+/*
+ * A reader that poll()s never reads past the frame it returns: two frames
+ * sent at once, one read, and poll() must still see the second one in the
+ * pipe. (A read-ahead hid it: a fork map waited for a reply it already had.)
+ */
+static void test_frame_in_leaves_next_frame_in_pipe(void)
+{
+    int fds[2];
+    CU_ASSERT_EQUAL_FATAL(make_pipe(fds), 0);
+    pl_frame_in *in = pl_frame_in_new();
+    CU_ASSERT_FATAL(in != NULL);
+    const uint8_t *frame = NULL;
+    size_t len = 0;
+    write_raw(fds[1], "\0\0\0\x03one\0\0\0\x03two", 14);
+    PL_EXPECT_RC(pl_frame_in_read(in, fds[0], 0, &frame, &len, NULL), PL_OK);
+    CU_ASSERT(len == 3 && memcmp(frame, "one", 3) == 0);
+    struct pollfd p = {.fd = fds[0], .events = POLLIN};
+    PL_EXPECT_EQ(poll(&p, 1, 0), 1);
+    PL_EXPECT_RC(pl_frame_in_read(in, fds[0], 0, &frame, &len, NULL), PL_OK);
+    CU_ASSERT(len == 3 && memcmp(frame, "two", 3) == 0);
+    pl_frame_in_free(in);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+/* A writer bounded by a deadline gives up when nobody reads. */
+static void test_write_frame_until_gives_up(void)
+{
+    int fds[2];
+    CU_ASSERT_EQUAL_FATAL(make_pipe(fds), 0);
+    size_t len = 1024 * 1024; /* far more than a pipe holds */
+    uint8_t *big = calloc(len, 1);
+    CU_ASSERT_FATAL(big != NULL);
+    int64_t t0 = pl_now_ns();
+    PL_EXPECT_RC(pl_wire_write_frame_until(fds[1], big, len, pl_deadline_after_ms(100)), PL_ETIMEDOUT);
+    CU_ASSERT(pl_now_ns() - t0 >= 100 * 1000000LL);
+    /* A small frame into a pipe with room goes out whole. */
+    int fds2[2];
+    CU_ASSERT_EQUAL_FATAL(make_pipe(fds2), 0);
+    PL_EXPECT_RC(pl_wire_write_frame_until(fds2[1], "abc", 3, 0), PL_OK);
+    uint8_t *got = NULL;
+    size_t got_len = 0;
+    PL_EXPECT_RC(pl_wire_read_frame(fds2[0], &got, &got_len), PL_OK);
+    CU_ASSERT(got_len == 3 && memcmp(got, "abc", 3) == 0);
+    free(got);
+    free(big);
+    close(fds[0]);
+    close(fds[1]);
+    close(fds2[0]);
+    close(fds2[1]);
+}
+
 static void test_frame_bad_arguments(void)
 {
     uint8_t *got = NULL;
@@ -374,6 +459,9 @@ static const pl_test_case frame_cases[] = {
     {"short_frames", test_short_frames},
     {"write_to_closed_pipe", test_write_to_closed_pipe},
     {"nonblocking_reader", test_nonblocking_reader},
+    {"frame_in_resumes", test_frame_in_resumes},
+    {"frame_in_leaves_next_frame_in_pipe", test_frame_in_leaves_next_frame_in_pipe},
+    {"write_frame_until_gives_up", test_write_frame_until_gives_up},
     {"frame_bad_arguments", test_frame_bad_arguments},
     {"small_frames_atomic", test_small_frames_atomic},
     {NULL, NULL},
