@@ -11,7 +11,6 @@
  * rubric mistakes, no project tree). See grader/README.md.
  */
 #include <errno.h>
-#include <glob.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 #include "grade.h"
 #include "report.h"
 #include "run.h"
+#include "sanitize.h"
 #include "util.h"
 
 #ifndef PARALAB_SOURCE_DIR
@@ -251,59 +251,27 @@ static int fail_setup(gr_run *r, const char *out, const char *junit, char *msg)
     return 2;
 }
 
-/* The newest LLVM's Archer (/usr/lib/llvm-N/lib/libarcher.so), or NULL. */
-static char *find_archer(void)
-{
-    glob_t g;
-    char *best = NULL;
-    int best_version = -1;
-    if (glob("/usr/lib/llvm-*/lib/libarcher.so", 0, NULL, &g) == 0) {
-        for (size_t i = 0; i < g.gl_pathc; i++) {
-            int version = atoi(g.gl_pathv[i] + strlen("/usr/lib/llvm-"));
-            if (version > best_version) {
-                best_version = version;
-                free(best);
-                best = gr_xstrdup(g.gl_pathv[i]);
-            }
-        }
-        globfree(&g);
-    }
-    return best;
-}
-
 /*
- * --sanitize thread: GCC's libgomp is invisible to ThreadSanitizer, so every
- * hand-off between OpenMP threads looks like a race, even in the reference
- * solutions. clang with LLVM's libomp and its Archer tool tells TSan about
- * OpenMP's barriers, locks and tasks, and the suppressions file drops what
- * TSan says about the runtimes' own internals: the set-up of CI's tsan job
- * (.ci/run). NULL, or why it cannot be done here.
+ * The scratch directory: 0711 so the runner user reaches its own job dirs
+ * inside, but cannot list or read what the grader keeps there. NULL, or why not.
  */
-static char *setup_tsan(gr_run *r)
+static char *make_scratch(gr_run *r, const options *o)
 {
-    r->cc = gr_which("clang");
-    char *archer = find_archer();
-    char *supp = gr_fmt("%s/tests/openmp-experiments/tsan-libomp.supp", r->source_dir);
-    char *why = NULL;
-    if (archer != NULL) {
-        /* For every test process, and for our own listing of the reference binaries. */
-        setenv("OMP_TOOL_LIBRARIES", archer, 1);
-        free(archer);
-    } else if (r->cc != NULL) {
-        free(r->cc);
-        r->cc = NULL;
-    }
-    if (r->cc == NULL) {
-        why = gr_fmt("--sanitize thread needs clang and LLVM's OpenMP runtime with Archer (libarcher.so), "
-                     "or GCC's OpenMP would be reported as racy: scripts/install-deps --extras installs them");
-    } else if (!gr_is_file(supp)) {
-        why = gr_fmt("--sanitize thread: %s is missing", supp);
+    if (o->work) {
+        gr_mkdir_p(o->work, 0711);
+        r->work = absolute(o->work);
     } else {
-        r->tsan_supp = supp;
-        supp = NULL;
+        const char *t = getenv("TMPDIR");
+        char *tmpl = gr_fmt("%s/paralab-grade-XXXXXX", t && *t ? t : "/tmp");
+        r->work = mkdtemp(tmpl) ? tmpl : NULL;
+        if (r->work == NULL) {
+            free(tmpl);
+        }
     }
-    free(supp);
-    return why;
+    if (r->work == NULL || chmod(r->work, 0711) != 0) {
+        return gr_fmt("cannot create a scratch directory: %s", strerror(errno));
+    }
+    return NULL;
 }
 
 /* Source tree, rubric, submission path and scratch directory. 0, or 2 after fail_setup. */
@@ -345,60 +313,27 @@ static int setup_run(gr_run *r, const options *o, const char *out)
                           gr_fmt("%s is not a submission: give a directory (a copy of labs/) "
                                  "or a .zip, .tar.gz, .tgz or .tar archive of one", o->submission));
     }
-    char *tsan_problem = o->sanitize == 2 ? setup_tsan(r) : NULL;
+    char *tsan_problem = o->sanitize == 2 ? gr_setup_tsan(r) : NULL;
     if (tsan_problem) {
         return fail_setup(r, out, o->junit, tsan_problem);
     }
     if (o->ref_build && (r->ref_build = absolute(o->ref_build)) == NULL) {
         return fail_setup(r, out, o->junit, gr_fmt("--reference-build %s: %s", o->ref_build, strerror(errno)));
     }
-    /* The scratch directory: 0711 so the runner user reaches its own job dirs
-     * inside, but cannot list or read what the grader keeps there. */
-    if (o->work) {
-        gr_mkdir_p(o->work, 0711);
-        r->work = absolute(o->work);
-    } else {
-        const char *t = getenv("TMPDIR");
-        char *tmpl = gr_fmt("%s/paralab-grade-XXXXXX", t && *t ? t : "/tmp");
-        r->work = mkdtemp(tmpl) ? tmpl : NULL;
-        if (r->work == NULL) {
-            free(tmpl);
-        }
-    }
-    if (r->work == NULL || chmod(r->work, 0711) != 0) {
-        return fail_setup(r, out, o->junit, gr_fmt("cannot create a scratch directory: %s", strerror(errno)));
+    char *why = make_scratch(r, o);
+    if (why != NULL) {
+        return fail_setup(r, out, o->junit, why);
     }
     return 0;
 }
 
-/* The sandbox, and what jobs need inside it (the verdict shim, mpiexec). */
-static void setup_sandbox(gr_run *r, const options *o)
+/*
+ * What jobs run besides the tests, copied where the sandbox shows them (the
+ * source tree may be hidden): the verdict shim, the archive reader, and
+ * ThreadSanitizer's suppressions.
+ */
+static void install_helpers(gr_run *r)
 {
-    gr_sandbox_init(&r->sb, o->runner, o->no_bwrap, o->sanitize);
-    if (r->submission) {
-        /* The instructor's tree (solutions!) is invisible to sandboxed jobs. */
-        gr_sandbox_hide(&r->sb, r->source_dir);
-    }
-    gr_sandbox_show(&r->sb, r->work);
-    if (r->ref_build && !gr_sandbox_reaches(&r->sb, r->ref_build)) {
-        /* Its tests would run as the runner user, who cannot get there. */
-        gr_buf_addf(&r->notes, "note: --reference-build %s is out of the runner user's reach "
-                               "(a private parent directory): building the reference instead\n",
-                    r->ref_build);
-        free(r->ref_build);
-        r->ref_build = NULL;
-    }
-    if (r->ref_build) {
-        gr_sandbox_show(&r->sb, r->ref_build);
-    }
-    char sbtext[2048];
-    gr_sandbox_describe(&r->sb, sbtext, sizeof sbtext);
-    char mtext[1024];
-    gr_machine_describe(&r->machine, mtext, sizeof mtext);
-    fprintf(stderr, "paralab-grade: grading %s\n  source: %s\n  work: %s\n  machine: %s\n%s",
-            r->submission ? r->submission : "the reference solutions", r->source_dir, r->work, mtext, sbtext);
-
-    /* The shim must be reachable inside the sandbox, where the source tree may be hidden. */
     char *bin_dir = gr_fmt("%s/bin", r->work);
     gr_mkdir_p(bin_dir, 0755);
     char *mydir = self_dir();
@@ -433,6 +368,36 @@ static void setup_sandbox(gr_run *r, const options *o)
     }
     free(mydir);
     free(bin_dir);
+}
+
+/* The sandbox, and what jobs need inside it (the verdict shim, mpiexec). */
+static void setup_sandbox(gr_run *r, const options *o)
+{
+    gr_sandbox_init(&r->sb, o->runner, o->no_bwrap, o->sanitize);
+    if (r->submission) {
+        /* The instructor's tree (solutions!) is invisible to sandboxed jobs. */
+        gr_sandbox_hide(&r->sb, r->source_dir);
+    }
+    gr_sandbox_show(&r->sb, r->work);
+    if (r->ref_build && !gr_sandbox_reaches(&r->sb, r->ref_build)) {
+        /* Its tests would run as the runner user, who cannot get there. */
+        gr_buf_addf(&r->notes, "note: --reference-build %s is out of the runner user's reach "
+                               "(a private parent directory): building the reference instead\n",
+                    r->ref_build);
+        free(r->ref_build);
+        r->ref_build = NULL;
+    }
+    if (r->ref_build) {
+        gr_sandbox_show(&r->sb, r->ref_build);
+    }
+    char sbtext[2048];
+    gr_sandbox_describe(&r->sb, sbtext, sizeof sbtext);
+    char mtext[1024];
+    gr_machine_describe(&r->machine, mtext, sizeof mtext);
+    fprintf(stderr, "paralab-grade: grading %s\n  source: %s\n  work: %s\n  machine: %s\n%s",
+            r->submission ? r->submission : "the reference solutions", r->source_dir, r->work, mtext, sbtext);
+
+    install_helpers(r);
     r->mpiexec = gr_which("mpiexec");
     if (r->mpiexec == NULL) {
         r->mpiexec = gr_xstrdup("/usr/bin/mpiexec");
@@ -526,6 +491,27 @@ static int grade(gr_run *r, const options *o, double *t_ref, double *t_build, ch
     return 0;
 }
 
+/* The score table and where the results went, on stdout; the scratch directory goes unless --keep. */
+static void print_summary(gr_run *r, const options *o, double t_ref, double t_build)
+{
+    char *text = gr_report_text(r, 1);
+    fputs(text, stdout);
+    free(text);
+    fprintf(stdout, "\nGraded in %.1f s (reference build %.1f s, builds %.1f s); results in",
+            gr_now() - r->started, t_ref, t_build);
+    for (int f = 0; f < GR_FMT_COUNT; f++) {
+        if (requested.wanted[f]) {
+            fprintf(stdout, " %s", requested.path[f]);
+        }
+    }
+    fputs("\n", stdout);
+    if (!o->keep) {
+        gr_rm_rf(r->work);
+    } else {
+        fprintf(stdout, "Scratch directory kept: %s\n", r->work);
+    }
+}
+
 int main(int argc, char **argv)
 {
     options o = {.jobs = 2, .runner = "paralab-runner", .out = "out"};
@@ -579,21 +565,6 @@ int main(int argc, char **argv)
     }
 
     write_outputs(&r, out, o.junit);
-    char *text = gr_report_text(&r, 1);
-    fputs(text, stdout);
-    free(text);
-    fprintf(stdout, "\nGraded in %.1f s (reference build %.1f s, builds %.1f s); results in",
-            gr_now() - r.started, t_ref, t_build);
-    for (int f = 0; f < GR_FMT_COUNT; f++) {
-        if (requested.wanted[f]) {
-            fprintf(stdout, " %s", requested.path[f]);
-        }
-    }
-    fputs("\n", stdout);
-    if (!o.keep) {
-        gr_rm_rf(r.work);
-    } else {
-        fprintf(stdout, "Scratch directory kept: %s\n", r.work);
-    }
+    print_summary(&r, &o, t_ref, t_build);
     return 0;
 }
