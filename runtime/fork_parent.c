@@ -49,21 +49,18 @@ int pl_fork_recv_result_until(int fd, int64_t deadline_ns, uint64_t *tag, pl_res
         return PL_EINVAL;
     }
     *out = NULL;
-    /* A descriptor the registry does not know gets a reader for this call only. */
-    pl_frame_in *own = NULL;
-    pl_frame_in *in = pl_fork_reader(fd);
-    if (in == NULL && (in = own = pl_frame_in_new()) == NULL) {
-        return PL_ENOMEM;
+    /* One task, one result: a reply of one (fork_chunks.c reads any count). */
+    pl_reply_msg reply;
+    int rc = pl_fork_recv_reply_until(fd, deadline_ns, &reply);
+    if (rc == PL_OK && reply.count != 1) {
+        rc = PL_EWIRE;
     }
-    const uint8_t *frame = NULL;
-    size_t len = 0;
-    int rc = pl_frame_in_read(in, fd, deadline_ns, &frame, &len, NULL);
     if (rc == PL_OK) {
-        rc = pl_reply_decode_one(frame, len, tag, out);
-    } else if (rc == PL_ETIMEDOUT && own != NULL) {
-        rc = PL_EIO; /* nowhere to keep half a frame: this stream is lost */
+        *tag = reply.tag;
+        *out = reply.results[0];
+        reply.results[0] = NULL; /* the caller owns it now */
     }
-    pl_frame_in_free(own);
+    pl_reply_msg_clear(&reply);
     return rc; /* PL_EIO: end-of-file, the child is gone */
 }
 
