@@ -27,6 +27,8 @@
 #include "explain.h"
 #include "grade.h"
 #include "report.h"
+#include "report_json.h"
+#include "report_junit.h"
 #include "rubric.h"
 #include "run.h"
 #include "sandbox.h"
