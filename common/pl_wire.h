@@ -85,7 +85,9 @@ int pl_wire_write_frame_until(int fd, const void *data, size_t len, int64_t dead
  * A resumable frame reader: it keeps the part of a frame that has arrived,
  * so a caller that must not block (a poll() loop with a deadline) can read
  * what a pipe holds now and come back for the rest later. One reader per
- * stream; it also reads a small frame's header and body in one read().
+ * stream. Without a deadline (a child waiting for work) it reads a small
+ * frame's header and body in one read(); with one (a poll() loop) it never
+ * reads past the frame it returns, so poll() still sees the next one.
  */
 typedef struct pl_frame_in pl_frame_in;
 
