@@ -532,6 +532,10 @@ int main(int argc, char **argv)
     r.no_cache = o.no_cache;
     r.ref_lock_fd = -1;
     r.tty = isatty(2);
+    size_t out_len = strlen(o.out);
+    if (o.junit && strncmp(o.junit, o.out, out_len) == 0 && o.junit[out_len] == '/') {
+        gr_mkdir_p(o.out, 0755); /* --junit OUT/x.xml: OUT is made anyway, make it before the probe */
+    }
     if (o.junit && gr_probe_writable(o.junit) != 0) {
         /* Found out now, not after minutes of grading (and not mid-report). */
         char *msg = gr_fmt("cannot write --junit %s: %s", o.junit, strerror(errno));
