@@ -224,6 +224,17 @@ static void md_table(gr_buf *b, const gr_run *r)
     gr_buf_add(b, "\n");
 }
 
+/* "- lab \\[model\\] **suite/test": the start of a test's line in the Markdown report. */
+static void md_test_head(gr_buf *b, const gr_test *t)
+{
+    gr_buf_add(b, "- ");
+    md_inline(b, t->lab);
+    gr_buf_add(b, " \\[");
+    md_inline(b, t->model);
+    gr_buf_add(b, "\\] **");
+    md_inline(b, t->name);
+}
+
 /* Failed tests (hidden ones counted, not named) and the performance notes. */
 static void md_tests(gr_buf *b, const gr_run *r)
 {
@@ -240,12 +251,7 @@ static void md_tests(gr_buf *b, const gr_run *r)
         if (failed++ == 0) {
             gr_buf_add(b, "#### Failed tests\n\n");
         }
-        gr_buf_add(b, "- ");
-        md_inline(b, t->lab);
-        gr_buf_add(b, " \\[");
-        md_inline(b, t->model);
-        gr_buf_add(b, "\\] **");
-        md_inline(b, t->name);
+        md_test_head(b, t);
         gr_buf_add(b, "**: ");
         md_inline(b, t->reason ? t->reason : "failed");
         gr_buf_add(b, "\n");
@@ -264,12 +270,7 @@ static void md_tests(gr_buf *b, const gr_run *r)
             if (!header++) {
                 gr_buf_add(b, "#### Performance\n\n");
             }
-            gr_buf_add(b, "- ");
-            md_inline(b, t->lab);
-            gr_buf_add(b, " \\[");
-            md_inline(b, t->model);
-            gr_buf_add(b, "\\] **");
-            md_inline(b, t->name);
+            md_test_head(b, t);
             gr_buf_addf(b, "**: %.2f / %.2f: ", t->perf_score, t->perf_max);
             md_inline(b, t->perf_note);
             gr_buf_add(b, "\n");
