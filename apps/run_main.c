@@ -170,14 +170,21 @@ static int opt_workers(const char *v, run_opts *o, char *why, size_t cap)
     return 0;
 }
 
+/* An option that takes a number or one word standing for a special value ("none", "auto"). */
+static int parse_int_or_word(const char *v, const char *word, long long word_value, long long lo, long long hi,
+                             long long *out)
+{
+    if (strcmp(v, word) == 0) {
+        *out = word_value;
+        return 0;
+    }
+    return parse_int(v, lo, hi, out);
+}
+
 static int opt_timeout(const char *v, run_opts *o, char *why, size_t cap)
 {
     long long ms;
-    if (strcmp(v, "none") == 0) {
-        o->map.timeout_ms = PL_NO_TIMEOUT;
-        return 0;
-    }
-    if (parse_int(v, 0, 86400000LL, &ms) != 0) {
+    if (parse_int_or_word(v, "none", PL_NO_TIMEOUT, 0, 86400000LL, &ms) != 0) {
         snprintf(why, cap, "--timeout wants milliseconds (0 to 86400000) or 'none', not '%s'", v);
         return -1;
     }
@@ -188,11 +195,7 @@ static int opt_timeout(const char *v, run_opts *o, char *why, size_t cap)
 static int opt_chunksize(const char *v, run_opts *o, char *why, size_t cap)
 {
     long long c;
-    if (strcmp(v, "auto") == 0) {
-        o->map.chunksize = 0;
-        return 0;
-    }
-    if (parse_int(v, 0, 1000000000LL, &c) != 0) {
+    if (parse_int_or_word(v, "auto", 0, 0, 1000000000LL, &c) != 0) {
         snprintf(why, cap, "--chunksize wants a number of items (1 or more; 0 or 'auto': automatic), not '%s'", v);
         return -1;
     }

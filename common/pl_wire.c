@@ -155,42 +155,18 @@ int pl_reader_bytes(pl_reader *r, size_t len, const uint8_t **out)
     return PL_OK;
 }
 
-int pl_reader_u8(pl_reader *r, uint8_t *out)
+/*
+ * Every integer on the wire is big-endian, whatever the host's order: the
+ * fork parent and child share one, but MPI ranks on a cluster may not.
+ * One loop for all widths keeps that rule in one place.
+ */
+static int read_be(pl_reader *r, size_t len, uint64_t *out)
 {
     const uint8_t *p;
-    if (out == NULL) {
-        return PL_EINVAL;
-    }
-    int rc = pl_reader_bytes(r, 1, &p);
-    if (rc == PL_OK) {
-        *out = p[0];
-    }
-    return rc;
-}
-
-int pl_reader_u32(pl_reader *r, uint32_t *out)
-{
-    const uint8_t *p;
-    if (out == NULL) {
-        return PL_EINVAL;
-    }
-    int rc = pl_reader_bytes(r, 4, &p);
-    if (rc == PL_OK) {
-        *out = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
-    }
-    return rc;
-}
-
-int pl_reader_u64(pl_reader *r, uint64_t *out)
-{
-    const uint8_t *p;
-    if (out == NULL) {
-        return PL_EINVAL;
-    }
-    int rc = pl_reader_bytes(r, 8, &p);
+    int rc = pl_reader_bytes(r, len, &p);
     if (rc == PL_OK) {
         uint64_t v = 0;
-        for (int i = 0; i < 8; i++) {
+        for (size_t i = 0; i < len; i++) {
             v = v << 8 | p[i];
         }
         *out = v;
@@ -198,123 +174,41 @@ int pl_reader_u64(pl_reader *r, uint64_t *out)
     return rc;
 }
 
+int pl_reader_u8(pl_reader *r, uint8_t *out)
+{
+    uint64_t v;
+    if (out == NULL) {
+        return PL_EINVAL;
+    }
+    int rc = read_be(r, 1, &v);
+    if (rc == PL_OK) {
+        *out = (uint8_t)v;
+    }
+    return rc;
+}
+
+int pl_reader_u32(pl_reader *r, uint32_t *out)
+{
+    uint64_t v;
+    if (out == NULL) {
+        return PL_EINVAL;
+    }
+    int rc = read_be(r, 4, &v);
+    if (rc == PL_OK) {
+        *out = (uint32_t)v;
+    }
+    return rc;
+}
+
+int pl_reader_u64(pl_reader *r, uint64_t *out)
+{
+    if (out == NULL) {
+        return PL_EINVAL;
+    }
+    return read_be(r, 8, out);
+}
+
 /* ---------------------------------------------------------------- frames */
-
-/* Wait until fd is ready; only needed when someone made it non-blocking. */
-static void wait_ready(int fd, short events)
-{
-    struct pollfd pfd = {.fd = fd, .events = events, .revents = 0};
-    while (poll(&pfd, 1, -1) < 0 && errno == EINTR) {
-    }
-}
-
-/* write() everything, resuming after short writes and signals. */
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                wait_ready(fd, POLLOUT);
-                continue;
-            }
-            return errno == EBADF ? PL_EINVAL : PL_EIO;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return PL_OK;
-}
-
-/*
- * read() exactly len bytes. *got says how many arrived before an end of
- * file, so the caller can tell "nothing came" from "the writer died halfway".
- */
-static int read_all(int fd, uint8_t *p, size_t len, size_t *got)
-{
-    *got = 0;
-    while (*got < len) {
-        ssize_t n = read(fd, p + *got, len - *got);
-        if (n == 0) {
-            return PL_EIO;
-        }
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                wait_ready(fd, POLLIN);
-                continue;
-            }
-            return errno == EBADF ? PL_EINVAL : PL_EIO;
-        }
-        *got += (size_t)n;
-    }
-    return PL_OK;
-}
-
-int pl_wire_write_frame(int fd, const void *data, size_t len)
-{
-    if (fd < 0 || (data == NULL && len > 0) || len > PL_FRAME_MAX) {
-        return PL_EINVAL;
-    }
-    uint8_t small[PIPE_BUF];
-    uint8_t head[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len};
-    /*
-     * POSIX makes a write() of at most PIPE_BUF bytes to a pipe atomic: it
-     * is never interleaved with another process's write. Sending header and
-     * body in ONE write keeps small frames whole even when several children
-     * share one result pipe. Bigger frames need one writer per pipe.
-     */
-    if (len <= sizeof small - sizeof head) {
-        memcpy(small, head, sizeof head);
-        if (len > 0) {
-            memcpy(small + sizeof head, data, len);
-        }
-        return write_all(fd, small, sizeof head + len);
-    }
-    int rc = write_all(fd, head, sizeof head);
-    return rc != PL_OK ? rc : write_all(fd, data, len);
-}
-
-int pl_wire_read_frame(int fd, uint8_t **out, size_t *len)
-{
-    if (out == NULL || len == NULL) {
-        return PL_EINVAL;
-    }
-    *out = NULL;
-    *len = 0;
-    if (fd < 0) {
-        return PL_EINVAL;
-    }
-    uint8_t head[4];
-    size_t got;
-    int rc = read_all(fd, head, sizeof head, &got);
-    if (rc != PL_OK) {
-        return rc;
-    }
-    size_t n = (size_t)head[0] << 24 | (size_t)head[1] << 16 | (size_t)head[2] << 8 | head[3];
-    if (n > PL_FRAME_MAX) {
-        return PL_EWIRE; /* a corrupt length must not make us allocate gigabytes */
-    }
-    uint8_t *body = malloc(n > 0 ? n : 1);
-    if (body == NULL) {
-        return PL_ENOMEM;
-    }
-    rc = read_all(fd, body, n, &got);
-    if (rc != PL_OK) {
-        free(body);
-        return rc;
-    }
-    *out = body;
-    *len = n;
-    return PL_OK;
-}
-
-/* ---------------------------------------------------------------- frames under a deadline */
 
 /* Make fd non-blocking (once: F_GETFL first). PL_OK or PL_EINVAL (a bad fd). */
 static int set_nonblocking(int fd)
@@ -371,17 +265,18 @@ static int write_all_until(int fd, const uint8_t *p, size_t len, int64_t deadlin
     return PL_OK;
 }
 
-int pl_wire_write_frame_until(int fd, const void *data, size_t len, int64_t deadline_ns)
+/*
+ * The header and the body of one frame, whoever sends it. POSIX makes a
+ * write() of at most PIPE_BUF bytes to a pipe atomic: it is never
+ * interleaved with another process's write, and on a non-blocking pipe it
+ * goes all at once or not at all (EAGAIN). Sending header and body in ONE
+ * write keeps small frames whole even when several children share one
+ * result pipe. Bigger frames need one writer per pipe.
+ */
+static int send_frame(int fd, const void *data, size_t len, int64_t deadline_ns)
 {
-    if (fd < 0 || (data == NULL && len > 0) || len > PL_FRAME_MAX) {
-        return PL_EINVAL;
-    }
-    if (set_nonblocking(fd) != PL_OK) {
-        return PL_EINVAL;
-    }
     uint8_t head[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len};
     if (len <= PIPE_BUF - sizeof head) {
-        /* One write of at most PIPE_BUF bytes: all of it or, non-blocking, none (EAGAIN). */
         uint8_t small[PIPE_BUF];
         memcpy(small, head, sizeof head);
         if (len > 0) {
@@ -391,6 +286,88 @@ int pl_wire_write_frame_until(int fd, const void *data, size_t len, int64_t dead
     }
     int rc = write_all_until(fd, head, sizeof head, deadline_ns);
     return rc != PL_OK ? rc : write_all_until(fd, data, len, deadline_ns);
+}
+
+/*
+ * read() exactly len bytes. *got says how many arrived before an end of
+ * file, so the caller can tell "nothing came" from "the writer died halfway".
+ */
+static int read_all(int fd, uint8_t *p, size_t len, size_t *got)
+{
+    *got = 0;
+    while (*got < len) {
+        ssize_t n = read(fd, p + *got, len - *got);
+        if (n == 0) {
+            return PL_EIO;
+        }
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                wait_until(fd, POLLIN, PL_NEVER);
+                continue;
+            }
+            return errno == EBADF ? PL_EINVAL : PL_EIO;
+        }
+        *got += (size_t)n;
+    }
+    return PL_OK;
+}
+
+int pl_wire_write_frame(int fd, const void *data, size_t len)
+{
+    if (fd < 0 || (data == NULL && len > 0) || len > PL_FRAME_MAX) {
+        return PL_EINVAL;
+    }
+    return send_frame(fd, data, len, PL_NEVER);
+}
+
+int pl_wire_read_frame(int fd, uint8_t **out, size_t *len)
+{
+    if (out == NULL || len == NULL) {
+        return PL_EINVAL;
+    }
+    *out = NULL;
+    *len = 0;
+    if (fd < 0) {
+        return PL_EINVAL;
+    }
+    uint8_t head[4];
+    size_t got;
+    int rc = read_all(fd, head, sizeof head, &got);
+    if (rc != PL_OK) {
+        return rc;
+    }
+    size_t n = (size_t)head[0] << 24 | (size_t)head[1] << 16 | (size_t)head[2] << 8 | head[3];
+    if (n > PL_FRAME_MAX) {
+        return PL_EWIRE; /* a corrupt length must not make us allocate gigabytes */
+    }
+    uint8_t *body = malloc(n > 0 ? n : 1);
+    if (body == NULL) {
+        return PL_ENOMEM;
+    }
+    rc = read_all(fd, body, n, &got);
+    if (rc != PL_OK) {
+        free(body);
+        return rc;
+    }
+    *out = body;
+    *len = n;
+    return PL_OK;
+}
+
+/* ---------------------------------------------------------------- frames under a deadline */
+
+int pl_wire_write_frame_until(int fd, const void *data, size_t len, int64_t deadline_ns)
+{
+    if (fd < 0 || (data == NULL && len > 0) || len > PL_FRAME_MAX) {
+        return PL_EINVAL;
+    }
+    if (set_nonblocking(fd) != PL_OK) {
+        return PL_EINVAL;
+    }
+    return send_frame(fd, data, len, deadline_ns);
 }
 
 /*

@@ -307,6 +307,16 @@ static void test_nonblocking_reader(void)
     close(fds[0]);
 }
 
+/* One pl_frame_in_read() that must return the frame want (deadline 0: what is there now). */
+static void expect_frame_in(pl_frame_in *in, int fd, const char *want)
+{
+    const uint8_t *frame = NULL;
+    size_t len = 0;
+    size_t n = strlen(want);
+    PL_EXPECT_RC(pl_frame_in_read(in, fd, 0, &frame, &len, NULL), PL_OK);
+    CU_ASSERT(len == n && frame != NULL && memcmp(frame, want, n) == 0);
+}
+
 /* The resumable reader: half a frame is kept, the rest completes it; two frames in one write. */
 static void test_frame_in_resumes(void)
 {
@@ -321,10 +331,8 @@ static void test_frame_in_resumes(void)
     write_raw(fds[1], "\0\0\0\x05he", 6);
     PL_EXPECT_RC(pl_frame_in_read(in, fds[0], 0, &frame, &len, NULL), PL_ETIMEDOUT);
     write_raw(fds[1], "llo\0\0\0\x02ok", 9);
-    PL_EXPECT_RC(pl_frame_in_read(in, fds[0], 0, &frame, &len, NULL), PL_OK);
-    CU_ASSERT(len == 5 && memcmp(frame, "hello", 5) == 0);
-    PL_EXPECT_RC(pl_frame_in_read(in, fds[0], 0, &frame, &len, NULL), PL_OK);
-    CU_ASSERT(len == 2 && memcmp(frame, "ok", 2) == 0);
+    expect_frame_in(in, fds[0], "hello");
+    expect_frame_in(in, fds[0], "ok");
     /* A deadline in the future waits that long at most. */
     int64_t t0 = pl_now_ns();
     PL_EXPECT_RC(pl_frame_in_read(in, fds[0], pl_deadline_after_ms(50), &frame, &len, NULL), PL_ETIMEDOUT);
@@ -350,15 +358,11 @@ static void test_frame_in_leaves_next_frame_in_pipe(void)
     CU_ASSERT_EQUAL_FATAL(make_pipe(fds), 0);
     pl_frame_in *in = pl_frame_in_new();
     CU_ASSERT_FATAL(in != NULL);
-    const uint8_t *frame = NULL;
-    size_t len = 0;
     write_raw(fds[1], "\0\0\0\x03one\0\0\0\x03two", 14);
-    PL_EXPECT_RC(pl_frame_in_read(in, fds[0], 0, &frame, &len, NULL), PL_OK);
-    CU_ASSERT(len == 3 && memcmp(frame, "one", 3) == 0);
+    expect_frame_in(in, fds[0], "one");
     struct pollfd p = {.fd = fds[0], .events = POLLIN};
     PL_EXPECT_EQ(poll(&p, 1, 0), 1);
-    PL_EXPECT_RC(pl_frame_in_read(in, fds[0], 0, &frame, &len, NULL), PL_OK);
-    CU_ASSERT(len == 3 && memcmp(frame, "two", 3) == 0);
+    expect_frame_in(in, fds[0], "two");
     pl_frame_in_free(in);
     close(fds[0]);
     close(fds[1]);

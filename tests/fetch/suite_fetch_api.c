@@ -43,36 +43,35 @@ static void expect_failure(const fetch_call *c, const char *text, const char *di
     PL_EXPECT_EQ(fu_count_entries(dir), 0);
 }
 
-static void test_content_and_count(void)
+/*
+ * The common ending of every success: PL_OK, the count, no error text, the
+ * right bytes in the file and nothing else in its directory (no temp file).
+ */
+static void expect_whole_file(const char *url_path, const char *dir_name, int64_t total_ms, int64_t n)
 {
     char path[1024];
-    const char *dir = fu_fresh_dir(0, "api_content");
-    fetch_call c = do_fetch(fu_url(0, "/bytes/100000"), fu_join(path, sizeof path, dir, "big"), 0, 0);
+    const char *dir = fu_fresh_dir(0, dir_name);
+    fetch_call c = do_fetch(fu_url(0, url_path), fu_join(path, sizeof path, dir, "file"), 0, total_ms);
     PL_EXPECT_RC(c.rc, PL_OK);
-    PL_EXPECT_EQ(c.bytes, 100000);
+    PL_EXPECT_EQ(c.bytes, n);
     CU_ASSERT_STRING_EQUAL(c.err, "");
-    CU_ASSERT(pl_httpd_file_matches(path, 100000));
-    PL_EXPECT_EQ(fu_count_entries(dir), 1); /* the file itself, no temp file */
+    CU_ASSERT(pl_httpd_file_matches(path, (size_t)n));
+    PL_EXPECT_EQ(fu_count_entries(dir), 1);
+}
+
+static void test_content_and_count(void)
+{
+    expect_whole_file("/bytes/100000", "api_content", 0, 100000);
 }
 
 static void test_empty_body(void)
 {
-    char path[1024];
-    const char *dir = fu_fresh_dir(0, "api_empty");
-    fetch_call c = do_fetch(fu_url(0, "/bytes/0"), fu_join(path, sizeof path, dir, "empty"), 0, 0);
-    PL_EXPECT_RC(c.rc, PL_OK);
-    PL_EXPECT_EQ(c.bytes, 0);
-    CU_ASSERT(pl_httpd_file_matches(path, 0));
+    expect_whole_file("/bytes/0", "api_empty", 0, 0);
 }
 
 static void test_slow_body_arrives_whole(void)
 {
-    char path[1024];
-    const char *dir = fu_fresh_dir(0, "api_drip");
-    fetch_call c = do_fetch(fu_url(0, "/drip/8/20"), fu_join(path, sizeof path, dir, "drip"), 0, 4000);
-    PL_EXPECT_RC(c.rc, PL_OK);
-    PL_EXPECT_EQ(c.bytes, 8);
-    CU_ASSERT(pl_httpd_file_matches(path, 8));
+    expect_whole_file("/drip/8/20", "api_drip", 4000, 8);
 }
 
 static void test_http_404(void)
