@@ -157,7 +157,7 @@ static void test_wire_round_trip(void)
         make_result(PL_TASK_OK, pl_value_new_int(INT64_MIN), "", 0, 1, 2),
         make_result(PL_TASK_FAILED, NULL, "fail: 7", 4242, 1000, 5000),
         make_result(PL_TASK_CRASHED, NULL, "killed by SIGSEGV", -1, 0, 0),
-        make_result(PL_TASK_OK, pl_value_new_bytes("\0\0", 2), "", INT64_MAX, INT64_MAX - 1, INT64_MAX),
+        make_result(PL_TASK_OK, pl_value_new_bytes("\0\0", 2), "", INT32_MAX, INT64_MAX - 1, INT64_MAX),
         pl_result_new(),
     };
     pl_buf *b = pl_buf_new();
