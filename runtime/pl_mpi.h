@@ -217,6 +217,9 @@ int pl_mpi_poll_chunk(int rank, uint32_t id, pl_reply_msg *out);
 /* Polls that only yield the core before pl_mpi_backoff starts sleeping. */
 #define PL_MPI_YIELD_ROUNDS 64
 
+/* How long pl_mpi_backoff lets the caller poll without yielding, from the start of a wait. */
+#define PL_MPI_SPIN_NS ((int64_t)30 * 1000)
+
 /*
  * Wait a little between two polls: first PL_MPI_YIELD_ROUNDS sched_yield()s
  * (an answer often arrives within microseconds), then sleep 50 us, doubling up to 1 ms, as
