@@ -111,6 +111,7 @@ static long disarm(void)
 }
 #endif
 
+#if PL_OOM_INJECT
 static int failures;
 
 #define EXPECT(cond, ...)                                                                  \
@@ -132,7 +133,6 @@ static int count_fds(void)
     return n;
 }
 
-#if PL_OOM_INJECT
 static int fds_before;
 static long shared_oom; /* slots that got pl_result_out_of_memory() */
 static int expect_ok;   /* the map after the faults: every worker must still serve */
