@@ -718,12 +718,15 @@ typedef struct fault {
     int (*fn)(void);
 } fault;
 
+int fault_out_of_memory(void); /* oom.c: it brings its own malloc */
+
 static const fault faults[] = {
     {"oversized-item", fault_oversized_item},   {"oversized-result", fault_oversized_result},
     {"half-frame", fault_half_frame},           {"stopped-reader", fault_stopped_reader},
     {"signal-storm", fault_signal_storm},       {"huge-max-workers", fault_huge_max_workers},
     {"other-thread", fault_other_thread},       {"nproc-limit", fault_nproc_limit},
     {"fd-limit", fault_fd_limit},               {"big-result", fault_big_result},
+    {"out-of-memory", fault_out_of_memory},
     {NULL, NULL}};
 
 static const fault *chosen;

@@ -1,6 +1,7 @@
 /*
  * tests/faults/oom.c - out of memory in the middle of a map (CTest
- * faults.<model>.out-of-memory, label "faults").
+ * faults.<model>.out-of-memory, label "faults"; linked into
+ * paralab_faults_<model>, whose faults.c calls fault_out_of_memory).
  *
  * The promise under test (paralab.h): a call is rejected up front (results[]
  * untouched) or it runs, and then EVERY item gets exactly one final result -
@@ -8,7 +9,8 @@
  *
  * How memory "runs out": this program defines malloc, calloc and realloc
  * itself (they win over glibc's for the whole process, shared libraries
- * included) and forwards to glibc's __libc_* functions. Once armed, it
+ * included) and forwards to glibc's __libc_* functions - unarmed (every
+ * other fault of the program) that costs one atomic load. Once armed, it
  * fails the K-th allocation made directly by code linked into this program
  * (paralab and its backend are static libraries; the caller's return
  * address tells), and in the "persistent" mode every one after it too.
@@ -191,9 +193,10 @@ static long one_map(pl_value *const items[], long k, int every_after)
     return made;
 }
 
-static int body(void *ctx)
+int fault_out_of_memory(void);
+
+int fault_out_of_memory(void)
 {
-    (void)ctx;
     pl_value *items[N_ITEMS];
     for (size_t i = 0; i < N_ITEMS; i++) {
         items[i] = pl_value_new_int((int64_t)i);
@@ -218,21 +221,16 @@ static int body(void *ctx)
     printf("out-of-memory on %s: %ld allocations per map, %ld maps with one failing, %ld slots given the "
            "shared out-of-memory result: %s\n",
            pl_backend()->name, healthy, runs, shared_oom, failures ? "BROKEN" : "held");
-    return PL_OK;
+    return failures ? 1 : 0;
 }
 #endif
 
-int main(void)
+#if !PL_OOM_INJECT
+int fault_out_of_memory(void);
+
+int fault_out_of_memory(void)
 {
-#if PL_OOM_INJECT
-    int rc = pl_run(NULL, body, NULL);
-    if (rc != PL_OK) {
-        fprintf(stderr, "pl_run: %s\n", pl_strerror(rc));
-        return 1;
-    }
-    return failures ? 1 : 0;
-#else
     puts("out-of-memory: skipped under a sanitizer (it owns malloc)");
     return SKIP;
-#endif
 }
+#endif
