@@ -25,7 +25,11 @@
  *   - limits are statuses, never a dead process: an item or group argument
  *     over PL_VALUE_MAX_LEN is PL_EINVAL before anything runs; max_workers
  *     is lowered to what the backend can run; a result too big to travel
- *     is FAILED "result too large: N bytes, limit M";
+ *     (over PL_VALUE_MAX_LEN, 64 MiB; smaller ones travel on every
+ *     backend) is FAILED "result too large: N bytes, limit M";
+ *   - out of memory is a status too: every item still gets exactly one
+ *     result - its own, or the shared read-only FAILED
+ *     pl_result_out_of_memory() - and the call returns PL_ENOMEM;
  *   - deadlines are instants (pl_clock.h): signals cannot stretch them, and
  *     on fork a child stopped or stuck halfway through a message cannot
  *     either (frames are read and written without blocking past them);
@@ -121,7 +125,8 @@ typedef struct pl_map_opts {
  * Apply task to items[0..n) and put the i-th item's result in results[i]
  * (input order, whatever order the tasks finish in). results[] is the
  * caller's array of n pointers; pl_map stores a new pl_result in each slot
- * and the caller frees each one with pl_result_free.
+ * and the caller frees each one with pl_result_free (in any order; a slot
+ * may hold pl_result_out_of_memory(), which pl_result_free ignores).
  *
  * At most opts->max_workers tasks run at once (a backend may run fewer if it
  * has fewer workers). When the deadline passes, unfinished and unstarted
@@ -154,9 +159,9 @@ typedef struct pl_map_opts {
  * PL_OMP_MAX_TEAM (256) threads and, under a process limit (ulimit -u), no
  * more than the system lets it start; fork at most 128 children.
  *
- * A result too big to travel back (fork: over PL_VALUE_MAX_LEN; MPI: over
- * PL_MPI_REPLY_MAX, 64 KiB, for one item) is FAILED "result too large: N
- * bytes, limit M", and the worker goes on serving.
+ * A result too big to travel back (fork and MPI: over PL_VALUE_MAX_LEN,
+ * 64 MiB; MPI sends a reply over 64 KiB as two messages) is FAILED "result
+ * too large: N bytes, limit M", and the worker goes on serving.
  */
 int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
            pl_result *results[]);

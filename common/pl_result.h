@@ -22,22 +22,43 @@ typedef struct pl_result pl_result;
 
 /*
  * Error text is truncated to this many bytes (including the NUL). It is
- * allocated only when a result has one, so a result without an error costs
- * its 48 bytes and its value, not a buffer of this size.
+ * allocated only when a result has one: a result without an error costs 48
+ * bytes, its value included (an int or double is stored inline; STR/BYTES
+ * add their block).
  */
 #define PL_ERROR_MAX 256
 
-/* A new result is PENDING, value NONE, error "", worker -1, times 0. */
+/*
+ * A new result is PENDING, value NONE, error "", worker -1, times 0. Free
+ * each with pl_result_free, from any thread, in any order: results are
+ * carved from small slabs (pl_result.c) but each is freed on its own.
+ */
 pl_result *pl_result_new(void);
 pl_result *pl_result_copy(const pl_result *r);
-void pl_result_free(pl_result *r); /* accepts NULL */
+void pl_result_free(pl_result *r); /* accepts NULL and pl_result_out_of_memory() */
+
+/*
+ * The result of a task that could not get one of its own because memory
+ * ran out: FAILED "out of memory: ...". One shared, read-only result:
+ * setters refuse it (PL_EINVAL), pl_result_free ignores it. What
+ * pl_results_settle puts in a slot when even a new result cannot be
+ * allocated, so that every item still has exactly one result.
+ */
+pl_result *pl_result_out_of_memory(void);
 
 /* Getters accept NULL (PENDING / NULL / "" / -1 / 0). */
 pl_task_status pl_result_status(const pl_result *r);
 const pl_value *pl_result_value(const pl_result *r); /* never NULL for non-NULL r */
-/* Never NULL; "" when there is none. Valid until r's status or text changes (or r is freed). */
+/*
+ * Never NULL; "" when there is none; "out of memory" when there was a
+ * reason but no memory to keep its text. Valid until r's status or text
+ * changes (or r is freed).
+ */
 const char *pl_result_error(const pl_result *r);
-/* The worker that ran the task: OpenMP thread number, fork child pid, MPI rank; -1 unknown. */
+/*
+ * The worker that ran the task: OpenMP thread number, fork child pid, MPI
+ * rank; -1 unknown. Kept in 32 bits: pl_result_set_worker refuses others.
+ */
 int64_t pl_result_worker(const pl_result *r);
 int64_t pl_result_start_ns(const pl_result *r);
 int64_t pl_result_end_ns(const pl_result *r);
@@ -59,6 +80,8 @@ int pl_result_assign(pl_result *dst, const pl_result *src);
 /* Wire form: status u8, worker u64, start u64, end u64, error (u32 len + bytes), value. */
 int pl_result_encode(const pl_result *r, struct pl_buf *out);
 int pl_result_decode(const uint8_t *buf, size_t len, pl_result **out, size_t *used);
+/* The same into an existing result r (PL_EINVAL for the out-of-memory one); r is undefined on an error. */
+int pl_result_decode_into(const uint8_t *buf, size_t len, pl_result *r, size_t *used);
 
 /*
  * One line for humans: "OK 42 (worker 3, 1.2 ms)" or "FAILED: why".
@@ -70,7 +93,8 @@ int pl_result_format(const pl_result *r, char *buf, size_t cap);
  * The guarantee "every task gets exactly one result", enforced in one place:
  * any slot still NULL gets a new result, and any PENDING one is set to
  * `status` with `why` as its error text. Backends call this on every exit
- * path of a call. PL_OK or PL_ENOMEM.
+ * path of a call. PL_OK, or PL_ENOMEM when some slot could only get
+ * pl_result_out_of_memory() - never a slot left NULL.
  */
 int pl_results_settle(pl_result *results[], size_t n, pl_task_status status, const char *why);
 

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "pl_clock.h"
+#include "pl_value_impl.h"
 
 #define REGISTRY_MAX 256
 
@@ -173,20 +174,12 @@ int pl_task_run(const char *name, const pl_value *arg, pl_result *res)
         return PL_EINVAL;
     }
     /*
-     * One allocation per run, not two: `out` starts NONE, and moving it into
-     * res clears whatever a reused res held (a move leaves its source NONE,
-     * so out is still empty for the task). A NONE argument is only made for
-     * a NULL arg.
+     * No allocation per run: the task's output and the NONE argument for a
+     * NULL arg live on this stack (pl_value_impl.h), and moving out into res
+     * clears whatever a reused res held (a move leaves its source NONE).
      */
-    pl_value *out = pl_value_new();
-    pl_value *none = arg == NULL ? pl_value_new() : NULL;
-    if (out == NULL || (arg == NULL && none == NULL)) {
-        pl_value_free(out);
-        pl_value_free(none);
-        pl_result_set_status(res, PL_TASK_FAILED, "out of memory before the task started");
-        return PL_ENOMEM;
-    }
-    pl_result_take_value(res, out); /* clears the old value; out stays NONE */
+    pl_value out = {0}, none = {0};
+    pl_result_take_value(res, &out); /* clears the old value; out stays NONE */
     pl_result_set_times(res, 0, 0);
     int rc = PL_OK;
     pl_task_fn fn = pl_task_lookup(name);
@@ -201,12 +194,11 @@ int pl_task_run(const char *name, const pl_value *arg, pl_result *res)
         err.text[0] = '\0'; /* the rest of the 256 bytes is never read: no need to clear it per item */
         int64_t start = pl_now_ns();
         /* A task never sees a NULL argument: NULL means NONE. */
-        int st = fn(arg != NULL ? arg : none, out, &err);
+        int st = fn(arg != NULL ? arg : &none, &out, &err);
         int64_t end = pl_now_ns();
         pl_result_set_times(res, start, end);
-        record(res, name, st, out, &err);
+        record(res, name, st, &out, &err);
     }
-    pl_value_free(none);
-    pl_value_free(out);
+    pl_value_clear(&out); /* what a task left in out when it did not succeed */
     return rc;
 }

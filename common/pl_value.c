@@ -13,19 +13,8 @@
 #include <string.h>
 
 #include "pl_status.h"
+#include "pl_value_impl.h"
 #include "pl_wire.h"
-
-struct pl_value {
-    pl_value_type type;
-    union {
-        int64_t i;
-        double d;
-        struct {
-            uint8_t *p; /* len bytes + a NUL */
-            size_t len;
-        } b;
-    } u;
-};
 
 static int is_blob(pl_value_type t)
 {
@@ -36,10 +25,16 @@ static int is_blob(pl_value_type t)
 static void clear(pl_value *v)
 {
     if (is_blob(v->type)) {
-        free(v->u.b.p);
+        free(v->u.p);
     }
     memset(&v->u, 0, sizeof v->u);
+    v->len = 0;
     v->type = PL_VAL_NONE;
+}
+
+void pl_value_clear(pl_value *v)
+{
+    clear(v);
 }
 
 /* Copy len bytes into a new NUL-terminated block. */
@@ -61,14 +56,17 @@ static uint8_t *dup_block(const void *data, size_t len)
 /* Replace v's content with a copy of data; the old content is freed only on success. */
 static int set_blob(pl_value *v, pl_value_type t, const void *data, size_t len)
 {
+    if (len > PL_VALUE_LOCAL_MAX) {
+        return PL_EINVAL; /* the length field is 32 bits (pl_value_impl.h) */
+    }
     uint8_t *p = dup_block(data, len); /* first: data may point into v itself */
     if (p == NULL) {
         return PL_ENOMEM;
     }
     clear(v);
     v->type = t;
-    v->u.b.p = p;
-    v->u.b.len = len;
+    v->u.p = p;
+    v->len = (uint32_t)len;
     return PL_OK;
 }
 
@@ -133,7 +131,7 @@ pl_value *pl_value_copy(const pl_value *src)
         return NULL;
     }
     if (is_blob(src->type)) {
-        if (set_blob(v, src->type, src->u.b.p, src->u.b.len) != PL_OK) {
+        if (set_blob(v, src->type, src->u.p, src->len) != PL_OK) {
             free(v);
             return NULL;
         }
@@ -195,7 +193,7 @@ int pl_value_get_double(const pl_value *v, double *out)
 
 const char *pl_value_str(const pl_value *v)
 {
-    return v != NULL && v->type == PL_VAL_STR ? (const char *)v->u.b.p : NULL;
+    return v != NULL && v->type == PL_VAL_STR ? (const char *)v->u.p : NULL;
 }
 
 const void *pl_value_bytes(const pl_value *v, size_t *len)
@@ -207,9 +205,9 @@ const void *pl_value_bytes(const pl_value *v, size_t *len)
         return NULL;
     }
     if (len != NULL) {
-        *len = v->u.b.len;
+        *len = v->len;
     }
-    return v->u.b.p;
+    return v->u.p;
 }
 
 /* ---------------------------------------------------------------- setters */
@@ -273,6 +271,7 @@ int pl_value_move(pl_value *dst, pl_value *src)
     *dst = *src;
     /* src no longer owns the block: forget it without freeing. */
     memset(&src->u, 0, sizeof src->u);
+    src->len = 0;
     src->type = PL_VAL_NONE;
     return PL_OK;
 }
@@ -295,7 +294,7 @@ int pl_value_equal(const pl_value *a, const pl_value *b)
         return memcmp(&a->u.d, &b->u.d, sizeof(double)) == 0 || a->u.d == b->u.d;
     case PL_VAL_STR:
     case PL_VAL_BYTES:
-        return a->u.b.len == b->u.b.len && (a->u.b.len == 0 || memcmp(a->u.b.p, b->u.b.p, a->u.b.len) == 0);
+        return a->len == b->len && (a->len == 0 || memcmp(a->u.p, b->u.p, a->len) == 0);
     }
     return 0;
 }
@@ -329,9 +328,9 @@ int pl_value_format(const pl_value *v, char *buf, size_t cap)
     case PL_VAL_DOUBLE:
         return format_double(v->u.d, buf, cap);
     case PL_VAL_STR:
-        return snprintf(buf, cap, "\"%s\"", (const char *)v->u.b.p);
+        return snprintf(buf, cap, "\"%s\"", (const char *)v->u.p);
     case PL_VAL_BYTES:
-        return snprintf(buf, cap, "<%zu bytes>", v->u.b.len);
+        return snprintf(buf, cap, "<%zu bytes>", (size_t)v->len);
     case PL_VAL_NONE:
         break;
     }
@@ -358,8 +357,8 @@ static int encode_body(const pl_value *v, pl_buf *out)
     }
     case PL_VAL_STR:
     case PL_VAL_BYTES:
-        rc = pl_buf_put_u32(out, (uint32_t)v->u.b.len);
-        return rc != PL_OK ? rc : pl_buf_put(out, v->u.b.p, v->u.b.len);
+        rc = pl_buf_put_u32(out, (uint32_t)v->len);
+        return rc != PL_OK ? rc : pl_buf_put(out, v->u.p, v->len);
     }
     return PL_EINVAL;
 }
@@ -370,14 +369,14 @@ size_t pl_value_wire_size(const pl_value *v)
         return 0;
     }
     if (is_blob(v->type)) {
-        return 1 + 4 + v->u.b.len;
+        return 1 + 4 + v->len;
     }
     return v->type == PL_VAL_NONE ? 1 : 1 + 8;
 }
 
 int pl_value_fits_wire(const pl_value *v)
 {
-    return v != NULL && (!is_blob(v->type) || v->u.b.len <= PL_VALUE_MAX_LEN);
+    return v != NULL && (!is_blob(v->type) || v->len <= PL_VALUE_MAX_LEN);
 }
 
 int pl_value_encode(const pl_value *v, pl_buf *out)
@@ -385,7 +384,7 @@ int pl_value_encode(const pl_value *v, pl_buf *out)
     if (v == NULL || out == NULL) {
         return PL_EINVAL;
     }
-    if (is_blob(v->type) && v->u.b.len > PL_VALUE_MAX_LEN) {
+    if (is_blob(v->type) && v->len > PL_VALUE_MAX_LEN) {
         return PL_EINVAL; /* the reader would refuse it: fail here, where the cause is */
     }
     size_t mark = pl_buf_len(out);
@@ -447,6 +446,21 @@ static int decode_body(pl_reader *r, pl_value *v)
     default:
         return PL_EWIRE; /* an unknown type byte */
     }
+}
+
+int pl_value_decode_into(const uint8_t *buf, size_t len, pl_value *v, size_t *used)
+{
+    pl_reader r;
+    pl_reader_init(&r, buf, len);
+    pl_value tmp = {0}; /* v is left as it was on an error */
+    int rc = decode_body(&r, &tmp);
+    if (rc != PL_OK) {
+        clear(&tmp);
+        return rc;
+    }
+    pl_value_move(v, &tmp);
+    *used = len - r.left;
+    return PL_OK;
 }
 
 int pl_value_decode(const uint8_t *buf, size_t len, pl_value **out, size_t *used)

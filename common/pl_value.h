@@ -47,7 +47,7 @@ const char *pl_value_str(const pl_value *v);
 /* NULL unless v is bytes; *len gets the length. */
 const void *pl_value_bytes(const pl_value *v, size_t *len);
 
-/* Setters: PL_OK, PL_EINVAL (NULL) or PL_ENOMEM. */
+/* Setters: PL_OK, PL_EINVAL (NULL; a STR/BYTES of 4 GiB or more) or PL_ENOMEM. */
 int pl_value_set_none(pl_value *v);
 int pl_value_set_int(pl_value *v, int64_t x);
 int pl_value_set_double(pl_value *v, double x);

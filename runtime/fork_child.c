@@ -90,6 +90,8 @@ static int flush(const pl_call_msg *call, answers *a, size_t from, size_t to, in
  * item's answer is not held back behind its chunk (a deadline or a crash
  * later in the chunk must not take it with them).
  */
+static pid_t self_pid; /* asked once per worker: a getpid() per item was a system call per item */
+
 static int serve_call(const pl_call_msg *call, answers *a, int result_fd, pl_buf *out, pl_fork_progress *progress,
                       int slot)
 {
@@ -99,7 +101,7 @@ static int serve_call(const pl_call_msg *call, answers *a, int result_fd, pl_buf
     for (size_t j = 0; j < call->count && rc == PL_OK; j++) {
         pl_fork_progress_set(progress, slot, j + 1);
         pl_task_run(call->task, call->args[j], a->res[j]); /* unknown name: FAILED, not an error */
-        pl_result_set_worker(a->res[j], (int64_t)getpid());
+        pl_result_set_worker(a->res[j], (int64_t)self_pid);
         int64_t now = pl_result_end_ns(a->res[j]);
         if (j + 1 == call->count || now - last_reply >= PL_FORK_FLUSH_NS) {
             rc = flush(call, a, from, j + 1, result_fd, out);
@@ -126,6 +128,7 @@ static int serve_frame(const uint8_t *frame, size_t len, int result_fd, pl_buf *
 _Noreturn void pl_fork_serve_chunks(int task_fd, int result_fd, pl_fork_progress *progress, int slot)
 {
     pl_fork_close_registered_except(task_fd, result_fd);
+    self_pid = getpid();
     pl_buf *out = pl_buf_new();
     /* A buffered reader: a small task frame (header and body) comes in one read(). */
     pl_frame_in *in = pl_frame_in_new();

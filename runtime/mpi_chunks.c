@@ -16,6 +16,7 @@
 
 #include "pl_call.h"
 #include "pl_mpi.h"
+#include "pl_wire.h"
 
 int pl_mpi_send_chunk(int rank, uint32_t id, const char *task, pl_value *const args[], size_t count)
 {
@@ -35,18 +36,46 @@ int pl_mpi_send_chunk(int rank, uint32_t id, const char *task, pl_value *const a
     return rc;
 }
 
-/* Receive the RESULT message st describes and decode it into *out. */
-static int receive(int rank, const MPI_Status *st, pl_reply_msg *out)
+/* The request id a RESULT message carries ([kind][tag]...), read without decoding the rest; 0 if none. */
+static uint64_t peek_tag(const uint8_t *buf, size_t len)
 {
+    pl_reader r;
+    uint8_t kind;
+    uint64_t tag;
+    pl_reader_init(&r, buf, len);
+    return pl_reader_u8(&r, &kind) == PL_OK && pl_reader_u64(&r, &tag) == PL_OK ? tag : 0;
+}
+
+/*
+ * Receive the RESULT message st describes and decode it into *out. When
+ * the message was received but could not be decoded (out of memory, or
+ * corrupt), *lost gets its request id: the worker HAS answered, and must
+ * not be waited for as if it still owed the reply (it would be lost for
+ * the rest of the run, and every later map would wait for it until its
+ * deadline). 0 when nothing was received.
+ */
+static int receive(int rank, const MPI_Status *st, pl_reply_msg *out, uint64_t *lost)
+{
+    *lost = 0;
     int count = 0;
     MPI_Get_count(st, MPI_BYTE, &count);
     uint8_t *buf = malloc(count > 0 ? (size_t)count : 1);
     if (buf == NULL) {
-        return PL_ENOMEM;
+        return PL_ENOMEM; /* still waiting in MPI: a later look may have the memory */
     }
     int rc = PL_ESYS;
     if (MPI_Recv(buf, count, MPI_BYTE, rank, PL_MPI_TAG_RESULT, pl_mpi_comm(), MPI_STATUS_IGNORE) == MPI_SUCCESS) {
-        rc = pl_reply_decode(buf, (size_t)count, out);
+        size_t len = (size_t)count;
+        uint8_t *body = NULL;
+        int big = pl_mpi_reply_body(buf, len, &body, &len); /* a reply too big for one message */
+        if (big == 1) {
+            free(buf);
+            buf = body;
+        }
+        rc = big < 0 ? big : pl_reply_decode(buf, len, out);
+        if (rc != PL_OK) {
+            *lost = peek_tag(buf, len); /* a big reply's header carries the id at the same place */
+        }
     }
     free(buf);
     return rc;
@@ -67,11 +96,16 @@ int pl_mpi_poll_chunk(int rank, uint32_t id, pl_reply_msg *out)
         if (!arrived) {
             return 0;
         }
-        int rc = receive(rank, &st, out);
-        if (rc != PL_OK) {
+        uint64_t lost = 0;
+        int rc = receive(rank, &st, out, &lost);
+        if (rc != PL_OK && lost == id) {
+            *out = (pl_reply_msg){.tag = id}; /* answered, but its results are lost: count 0 */
+            return 1;
+        }
+        if (rc != PL_OK && lost == 0) {
             return rc;
         }
-        if (out->tag == id) {
+        if (rc == PL_OK && out->tag == id) {
             return 1;
         }
         pl_reply_msg_clear(out); /* someone else's late reply: nobody waits for it any more */
@@ -89,8 +123,10 @@ int pl_mpi_drain_one(int rank, uint32_t *id)
         return 0;
     }
     pl_reply_msg reply = {0};
-    int rc = receive(rank, &st, &reply);
-    *id = rc == PL_OK && reply.tag <= UINT32_MAX ? (uint32_t)reply.tag : 0;
+    uint64_t lost = 0;
+    int rc = receive(rank, &st, &reply, &lost);
+    uint64_t tag = rc == PL_OK ? reply.tag : lost;
+    *id = tag <= UINT32_MAX ? (uint32_t)tag : 0;
     pl_reply_msg_clear(&reply);
-    return rc == PL_OK ? 1 : rc;
+    return rc == PL_OK || lost != 0 ? 1 : rc; /* a reply received is drained, readable or not */
 }

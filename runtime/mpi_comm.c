@@ -74,8 +74,28 @@ int pl_mpi_size(void)
     return world.size;
 }
 
+/* When the current wait began (round 0): the spin window is timed from it. One MPI thread per process. */
+static _Thread_local int64_t wait_began_ns;
+
 void pl_mpi_backoff(int *round)
 {
+    /*
+     * First PL_MPI_SPIN_NS of plain polling: the caller looks again at
+     * once. A reply to a small request usually arrives within a few
+     * microseconds (a blocking round trip costs ~2 us here); a yield or a
+     * sleep before looking again costs more than the wait itself.
+     */
+    if (*round == 0) {
+        wait_began_ns = pl_now_ns();
+        *round = -1;
+        return;
+    }
+    if (*round < 0) {
+        if (pl_now_ns() - wait_began_ns < PL_MPI_SPIN_NS) {
+            return;
+        }
+        *round = 1;
+    }
     /*
      * First a few sched_yield()s: an answer usually arrives within
      * microseconds, and a sleep (with the kernel's timer slack) would add a

@@ -14,6 +14,7 @@
  */
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pl_call.h"
 #include "pl_mpi.h"
@@ -69,10 +70,102 @@ int pl_mpi_send_cancel(int rank, uint32_t id)
     return err == MPI_SUCCESS ? PL_OK : PL_ESYS;
 }
 
+/*
+ * A big reply's header: 'B', the request id, the reply's size, the rank
+ * that sends it. 'B' is not a kind of the call codec ('C', 'R'), so the
+ * header cannot be mistaken for a reply.
+ */
+#define BIG_MARK ((uint8_t)'B')
+#define BIG_HEADER_LEN (1 + 8 + 8 + 4)
+
+void pl_mpi_send_reply(uint64_t tag, const void *reply, size_t len)
+{
+    MPI_Request req[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
+    uint8_t header[BIG_HEADER_LEN];
+    MPI_Comm comm = pl_mpi_comm();
+    int err;
+    if (len <= PL_MPI_REPLY_MAX) {
+        err = MPI_Isend(reply, (int)len, MPI_BYTE, 0, PL_MPI_TAG_RESULT, comm, &req[0]);
+    } else {
+        pl_buf *h = pl_buf_new();
+        int rc = h == NULL ? PL_ENOMEM : pl_buf_put_u8(h, BIG_MARK);
+        rc = rc == PL_OK ? pl_buf_put_u64(h, tag) : rc;
+        rc = rc == PL_OK ? pl_buf_put_u64(h, (uint64_t)len) : rc;
+        rc = rc == PL_OK ? pl_buf_put_u32(h, (uint32_t)pl_mpi_rank()) : rc;
+        if (rc == PL_OK) {
+            memcpy(header, pl_buf_data(h), BIG_HEADER_LEN);
+        }
+        pl_buf_free(h);
+        if (rc != PL_OK) {
+            return;
+        }
+        /* Header first: rank 0 receives the body only once it has read the header. */
+        err = MPI_Isend(header, BIG_HEADER_LEN, MPI_BYTE, 0, PL_MPI_TAG_RESULT, comm, &req[0]);
+        if (err == MPI_SUCCESS) {
+            err = MPI_Isend(reply, (int)len, MPI_BYTE, 0, PL_MPI_TAG_BODY, comm, &req[1]);
+        }
+    }
+    if (err != MPI_SUCCESS) {
+        return;
+    }
+    /* Without spinning: a large reply only leaves when rank 0 receives it, maybe a while later. */
+    int done = 0;
+    int round = 0;
+    while (MPI_Testall(2, req, &done, MPI_STATUSES_IGNORE) == MPI_SUCCESS && !done) {
+        pl_mpi_backoff(&round);
+    }
+}
+
+int pl_mpi_reply_body(const void *buf, size_t len, uint8_t **body, size_t *body_len)
+{
+    pl_reader r;
+    uint8_t mark;
+    uint64_t tag, size;
+    uint32_t rank;
+    pl_reader_init(&r, buf, len);
+    if (len != BIG_HEADER_LEN || pl_reader_u8(&r, &mark) != PL_OK || mark != BIG_MARK) {
+        return 0;
+    }
+    pl_reader_u64(&r, &tag);
+    pl_reader_u64(&r, &size);
+    pl_reader_u32(&r, &rank);
+    if (size <= PL_MPI_REPLY_MAX || size > (uint64_t)INT_MAX || rank == 0 || rank >= (uint32_t)pl_mpi_size()) {
+        return PL_EWIRE;
+    }
+    uint8_t *p = malloc((size_t)size);
+    if (p == NULL) {
+        /* Take the body out of MPI anyway (a 1-byte receive truncates it): its worker must not wait for ever. */
+        uint8_t one;
+        MPI_Recv(&one, 1, MPI_BYTE, (int)rank, PL_MPI_TAG_BODY, pl_mpi_comm(), MPI_STATUS_IGNORE);
+        return PL_ENOMEM;
+    }
+    if (MPI_Recv(p, (int)size, MPI_BYTE, (int)rank, PL_MPI_TAG_BODY, pl_mpi_comm(), MPI_STATUS_IGNORE) !=
+        MPI_SUCCESS) {
+        free(p);
+        return PL_ESYS;
+    }
+    *body = p;
+    *body_len = (size_t)size;
+    return 1;
+}
+
 int pl_mpi_unpack_reply(const void *buf, size_t len, uint32_t *id, pl_result **out)
 {
     if (buf == NULL || id == NULL || out == NULL) {
         return PL_EINVAL;
+    }
+    *id = 0;
+    *out = NULL;
+    uint8_t *body = NULL;
+    size_t body_len = 0;
+    int big = pl_mpi_reply_body(buf, len, &body, &body_len);
+    if (big < 0) {
+        return big;
+    }
+    if (big == 1) {
+        int rc = pl_mpi_unpack_reply(body, body_len, id, out);
+        free(body);
+        return rc;
     }
     uint64_t tag = 0;
     int rc = pl_reply_decode_one(buf, len, &tag, out);

@@ -99,40 +99,18 @@ static bool worker_should_stop(void)
 }
 
 /*
- * Encode the reply into out. A reply too big for rank 0's receive buffers
- * (PL_MPI_REPLY_MAX) would never be read, and one that cannot be encoded at
- * all would end this worker: their values are dropped and the results
- * become FAILED "result too large: N bytes, limit M" (pl_call.h), which is
- * small and always fits - the caller gets its answer and this worker stays
- * usable for the next request.
- * A chunk's reply (count > 1) only has to fit one MPI message (an int
- * count of bytes): only a map asks for chunks, and it probes a reply's size
- * before receiving it (pl_mpi_poll_chunk).
+ * Encode the reply into out. A result that cannot travel at all (a value
+ * over PL_VALUE_MAX_LEN, or a chunk's reply over INT_MAX bytes, the most
+ * one MPI message carries) would end this worker: its value is dropped and
+ * it becomes FAILED "result too large: N bytes, limit M" (pl_call.h), which
+ * is small and always fits - the caller gets its answer and this worker
+ * stays usable. Anything smaller travels, in one message or two
+ * (pl_mpi_send_reply).
  */
 static int pack_reply(pl_buf *out, pl_reply_msg *reply)
 {
     pl_buf_reset(out);
-    size_t limit = reply->count > 1 ? (size_t)INT_MAX : PL_MPI_REPLY_MAX;
-    return pl_reply_encode_bounded(out, reply, limit);
-}
-
-/*
- * Send the reply without spinning: MPI_Isend, then MPI_Test with short
- * sleeps. A large reply only leaves when rank 0 receives it, which may take
- * a while if rank 0 is busy elsewhere.
- */
-static void send_reply(const pl_buf *reply)
-{
-    MPI_Request req;
-    if (MPI_Isend(pl_buf_data(reply), (int)pl_buf_len(reply), MPI_BYTE, 0, PL_MPI_TAG_RESULT, pl_mpi_comm(),
-                  &req) != MPI_SUCCESS) {
-        return;
-    }
-    int done = 0;
-    int round = 0;
-    while (MPI_Test(&req, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done) {
-        pl_mpi_backoff(&round);
-    }
+    return pl_reply_encode_bounded(out, reply, (size_t)INT_MAX);
 }
 
 /*
@@ -204,7 +182,7 @@ static void serve_task(const MPI_Status *st, pl_buf *out)
     if (rc != PL_OK) {
         out_of_memory(); /* every other failure was turned into a FAILED result above */
     }
-    send_reply(out);
+    pl_mpi_send_reply(reply.tag, pl_buf_data(out), pl_buf_len(out));
     pl_reply_msg_clear(&reply);
     pl_call_msg_clear(&call);
 }

@@ -61,14 +61,22 @@ enum {
     PL_MPI_TAG_CANCEL = 103,
     PL_MPI_TAG_STOP = 104,
     PL_MPI_TAG_STOPPED = 105, /* worker -> rank 0: "I left the loop" (pl_run's shutdown) */
-    PL_MPI_TAG_HELLO = 106    /* both ways, once, when pl_run starts (see runtime/mpi.c) */
+    PL_MPI_TAG_HELLO = 106,   /* both ways, once, when pl_run starts (see runtime/mpi.c) */
+    PL_MPI_TAG_BODY = 107     /* worker -> rank 0: a reply too big for one RESULT message (below) */
 };
 
 /*
- * The largest reply a worker sends, in bytes. A receive posted before the
- * reply exists (MPI_Irecv, the futures lab) needs a buffer of a known size;
- * this is it. A worker whose encoded result would be larger sends a FAILED
- * result saying so instead.
+ * The largest reply that travels as ONE message, in bytes. A receive
+ * posted before the reply exists (MPI_Irecv, the futures lab) needs a
+ * buffer of a known size; this is it. A bigger reply (a result of up to
+ * PL_VALUE_MAX_LEN, 64 MiB, like fork's) travels in two: a small "big
+ * reply" header under PL_MPI_TAG_RESULT, which fits any such buffer and
+ * says how big the rest is and which rank sends it, then the reply itself
+ * under PL_MPI_TAG_BODY, which rank 0 receives at once, into a buffer of
+ * that size (pl_mpi_reply_body). The worker sends both right away, so that
+ * receive waits only for the bytes to move. Only a result over
+ * PL_VALUE_MAX_LEN comes back FAILED "result too large", and the worker
+ * stays usable.
  */
 #define PL_MPI_REPLY_MAX ((size_t)64 * 1024)
 
@@ -151,6 +159,22 @@ int pl_mpi_send_cancel(int rank, uint32_t id);
 int pl_mpi_unpack_reply(const void *buf, size_t len, uint32_t *id, pl_result **out);
 
 /*
+ * A worker's reply of len bytes, as the messages that carry it: one RESULT
+ * message when len <= PL_MPI_REPLY_MAX, else a header and a BODY message
+ * (above). pl_mpi_send_reply sends them and returns when they have left.
+ */
+void pl_mpi_send_reply(uint64_t tag, const void *reply, size_t len);
+
+/*
+ * If the RESULT message buf[0..len) is a big reply's header, receive the
+ * reply it announces: 1 with *body (malloc'd, the caller frees it) and
+ * *body_len; 0 when buf is a whole reply; PL_ESYS, PL_EWIRE, PL_ENOMEM
+ * (then the body is received and dropped, so its worker is not left
+ * sending it for ever).
+ */
+int pl_mpi_reply_body(const void *buf, size_t len, uint8_t **body, size_t *body_len);
+
+/*
  * Has rank's reply to request id arrived? Looks with MPI_Iprobe (never
  * blocks); if it is there, receives it (MPI_Get_count + MPI_Recv) and
  * decodes it. 1 with *out set, 0 not yet, or a negative pl_rc. A reply
@@ -192,6 +216,9 @@ int pl_mpi_poll_chunk(int rank, uint32_t id, pl_reply_msg *out);
 
 /* Polls that only yield the core before pl_mpi_backoff starts sleeping. */
 #define PL_MPI_YIELD_ROUNDS 64
+
+/* How long pl_mpi_backoff lets the caller poll without yielding, from the start of a wait. */
+#define PL_MPI_SPIN_NS ((int64_t)30 * 1000)
 
 /*
  * Wait a little between two polls: first PL_MPI_YIELD_ROUNDS sched_yield()s

@@ -196,7 +196,7 @@ static void settle_item(pool *p, size_t i, pl_task_status status, pid_t pid, con
         pl_result_set_status(res, status, "%s", why);
         pl_result_set_worker(res, (int64_t)pid);
     }
-    p->results[i] = res; /* NULL (out of memory) is settled by pl_map */
+    p->results[i] = res != NULL ? res : pl_result_out_of_memory(); /* the shared, read-only one */
     p->finished++;
 }
 
@@ -214,7 +214,7 @@ static void settle_dead_chunk(pool *p, size_t first, size_t from, size_t crashed
     }
     pl_result *res = pl_result_new();
     pl_fork_explain_end(pid, wstatus, res);
-    p->results[first + crashed] = res;
+    p->results[first + crashed] = res != NULL ? res : pl_result_out_of_memory();
     p->finished++;
 }
 /* END SOLUTION */

@@ -109,11 +109,15 @@ static void file_reply(map_call *m, const out_chunk *c, pl_reply_msg *reply)
         if (reply->count == c->count) {
             res = reply->results[j];
             reply->results[j] = NULL; /* the slot owns it now */
+        } else if (reply->count == 0 && (res = pl_result_new()) != NULL) {
+            pl_result_set_status(res, PL_TASK_FAILED, "worker %d answered, but the answer could not be read "
+                                 "(out of memory, or a corrupt message)", c->rank);
         } else if ((res = pl_result_new()) != NULL) {
             pl_result_set_status(res, PL_TASK_FAILED, "worker %d answered %zu results for a chunk of %zu", c->rank,
                                  reply->count, c->count);
         }
-        m->results[c->first + j] = res; /* NULL (out of memory) is settled by the caller */
+        /* Without memory for even a result: the shared, read-only out-of-memory one. */
+        m->results[c->first + j] = res != NULL ? res : pl_result_out_of_memory();
     }
 }
 
@@ -159,7 +163,7 @@ static void abandon_running(map_call *m, pl_task_status status, const char *why)
                                                             : why);
                 pl_result_set_worker(res, c->rank);
             }
-            m->results[c->first + j] = res; /* NULL (out of memory) is settled by the caller */
+            m->results[c->first + j] = res != NULL ? res : pl_result_out_of_memory();
         }
     }
     m->running = 0;

@@ -157,7 +157,7 @@ static void test_wire_round_trip(void)
         make_result(PL_TASK_OK, pl_value_new_int(INT64_MIN), "", 0, 1, 2),
         make_result(PL_TASK_FAILED, NULL, "fail: 7", 4242, 1000, 5000),
         make_result(PL_TASK_CRASHED, NULL, "killed by SIGSEGV", -1, 0, 0),
-        make_result(PL_TASK_OK, pl_value_new_bytes("\0\0", 2), "", INT64_MAX, INT64_MAX - 1, INT64_MAX),
+        make_result(PL_TASK_OK, pl_value_new_bytes("\0\0", 2), "", INT32_MAX, INT64_MAX - 1, INT64_MAX),
         pl_result_new(),
     };
     pl_buf *b = pl_buf_new();
@@ -379,6 +379,69 @@ static void test_error_text_owned(void)
     pl_result_free(r);
 }
 
+/* The shared out-of-memory result: FAILED with a reason, read-only, never freed. */
+static void test_out_of_memory_result(void)
+{
+    pl_result *oom = pl_result_out_of_memory();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(oom);
+    PL_EXPECT_STATUS(oom, PL_TASK_FAILED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pl_result_error(oom), "out of memory"));
+    PL_EXPECT_EQ(pl_result_worker(oom), -1);
+    PL_EXPECT_RC(pl_result_set_status(oom, PL_TASK_OK, NULL), PL_EINVAL);
+    PL_EXPECT_RC(pl_result_set_worker(oom, 3), PL_EINVAL);
+    PL_EXPECT_RC(pl_result_set_times(oom, 1, 2), PL_EINVAL);
+    pl_value *v = pl_value_new_int(5);
+    PL_EXPECT_RC(pl_result_take_value(oom, v), PL_EINVAL);
+    pl_value_free(v);
+    pl_result_free(oom); /* ignored */
+    PL_EXPECT_STATUS(pl_result_out_of_memory(), PL_TASK_FAILED);
+    pl_result *c = pl_result_copy(oom); /* a copy is an ordinary result */
+    PL_EXPECT_STATUS(c, PL_TASK_FAILED);
+    PL_EXPECT_RC(pl_result_set_worker(c, 3), PL_OK);
+    pl_result_free(c);
+    /* A worker must fit 32 bits. */
+    pl_result *r = pl_result_new();
+    PL_EXPECT_RC(pl_result_set_worker(r, (int64_t)INT32_MAX + 1), PL_EINVAL);
+    PL_EXPECT_RC(pl_result_set_worker(r, INT32_MIN), PL_OK);
+    pl_result_free(r);
+}
+
+/*
+ * Results come from slabs but are freed one by one, in any order: free
+ * every other one, then the rest backwards, with values and error texts
+ * in them (under ASan each is its own block; elsewhere this walks slabs).
+ */
+static void test_slab_free_any_order(void)
+{
+    enum { N = 1000 };
+    pl_result **rs = calloc(N, sizeof *rs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+    for (size_t i = 0; i < N; i++) {
+        rs[i] = pl_result_new();
+        CU_ASSERT_PTR_NOT_NULL_FATAL(rs[i]);
+        PL_EXPECT_STATUS(rs[i], PL_TASK_PENDING);
+        pl_value *v = i % 3 == 0 ? pl_value_new_str("text") : pl_value_new_int((int64_t)i);
+        pl_result_take_value(rs[i], v);
+        pl_value_free(v);
+        pl_result_set_status(rs[i], i % 2 ? PL_TASK_OK : PL_TASK_FAILED, i % 2 ? NULL : "why %zu", i);
+    }
+    for (size_t i = 0; i < N; i += 2) {
+        pl_result_free(rs[i]);
+        rs[i] = NULL;
+    }
+    for (size_t i = N; i-- > 0;) {
+        if (rs[i] != NULL) {
+            int64_t x = -1;
+            if (i % 3 != 0) {
+                pl_value_get_int(pl_result_value(rs[i]), &x);
+                PL_EXPECT_EQ(x, (int64_t)i);
+            }
+            pl_result_free(rs[i]);
+        }
+    }
+    free(rs);
+}
+
 static const pl_test_case cases[] = {
     {"new_defaults", test_new_defaults},
     {"null_arguments", test_null_arguments},
@@ -394,6 +457,8 @@ static const pl_test_case cases[] = {
     {"settle", test_settle},
     {"max_overlap", test_max_overlap},
     {"error_text_owned", test_error_text_owned},
+    {"out_of_memory_result", test_out_of_memory_result},
+    {"slab_free_any_order", test_slab_free_any_order},
     {NULL, NULL},
 };
 

@@ -256,6 +256,67 @@ static int fault_oversized_result(void)
     return failures ? 1 : 0;
 }
 
+/* A result of len bytes that came back whole: OK and that long. */
+static void expect_bytes(const pl_result *r, size_t len, const char *what)
+{
+    size_t got = 0;
+    const void *p = pl_value_bytes(pl_result_value(r), &got);
+    EXPECT(pl_result_status(r) == PL_TASK_OK && p != NULL && got == len, "%s: %s (%s), %zu bytes of %zu", what,
+           pl_task_status_name(pl_result_status(r)), pl_result_error(r), got, len);
+}
+
+/*
+ * Results bigger than one MPI message's fixed receive buffer (64 KiB) but
+ * under PL_VALUE_MAX_LEN travel on every backend - map one item at a time
+ * and in chunks, a future, a group - and the worker goes on serving.
+ */
+static int fault_big_result(void)
+{
+    const size_t sizes[4] = {100 * 1024, 10, 3 * 1024 * 1024, 65 * 1024};
+    pl_value *items[4];
+    for (int i = 0; i < 4; i++) {
+        items[i] = pl_value_new_int((int64_t)sizes[i]);
+    }
+    for (int chunk = 1; chunk <= 4; chunk += 3) {
+        pl_result *rs[4] = {NULL};
+        int rc = pl_map("big_result", items, 4,
+                        &(pl_map_opts){.max_workers = 2, .timeout_ms = 60000, .chunksize = chunk}, rs);
+        EXPECT(rc == PL_OK, "map (chunksize %d) gave %s", chunk, pl_strerror(rc));
+        for (int i = 0; i < 4; i++) {
+            expect_bytes(rs[i], sizes[i], chunk == 1 ? "map, one item at a time" : "map, one chunk");
+        }
+        free_results(rs, 4);
+    }
+    pl_future *f = NULL;
+    const pl_result *r = NULL;
+    int rc = pl_future_start("big_result", items[2], &f);
+    EXPECT(rc == PL_OK, "future start: %s", pl_strerror(rc));
+    if (rc == PL_OK) {
+        rc = pl_future_wait(f, 60000, &r);
+        EXPECT(rc == PL_OK, "future wait: %s", pl_strerror(rc));
+        if (rc == PL_OK) {
+            expect_bytes(r, sizes[2], "future");
+        }
+        pl_future_free(&f);
+    }
+    pl_group *g = NULL;
+    rc = pl_group_new(2, &g);
+    if (rc == PL_OK) {
+        pl_group_add(g, "a", "big_result", items[0]);
+        pl_group_add(g, "b", "big_result", items[2]);
+        rc = pl_group_start(g);
+        rc = rc == PL_OK ? pl_group_results(g, 60000) : rc;
+        EXPECT(rc == PL_OK, "group: %s", pl_strerror(rc));
+        expect_bytes(pl_group_result(g, "a"), sizes[0], "group member a");
+        expect_bytes(pl_group_result(g, "b"), sizes[2], "group member b");
+        pl_group_free(&g);
+    }
+    for (int i = 0; i < 4; i++) {
+        pl_value_free(items[i]);
+    }
+    return failures ? 1 : 0;
+}
+
 /* A child stopped, stuck or dead halfway through its result frame (fork). */
 static int fault_half_frame(void)
 {
@@ -657,12 +718,15 @@ typedef struct fault {
     int (*fn)(void);
 } fault;
 
+int fault_out_of_memory(void); /* oom.c: it brings its own malloc */
+
 static const fault faults[] = {
     {"oversized-item", fault_oversized_item},   {"oversized-result", fault_oversized_result},
     {"half-frame", fault_half_frame},           {"stopped-reader", fault_stopped_reader},
     {"signal-storm", fault_signal_storm},       {"huge-max-workers", fault_huge_max_workers},
     {"other-thread", fault_other_thread},       {"nproc-limit", fault_nproc_limit},
-    {"fd-limit", fault_fd_limit},
+    {"fd-limit", fault_fd_limit},               {"big-result", fault_big_result},
+    {"out-of-memory", fault_out_of_memory},
     {NULL, NULL}};
 
 static const fault *chosen;
