@@ -7,6 +7,7 @@
 #define GR_GRADE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "machine.h"
 #include "rubric.h"
@@ -86,7 +87,8 @@ typedef struct gr_run {
     char *build_excerpt;     /* first error lines of the submission's build log, if any */
     gr_buf notes;            /* shown at the top of the output */
     double started;
-    double tests_started;    /* the budget (rubric `budget`) counts from here */
+    double tests_started;
+    uint64_t seed;           /* every test's --seed: its inputs (tests/harness.h); --seed N replays */    /* the budget (rubric `budget`) counts from here */
 } gr_run;
 
 #endif

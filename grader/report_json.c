@@ -135,6 +135,9 @@ static json_t *gs_extra(const gr_run *r)
         json_object_set_new(extra, "sandbox", str(clean));
         free(clean);
     }
+    char seed[24];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed); /* a string: JSON readers lose 64-bit ints */
+    json_object_set_new(extra, "seed", str(seed));
     if (r->machine.cpus > 0) {
         json_object_set_new(extra, "cpus", json_real(r->machine.cpus));
         json_object_set_new(extra, "memory_mib", json_integer((json_int_t)(r->machine.mem_bytes >> 20)));

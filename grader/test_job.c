@@ -84,6 +84,8 @@ static void test_argv(gr_test_run *c, gr_job *job, const char *bin, int timing)
     if (timing) {
         gr_argv_add(a, "--timing");
     }
+    gr_argv_add(a, "--seed"); /* the run's inputs: the same for the submission and the reference */
+    gr_argv_addf(a, "%llu", (unsigned long long)r->seed);
 }
 
 /* The whole environment of a test: nothing of the grader's leaks in but the sanitizer settings. */
