@@ -52,6 +52,14 @@ typedef struct gr_broken {
     char *message;    /* the first compiler lines */
 } gr_broken;
 
+/* A construct a lab has no reason to use (scan.h): for a human to review, never scored. */
+typedef struct gr_flag {
+    char *file;        /* "01-map/openmp.c" */
+    int line;
+    char *construct;   /* "/proc/self/environ", "dlsym", ... */
+    const char *why;   /* why a lab has no use for it (static text) */
+} gr_flag;
+
 typedef struct gr_run {
     gr_rubric rubric;
     gr_sandbox sb;
@@ -85,6 +93,8 @@ typedef struct gr_run {
     size_t n_untouched;
     char *build_error;       /* the whole submission could not be prepared/built */
     char *build_excerpt;     /* first error lines of the submission's build log, if any */
+    gr_flag *flags;          /* the static scan of the submitted lab files (scan.h) */
+    size_t n_flags;
     gr_buf notes;            /* shown at the top of the output */
     double started;
     double tests_started;

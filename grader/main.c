@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -117,30 +116,14 @@ static int opt_jobs(void *opts, const char *v)
 /* --seed N: decimal, 0..2^64-1 (what the report printed). */
 static int opt_seed(void *opts, const char *v)
 {
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(v, &end, 10);
-    if (*v < '0' || *v > '9' || *end || errno != 0) {
+    options *o = opts;
+    if (gr_parse_u64(v, &o->seed) != 0) {
         fprintf(stderr, "paralab-grade: --seed wants a decimal number from 0 to 18446744073709551615, not '%s'\n",
                 v);
         return -1;
     }
-    ((options *)opts)->seed = (uint64_t)n;
-    ((options *)opts)->seed_given = 1;
+    o->seed_given = 1;
     return 0;
-}
-
-/* One seed per run unless --seed: the tests draw their items from it (a table of answers fails). */
-static uint64_t run_seed(const options *o)
-{
-    char hex[2 * sizeof(uint64_t) + 1];
-    if (o->seed_given) {
-        return o->seed;
-    }
-    if (gr_random_hex(hex, sizeof(uint64_t)) == 0) {
-        return (uint64_t)strtoull(hex, NULL, 16);
-    }
-    return (uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid(); /* no /dev/urandom: still varies */
 }
 
 static int opt_sanitize(void *opts, const char *v)
@@ -359,6 +342,10 @@ static int setup_run(gr_run *r, const options *o, const char *out)
     if (why != NULL) {
         return fail_setup(r, out, o->junit, why);
     }
+    /* The tests' inputs come from it (tests/harness.h): fresh each run, unless --seed replays one. */
+    r->seed = o->seed_given ? o->seed : gr_random_u64();
+    gr_buf_addf(&r->notes, "seed: %llu (the tests' inputs; paralab-grade --seed %llu replays them)\n",
+                (unsigned long long)r->seed, (unsigned long long)r->seed);
     return 0;
 }
 
@@ -567,7 +554,6 @@ int main(int argc, char **argv)
     r.no_cache = o.no_cache;
     r.ref_lock_fd = -1;
     r.tty = isatty(2);
-    r.seed = run_seed(&o);
     size_t out_len = strlen(o.out);
     if (o.junit && strncmp(o.junit, o.out, out_len) == 0 && o.junit[out_len] == '/') {
         gr_mkdir_p(o.out, 0755); /* --junit OUT/x.xml: OUT is made anyway, make it before the probe */
@@ -591,8 +577,6 @@ int main(int argc, char **argv)
         return 2;
     }
     gr_machine_detect(&r.machine);
-    gr_buf_addf(&r.notes, "seed: %llu (the tests' inputs; paralab-grade --seed %llu replays them)\n",
-                (unsigned long long)r.seed, (unsigned long long)r.seed);
     note_machine(&r);
     setup_sandbox(&r, &o);
     double t_ref = 0, t_build = 0;
