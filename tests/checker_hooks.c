@@ -1,0 +1,34 @@
+/*
+ * checker_hooks.c - what makes harness + suites + the proxy backend a
+ * CHECKER (issue 14): linked only into checker binaries.
+ *
+ * Before main() (so before the harness reads the verdict nonce):
+ *   - the process stops being dumpable: a process of the same user - the
+ *     subject - can then neither ptrace it nor open its /proc/PID/mem,
+ *     environ or fd/, where the nonce and the verdict descriptor live;
+ *   - the proxy learns the running test's deadline and reports a subject
+ *     that died, hung or garbled as that test's failure, in words;
+ *   - the testkit's hygiene checks (zombies, children, descriptors, where
+ *     tasks ran) look at the subject process instead of this one.
+ */
+#include <stdio.h>
+#include <sys/prctl.h>
+
+#include "harness.h"
+#include "pl_proxy.h"
+#include "testkit.h"
+
+static void subject_failed(const char *why)
+{
+    pl_test_check(0, "checker", 0, "%s", why);
+}
+
+__attribute__((constructor)) static void become_checker(void)
+{
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+        perror("checker: prctl(PR_SET_DUMPABLE)");
+    }
+    pl_proxy_set_deadline_source(pl_test_deadline_ns);
+    pl_proxy_set_failure_sink(subject_failed);
+    pl_test_watch_process(pl_proxy_subject_pid);
+}
