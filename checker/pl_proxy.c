@@ -28,6 +28,7 @@ static struct {
     int64_t (*deadline)(void);
     void (*sink)(const char *why);
     int64_t died_in; /* the test deadline when the subject last died: no restart within that test */
+    int lazy;        /* start the subject on first use, not in pl_run */
     int have_info;
     char name[32];
     pl_backend_info info;
@@ -36,6 +37,11 @@ static struct {
 void pl_proxy_set_deadline_source(int64_t (*deadline_ns)(void))
 {
     px.deadline = deadline_ns;
+}
+
+void pl_proxy_start_lazily(int lazy)
+{
+    px.lazy = lazy;
 }
 
 void pl_proxy_set_failure_sink(void (*sink)(const char *why))
@@ -273,6 +279,9 @@ int pl_run(const pl_opts *opts, int (*body)(void *ctx), void *ctx)
     px.workers = opts ? opts->workers : 0;
     pl_tasks_register_builtins(); /* the checker's own lookups see the same names as the subject */
     px.in_scope = 1;
+    if (!px.lazy) {
+        ensure_subject(); /* a failure is reported again by the first call, inside a test */
+    }
     int rc = body(ctx);
     px.in_scope = 0;
     pl_link_stop(&px.link);

@@ -8,8 +8,11 @@
  * stay written once against paralab.h; only the process that decides
  * their verdicts changed (issue 14).
  *
- * The subject is started on first use (so `--list` starts nothing) and,
- * after it died, started again for the next test. Which subject, and how:
+ * The subject is started by pl_run, before the body, so no test's time
+ * (the perf tests' figures) includes its start-up (for MPI, mpiexec and
+ * MPI_Init: seconds); after it died, it is started again by the next test
+ * that calls. A program that runs no test (the harness's --list) asks for
+ * pl_proxy_start_lazily(1): then the first call starts it. Which subject, and how:
  *   - the binary pl_subject_<model> next to this program (built with it);
  *   - model mpi: `mpiexec -n $PARALAB_MPI_NP (default 2) --oversubscribe
  *     --bind-to none pl_subject_mpi --connect PATH`, mpiexec from
@@ -29,6 +32,9 @@
  * apart: a subject that died is not restarted within the same test.
  */
 void pl_proxy_set_deadline_source(int64_t (*deadline_ns)(void));
+
+/* 1: start the subject on first use instead of in pl_run (see above). */
+void pl_proxy_start_lazily(int lazy);
 
 /* Called with the reason each time the subject fails (dies, hangs, garbles): the harness's failure. */
 void pl_proxy_set_failure_sink(void (*sink)(const char *why));
