@@ -17,7 +17,7 @@
 #include "pl_tasks.h"
 
 /* Start-up of a subject: seconds for fork and OpenMP, MPI_Init under load can take several. */
-#define START_MS 60000
+#define START_MS 30000
 /* A call's bound when no test deadline is known (a program that is not the harness). */
 #define NO_DEADLINE_MS 600000
 
@@ -117,7 +117,7 @@ static int env_int(const char *name, int fallback)
  * its own: it happens inside the first call's round trip, whose request is
  * already in the shared one.
  */
-static int hello(void)
+static int hello(int64_t deadline_ns)
 {
     pl_reader ans;
     char *name = NULL;
@@ -126,7 +126,7 @@ static int hello(void)
     size_t len;
     pl_buf *b = pl_buf_new();
     int rc = b ? pl_buf_put_u8(b, PL_OP_HELLO) : PL_ENOMEM;
-    rc = rc ? rc : pl_link_call(&px.link, b, call_deadline(), pl_proto_op_name(PL_OP_HELLO), &p, &len);
+    rc = rc ? rc : pl_link_call(&px.link, b, deadline_ns, pl_proto_op_name(PL_OP_HELLO), &p, &len);
     pl_buf_free(b);
     if (rc != PL_OK) {
         report();
@@ -169,12 +169,13 @@ static int ensure_subject(void)
     pl_link_spec spec = {.subject = path, .mpiexec = mpi ? mpiexec : NULL,
                          .ranks = env_int("PARALAB_MPI_NP", 2), .workers = px.workers};
     int64_t start = pl_deadline_after_ms(START_MS), d = test_deadline();
-    if (pl_link_start(&px.link, &spec, d > 0 && d < start ? d : start) != PL_OK) {
+    start = d > 0 && d < start ? d : start;
+    if (pl_link_start(&px.link, &spec, start) != PL_OK) {
         report();
         return PL_ESYS;
     }
     px.link.subject_pid = -1;
-    return hello();
+    return hello(start);
 }
 
 pl_buf *pl_proxy_begin(int op)
