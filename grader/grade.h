@@ -23,6 +23,8 @@ typedef struct gr_test {
     char *name;       /* "map/empty_input" */
     char *lab;        /* "01-map" (rubric), or the suite name */
     int mpi;
+    int checker;          /* its binary is a checker (issue 14): it starts the student's code itself,
+                             in a subject process (MPI: its own mpiexec), and alone writes fd 3 */
     int mpi_ranks;        /* mpiexec -n for this test (a perf rule's ranks=, else the rubric's) */
     const gr_rule *rule;  /* the test rule that set its points (NULL: default) */
     const gr_rule *perf;  /* the perf rule that applies, if any */

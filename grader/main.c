@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -547,6 +548,9 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* The run's nonces live in our memory: no process of our user (a test's
+     * subject, when we are not root) may ptrace us or read /proc/PID/mem. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     r.jobs = o.jobs;
     r.only_lab = o.only;
     r.only_tests = o.tests;

@@ -42,6 +42,14 @@ static struct {
 
 static char tmpdir[PATH_MAX];
 
+/* When the running test's alarm fires (pl_test_deadline_ns), 0 for none. */
+static int64_t test_deadline_ns;
+
+int64_t pl_test_deadline_ns(void)
+{
+    return test_deadline_ns;
+}
+
 /* The running test's hint (see pl_test_hint). */
 static const char *current_hint;
 
@@ -182,6 +190,8 @@ static void on_test_start(const CU_pTest test, const CU_pSuite suite)
     fflush(stdout); /* a test that crashes still shows which one it was */
     if (cfg.test_timeout_s > 0) {
         alarm((unsigned)cfg.test_timeout_s);
+        /* a second early: what waits for it can still report before the alarm ends the binary */
+        test_deadline_ns = pl_deadline_after_ms((int64_t)cfg.test_timeout_s * 1000 - 1000);
     }
     pl_test_time_test_started(); /* last: the printing above is not the test's time */
 }

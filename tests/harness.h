@@ -62,6 +62,15 @@ extern const pl_test_suite *const pl_suites[];
  */
 void pl_test_hint(const char *hint);
 
+/*
+ * When the running test will be stopped by --test-timeout, on pl_now_ns's
+ * clock; 0 when there is no limit (or no test is running). A checker's
+ * proxy backend waits for its subject no longer than this, so a stuck
+ * subject fails the test with a reason instead of the alarm ending the
+ * whole binary.
+ */
+int64_t pl_test_deadline_ns(void);
+
 /* Path of a scratch directory for this run (created on demand, removed at exit). */
 const char *pl_test_tmpdir(void);
 

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "suite_tasks.h"
 #include "paralab.h"
 #include "pl_httpd.h"
 #include "testkit.h"
@@ -688,26 +689,6 @@ static void test_deadline_inside_chunks(void)
     map_run_free(&m);
 }
 
-/*
- * A test task for crashes inside a chunk: a negative int crashes its
- * process (SIGSEGV), any other int n sleeps n ms and answers n. Registered
- * here, before the map forks its workers, so they inherit it.
- */
-static int task_crash_if_negative(const pl_value *arg, pl_value *out, pl_error *err)
-{
-    int64_t v = 0;
-    if (pl_value_get_int(arg, &v) != PL_OK) {
-        pl_error_set(err, "crash_if_negative: expects an int");
-        return PL_TASK_FAILED;
-    }
-    if (v < 0) {
-        pl_task_fn crash = pl_task_lookup("crash");
-        return crash != NULL ? crash(arg, out, err) : PL_TASK_FAILED;
-    }
-    pl_sleep_ms(v);
-    pl_value_set_int(out, v);
-    return PL_TASK_OK;
-}
 
 /* Statuses of results[0..n) as letters (O K, F ailed, C rashed, T imeout, X other), for messages. */
 static void status_letters(const map_run *m, char *text)
@@ -770,7 +751,7 @@ static void test_crash_inside_a_chunk(void)
         CU_PASS("this backend does not isolate crashes");
         return;
     }
-    pl_task_register("crash_if_negative", task_crash_if_negative);
+    pl_task_register("crash_if_negative", pl_suite_task_crash_if_negative);
     static const int64_t quick[6] = {0, 0, 0, -1, 0, 0};
     expect_chunk_crash(quick, 6, "???COO", "quick items, crash at item 3");
     static const int64_t slow[4] = {5, 5, -1, 0};
@@ -912,7 +893,7 @@ static void call_deadline_hang(void)
 static void call_crash_in_chunk(void)
 {
     static const int64_t values[5] = {0, 0, -1, 0, 0};
-    pl_task_register("crash_if_negative", task_crash_if_negative);
+    pl_task_register("crash_if_negative", pl_suite_task_crash_if_negative);
     map_run m;
     map_chunked(&m, "crash_if_negative", values, 5, 2, 5, 10000);
     map_run_free(&m);
