@@ -26,7 +26,7 @@
 /* Names of the tests of one binary: a few KiB. */
 #define MAX_LIST_BYTES (1 << 20)
 
-/* MPI tests run under mpiexec, for the listing as for every run. */
+/* MPI tests run under mpiexec, for the listing as for every run (a checker starts its own). */
 static int is_mpi_model(const char *model)
 {
     return strcmp(model, "mpi") == 0;
@@ -85,6 +85,25 @@ static int selected(const char *patterns, const char *name)
     return hit;
 }
 
+/*
+ * Is this binary a checker (issue 14)? The reference build lists its
+ * checkers in tests/checkers.txt (tests/CMakeLists.txt); the list is the
+ * trusted build's, never the submission's.
+ */
+static int is_checker(const gr_run *r, const char *relpath)
+{
+    char *path = gr_fmt("%s/tests/checkers.txt", r->ref_build);
+    char *text = gr_read_file(path, MAX_LIST_BYTES, NULL);
+    free(path);
+    int hit = 0;
+    for (char *save = NULL, *line = text ? strtok_r(text, "\n", &save) : NULL; line && !hit;
+         line = strtok_r(NULL, "\n", &save)) {
+        hit = strcmp(line, relpath) == 0;
+    }
+    free(text);
+    return hit;
+}
+
 /* Remember "lab (suite)" once: what --only could have named. */
 static void note_lab(gr_run *r, const char *lab, const char *suite)
 {
@@ -97,7 +116,7 @@ static void note_lab(gr_run *r, const char *lab, const char *suite)
 
 /* One "suite/test" of a binary into the catalog, with its rubric rules; unless deselected. */
 static void add_test(gr_run *r, const char *relpath, const char *base, const char *model,
-                     const char *suite_of_bin, const char *name)
+                     const char *suite_of_bin, const char *name, int checker)
 {
     const char *slash = strchr(name, '/');
     char *suite = gr_fmt("%.*s", (int)(slash - name), name);
@@ -128,6 +147,7 @@ static void add_test(gr_run *r, const char *relpath, const char *base, const cha
     t->name = gr_xstrdup(name);
     t->lab = gr_xstrdup(lab);
     t->mpi = is_mpi_model(model);
+    t->checker = checker;
     t->rule = gr_rubric_match(&r->rubric, GR_RULE_TEST, name, model);
     t->perf = gr_rubric_match(&r->rubric, GR_RULE_PERF, name, model);
     /* A test no rule names is still graded, at the default points: a test
@@ -158,15 +178,16 @@ static void catalog_binary(gr_run *r, const char *relpath)
     char *suite_of_bin = gr_fmt("%.*s", (int)(us - base - 5), base + 5);
     char *bin = gr_fmt("%s/%s", r->ref_build, relpath);
     char *text = NULL;
+    int checker = is_checker(r, relpath);
     if (!gr_is_file(bin)) {
         gr_buf_addf(&r->notes, "note: the reference %s was not built; its tests are not graded\n", base);
-    } else if ((text = list_binary(r, relpath, bin, is_mpi_model(model))) == NULL) {
+    } else if ((text = list_binary(r, relpath, bin, is_mpi_model(model) && !checker)) == NULL) {
         gr_buf_addf(&r->notes, "note: %s --list failed; its tests are not graded\n", base);
     }
     for (char *save = NULL, *name = text ? strtok_r(text, "\n", &save) : NULL; name;
          name = strtok_r(NULL, "\n", &save)) {
         if (strchr(name, '/') != NULL && strchr(name, ' ') == NULL) { /* a "suite/test" line */
-            add_test(r, relpath, base, model, suite_of_bin, name);
+            add_test(r, relpath, base, model, suite_of_bin, name, checker);
         }
     }
     free(text);

@@ -7,6 +7,7 @@
 #define GR_GRADE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "machine.h"
 #include "rubric.h"
@@ -22,6 +23,8 @@ typedef struct gr_test {
     char *name;       /* "map/empty_input" */
     char *lab;        /* "01-map" (rubric), or the suite name */
     int mpi;
+    int checker;          /* its binary is a checker (issue 14): it starts the student's code itself,
+                             in a subject process (MPI: its own mpiexec), and alone writes fd 3 */
     int mpi_ranks;        /* mpiexec -n for this test (a perf rule's ranks=, else the rubric's) */
     const gr_rule *rule;  /* the test rule that set its points (NULL: default) */
     const gr_rule *perf;  /* the perf rule that applies, if any */
@@ -50,6 +53,14 @@ typedef struct gr_broken {
     char *model;      /* "fork" */
     char *message;    /* the first compiler lines */
 } gr_broken;
+
+/* A construct a lab has no reason to use (scan.h): for a human to review, never scored. */
+typedef struct gr_flag {
+    char *file;        /* "01-map/openmp.c" */
+    int line;
+    char *construct;   /* "/proc/self/environ", "dlsym", ... */
+    const char *why;   /* why a lab has no use for it (static text) */
+} gr_flag;
 
 typedef struct gr_run {
     gr_rubric rubric;
@@ -84,9 +95,12 @@ typedef struct gr_run {
     size_t n_untouched;
     char *build_error;       /* the whole submission could not be prepared/built */
     char *build_excerpt;     /* first error lines of the submission's build log, if any */
+    gr_flag *flags;          /* the static scan of the submitted lab files (scan.h) */
+    size_t n_flags;
     gr_buf notes;            /* shown at the top of the output */
     double started;
-    double tests_started;    /* the budget (rubric `budget`) counts from here */
+    double tests_started;
+    uint64_t seed;           /* every test's --seed: its inputs (tests/harness.h); --seed N replays */    /* the budget (rubric `budget`) counts from here */
 } gr_run;
 
 #endif

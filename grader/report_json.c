@@ -120,10 +120,29 @@ static json_t *gs_leaderboard(const gr_model *m)
     return board;
 }
 
+/* The static scan's flags (scan.h), each {file, line, construct, why}: for a human, never scored. */
+static json_t *review_flags(const gr_run *r)
+{
+    json_t *flags = json_array();
+    for (size_t i = 0; i < r->n_flags; i++) {
+        const gr_flag *f = &r->flags[i];
+        json_t *o = json_object();
+        char *file = gr_clean_text(f->file), *construct = gr_clean_text(f->construct);
+        json_object_set_new(o, "file", str(file));
+        json_object_set_new(o, "line", json_integer(f->line));
+        json_object_set_new(o, "construct", str(construct));
+        json_object_set_new(o, "why", str(f->why));
+        json_array_append_new(flags, o);
+        free(file), free(construct);
+    }
+    return flags;
+}
+
 /*
  * For staff (Gradescope keeps extra_data with the submission): which layers
  * of the sandbox were active, and the machine - a container that refused
- * bubblewrap grades with fewer walls, and says so here.
+ * bubblewrap grades with fewer walls, and says so here; the run's seed (to
+ * replay it) and what the static scan flagged for review.
  */
 static json_t *gs_extra(const gr_run *r)
 {
@@ -135,6 +154,10 @@ static json_t *gs_extra(const gr_run *r)
         json_object_set_new(extra, "sandbox", str(clean));
         free(clean);
     }
+    char seed[24];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed); /* a string: JSON readers lose 64-bit ints */
+    json_object_set_new(extra, "seed", str(seed));
+    json_object_set_new(extra, "review", review_flags(r)); /* [] when nothing was flagged */
     if (r->machine.cpus > 0) {
         json_object_set_new(extra, "cpus", json_real(r->machine.cpus));
         json_object_set_new(extra, "memory_mib", json_integer((json_int_t)(r->machine.mem_bytes >> 20)));

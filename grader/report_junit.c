@@ -53,7 +53,19 @@ static int write_case(xmlTextWriterPtr w, const gr_item *it)
 }
 
 /* The suite starting at items[first]: its cases are the items of the same lab x model. */
-static int write_suite(xmlTextWriterPtr w, const gr_model *m, size_t first)
+/* <properties>: the run's seed, so a CI failure can be replayed (paralab-grade --seed N). */
+static int write_properties(xmlTextWriterPtr w, const gr_run *r)
+{
+    char seed[24];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
+    return xmlTextWriterStartElement(w, X("properties")) < 0 || xmlTextWriterStartElement(w, X("property")) < 0 ||
+                   attr(w, "name", "seed") || attr(w, "value", seed) || xmlTextWriterEndElement(w) < 0 ||
+                   xmlTextWriterEndElement(w) < 0
+               ? -1
+               : 0;
+}
+
+static int write_suite(xmlTextWriterPtr w, const gr_run *r, const gr_model *m, size_t first)
 {
     size_t n = 0, failures = 0;
     double seconds = 0;
@@ -68,7 +80,7 @@ static int write_suite(xmlTextWriterPtr w, const gr_model *m, size_t first)
     char *clean = gr_clean_text(name);
     int rc = xmlTextWriterStartElement(w, X("testsuite")) < 0 || attr(w, "name", clean) ||
              attrf(w, "tests", "%.0f", (double)n) || attrf(w, "failures", "%.0f", (double)failures) ||
-             attrf(w, "time", "%.3f", seconds);
+             attrf(w, "time", "%.3f", seconds) || write_properties(w, r);
     free(name), free(clean);
     for (size_t j = first; j < m->n && !rc; j++) {
         if (same_suite(&m->items[j], &m->items[first])) {
@@ -116,7 +128,7 @@ static int write_doc(xmlTextWriterPtr w, const gr_run *r, const gr_model *m)
             seen = same_suite(&m->items[j], &m->items[i]);
         }
         if (!seen) {
-            rc = write_suite(w, m, i);
+            rc = write_suite(w, r, m, i);
         }
     }
     return rc || xmlTextWriterEndDocument(w) < 0 ? -1 : 0;

@@ -92,6 +92,22 @@ static void text_perf(gr_buf *b, const gr_run *r, int with_hidden)
     }
 }
 
+/* The static scan's flags (scan.h): a human decides; the score above does not depend on them. */
+static const char FLAGS_HEAD[] = "Flagged for review (constructs a lab has no reason to use; for a human to review, "
+                                 "no points deducted):";
+
+static void text_flags(gr_buf *b, const gr_run *r)
+{
+    if (r->n_flags == 0) {
+        return;
+    }
+    gr_buf_addf(b, "\n%s\n", FLAGS_HEAD);
+    for (size_t i = 0; i < r->n_flags; i++) {
+        const gr_flag *f = &r->flags[i];
+        gr_buf_addf(b, "  %s:%d: %s - %s\n", f->file, f->line, f->construct, f->why);
+    }
+}
+
 char *gr_report_text(const gr_run *r, int with_hidden)
 {
     gr_buf b = {0};
@@ -143,6 +159,7 @@ char *gr_report_text(const gr_run *r, int with_hidden)
         gr_buf_addf(&b, "  (and %zu hidden test%s)\n", hidden_failed, hidden_failed == 1 ? "" : "s");
     }
     text_perf(&b, r, with_hidden);
+    text_flags(&b, r);
     return b.s;
 }
 
@@ -318,6 +335,19 @@ char *gr_report_markdown(const gr_run *r)
     }
     md_table(&b, r);
     md_tests(&b, r);
+    if (r->n_flags > 0) {
+        gr_buf_add(&b, "\n");
+        md_inline(&b, FLAGS_HEAD);
+        gr_buf_add(&b, "\n\n");
+        for (size_t i = 0; i < r->n_flags; i++) {
+            const gr_flag *f = &r->flags[i];
+            char *line = gr_fmt("%s:%d: %s - %s", f->file, f->line, f->construct, f->why);
+            gr_buf_add(&b, "- ");
+            md_inline(&b, line);
+            gr_buf_add(&b, "\n");
+            free(line);
+        }
+    }
     return b.s;
 }
 

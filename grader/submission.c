@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scan.h"
 #include "util.h"
 
 /* Files a student writes: one per parallel model in every lab directory. */
@@ -317,6 +318,9 @@ static void compose_student_file(gr_run *r, const char *root, const char *lab, c
     }
     if (ok) {
         gr_copy_file(p, dst, 0644);
+        char *shown = gr_fmt("%s/%s", lab, name);
+        gr_scan_file(p, shown, &r->flags, &r->n_flags); /* for a human to review; never scored */
+        free(shown);
         if (gr_is_skeleton(r, lab, name, p)) {
             add_file_note(&r->untouched, &r->n_untouched, lab, name, "the untouched skeleton");
         }

@@ -25,7 +25,14 @@
 /* The verdict file is a few lines per test; more is not ours to read. */
 #define MAX_VERDICT_BYTES (1 << 16)
 
-/* The run's directory, its tmp/ and its verdict file, owned by the runner; a fresh nonce. */
+/*
+ * The run's directory and its tmp/, owned by the runner; the verdict file;
+ * a fresh nonce. The verdict file stays ours (root's, 0600) and reaches
+ * the test as fd 3, opened before the job drops to the runner user, so no
+ * process of the runner's can open it by its path. Only an in-process MPI
+ * test needs it to be the runner's: its ranks re-open it by path (the
+ * verdict shim), since mpiexec closes fd 3.
+ */
 static void prepare_run_dir(gr_test_run *c, const gr_run *r, const char *tmp)
 {
     gr_mkdir_p(c->dir, 0700);
@@ -38,24 +45,28 @@ static void prepare_run_dir(gr_test_run *c, const gr_run *r, const char *tmp)
         /* A failed chown shows up as a test that cannot write its verdict: it fails, loudly. */
         int failed = chown(c->dir, r->sb.uid, r->sb.gid) != 0;
         failed |= chown(tmp, r->sb.uid, r->sb.gid) != 0;
-        failed |= chown(c->verdict, r->sb.uid, r->sb.gid) != 0;
+        if (c->t->mpi && !c->t->checker) {
+            failed |= chown(c->verdict, r->sb.uid, r->sb.gid) != 0;
+        }
         (void)failed;
     }
     gr_random_hex(c->nonce, GR_NONCE_BYTES);
 }
 
 /*
- * The command line. MPI tests run under mpiexec, which closes every
- * descriptor above 2 in the ranks it starts: the verdict shim re-opens the
- * verdict file as fd 3 inside each rank. Other tests get fd 3 from the
- * sandbox (job->verdict_path).
+ * The command line. In-process MPI tests run under mpiexec, which closes
+ * every descriptor above 2 in the ranks it starts: the verdict shim
+ * re-opens the verdict file as fd 3 inside each rank. Other tests get fd 3
+ * from the sandbox (job->verdict_path) - a checker too, MPI or not: it runs
+ * outside mpiexec and starts `mpiexec pl_subject_mpi` itself (test_env
+ * tells it the ranks and which mpiexec), writing fd 3 alone.
  */
 static void test_argv(gr_test_run *c, gr_job *job, const char *bin, int timing)
 {
     gr_run *r = c->r;
     gr_test *t = c->t;
     gr_argv *a = &c->argv;
-    if (t->mpi) {
+    if (t->mpi && !t->checker) {
         gr_argv_add(a, r->mpiexec);
         gr_argv_add(a, "-n");
         gr_argv_addf(a, "%d", t->mpi_ranks);
@@ -84,6 +95,8 @@ static void test_argv(gr_test_run *c, gr_job *job, const char *bin, int timing)
     if (timing) {
         gr_argv_add(a, "--timing");
     }
+    gr_argv_add(a, "--seed"); /* the run's inputs: the same for the submission and the reference */
+    gr_argv_addf(a, "%llu", (unsigned long long)r->seed);
 }
 
 /* The whole environment of a test: nothing of the grader's leaks in but the sanitizer settings. */
@@ -95,6 +108,10 @@ static void test_env(gr_test_run *c, gr_run *r, const char *tmp)
     gr_argv_addf(e, "TMPDIR=%s", tmp);
     gr_argv_add(e, "LANG=C.UTF-8");
     gr_argv_addf(e, "PARALAB_VERDICT_NONCE=%s", c->nonce);
+    if (c->t->checker && c->t->mpi) {
+        gr_argv_addf(e, "PARALAB_MPI_NP=%d", c->t->mpi_ranks);
+        gr_argv_addf(e, "PARALAB_MPIEXEC=%s", r->mpiexec);
+    }
     /* Open MPI's settings for its version, from scripts/mpi-env (mpienv.h); the
      * run-as-root ones only matter if no unprivileged user could be found (reported). */
     for (const char *const *m = gr_mpi_env(r); *m; m++) {

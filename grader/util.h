@@ -14,6 +14,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* A growable NUL-terminated string. */
@@ -88,6 +89,10 @@ int gr_exec(char *const argv[], const char *cwd, const char *log_path, double ti
 
 /* Random hex string of 2*nbytes characters from /dev/urandom. */
 int gr_random_hex(char *out, size_t nbytes);
+/* 64 random bits (/dev/urandom; the clock and pid if it cannot be read): a run's seed. */
+uint64_t gr_random_u64(void);
+/* A decimal 0..UINT64_MAX, digits only (no sign, no spaces): 0, or -1 leaving *out alone. */
+int gr_parse_u64(const char *s, uint64_t *out);
 
 /* Human text for a signal: "SIGSEGV (segmentation fault)". */
 const char *gr_signal_name(int sig);

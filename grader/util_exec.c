@@ -134,6 +134,15 @@ int gr_random_hex(char *out, size_t nbytes)
     return 0;
 }
 
+uint64_t gr_random_u64(void)
+{
+    char hex[2 * sizeof(uint64_t) + 1];
+    if (gr_random_hex(hex, sizeof(uint64_t)) == 0) {
+        return (uint64_t)strtoull(hex, NULL, 16);
+    }
+    return (uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid(); /* still differs from run to run */
+}
+
 const char *gr_signal_name(int sig)
 {
     switch (sig) {

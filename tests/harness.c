@@ -35,11 +35,20 @@ static struct {
     int workers;
     int test_timeout_s;
     int verdict_fd;
+    const char *seed; /* --seed, else a fresh one (seed.c) */
     char nonce[NONCE_MAX];
     int usage_error;
 } cfg = {.test_timeout_s = 120, .verdict_fd = -1};
 
 static char tmpdir[PATH_MAX];
+
+/* When the running test's alarm fires (pl_test_deadline_ns), 0 for none. */
+static int64_t test_deadline_ns;
+
+int64_t pl_test_deadline_ns(void)
+{
+    return test_deadline_ns;
+}
 
 /* The running test's hint (see pl_test_hint). */
 static const char *current_hint;
@@ -76,7 +85,7 @@ static void usage(FILE *out, const char *prog)
 {
     fprintf(out,
             "usage: %s [--list] [--only SUITE[/TEST]]... [--workers N]\n"
-            "          [--test-timeout SEC] [--verdict-fd FD] [--timing]\n"
+            "          [--test-timeout SEC] [--verdict-fd FD] [--timing] [--seed N]\n"
             "Runs this binary's CUnit tests against the backend it was linked with.\n"
             "Exit status: 0 all passed, 1 some failed, 2 usage error.\n",
             prog);
@@ -113,6 +122,8 @@ static int parse_args(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--test-timeout") == 0 && v && parse_int(v, 0, &cfg.test_timeout_s) == 0) {
             i++;
+        } else if (strcmp(a, "--seed") == 0 && v) {
+            cfg.seed = argv[++i];
         } else if (strcmp(a, "--verdict-fd") == 0 && v && parse_int(v, 0, &cfg.verdict_fd) == 0) {
             i++;
         } else {
@@ -171,12 +182,16 @@ static void on_suite_start(const CU_pSuite suite)
 
 static void on_test_start(const CU_pTest test, const CU_pSuite suite)
 {
-    (void)suite;
     current_hint = NULL;
+    char name[512];
+    snprintf(name, sizeof name, "%s/%s", suite->pName, test->pName);
+    pl_test_seed_for(name); /* the same values alone (--only) or in a full run */
     printf("  Test: %s ...", test->pName);
     fflush(stdout); /* a test that crashes still shows which one it was */
     if (cfg.test_timeout_s > 0) {
         alarm((unsigned)cfg.test_timeout_s);
+        /* a second early: what waits for it can still report before the alarm ends the binary */
+        test_deadline_ns = pl_deadline_after_ms((int64_t)cfg.test_timeout_s * 1000 - 1000);
     }
     pl_test_time_test_started(); /* last: the printing above is not the test's time */
 }
@@ -296,6 +311,8 @@ static int run_all(void *ctx)
         CU_cleanup_registry();
         return 2;
     }
+    /* On stderr, so the test output stays the same from run to run. */
+    fprintf(stderr, "seed: %llu\n", (unsigned long long)pl_test_seed());
     CU_set_suite_start_handler(on_suite_start);
     CU_set_test_start_handler(on_test_start);
     CU_set_test_complete_handler(on_test_complete);
@@ -327,6 +344,13 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv) != 0) {
         return 2;
     }
+    uint64_t seed = pl_test_seed_fresh();
+    if (cfg.seed && pl_test_seed_parse(cfg.seed, &seed) != 0) {
+        fprintf(stderr, "%s: --seed wants a decimal number from 0 to 18446744073709551615, not '%s'\n",
+                argv[0], cfg.seed);
+        return 2;
+    }
+    pl_test_seed_set(seed);
     if (cfg.verdict_fd >= 0 && cfg.nonce[0] == '\0') {
         fprintf(stderr, "harness: --verdict-fd needs PARALAB_VERDICT_NONCE in the environment\n");
         return 2;

@@ -25,6 +25,15 @@
 /* How long a cancelled or stopped task may take to be reported. */
 #define PROMPTLY_MS 2000
 
+/*
+ * An int drawn from the run's seed (harness.h), for square: a submission
+ * cannot answer from a table of the suite's arguments.
+ */
+static int64_t draw_int(void)
+{
+    return pl_test_rand_range(-100000, 100000);
+}
+
 /* Waits without a limit and returns the result (NULL when the wait failed). */
 static const pl_result *wait_result(pl_future *f)
 {
@@ -75,8 +84,9 @@ static void release_workers(pl_future **hogs, int count)
 static void test_start_returns_at_once(void)
 {
     pl_test_hint("start must return at once; a wait with timeout 0 says PL_ETIMEDOUT until the task is done");
+    int64_t ms = pl_test_rand_range(800, 900); /* drawn */
     int64_t t0 = pl_now_ns();
-    pl_future *f = pl_test_start_int("sleep_ms", 800);
+    pl_future *f = pl_test_start_int("sleep_ms", ms);
     CU_ASSERT(pl_test_ms_since(t0) < AT_ONCE_MS);
     PL_EXPECT_EQ(pl_future_done(f), 0);
 
@@ -88,7 +98,7 @@ static void test_start_returns_at_once(void)
         PL_EXPECT_EQ(pl_future_done(f), 0);
     }
     r = wait_result(f);
-    CU_ASSERT(pl_test_is_ok_int(r, 800));
+    CU_ASSERT(pl_test_is_ok_int(r, ms));
     PL_EXPECT_EQ(pl_future_done(f), 1);
 
     /* Once done, every wait (even a poll) hands back the same result. */
@@ -118,9 +128,10 @@ static void test_done_never_blocks(void)
 static void test_wait_gives_value(void)
 {
     pl_test_hint("wait hands out the task's result (value, worker, start time)");
-    pl_future *f = pl_test_start_int("square", 12);
+    int64_t x = draw_int();
+    pl_future *f = pl_test_start_int("square", x);
     const pl_result *r = wait_result(f);
-    CU_ASSERT(pl_test_is_ok_int(r, 144));
+    CU_ASSERT(pl_test_is_ok_int(r, x * x));
     CU_ASSERT(pl_result_worker(r) != -1);
     CU_ASSERT(pl_result_start_ns(r) > 0);
     PL_EXPECT_EQ(pl_future_done(f), 1);
@@ -131,12 +142,13 @@ static void test_wait_gives_value(void)
 static void test_argument_is_copied(void)
 {
     pl_test_hint("copy the argument at start: the caller may change or free its own right after");
-    pl_value *v = pl_value_new_int(9);
+    int64_t x = draw_int();
+    pl_value *v = pl_value_new_int(x);
     pl_future *f = NULL;
     PL_EXPECT_RC(pl_future_start("square", v, &f), PL_OK);
-    pl_value_set_int(v, 1000); /* changing it must not change the task's argument... */
-    pl_value_free(v);          /* ...and neither may freeing it */
-    CU_ASSERT(pl_test_is_ok_int(wait_result(f), 81));
+    pl_value_set_int(v, x + 1000); /* changing it must not change the task's argument... */
+    pl_value_free(v);              /* ...and neither may freeing it */
+    CU_ASSERT(pl_test_is_ok_int(wait_result(f), x * x));
     pl_future_free(&f);
 }
 
@@ -148,16 +160,19 @@ enum { MANY = 120 };
 static void run_many(const size_t order[MANY])
 {
     pl_future *fs[MANY];
+    int64_t want_of[MANY];
     for (size_t i = 0; i < MANY; i++) {
-        /* A few sleep so some are still running while others are waited for. */
-        fs[i] = i % 10 == 0 ? pl_test_start_int("sleep_ms", 30) : pl_test_start_int("square", (int64_t)i);
+        /* A few sleep so some are still running while others are waited for. Arguments drawn. */
+        int64_t x = i % 10 == 0 ? pl_test_rand_range(25, 35) : draw_int();
+        want_of[i] = i % 10 == 0 ? x : x * x;
+        fs[i] = pl_test_start_int(i % 10 == 0 ? "sleep_ms" : "square", x);
     }
     size_t wrong = 0;
     for (size_t k = 0; k < MANY; k++) {
         size_t i = order[k];
         const pl_result *r = NULL;
         int rc = fs[i] != NULL ? pl_future_wait(fs[i], PL_NO_TIMEOUT, &r) : PL_EINVAL;
-        int64_t want = i % 10 == 0 ? 30 : (int64_t)(i * i);
+        int64_t want = want_of[i];
         if (rc != PL_OK || !pl_test_is_ok_int(r, want)) {
             char line[PL_ERROR_MAX + 64];
             pl_result_format(r, line, sizeof line);
@@ -188,11 +203,9 @@ static void test_many_in_flight_shuffled_order(void)
     for (size_t k = 0; k < MANY; k++) {
         order[k] = k;
     }
-    /* Fisher-Yates with a fixed linear congruential generator: random-looking, yet reproducible. */
-    uint32_t seed = 12345;
+    /* Fisher-Yates from the run's seed: a different order each run, replayed by --seed. */
     for (size_t k = MANY - 1; k > 0; k--) {
-        seed = seed * 1103515245u + 12345u;
-        size_t j = (seed >> 8) % (k + 1);
+        size_t j = (size_t)pl_test_rand_range(0, (long)k);
         size_t tmp = order[k];
         order[k] = order[j];
         order[j] = tmp;
@@ -205,7 +218,7 @@ static void test_many_in_flight_shuffled_order(void)
 static void test_failing_task_is_failed(void)
 {
     pl_test_hint("a task that fails gives a FAILED result with its error text; the future still works");
-    pl_future *f = pl_test_start_int("fail", 5);
+    pl_future *f = pl_test_start_int("fail", pl_test_rand_range(1, 999999));
     const pl_result *r = wait_result(f);
     PL_EXPECT_STATUS(r, PL_TASK_FAILED);
     CU_ASSERT_PTR_NOT_NULL(strstr(pl_result_error(r), "fail"));
@@ -229,10 +242,11 @@ static void test_crash_is_isolated(void)
         CU_PASS("this backend does not isolate crashes");
         return;
     }
+    int64_t x = draw_int();
     pl_future *crash = pl_test_start_int("crash", 0);
-    pl_future *fine = pl_test_start_int("square", 6);
+    pl_future *fine = pl_test_start_int("square", x);
     PL_EXPECT_STATUS(wait_result(crash), PL_TASK_CRASHED);
-    CU_ASSERT(pl_test_is_ok_int(wait_result(fine), 36));
+    CU_ASSERT(pl_test_is_ok_int(wait_result(fine), x * x));
     pl_future_free(&crash);
     pl_future_free(&fine);
     /* (The crashed child must also be reaped: see the leftovers tests below.) */
@@ -291,12 +305,13 @@ static void test_cancel_while_running(void)
 static void test_cancel_after_done_is_refused(void)
 {
     pl_test_hint("cancel after the task finished is PL_ESTATE and keeps the result");
-    pl_future *f = pl_test_start_int("square", 3);
-    CU_ASSERT(pl_test_is_ok_int(wait_result(f), 9));
+    int64_t x = draw_int();
+    pl_future *f = pl_test_start_int("square", x);
+    CU_ASSERT(pl_test_is_ok_int(wait_result(f), x * x));
     PL_EXPECT_RC(pl_future_cancel(f), PL_ESTATE);
     /* The result it already had stands. */
     const pl_result *r = wait_result(f);
-    CU_ASSERT(pl_test_is_ok_int(r, 9));
+    CU_ASSERT(pl_test_is_ok_int(r, x * x));
     pl_future_free(&f);
 }
 
@@ -329,8 +344,9 @@ static void test_free_while_running_is_safe(void)
     CU_ASSERT_PTR_NULL(hang);
     CU_ASSERT_PTR_NULL(sleeper);
     /* The backend still works afterwards. */
-    pl_future *f = pl_test_start_int("square", 4);
-    CU_ASSERT(pl_test_is_ok_int(wait_result(f), 16));
+    int64_t x = draw_int();
+    pl_future *f = pl_test_start_int("square", x);
+    CU_ASSERT(pl_test_is_ok_int(wait_result(f), x * x));
     pl_future_free(&f);
 }
 
@@ -338,8 +354,9 @@ static void test_free_while_running_is_safe(void)
 static void test_free_sets_null_and_catches_reuse(void)
 {
     pl_test_hint("free sets the handle to NULL; calls on a NULL handle are PL_EINVAL");
-    pl_future *f = pl_test_start_int("square", 2);
-    CU_ASSERT(pl_test_is_ok_int(wait_result(f), 4));
+    int64_t x = draw_int();
+    pl_future *f = pl_test_start_int("square", x);
+    CU_ASSERT(pl_test_is_ok_int(wait_result(f), x * x));
     pl_future_free(&f);
     CU_ASSERT_PTR_NULL(f);
     pl_future_free(&f); /* second free: harmless */

@@ -37,6 +37,21 @@ static void add_int(pl_group *g, const char *name, const char *task, int64_t arg
     pl_value_free(v);
 }
 
+/*
+ * An int drawn from the run's seed (harness.h), for square: a submission
+ * cannot answer from a table of the suite's arguments.
+ */
+static int64_t draw_int(void)
+{
+    return pl_test_rand_range(-100000, 100000);
+}
+
+/* A sleep of about ms: ms plus up to a tenth more, drawn (keeps every test's order of events). */
+static int64_t draw_ms(int64_t ms)
+{
+    return ms + pl_test_rand_range(0, ms / 10);
+}
+
 /* A new group; NULL (and a failed test) if refused. */
 static pl_group *new_group(int max_workers)
 {
@@ -131,9 +146,9 @@ static void test_lesson_species(void)
 {
     pl_test_hint("planta, animal, insecto with max_workers 5: every result OK, completion order by their delays");
     pl_group *g = new_group(5);
-    add_int(g, "planta", "planta", 500);
-    add_int(g, "animal", "animal", 100);
-    add_int(g, "insecto", "insecto", 300);
+    add_int(g, "planta", "planta", draw_ms(500)); /* drawn, and still 100 ms apart at least */
+    add_int(g, "animal", "animal", draw_ms(100));
+    add_int(g, "insecto", "insecto", draw_ms(300));
     PL_EXPECT_EQ(pl_group_size(g), 3);
     PL_EXPECT_RC(pl_group_start(g), PL_OK);
     PL_EXPECT_RC(pl_group_results(g, 4000), PL_OK);
@@ -166,10 +181,11 @@ static void test_fastest_finishes_first(void)
     pl_test_hint("finished_name(0) is the member that finished first, not the first added");
     int n = pl_test_min_overlap(8, 4);
     pl_group *g = new_group(8);
-    char names[4][16];
+    char names[4][32];
     for (int i = 0; i < n; i++) {
-        snprintf(names[i], sizeof names[i], "delay%d", (n - i) * 150);
-        add_int(g, names[i], "sleep_ms", (n - i) * 150);
+        int64_t ms = (n - i) * 150 + pl_test_rand_range(0, 20); /* drawn, still 130 ms apart at least */
+        snprintf(names[i], sizeof names[i], "delay%lld", (long long)ms);
+        add_int(g, names[i], "sleep_ms", ms);
     }
     PL_EXPECT_RC(pl_group_start(g), PL_OK);
     PL_EXPECT_RC(pl_group_results(g, 10000), PL_OK);
@@ -188,10 +204,11 @@ static void test_wait_first_reports_each_once(void)
 {
     pl_test_hint("wait_first reports each finished member exactly once, in completion order, then PL_ESTATE");
     pl_group *g = new_group(5);
-    add_int(g, "slow", "sleep_ms", 250);
-    add_int(g, "quick", "sleep_ms", 30);
-    add_int(g, "middle", "sleep_ms", 140);
-    add_int(g, "broken", "fail", 1);
+    int64_t quick = draw_ms(30);
+    add_int(g, "slow", "sleep_ms", draw_ms(250));
+    add_int(g, "quick", "sleep_ms", quick);
+    add_int(g, "middle", "sleep_ms", draw_ms(140));
+    add_int(g, "broken", "fail", pl_test_rand_range(1, 999999));
     PL_EXPECT_RC(pl_group_start(g), PL_OK);
     const char *reported[8] = {NULL};
     size_t count = 0;
@@ -218,7 +235,7 @@ static void test_wait_first_reports_each_once(void)
     }
     PL_EXPECT_RC(pl_group_wait_first(g, 0, &name), PL_ESTATE); /* still: nothing left to report */
     PL_EXPECT_RC(pl_group_results(g, 0), PL_OK);
-    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "quick"), 30));
+    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "quick"), quick));
     PL_EXPECT_STATUS(pl_group_result(g, "broken"), PL_TASK_FAILED);
     pl_group_free(&g);
 }
@@ -253,7 +270,7 @@ static void run_sleepers(int max_workers, size_t members, int64_t ms)
     for (size_t i = 0; i < members; i++) {
         char name[32];
         snprintf(name, sizeof name, "m%zu", i);
-        add_int(g, name, "sleep_ms", ms);
+        add_int(g, name, "sleep_ms", draw_ms(ms));
     }
     PL_EXPECT_RC(pl_group_start(g), PL_OK);
     PL_EXPECT_RC(pl_group_results(g, PL_NO_TIMEOUT), PL_OK);
@@ -290,7 +307,8 @@ static void test_add_errors(void)
 {
     pl_test_hint("check add's arguments: duplicate name PL_EEXIST, bad name PL_EINVAL, unknown task PL_ENOTASK");
     pl_group *g = new_group(3);
-    add_int(g, "a", "square", 2);
+    int64_t a = draw_int();
+    add_int(g, "a", "square", a);
     pl_value *v = pl_value_new_int(1);
     PL_EXPECT_RC(pl_group_add(g, "a", "square", v), PL_EEXIST);
     PL_EXPECT_RC(pl_group_add(g, "", "square", v), PL_EINVAL);
@@ -308,7 +326,7 @@ static void test_add_errors(void)
     PL_EXPECT_RC(pl_group_add(g, "late", "square", v), PL_ESTATE);
     PL_EXPECT_RC(pl_group_results(g, PL_NO_TIMEOUT), PL_OK);
     PL_EXPECT_EQ(pl_group_size(g), 1);
-    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "a"), 4));
+    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "a"), a * a));
     pl_value_free(v);
     pl_group_free(&g);
 }
@@ -323,14 +341,15 @@ static void test_state_errors(void)
     PL_EXPECT_RC(pl_group_new(2, NULL), PL_EINVAL);
 
     g = new_group(2);
-    add_int(g, "x", "square", 5);
+    int64_t x = draw_int();
+    add_int(g, "x", "square", x);
     const char *name = NULL;
     PL_EXPECT_RC(pl_group_results(g, 0), PL_ESTATE);
     PL_EXPECT_RC(pl_group_wait_first(g, 0, &name), PL_ESTATE);
     PL_EXPECT_RC(pl_group_start(g), PL_OK);
     PL_EXPECT_RC(pl_group_start(g), PL_ESTATE);
     PL_EXPECT_RC(pl_group_results(g, PL_NO_TIMEOUT), PL_OK);
-    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "x"), 25));
+    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "x"), x * x));
 
     PL_EXPECT_RC(pl_group_start(NULL), PL_EINVAL);
     PL_EXPECT_RC(pl_group_results(NULL, 0), PL_EINVAL);
@@ -347,14 +366,15 @@ static void test_failing_member_keeps_others(void)
 {
     pl_test_hint("a FAILED member keeps its error text; the others keep their results");
     pl_group *g = new_group(3);
-    add_int(g, "three", "square", 3);
-    add_int(g, "broken", "fail", 7);
-    add_int(g, "four", "square", 4);
+    int64_t three = draw_int(), four = draw_int(); /* the names are the lesson's; the values drawn */
+    add_int(g, "three", "square", three);
+    add_int(g, "broken", "fail", pl_test_rand_range(1, 999999));
+    add_int(g, "four", "square", four);
     PL_EXPECT_RC(pl_group_start(g), PL_OK);
     PL_EXPECT_RC(pl_group_results(g, 5000), PL_OK);
     expect_all_finished(g, "one failing member");
-    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "three"), 9));
-    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "four"), 16));
+    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "three"), three * three));
+    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "four"), four * four));
     PL_EXPECT_STATUS(pl_group_result(g, "broken"), PL_TASK_FAILED);
     CU_ASSERT_PTR_NOT_NULL(strstr(pl_result_error(pl_group_result(g, "broken")), "fail"));
     pl_group_free(&g);
@@ -368,14 +388,15 @@ static void test_crashing_member_keeps_others(void)
         return;
     }
     pl_group *g = new_group(3);
-    add_int(g, "ok1", "sleep_ms", 100);
+    int64_t ms = draw_ms(100), x = draw_int();
+    add_int(g, "ok1", "sleep_ms", ms);
     add_int(g, "boom", "crash", 0);
-    add_int(g, "ok2", "square", 8);
+    add_int(g, "ok2", "square", x);
     PL_EXPECT_RC(pl_group_start(g), PL_OK);
     PL_EXPECT_RC(pl_group_results(g, 5000), PL_OK);
     expect_all_finished(g, "one crashing member");
-    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "ok1"), 100));
-    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "ok2"), 64));
+    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "ok1"), ms));
+    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "ok2"), x * x));
     PL_EXPECT_STATUS(pl_group_result(g, "boom"), PL_TASK_CRASHED);
     pl_group_free(&g);
     /* (The crashed member's child must also be reaped: see the leftovers tests below.) */
@@ -390,16 +411,17 @@ static void test_hanging_member_times_out(void)
 {
     pl_test_hint("members still running at results' deadline are stopped and TIMEOUT; results returns then");
     pl_group *g = new_group(3);
-    add_int(g, "five", "square", 5);
-    add_int(g, "nap", "sleep_ms", 50);
+    int64_t five = draw_int(), nap = draw_ms(50);
+    add_int(g, "five", "square", five);
+    add_int(g, "nap", "sleep_ms", nap);
     add_int(g, "stuck", "hang", 0);
     PL_EXPECT_RC(pl_group_start(g), PL_OK);
     int64_t t0 = pl_now_ns();
     PL_EXPECT_RC(pl_group_results(g, 400), PL_OK);
     PL_EXPECT_BETWEEN(pl_test_ms_since(t0), 370, 400 + DEADLINE_SLACK_MS);
     expect_all_finished(g, "one hanging member");
-    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "five"), 25));
-    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "nap"), 50));
+    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "five"), five * five));
+    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "nap"), nap));
     PL_EXPECT_STATUS(pl_group_result(g, "stuck"), PL_TASK_TIMEOUT);
     pl_group_free(&g);
 }
@@ -409,8 +431,9 @@ static void test_results_twice(void)
 {
     pl_test_hint("a second results() returns at once and changes nothing");
     pl_group *g = new_group(2);
-    add_int(g, "p", "square", 6);
-    add_int(g, "q", "sleep_ms", 60);
+    int64_t x = draw_int(), ms = draw_ms(60);
+    add_int(g, "p", "square", x);
+    add_int(g, "q", "sleep_ms", ms);
     PL_EXPECT_RC(pl_group_start(g), PL_OK);
     PL_EXPECT_RC(pl_group_results(g, PL_NO_TIMEOUT), PL_OK);
     const pl_result *p = pl_group_result(g, "p");
@@ -419,8 +442,8 @@ static void test_results_twice(void)
     PL_EXPECT_RC(pl_group_results(g, PL_NO_TIMEOUT), PL_OK);
     CU_ASSERT(pl_test_ms_since(t0) < 400);
     CU_ASSERT_PTR_EQUAL(pl_group_result(g, "p"), p);
-    CU_ASSERT(pl_test_is_ok_int(p, 36));
-    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "q"), 60));
+    CU_ASSERT(pl_test_is_ok_int(p, x * x));
+    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "q"), ms));
     PL_EXPECT_EQ(pl_group_finished(g), 2);
     CU_ASSERT_PTR_EQUAL(pl_group_finished_name(g, 0), first);
     pl_group_free(&g);

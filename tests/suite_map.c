@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "suite_tasks.h"
 #include "paralab.h"
 #include "pl_httpd.h"
 #include "testkit.h"
@@ -79,6 +80,42 @@ static void map_same(map_run *m, const char *task, size_t n, int64_t value, int 
     map_range(m, task, n, value, 0, max_workers, timeout_ms);
 }
 
+/*
+ * Inputs from the run's seed (harness.h): a submission cannot answer from a
+ * table of the suite's items. Squares of ints in [-SQ_MAX, SQ_MAX]; the
+ * answers are computed here.
+ */
+#define SQ_MAX 100000
+#define DRAW_MAX 256
+
+/* n ints drawn in [lo, hi] into values, their squares into squares (either may be NULL). */
+static void draw_ints(int64_t *values, int64_t *squares, size_t n, long lo, long hi)
+{
+    for (size_t i = 0; i < n; i++) {
+        int64_t v = pl_test_rand_range(lo, hi);
+        if (values) {
+            values[i] = v;
+        }
+        if (squares) {
+            squares[i] = v * v;
+        }
+    }
+}
+
+/* A sleep of about ms: ms plus up to a fifth more, drawn (keeps every test's order of events). */
+static int64_t draw_ms(int64_t ms)
+{
+    return ms + pl_test_rand_range(0, ms / 5);
+}
+
+/* Maps square over n drawn ints (n <= DRAW_MAX); fills squares with the right answers. */
+static void map_drawn_squares(map_run *m, size_t n, int max_workers, int64_t timeout_ms, int64_t *squares)
+{
+    int64_t values[DRAW_MAX];
+    draw_ints(values, squares, n, -SQ_MAX, SQ_MAX);
+    map_values(m, "square", values, n, max_workers, timeout_ms);
+}
+
 static void map_run_free(map_run *m)
 {
     pl_test_results_free(m->results, m->n);
@@ -130,12 +167,17 @@ static void expect_concurrency(const map_run *m, int max_workers, const char *la
 /* Python: with Pool(5) as p: print(p.map(square, range(1, 11)))  ->  [1, 4, 9, ..., 100] */
 static void test_lesson_pool5_square(void)
 {
-    pl_test_hint("map(square, 1..10) with max_workers 5 must give 1, 4, 9, ..., 100, each item OK");
-    static const int64_t squares[10] = {1, 4, 9, 16, 25, 36, 49, 64, 81, 100};
+    pl_test_hint("map(square, 10 consecutive ints) with max_workers 5 must give their squares, each item OK");
+    /* The lesson's 1..10, shifted by a drawn start (the run's seed): the answers cannot be tabulated. */
+    int64_t first = pl_test_rand_range(-1000, 1000);
+    int64_t squares[10];
+    for (int i = 0; i < 10; i++) {
+        squares[i] = (first + i) * (first + i);
+    }
     map_run m;
-    map_range(&m, "square", 10, 1, 1, 5, PL_NO_TIMEOUT);
-    expect_accepted(&m, "Pool(5).map(square, 1..10)");
-    expect_ok_values(&m, squares, "Pool(5).map(square, 1..10)");
+    map_range(&m, "square", 10, first, 1, 5, PL_NO_TIMEOUT);
+    expect_accepted(&m, "Pool(5).map(square, 10 consecutive ints)");
+    expect_ok_values(&m, squares, "Pool(5).map(square, 10 consecutive ints)");
     map_run_free(&m);
 }
 
@@ -148,7 +190,10 @@ static void test_lesson_pool5_square(void)
 static void test_results_in_input_order(void)
 {
     pl_test_hint("results[i] must be item i's result, whatever order the items finish in");
-    static const int64_t ms[6] = {300, 100, 200, 50, 150, 10};
+    int64_t ms[6] = {300, 100, 200, 50, 150, 10};
+    for (int i = 0; i < 6; i++) {
+        ms[i] += pl_test_rand_range(0, 20); /* drawn, and still slow-first: the gaps are >= 40 ms */
+    }
     map_run m;
     map_values(&m, "sleep_ms", ms, 6, 3, PL_NO_TIMEOUT);
     expect_accepted(&m, "sleep_ms slow-first");
@@ -166,11 +211,8 @@ static void test_many_items_one_result_each(void)
     pl_test_hint("with many more items than workers, every item still gets its own final result");
     enum { N = 200 };
     int64_t expected[N];
-    for (int i = 0; i < N; i++) {
-        expected[i] = (int64_t)(i - 50) * (i - 50);
-    }
     map_run m;
-    map_range(&m, "square", N, -50, 1, 3, PL_NO_TIMEOUT);
+    map_drawn_squares(&m, N, 3, PL_NO_TIMEOUT, expected);
     expect_accepted(&m, "square over 200 items");
     expect_ok_values(&m, expected, "square over 200 items");
     PL_EXPECT_EQ(pl_test_count_status(m.results, N, PL_TASK_OK), N);
@@ -196,10 +238,11 @@ static void test_n_zero(void)
 static void test_n_one(void)
 {
     pl_test_hint("a result records its worker and its start/end times (pl_task_run stamps them)");
+    int64_t square;
     map_run m;
-    map_same(&m, "square", 1, 7, 4, PL_NO_TIMEOUT);
-    expect_accepted(&m, "square 7");
-    CU_ASSERT(pl_test_is_ok_int(m.results[0], 49));
+    map_drawn_squares(&m, 1, 4, PL_NO_TIMEOUT, &square);
+    expect_accepted(&m, "square of one item");
+    CU_ASSERT(pl_test_is_ok_int(m.results[0], square));
     /* The result says who ran it and when. */
     CU_ASSERT(pl_result_worker(m.results[0]) != -1);
     CU_ASSERT(pl_result_start_ns(m.results[0]) > 0);
@@ -213,7 +256,7 @@ static void test_max_workers_one_runs_one_at_a_time(void)
 {
     pl_test_hint("max_workers is a limit: with 1, never two items at the same time");
     map_run m;
-    map_same(&m, "sleep_ms", 4, 80, 1, PL_NO_TIMEOUT);
+    map_same(&m, "sleep_ms", 4, draw_ms(80), 1, PL_NO_TIMEOUT);
     expect_accepted(&m, "4 x sleep_ms 80, max_workers 1");
     PL_EXPECT_EQ(pl_test_count_status(m.results, 4, PL_TASK_OK), 4);
     PL_EXPECT_EQ(pl_results_max_overlap(m.results, 4), 1);
@@ -225,7 +268,7 @@ static void test_max_workers_above_n(void)
 {
     pl_test_hint("with more workers allowed than items, all items may run at once");
     map_run m;
-    map_same(&m, "sleep_ms", 3, 250, 64, PL_NO_TIMEOUT);
+    map_same(&m, "sleep_ms", 3, draw_ms(250), 64, PL_NO_TIMEOUT);
     expect_accepted(&m, "3 x sleep_ms 250, max_workers 64");
     PL_EXPECT_EQ(pl_test_count_status(m.results, 3, PL_TASK_OK), 3);
     expect_concurrency(&m, 64, "3 x sleep_ms 250, max_workers 64");
@@ -240,7 +283,7 @@ static void test_concurrency_from_timestamps(void)
 {
     pl_test_hint("run min(max_workers, pl_workers()) items at the same time, never more than max_workers");
     map_run m;
-    map_same(&m, "sleep_ms", 6, 200, 2, PL_NO_TIMEOUT);
+    map_same(&m, "sleep_ms", 6, draw_ms(200), 2, PL_NO_TIMEOUT);
     expect_accepted(&m, "6 x sleep_ms 200, max_workers 2");
     PL_EXPECT_EQ(pl_test_count_status(m.results, 6, PL_TASK_OK), 6);
     expect_concurrency(&m, 2, "6 x sleep_ms 200, max_workers 2");
@@ -252,7 +295,7 @@ static void test_worker_ids_recorded(void)
 {
     pl_test_hint("each result names the worker that ran it; items that overlapped ran on different workers");
     map_run m;
-    map_same(&m, "sleep_ms", 6, 120, 3, PL_NO_TIMEOUT);
+    map_same(&m, "sleep_ms", 6, draw_ms(120), 3, PL_NO_TIMEOUT);
     expect_accepted(&m, "6 x sleep_ms 120, max_workers 3");
     size_t unknown = 0;
     for (size_t i = 0; i < m.n; i++) {
@@ -275,7 +318,7 @@ static void test_null_opts_uses_defaults(void)
 {
     pl_test_hint("opts == NULL means max_workers = pl_workers() and no deadline");
     map_run m;
-    run_map(&m, "sleep_ms", pl_test_items_int(6, 150, 0), 6, NULL);
+    run_map(&m, "sleep_ms", pl_test_items_int(6, draw_ms(150), 0), 6, NULL);
     expect_accepted(&m, "6 x sleep_ms 150, opts NULL");
     PL_EXPECT_EQ(pl_test_count_status(m.results, 6, PL_TASK_OK), 6);
     int workers = pl_workers() > 0 ? pl_workers() : 1;
@@ -348,19 +391,21 @@ static void test_failed_item_does_not_stop_others(void)
 {
     pl_test_hint("one FAILED item must not stop or spoil the others");
     enum { N = 5 };
-    pl_value **items = pl_test_items_int(N, 1, 1);
+    int64_t values[N], squares[N];
+    draw_ints(values, squares, N, -SQ_MAX, SQ_MAX);
+    pl_value **items = pl_test_items_from(values, N);
     pl_value_free(items[2]);
     items[2] = pl_value_new_str("three");
     pl_map_opts opts = {.max_workers = 2, .timeout_ms = PL_NO_TIMEOUT};
     map_run m;
     run_map(&m, "square", items, N, &opts);
     expect_accepted(&m, "square with a string item");
-    CU_ASSERT(pl_test_is_ok_int(m.results[0], 1));
-    CU_ASSERT(pl_test_is_ok_int(m.results[1], 4));
+    CU_ASSERT(pl_test_is_ok_int(m.results[0], squares[0]));
+    CU_ASSERT(pl_test_is_ok_int(m.results[1], squares[1]));
     PL_EXPECT_STATUS(m.results[2], PL_TASK_FAILED);
     CU_ASSERT(pl_result_error(m.results[2])[0] != '\0'); /* a failure says why */
-    CU_ASSERT(pl_test_is_ok_int(m.results[3], 16));
-    CU_ASSERT(pl_test_is_ok_int(m.results[4], 25));
+    CU_ASSERT(pl_test_is_ok_int(m.results[3], squares[3]));
+    CU_ASSERT(pl_test_is_ok_int(m.results[4], squares[4]));
     map_run_free(&m);
 }
 
@@ -368,10 +413,11 @@ static void test_failed_item_does_not_stop_others(void)
 static void test_fail_task_reports_each_item(void)
 {
     pl_test_hint("each FAILED item keeps its own error text");
-    static const int64_t args[3] = {11, 22, 33};
+    int64_t args[3];
+    draw_ints(args, NULL, 3, 1, 999999); /* each error text names its own drawn argument */
     map_run m;
     map_values(&m, "fail", args, 3, 3, PL_NO_TIMEOUT);
-    expect_accepted(&m, "fail over 11, 22, 33");
+    expect_accepted(&m, "fail over 3 items");
     for (size_t i = 0; i < 3; i++) {
         char want[32];
         snprintf(want, sizeof want, "%lld", (long long)args[i]);
@@ -394,7 +440,8 @@ static void test_fail_task_reports_each_item(void)
 static void test_deadline_times_out_slow_items(void)
 {
     pl_test_hint("at the deadline, return: unfinished items are TIMEOUT, finished ones keep their result");
-    static const int64_t ms[6] = {10, 10, 10, 10, 5000, 5000};
+    int64_t ms[6] = {10, 10, 10, 10, 5000, 5000};
+    draw_ints(ms, NULL, 4, 5, 20); /* the fast ones' values are drawn */
     map_run m;
     map_values(&m, "sleep_ms", ms, 6, 2, DEADLINE_MS);
     expect_accepted(&m, "sleep_ms 10 x4, 5000 x2, deadline 300 ms");
@@ -415,12 +462,13 @@ static void test_deadline_times_out_slow_items(void)
 static void test_deadline_counts_from_the_call(void)
 {
     pl_test_hint("timeout_ms bounds the whole call (measured from the call), not each item");
-    static const int64_t ms[4] = {150, 150, 400, 400};
+    int64_t ms[4] = {150, 150, 400, 400};
+    draw_ints(ms, NULL, 2, 120, 180); /* drawn; the first two still fit in 600 ms, the third not */
     map_run m;
     map_values(&m, "sleep_ms", ms, 4, 1, 600);
-    expect_accepted(&m, "sleep_ms 150, 150, 400, 400, max_workers 1, deadline 600 ms");
-    CU_ASSERT(pl_test_is_ok_int(m.results[0], 150));
-    CU_ASSERT(pl_test_is_ok_int(m.results[1], 150));
+    expect_accepted(&m, "sleep_ms ~150, ~150, 400, 400, max_workers 1, deadline 600 ms");
+    CU_ASSERT(pl_test_is_ok_int(m.results[0], ms[0]));
+    CU_ASSERT(pl_test_is_ok_int(m.results[1], ms[1]));
     PL_EXPECT_STATUS(m.results[2], PL_TASK_TIMEOUT);
     PL_EXPECT_STATUS(m.results[3], PL_TASK_TIMEOUT);
     map_run_free(&m);
@@ -455,20 +503,21 @@ static void test_next_call_after_timeout_is_clean(void)
     map_run_free(&first);
 
     int64_t expected[N];
+    int64_t base = pl_test_rand_range(10000, 1000000); /* never 2000: a stray answer cannot look right */
     for (int i = 0; i < N; i++) {
-        expected[i] = 1000 + i;
+        expected[i] = base + i;
     }
     map_run second;
-    map_range(&second, "noop", N, 1000, 1, 2, PL_NO_TIMEOUT);
-    expect_accepted(&second, "noop 1000..1039 after a timeout");
-    expect_ok_values(&second, expected, "noop 1000..1039 after a timeout");
+    map_range(&second, "noop", N, base, 1, 2, PL_NO_TIMEOUT);
+    expect_accepted(&second, "noop over 40 ints after a timeout");
+    expect_ok_values(&second, expected, "noop over 40 ints after a timeout");
     map_run_free(&second);
 
-    static const int64_t squares[5] = {1, 4, 9, 16, 25};
+    int64_t squares[5];
     map_run third;
-    map_range(&third, "square", 5, 1, 1, 2, 10000);
-    expect_accepted(&third, "square 1..5, third call");
-    expect_ok_values(&third, squares, "square 1..5, third call");
+    map_drawn_squares(&third, 5, 2, 10000, squares);
+    expect_accepted(&third, "square over 5 ints, third call");
+    expect_ok_values(&third, squares, "square over 5 ints, third call");
     map_run_free(&third);
 }
 
@@ -493,11 +542,11 @@ static void test_crash_is_isolated(void)
     PL_EXPECT_EQ(pl_test_count_status(m.results, 3, PL_TASK_CRASHED), 3);
     map_run_free(&m);
 
-    static const int64_t squares[4] = {1, 4, 9, 16};
+    int64_t squares[4];
     map_run after;
-    map_range(&after, "square", 4, 1, 1, 2, 10000);
-    expect_accepted(&after, "square 1..4 after crashes");
-    expect_ok_values(&after, squares, "square 1..4 after crashes");
+    map_drawn_squares(&after, 4, 2, 10000, squares);
+    expect_accepted(&after, "square over 4 ints after crashes");
+    expect_ok_values(&after, squares, "square over 4 ints after crashes");
     map_run_free(&after);
     /* (Crashed workers must also be reaped: see the leftovers tests below.) */
 }
@@ -541,8 +590,9 @@ static void test_chunk_runs_in_one_worker_in_order(void)
     pl_test_hint("hand out chunksize consecutive items at once to one worker, which runs them in input order");
     enum { N = 16, CHUNK = 4, MS = 20 };
     int64_t ms[N];
+    int64_t first = MS + pl_test_rand_range(-5, 5); /* drawn */
     for (size_t i = 0; i < N; i++) {
-        ms[i] = MS + (int64_t)i; /* distinct values: a result filed under the wrong item shows */
+        ms[i] = first + (int64_t)i; /* distinct values: a result filed under the wrong item shows */
     }
     map_run m;
     map_chunked(&m, "sleep_ms", ms, N, 2, CHUNK, PL_NO_TIMEOUT);
@@ -565,10 +615,7 @@ static void test_automatic_chunksize(void)
     enum { N = 40 };
     int64_t values[N];
     int64_t squares[N];
-    for (size_t i = 0; i < N; i++) {
-        values[i] = (int64_t)i;
-        squares[i] = (int64_t)(i * i);
-    }
+    draw_ints(values, squares, N, -SQ_MAX, SQ_MAX);
     map_run m;
     map_chunked(&m, "square", values, N, 2, 0, PL_NO_TIMEOUT);
     expect_accepted(&m, "square 0..39, chunksize 0, max_workers 2");
@@ -630,7 +677,8 @@ static void test_rejects_negative_chunksize(void)
 static void test_deadline_inside_chunks(void)
 {
     pl_test_hint("chunks do not blur the deadline: finished items keep their results, the rest are TIMEOUT");
-    static const int64_t ms[6] = {10, 10, 10, 10, 5000, 5000};
+    int64_t ms[6] = {10, 10, 10, 10, 5000, 5000};
+    draw_ints(ms, NULL, 4, 5, 20); /* the fast ones' values are drawn */
     map_run m;
     map_chunked(&m, "sleep_ms", ms, 6, 2, 2, DEADLINE_MS);
     expect_accepted(&m, "sleep_ms 10 x4, 5000 x2, chunksize 2, deadline 300 ms");
@@ -641,26 +689,6 @@ static void test_deadline_inside_chunks(void)
     map_run_free(&m);
 }
 
-/*
- * A test task for crashes inside a chunk: a negative int crashes its
- * process (SIGSEGV), any other int n sleeps n ms and answers n. Registered
- * here, before the map forks its workers, so they inherit it.
- */
-static int task_crash_if_negative(const pl_value *arg, pl_value *out, pl_error *err)
-{
-    int64_t v = 0;
-    if (pl_value_get_int(arg, &v) != PL_OK) {
-        pl_error_set(err, "crash_if_negative: expects an int");
-        return PL_TASK_FAILED;
-    }
-    if (v < 0) {
-        pl_task_fn crash = pl_task_lookup("crash");
-        return crash != NULL ? crash(arg, out, err) : PL_TASK_FAILED;
-    }
-    pl_sleep_ms(v);
-    pl_value_set_int(out, v);
-    return PL_TASK_OK;
-}
 
 /* Statuses of results[0..n) as letters (O K, F ailed, C rashed, T imeout, X other), for messages. */
 static void status_letters(const map_run *m, char *text)
@@ -723,7 +751,7 @@ static void test_crash_inside_a_chunk(void)
         CU_PASS("this backend does not isolate crashes");
         return;
     }
-    pl_task_register("crash_if_negative", task_crash_if_negative);
+    pl_task_register("crash_if_negative", pl_suite_task_crash_if_negative);
     static const int64_t quick[6] = {0, 0, 0, -1, 0, 0};
     expect_chunk_crash(quick, 6, "???COO", "quick items, crash at item 3");
     static const int64_t slow[4] = {5, 5, -1, 0};
@@ -865,7 +893,7 @@ static void call_deadline_hang(void)
 static void call_crash_in_chunk(void)
 {
     static const int64_t values[5] = {0, 0, -1, 0, 0};
-    pl_task_register("crash_if_negative", task_crash_if_negative);
+    pl_task_register("crash_if_negative", pl_suite_task_crash_if_negative);
     map_run m;
     map_chunked(&m, "crash_if_negative", values, 5, 2, 5, 10000);
     map_run_free(&m);

@@ -42,6 +42,7 @@
 #include <time.h>
 
 #include "harness.h"
+#include "suite_tasks.h"
 #include "paralab.h"
 #include "testkit.h"
 #include "timing.h"
@@ -61,59 +62,16 @@
 
 /* ---------------------------------------------------------------- the CPU-bound task */
 
-/* The same 64-bit LCG step as the built-in spin; a dependency chain, so it cannot be vectorised away. */
-static uint64_t lcg(uint64_t x)
-{
-    return x * 6364136223846793005ULL + 1442695040888963407ULL;
-}
-
-static int64_t thread_cpu_ns(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) {
-        return 0;
-    }
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /*
- * perf_spin: int n -> "CHECKSUM CPU_NS": n rounds of the LCG from 1, and the
- * CPU time this thread spent on them. The checksum depends on n, so every
- * item has its own answer (an item skipped or copied shows); the CPU time
- * is what the share correction needs. It runs wherever the backend runs
- * tasks: a thread, a forked child, another MPI rank.
- */
-static int task_perf_spin(const pl_value *arg, pl_value *out, pl_error *err)
-{
-    int64_t n;
-    if (pl_value_get_int(arg, &n) != PL_OK || n < 0) {
-        pl_error_set(err, "perf_spin: expected an int >= 0 (rounds)");
-        return PL_TASK_FAILED;
-    }
-    int64_t cpu0 = thread_cpu_ns();
-    uint64_t x = 1;
-    for (int64_t k = 0; k < n; k++) {
-        x = lcg(x);
-    }
-    int64_t cpu = thread_cpu_ns() - cpu0;
-    char text[64];
-    snprintf(text, sizeof text, "%" PRId64 " %" PRId64, (int64_t)(x >> 1), cpu);
-    if (pl_value_set_str(out, text) != PL_OK) {
-        pl_error_set(err, "perf_spin: out of memory");
-        return PL_TASK_FAILED;
-    }
-    return PL_TASK_OK;
-}
-
-/*
- * Registered before main(): every process that runs tasks needs the same
- * table before pl_run (MPI ranks run this same binary; forked children
- * inherit it). A constructor is how a test file gets there without a hook
- * in the harness.
+ * perf_spin lives in suite_tasks.c: the subject process of a checker runs
+ * it, and must know it by name (checker/pl_subject.h). Registered before
+ * main(): every process that runs tasks needs the same table before pl_run
+ * (MPI ranks run this same binary; forked children inherit it). A
+ * constructor is how a test file gets there without a hook in the harness.
  */
 __attribute__((constructor)) static void register_perf_tasks(void)
 {
-    if (pl_task_register("perf_spin", task_perf_spin) != PL_OK) {
+    if (pl_task_register("perf_spin", pl_suite_task_perf_spin) != PL_OK) {
         fprintf(stderr, "suite_map_perf: cannot register the perf_spin task\n");
     }
 }
@@ -127,7 +85,7 @@ static void expected_checksums(int64_t rounds, int64_t *want, size_t n)
     int64_t done = 0;
     for (size_t i = 0; i < n; i++) {
         for (; done < rounds + (int64_t)i; done++) {
-            x = lcg(x);
+            x = pl_suite_lcg(x);
         }
         want[i] = (int64_t)(x >> 1);
     }

@@ -19,5 +19,6 @@ extern const pl_test_suite pl_suite_call;
 extern const pl_test_suite pl_suite_task_registry;
 extern const pl_test_suite pl_suite_task_builtins;
 extern const pl_test_suite pl_suite_roster;
+extern const pl_test_suite pl_suite_seed;
 
 #endif

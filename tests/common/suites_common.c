@@ -18,5 +18,6 @@ const pl_test_suite *const pl_suites[] = {
     &pl_suite_task_registry,
     &pl_suite_task_builtins,
     &pl_suite_roster,
+    &pl_suite_seed,
     NULL,
 };

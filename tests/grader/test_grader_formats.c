@@ -75,6 +75,7 @@ static void fake_run(gr_run *r)
     r->tests = tests;
     r->n_tests = 4;
     r->started = gr_now();
+    r->seed = 12345678901234567890ULL; /* above INT64_MAX: must arrive whole */
 }
 
 /* The text, as a platform's JSON reader would see it after our cleaning. */
@@ -178,7 +179,10 @@ static void test_gradescope(void)
     CU_ASSERT_STRING_EQUAL(jstr(json_array_get(board, 0), "name"), "Score");
     CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(json_array_get(board, 1), "value")), 1.5, 1e-9);
     CU_ASSERT_STRING_EQUAL(jstr(json_array_get(board, 1), "order"), "asc");
-    CU_ASSERT(json_is_object(json_object_get(j, "extra_data"))); /* no sandbox set up here: empty */
+    json_t *extra = json_object_get(j, "extra_data");
+    CU_ASSERT(json_is_object(extra)); /* no sandbox set up here: no "sandbox" */
+    /* The seed as a string: a JSON reader's double would round a 64-bit one. */
+    CU_ASSERT_STRING_EQUAL(jstr(extra, "seed"), "12345678901234567890");
     json_decref(j);
     gr_rubric_free(&r.rubric);
 }
@@ -362,9 +366,21 @@ static void test_junit(void)
     xmlChar *failures = xmlGetProp(root, (const xmlChar *)"failures");
     CU_ASSERT_STRING_EQUAL((const char *)failures, "3"); /* mpi map/a, the hidden one, perf 1.5/2 */
     xmlFree(failures);
-    size_t cases = 0, found = 0;
+    size_t cases = 0, found = 0, seeds = 0;
     for (xmlNodePtr s = root->children; s; s = s->next) {
         for (xmlNodePtr c = s->type == XML_ELEMENT_NODE ? s->children : NULL; c; c = c->next) {
+            if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "properties") == 0) {
+                /* The run's seed, to replay a CI failure (paralab-grade --seed N). */
+                xmlNodePtr prop = child(c, "property");
+                CU_ASSERT_PTR_NOT_NULL_FATAL(prop);
+                xmlChar *pname = xmlGetProp(prop, (const xmlChar *)"name");
+                xmlChar *value = xmlGetProp(prop, (const xmlChar *)"value");
+                seeds += pname && value && strcmp((const char *)pname, "seed") == 0 &&
+                         strcmp((const char *)value, "12345678901234567890") == 0;
+                xmlFree(pname);
+                xmlFree(value);
+                continue;
+            }
             if (c->type != XML_ELEMENT_NODE) {
                 continue;
             }
@@ -388,6 +404,7 @@ static void test_junit(void)
     }
     CU_ASSERT_EQUAL(cases, 5);
     CU_ASSERT_EQUAL(found, 1);
+    CU_ASSERT(seeds > 0); /* one <properties> per <testsuite> */
     xmlFreeDoc(doc);
     gr_rubric_free(&r.rubric);
 }

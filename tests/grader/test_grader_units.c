@@ -817,6 +817,23 @@ static int take_word(void *opts, const char *w)
     return 0;
 }
 
+/* --seed's number: the whole uint64 range, nothing else (no sign, no spaces, no overflow). */
+static void test_parse_u64(void)
+{
+    uint64_t v = 7;
+    CU_ASSERT_EQUAL(gr_parse_u64("18446744073709551615", &v), 0);
+    CU_ASSERT(v == UINT64_MAX);
+    CU_ASSERT_EQUAL(gr_parse_u64("0", &v), 0);
+    CU_ASSERT(v == 0);
+    static const char *const bad[] = {"18446744073709551616", "-1", " 1", "+1", "1x", "", "0x10"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        v = 5;
+        CU_ASSERT_EQUAL(gr_parse_u64(bad[i], &v), -1);
+        CU_ASSERT(v == 5);
+    }
+    CU_ASSERT_EQUAL(gr_parse_u64(NULL, &v), -1);
+}
+
 /* The option table: values, flags, checked values, a positional word, and each mistake refused. */
 static void test_cmdline_table(void)
 {
@@ -920,6 +937,7 @@ int main(void)
     CU_add_test(s, "sandbox_loopback_only", test_sandbox_loopback_only);
     CU_add_test(s, "sandbox_many_jobs_at_once", test_sandbox_many_jobs_at_once);
     CU_add_test(s, "cmdline_table", test_cmdline_table);
+    CU_add_test(s, "parse_u64", test_parse_u64);
     CU_add_test(s, "argv_words_stay_whole", test_argv_words_stay_whole);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();

@@ -212,6 +212,18 @@ int64_t pl_test_ms_since(int64_t start_ns);
 
 /* ---------------------------------------------------------------- process hygiene */
 
+/*
+ * Whose processes the hygiene checks below look at. In-process test
+ * binaries: this one. A checker (issue 14) runs the student's calls in a
+ * subject process and sets this to a function giving that process's pid
+ * (MPI: rank 0's): zombies, children and descriptors are then counted in
+ * the subject, from outside, and the tally checks compare with its pid.
+ * NULL: back to this process.
+ */
+void pl_test_watch_process(long (*pid)(void));
+/* The pid the checks look at (getpid() unless a checker set another). */
+long pl_test_watched_pid(void);
+
 /* Open file descriptors of this process right now; -1 when /proc is unreadable. */
 int pl_test_count_open_fds(void);
 /* Children of this process that exited but were not reaped (state Z); -1 when unknown. */

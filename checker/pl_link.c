@@ -1,0 +1,351 @@
+/*
+ * pl_link.c - starting, talking to and burying the subject (see pl_link.h).
+ */
+#define _GNU_SOURCE /* close_range, SO_PEERCRED's struct ucred, strsignal */
+#include "pl_link.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pl_clock.h"
+#include "pl_proto.h"
+#include "pl_status.h"
+
+extern char **environ;
+
+/* How long a subject that said goodbye (or whose socket closed) gets to exit before it is killed. */
+#define EXIT_GRACE_MS 5000
+
+void pl_link_init(pl_link *l)
+{
+    *l = (pl_link){.fd = -1, .child = -1, .subject_pid = -1};
+}
+
+/*
+ * The subject's environment: ours without the verdict nonce. The harness
+ * already unset it, but a copy of the name in a second variable must not
+ * reach the subject either, so anything named PARALAB_VERDICT* is dropped.
+ */
+static char **subject_env(void)
+{
+    size_t n = 0;
+    while (environ[n]) {
+        n++;
+    }
+    char **env = calloc(n + 1, sizeof *env);
+    size_t k = 0;
+    for (size_t i = 0; env && i < n; i++) {
+        if (strncmp(environ[i], "PARALAB_VERDICT", 15) != 0) {
+            env[k++] = environ[i];
+        }
+    }
+    return env;
+}
+
+/*
+ * In the child, before exec: its own process group (so one kill reaches
+ * everything it starts), death with the checker, and no descriptor of
+ * ours but 0-2 and `keep` (which becomes 3): the verdict descriptor and
+ * anything else the checker holds must never reach submitted code.
+ */
+static void child_setup(int keep)
+{
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (keep >= 0) {
+        if (keep != 3 && dup2(keep, 3) != 3) {
+            _exit(127);
+        }
+        fcntl(3, F_SETFD, 0); /* dup2 onto itself would keep FD_CLOEXEC */
+    }
+    if (close_range(keep >= 0 ? 4 : 3, ~0U, 0) != 0) {
+        for (int fd = keep >= 0 ? 4 : 3; fd < 4096; fd++) {
+            close(fd);
+        }
+    }
+}
+
+static pid_t spawn(char **argv, int keep)
+{
+    char **env = subject_env();
+    if (env == NULL) {
+        return -1;
+    }
+    fflush(NULL); /* our buffered output must not be printed twice */
+    pid_t pid = fork();
+    if (pid == 0) {
+        child_setup(keep);
+        execve(argv[0], argv, env);
+        fprintf(stderr, "checker: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    free(env);
+    return pid;
+}
+
+/* "died with signal 11 (Segmentation fault)" or "exited with status 3". */
+static void describe_status(int status, char *out, size_t len)
+{
+    if (WIFSIGNALED(status)) {
+        snprintf(out, len, "died with signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+    } else if (WIFEXITED(status)) {
+        snprintf(out, len, "exited with status %d", WEXITSTATUS(status));
+    } else {
+        snprintf(out, len, "ended (status 0x%x)", (unsigned)status);
+    }
+}
+
+/* Waits up to ms for the child; 1 with *status when it ended. */
+static int wait_child(pid_t pid, int64_t ms, int *status)
+{
+    int64_t deadline = pl_deadline_after_ms(ms);
+    for (;;) {
+        pid_t w = waitpid(pid, status, WNOHANG);
+        if (w == pid || (w < 0 && errno != EINTR)) {
+            return w == pid;
+        }
+        if (pl_now_ns() >= deadline) {
+            return 0;
+        }
+        pl_sleep_ms(10);
+    }
+}
+
+/* Kills the subject's whole process group (mpiexec first gets a chance to stop its ranks) and reaps it. */
+static void bury(pl_link *l, int *status)
+{
+    if (l->child <= 0) {
+        return;
+    }
+    int st = 0;
+    if (!wait_child(l->child, 0, &st)) {
+        kill(l->child, SIGTERM);
+        if (!wait_child(l->child, 1000, &st)) {
+            kill(-l->child, SIGKILL);
+            kill(l->child, SIGKILL);
+            wait_child(l->child, 5000, &st);
+        }
+    }
+    kill(-l->child, SIGKILL); /* anything of the group that outlived its leader */
+    if (status) {
+        *status = st;
+    }
+    l->child = -1;
+}
+
+static void close_fd(pl_link *l)
+{
+    if (l->fd >= 0) {
+        close(l->fd);
+    }
+    l->fd = -1;
+    pl_frame_in_free(l->in);
+    l->in = NULL;
+}
+
+void pl_link_fail(pl_link *l, const char *what, const char *problem)
+{
+    snprintf(l->why, sizeof l->why, "the subject process %s during %s", problem, what);
+    close_fd(l);
+    bury(l, NULL);
+}
+
+/* The subject's socket closed: wait for it to end and say how it did. */
+static void fail_dead(pl_link *l, const char *what, int mpi)
+{
+    close_fd(l);
+    int st = 0;
+    int ended = l->child > 0 && wait_child(l->child, EXIT_GRACE_MS, &st);
+    char how[128];
+    if (ended) {
+        describe_status(st, how, sizeof how);
+    } else {
+        snprintf(how, sizeof how, "closed its connection");
+    }
+    snprintf(l->why, sizeof l->why, "the subject %s %s during %s%s", mpi ? "MPI job (mpiexec)" : "process", how,
+             what, mpi ? " (mpiexec's own message, above, names the rank)" : "");
+    if (ended) {
+        l->child = -1;
+    }
+    bury(l, NULL);
+}
+
+/* ---------------------------------------------------------------- start */
+
+static int start_plain(pl_link *l, const pl_link_spec *spec)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        snprintf(l->why, sizeof l->why, "cannot make a socketpair for the subject: %s", strerror(errno));
+        return PL_ESYS;
+    }
+    char workers[16];
+    snprintf(workers, sizeof workers, "%d", spec->workers);
+    char *argv[] = {(char *)spec->subject, "--fd", "3", "--workers", workers, NULL};
+    l->child = spawn(argv, sv[1]);
+    close(sv[1]);
+    if (l->child < 0) {
+        close(sv[0]);
+        snprintf(l->why, sizeof l->why, "cannot start the subject process: %s", strerror(errno));
+        return PL_ESYS;
+    }
+    l->fd = sv[0];
+    return PL_OK;
+}
+
+/* A listening socket in a fresh 0700 directory (only our user can reach it); its path in path. */
+static int listen_private(char *dir, size_t dlen, char *path, size_t plen)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, dlen, "%s/paralab-checker-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (mkdtemp(dir) == NULL) {
+        return -1;
+    }
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int n = snprintf(path, plen, "%s/s", dir);
+    if (n < 0 || (size_t)n >= sizeof sa.sun_path || (size_t)n >= plen) {
+        rmdir(dir);
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(sa.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 1) != 0) {
+        int e = errno;
+        if (fd >= 0) {
+            close(fd);
+        }
+        unlink(path);
+        rmdir(dir);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+/* Accepts rank 0's connection; gives up at the deadline or when mpiexec ends first. */
+static int accept_until(pl_link *l, int lfd, int64_t deadline_ns)
+{
+    while (pl_now_ns() < deadline_ns) {
+        struct pollfd p = {.fd = lfd, .events = POLLIN};
+        int st;
+        if (poll(&p, 1, 100) == 1) {
+            int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+            struct ucred cred;
+            socklen_t cl = sizeof cred;
+            if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 && cred.uid == getuid()) {
+                return fd;
+            }
+            if (fd >= 0) {
+                close(fd);
+            }
+        } else if (waitpid(l->child, &st, WNOHANG) == l->child) {
+            char how[128];
+            describe_status(st, how, sizeof how);
+            snprintf(l->why, sizeof l->why, "the subject MPI job (mpiexec) %s before rank 0 connected", how);
+            l->child = -1;
+            return -1;
+        }
+    }
+    snprintf(l->why, sizeof l->why, "the subject's rank 0 did not connect in time");
+    return -1;
+}
+
+static int start_mpi(pl_link *l, const pl_link_spec *spec, int64_t deadline_ns)
+{
+    char dir[512], path[600];
+    int lfd = listen_private(dir, sizeof dir, path, sizeof path);
+    if (lfd < 0) {
+        snprintf(l->why, sizeof l->why, "cannot make the checker's socket: %s", strerror(errno));
+        return PL_ESYS;
+    }
+    char ranks[16], workers[16];
+    snprintf(ranks, sizeof ranks, "%d", spec->ranks);
+    snprintf(workers, sizeof workers, "%d", spec->workers);
+    char *argv[] = {(char *)spec->mpiexec, "-n", ranks, "--oversubscribe", "--bind-to", "none",
+                    (char *)spec->subject, "--connect", path, "--workers", workers, NULL};
+    l->child = spawn(argv, -1);
+    int fd = l->child > 0 ? accept_until(l, lfd, deadline_ns) : -1;
+    close(lfd);
+    unlink(path);
+    rmdir(dir);
+    if (fd < 0) {
+        if (l->child < 0 && l->why[0] == '\0') {
+            snprintf(l->why, sizeof l->why, "cannot start mpiexec: %s", strerror(errno));
+        }
+        bury(l, NULL);
+        return PL_ESYS;
+    }
+    l->fd = fd;
+    return PL_OK;
+}
+
+int pl_link_start(pl_link *l, const pl_link_spec *spec, int64_t deadline_ns)
+{
+    pl_link_init(l);
+    pl_wire_ignore_sigpipe(); /* a subject that died is a failed write, never our death */
+    int rc = spec->mpiexec ? start_mpi(l, spec, deadline_ns) : start_plain(l, spec);
+    if (rc == PL_OK && (l->in = pl_frame_in_new()) == NULL) {
+        pl_link_fail(l, "start-up", "could not be read (out of memory)");
+        rc = PL_ENOMEM;
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- calls */
+
+int pl_link_call(pl_link *l, const pl_buf *req, int64_t deadline_ns, const char *what, const uint8_t **ans,
+                 size_t *len)
+{
+    if (l->fd < 0) {
+        return PL_EIO;
+    }
+    int mpi = 0;
+    int rc = pl_wire_write_frame_until(l->fd, pl_buf_data(req), pl_buf_len(req), deadline_ns);
+    int partial = 0;
+    if (rc == PL_OK) {
+        rc = pl_frame_in_read(l->in, l->fd, deadline_ns, ans, len, &partial);
+    }
+    if (rc == PL_OK) {
+        return PL_OK;
+    }
+    mpi = l->subject_pid > 0 && l->subject_pid != l->child;
+    if (rc == PL_ETIMEDOUT) {
+        pl_link_fail(l, what, "did not answer in time (stuck? it was killed)");
+    } else if (rc == PL_EWIRE || rc == PL_ENOMEM) {
+        pl_link_fail(l, what, "sent a malformed answer");
+    } else {
+        fail_dead(l, what, mpi);
+    }
+    return PL_EIO;
+}
+
+void pl_link_stop(pl_link *l)
+{
+    if (l->fd >= 0) {
+        pl_buf *bye = pl_buf_new();
+        const uint8_t *ans;
+        size_t len;
+        if (bye && pl_buf_put_u8(bye, PL_OP_QUIT) == PL_OK &&
+            pl_link_call(l, bye, pl_deadline_after_ms(EXIT_GRACE_MS), "the farewell", &ans, &len) == PL_OK) {
+            close_fd(l);
+            int st;
+            if (wait_child(l->child, EXIT_GRACE_MS, &st)) {
+                l->child = -1;
+            }
+        }
+        pl_buf_free(bye);
+    }
+    close_fd(l);
+    bury(l, NULL);
+}

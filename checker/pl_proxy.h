@@ -1,0 +1,45 @@
+/*
+ * pl_proxy.h - the proxy backend: paralab.h, forwarded to a subject process.
+ *
+ * Linked into a CHECKER instead of a real backend (never with lab files),
+ * it implements every call of paralab.h by sending it to the subject
+ * (pl_subject.h) over a pl_link and handing back what came: results,
+ * futures and groups as ids with their results copied here. The suites
+ * stay written once against paralab.h; only the process that decides
+ * their verdicts changed (issue 14).
+ *
+ * The subject is started by pl_run, before the body, so no test's time
+ * (the perf tests' figures) includes its start-up (for MPI, mpiexec and
+ * MPI_Init: seconds); after it died, it is started again by the next test
+ * that calls. A program that runs no test (the harness's --list) asks for
+ * pl_proxy_start_lazily(1): then the first call starts it. Which subject, and how:
+ *   - the binary pl_subject_<model> next to this program (built with it);
+ *   - model mpi: `mpiexec -n $PARALAB_MPI_NP (default 2) --oversubscribe
+ *     --bind-to none pl_subject_mpi --connect PATH`, mpiexec from
+ *     $PARALAB_MPIEXEC or the one CMake found;
+ *   - pl_run's opts->workers becomes the subject's --workers.
+ */
+#ifndef PL_PROXY_H
+#define PL_PROXY_H
+
+#include <stdint.h>
+
+/*
+ * Where a call must end at the latest: the running test's end (its
+ * --test-timeout, as an instant on pl_now_ns's clock; 0 = none). Checked
+ * before every call, so a stuck subject fails that test with a reason
+ * instead of the whole binary being stopped by the alarm. Also tells tests
+ * apart: a subject that died is not restarted within the same test.
+ */
+void pl_proxy_set_deadline_source(int64_t (*deadline_ns)(void));
+
+/* 1: start the subject on first use instead of in pl_run (see above). */
+void pl_proxy_start_lazily(int lazy);
+
+/* Called with the reason each time the subject fails (dies, hangs, garbles): the harness's failure. */
+void pl_proxy_set_failure_sink(void (*sink)(const char *why));
+
+/* The pid of the process that runs the student's calls (MPI: rank 0); starts it if needed. -1: none. */
+long pl_proxy_subject_pid(void);
+
+#endif

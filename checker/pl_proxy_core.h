@@ -1,0 +1,34 @@
+/*
+ * pl_proxy_core.h - what the proxy's files share: the link and one round trip.
+ * (Inside the proxy only; the checker's API is pl_proxy.h.)
+ */
+#ifndef PL_PROXY_CORE_H
+#define PL_PROXY_CORE_H
+
+#include "pl_proto.h"
+#include "pl_wire.h"
+
+/*
+ * A request under construction: pl_proxy_begin(op) empties the one
+ * request buffer and writes op; the pl_proto_put_* calls add fields.
+ * NULL when out of memory.
+ */
+pl_buf *pl_proxy_begin(int op);
+
+/*
+ * Send the request built since pl_proxy_begin and read the answer into
+ * *ans. PL_OK; PL_ESYS when there is no subject or it failed (the reason
+ * has been reported); PL_ENOMEM.
+ */
+int pl_proxy_round_trip(int op, pl_reader *ans);
+
+/* An answer that did not decode (or had bytes left over): reported, the subject is killed. */
+int pl_proxy_bad_answer(int op);
+
+/* 1 when the whole answer was read; otherwise reports it as malformed and returns 0. */
+int pl_proxy_answer_done(int op, const pl_reader *ans);
+
+/* The reason the subject last failed ("" if it never did). */
+const char *pl_proxy_why(void);
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * pl_proxy_futures.c - futures, forwarded (pl_proxy.h). A future here is
+ * the subject's id plus the result it answered, kept so that the pointer
+ * pl_future_wait hands out stays valid until pl_future_free, as the API
+ * promises.
+ */
+#include <stdlib.h>
+
+#include "paralab.h"
+#include "pl_proxy_core.h"
+
+struct pl_future {
+    int64_t id;     /* the subject's */
+    pl_result *res; /* the first final result it answered (a result never changes once final) */
+};
+
+static int64_t id_of(const pl_future *f)
+{
+    return f ? f->id : 0;
+}
+
+/* One answer that is just a pl_rc. */
+static int rc_answer(int op)
+{
+    pl_reader ans;
+    int64_t rc;
+    if (pl_proxy_round_trip(op, &ans) != PL_OK) {
+        return PL_ESYS;
+    }
+    if (pl_proto_get_i64(&ans, &rc) != PL_OK || !pl_proxy_answer_done(op, &ans)) {
+        return pl_proxy_bad_answer(op);
+    }
+    return (int)rc;
+}
+
+int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
+{
+    pl_buf *b = pl_proxy_begin(PL_OP_FSTART);
+    pl_reader ans;
+    int64_t rc, id;
+    if (b == NULL || pl_proto_put_str_opt(b, task) || pl_proto_put_value_opt(b, arg) ||
+        pl_proto_put_i64(b, out != NULL)) {
+        return PL_ENOMEM;
+    }
+    if (pl_proxy_round_trip(PL_OP_FSTART, &ans) != PL_OK) {
+        return PL_ESYS;
+    }
+    if (pl_proto_get_i64(&ans, &rc) || pl_proto_get_i64(&ans, &id) || !pl_proxy_answer_done(PL_OP_FSTART, &ans)) {
+        return pl_proxy_bad_answer(PL_OP_FSTART);
+    }
+    if (out != NULL) {
+        *out = NULL;
+        if (id != 0 && (*out = calloc(1, sizeof **out)) != NULL) {
+            (*out)->id = id;
+        }
+    }
+    return (int)rc;
+}
+
+int pl_future_wait(pl_future *f, int64_t timeout_ms, const pl_result **out)
+{
+    pl_buf *b = pl_proxy_begin(PL_OP_FWAIT);
+    pl_reader ans;
+    int64_t rc;
+    pl_result *r = NULL;
+    if (b == NULL || pl_proto_put_i64(b, id_of(f)) || pl_proto_put_i64(b, timeout_ms) ||
+        pl_proto_put_i64(b, out != NULL)) {
+        return PL_ENOMEM;
+    }
+    if (pl_proxy_round_trip(PL_OP_FWAIT, &ans) != PL_OK) {
+        return PL_ESYS;
+    }
+    if (pl_proto_get_i64(&ans, &rc) || pl_proto_get_result_opt(&ans, &r) ||
+        !pl_proxy_answer_done(PL_OP_FWAIT, &ans)) {
+        pl_result_free(r);
+        return pl_proxy_bad_answer(PL_OP_FWAIT);
+    }
+    if (f != NULL && r != NULL && f->res == NULL) {
+        f->res = r;
+    } else {
+        pl_result_free(r);
+    }
+    if (out != NULL && rc == PL_OK) {
+        *out = f ? f->res : NULL;
+    }
+    return (int)rc;
+}
+
+int pl_future_done(pl_future *f)
+{
+    pl_buf *b = pl_proxy_begin(PL_OP_FDONE);
+    if (b == NULL || pl_proto_put_i64(b, id_of(f))) {
+        return PL_ENOMEM;
+    }
+    return rc_answer(PL_OP_FDONE);
+}
+
+int pl_future_cancel(pl_future *f)
+{
+    pl_buf *b = pl_proxy_begin(PL_OP_FCANCEL);
+    if (b == NULL || pl_proto_put_i64(b, id_of(f))) {
+        return PL_ENOMEM;
+    }
+    return rc_answer(PL_OP_FCANCEL);
+}
+
+void pl_future_free(pl_future **fp)
+{
+    if (fp == NULL) {
+        return;
+    }
+    pl_buf *b = pl_proxy_begin(PL_OP_FFREE);
+    if (b != NULL && pl_proto_put_i64(b, id_of(*fp)) == PL_OK) {
+        rc_answer(PL_OP_FFREE);
+    }
+    if (*fp != NULL) {
+        pl_result_free((*fp)->res);
+        free(*fp);
+        *fp = NULL;
+    }
+}

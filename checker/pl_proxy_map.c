@@ -1,0 +1,69 @@
+/*
+ * pl_proxy_map.c - pl_map, forwarded (pl_proxy.h). The items go out whole,
+ * the subject's pl_map runs them, and its results come back into the
+ * caller's slots; the caller's argument mistakes (NULL items, n with no
+ * array) travel as they are, so the subject's own checks judge them.
+ */
+#include <stdlib.h>
+
+#include "paralab.h"
+#include "pl_proxy_core.h"
+
+static int put_map_request(pl_buf *b, const char *task, pl_value *const items[], size_t n,
+                           const pl_map_opts *opts, pl_result *results[])
+{
+    int rc = pl_proto_put_str_opt(b, task);
+    rc |= pl_proto_put_i64(b, (int64_t)n);
+    rc |= pl_proto_put_i64(b, items != NULL);
+    for (size_t i = 0; rc == PL_OK && items && i < n; i++) {
+        rc = pl_proto_put_value_opt(b, items[i]);
+    }
+    rc |= pl_proto_put_i64(b, opts != NULL);
+    rc |= pl_proto_put_i64(b, opts ? opts->max_workers : 0);
+    rc |= pl_proto_put_i64(b, opts ? opts->timeout_ms : 0);
+    rc |= pl_proto_put_i64(b, opts ? opts->chunksize : 0);
+    rc |= pl_proto_put_i64(b, results != NULL);
+    return rc;
+}
+
+/* The subject failed mid-call: every empty slot still gets its one result, saying why. */
+static void settle_lost(pl_result *results[], size_t n, const pl_value *const items[])
+{
+    if (results == NULL || items == NULL) {
+        return;
+    }
+    pl_results_settle(results, n, PL_TASK_FAILED, pl_proxy_why());
+}
+
+int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts, pl_result *results[])
+{
+    pl_buf *b = pl_proxy_begin(PL_OP_MAP);
+    pl_reader ans;
+    if (b == NULL || put_map_request(b, task, items, n, opts, results) != PL_OK) {
+        return PL_ENOMEM;
+    }
+    if (pl_proxy_round_trip(PL_OP_MAP, &ans) != PL_OK) {
+        settle_lost(results, n, (const pl_value *const *)items);
+        return PL_ESYS;
+    }
+    int64_t rc;
+    if (pl_proto_get_i64(&ans, &rc) != PL_OK) {
+        return pl_proxy_bad_answer(PL_OP_MAP);
+    }
+    for (size_t i = 0; results && i < n; i++) {
+        pl_result *r = NULL;
+        if (pl_proto_get_result_opt(&ans, &r) != PL_OK) {
+            settle_lost(results, n, (const pl_value *const *)items);
+            return pl_proxy_bad_answer(PL_OP_MAP);
+        }
+        if (r != NULL) {
+            pl_result_free(results[i]); /* (a caller's leftover; the slots are normally empty) */
+            results[i] = r;
+        }
+    }
+    if (!pl_proxy_answer_done(PL_OP_MAP, &ans)) {
+        settle_lost(results, n, (const pl_value *const *)items);
+        return PL_ESYS;
+    }
+    return (int)rc;
+}

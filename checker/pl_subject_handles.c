@@ -1,0 +1,291 @@
+/*
+ * pl_subject_handles.c - futures and groups on the subject's side (see
+ * pl_subject_handles.h, pl_proto.h for the fields of each op).
+ */
+#include "pl_subject_handles.h"
+
+#include <stdlib.h>
+
+#include "paralab.h"
+#include "pl_proto.h"
+
+/* One table of handles: slot id-1 holds the pointer, NULL once freed. */
+typedef struct table {
+    void **slot;
+    size_t n;
+} table;
+
+static table futures, groups;
+
+static int64_t table_put(table *t, void *p)
+{
+    if (p == NULL) {
+        return 0;
+    }
+    void **grown = realloc(t->slot, (t->n + 1) * sizeof *grown);
+    if (grown == NULL) {
+        return -1;
+    }
+    t->slot = grown;
+    t->slot[t->n++] = p;
+    return (int64_t)t->n;
+}
+
+/* The handle of an id: NULL for 0, *bad set for an id that is not (or no longer) there. */
+static void *table_get(const table *t, int64_t id, int *bad)
+{
+    if (id == 0) {
+        return NULL;
+    }
+    if (id < 0 || (size_t)id > t->n || t->slot[id - 1] == NULL) {
+        *bad = 1;
+        return NULL;
+    }
+    return t->slot[id - 1];
+}
+
+/* Reads an id and finds its future or group; PL_EWIRE when the frame is short. */
+static int get_handle(pl_reader *in, const table *t, int64_t *id, void **p, int *bad)
+{
+    if (pl_proto_get_i64(in, id) != PL_OK) {
+        return PL_EWIRE;
+    }
+    *p = table_get(t, *id, bad);
+    return PL_OK;
+}
+
+/* ---------------------------------------------------------------- futures */
+
+static int op_fstart(pl_reader *in, pl_buf *out)
+{
+    char *task = NULL;
+    pl_value *arg = NULL;
+    int64_t want_out = 0;
+    int rc = pl_proto_get_str_opt(in, &task);
+    rc = rc ? rc : pl_proto_get_value_opt(in, &arg);
+    rc = rc ? rc : pl_proto_get_i64(in, &want_out);
+    if (rc == PL_OK) {
+        pl_future *f = NULL;
+        int64_t call = pl_future_start(task, arg, want_out ? &f : NULL);
+        int64_t id = table_put(&futures, f);
+        if (id < 0) {
+            pl_future_free(&f);
+            call = PL_ENOMEM;
+            id = 0;
+        }
+        rc = pl_proto_put_i64(out, call);
+        rc |= pl_proto_put_i64(out, id);
+    }
+    pl_value_free(arg);
+    free(task);
+    return rc;
+}
+
+static int op_fwait(pl_reader *in, pl_buf *out)
+{
+    int64_t id, tmo, want_out;
+    void *f = NULL;
+    int bad = 0;
+    if (get_handle(in, &futures, &id, &f, &bad) || pl_proto_get_i64(in, &tmo) || pl_proto_get_i64(in, &want_out)) {
+        return PL_EWIRE;
+    }
+    const pl_result *r = NULL;
+    int64_t call = bad ? PL_EINVAL : pl_future_wait(f, tmo, want_out ? &r : NULL);
+    int rc = pl_proto_put_i64(out, call);
+    return rc ? rc : pl_proto_put_result_opt(out, call == PL_OK ? r : NULL);
+}
+
+static int op_fdone_cancel(pl_reader *in, pl_buf *out, int cancel)
+{
+    int64_t id;
+    void *f = NULL;
+    int bad = 0;
+    if (get_handle(in, &futures, &id, &f, &bad)) {
+        return PL_EWIRE;
+    }
+    int64_t call = bad ? PL_EINVAL : cancel ? pl_future_cancel(f) : pl_future_done(f);
+    return pl_proto_put_i64(out, call);
+}
+
+static int op_fdone(pl_reader *in, pl_buf *out)
+{
+    return op_fdone_cancel(in, out, 0);
+}
+
+static int op_fcancel(pl_reader *in, pl_buf *out)
+{
+    return op_fdone_cancel(in, out, 1);
+}
+
+static int op_ffree(pl_reader *in, pl_buf *out)
+{
+    int64_t id;
+    void *f = NULL;
+    int bad = 0;
+    if (get_handle(in, &futures, &id, &f, &bad)) {
+        return PL_EWIRE;
+    }
+    pl_future *fp = f;
+    pl_future_free(&fp);
+    if (id > 0 && !bad) {
+        futures.slot[id - 1] = NULL;
+    }
+    return pl_proto_put_i64(out, PL_OK);
+}
+
+/* ---------------------------------------------------------------- groups */
+
+static int op_gnew(pl_reader *in, pl_buf *out)
+{
+    int64_t mw, want_out;
+    if (pl_proto_get_i64(in, &mw) || pl_proto_get_i64(in, &want_out)) {
+        return PL_EWIRE;
+    }
+    pl_group *g = NULL;
+    int64_t call = pl_group_new((int)mw, want_out ? &g : NULL);
+    int64_t id = table_put(&groups, g);
+    if (id < 0) {
+        pl_group_free(&g);
+        call = PL_ENOMEM;
+        id = 0;
+    }
+    int rc = pl_proto_put_i64(out, call);
+    return rc ? rc : pl_proto_put_i64(out, id);
+}
+
+static int op_gadd(pl_reader *in, pl_buf *out)
+{
+    int64_t id;
+    void *g = NULL;
+    int bad = 0;
+    char *name = NULL, *task = NULL;
+    pl_value *arg = NULL;
+    int rc = get_handle(in, &groups, &id, &g, &bad);
+    rc = rc ? rc : pl_proto_get_str_opt(in, &name);
+    rc = rc ? rc : pl_proto_get_str_opt(in, &task);
+    rc = rc ? rc : pl_proto_get_value_opt(in, &arg);
+    if (rc == PL_OK) {
+        rc = pl_proto_put_i64(out, bad ? PL_EINVAL : pl_group_add(g, name, task, arg));
+    }
+    pl_value_free(arg);
+    free(task);
+    free(name);
+    return rc;
+}
+
+static int op_gstart(pl_reader *in, pl_buf *out)
+{
+    int64_t id;
+    void *g = NULL;
+    int bad = 0;
+    if (get_handle(in, &groups, &id, &g, &bad)) {
+        return PL_EWIRE;
+    }
+    return pl_proto_put_i64(out, bad ? PL_EINVAL : pl_group_start(g));
+}
+
+static int op_gwait_first(pl_reader *in, pl_buf *out)
+{
+    int64_t id, tmo, want_name;
+    void *g = NULL;
+    int bad = 0;
+    if (get_handle(in, &groups, &id, &g, &bad) || pl_proto_get_i64(in, &tmo) || pl_proto_get_i64(in, &want_name)) {
+        return PL_EWIRE;
+    }
+    const char *name = NULL;
+    int64_t call = bad ? PL_EINVAL : pl_group_wait_first(g, tmo, want_name ? &name : NULL);
+    int rc = pl_proto_put_i64(out, call);
+    return rc ? rc : pl_proto_put_str_opt(out, call == PL_OK ? name : NULL);
+}
+
+static int op_gresults(pl_reader *in, pl_buf *out)
+{
+    int64_t id, tmo;
+    void *g = NULL;
+    int bad = 0;
+    if (get_handle(in, &groups, &id, &g, &bad) || pl_proto_get_i64(in, &tmo)) {
+        return PL_EWIRE;
+    }
+    return pl_proto_put_i64(out, bad ? PL_EINVAL : pl_group_results(g, tmo));
+}
+
+/* Everything the accessors (size, names, results, finishing order) would say now. */
+static int op_gstate(pl_reader *in, pl_buf *out)
+{
+    int64_t id;
+    void *g = NULL;
+    int bad = 0;
+    if (get_handle(in, &groups, &id, &g, &bad)) {
+        return PL_EWIRE;
+    }
+    size_t n = bad ? 0 : pl_group_size(g);
+    int rc = pl_proto_put_i64(out, (int64_t)n);
+    for (size_t i = 0; rc == PL_OK && i < n; i++) {
+        const char *name = pl_group_name(g, i);
+        rc = pl_proto_put_str_opt(out, name);
+        rc = rc ? rc : pl_proto_put_result_opt(out, name ? pl_group_result(g, name) : NULL);
+    }
+    size_t done = bad ? 0 : pl_group_finished(g);
+    rc = rc ? rc : pl_proto_put_i64(out, (int64_t)done);
+    for (size_t k = 0; rc == PL_OK && k < done; k++) {
+        rc = pl_proto_put_str_opt(out, pl_group_finished_name(g, k));
+    }
+    return rc;
+}
+
+static int op_gfree(pl_reader *in, pl_buf *out)
+{
+    int64_t id;
+    void *g = NULL;
+    int bad = 0;
+    if (get_handle(in, &groups, &id, &g, &bad)) {
+        return PL_EWIRE;
+    }
+    pl_group *gp = g;
+    pl_group_free(&gp);
+    if (id > 0 && !bad) {
+        groups.slot[id - 1] = NULL;
+    }
+    return pl_proto_put_i64(out, PL_OK);
+}
+
+static int op_quit(pl_reader *in, pl_buf *out)
+{
+    (void)in;
+    return pl_proto_put_i64(out, PL_OK);
+}
+
+pl_subject_handler pl_subject_handle_op(int op)
+{
+    switch (op) {
+    case PL_OP_FSTART: return op_fstart;
+    case PL_OP_FWAIT: return op_fwait;
+    case PL_OP_FDONE: return op_fdone;
+    case PL_OP_FCANCEL: return op_fcancel;
+    case PL_OP_FFREE: return op_ffree;
+    case PL_OP_GNEW: return op_gnew;
+    case PL_OP_GADD: return op_gadd;
+    case PL_OP_GSTART: return op_gstart;
+    case PL_OP_GWAIT_FIRST: return op_gwait_first;
+    case PL_OP_GRESULTS: return op_gresults;
+    case PL_OP_GSTATE: return op_gstate;
+    case PL_OP_GFREE: return op_gfree;
+    case PL_OP_QUIT: return op_quit;
+    default: return NULL;
+    }
+}
+
+void pl_subject_handles_free_all(void)
+{
+    for (size_t i = 0; i < futures.n; i++) {
+        pl_future *f = futures.slot[i];
+        pl_future_free(&f);
+    }
+    for (size_t i = 0; i < groups.n; i++) {
+        pl_group *g = groups.slot[i];
+        pl_group_free(&g);
+    }
+    free(futures.slot);
+    free(groups.slot);
+    futures = groups = (table){0};
+}
