@@ -17,7 +17,7 @@
 #include "pl_tasks.h"
 
 /* Start-up of a subject: seconds for fork and OpenMP, MPI_Init under load can take several. */
-#define START_MS 30000
+#define START_MS 20000
 /* A call's bound when no test deadline is known (a program that is not the harness). */
 #define NO_DEADLINE_MS 600000
 
