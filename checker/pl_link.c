@@ -93,13 +93,13 @@ static pid_t spawn(char **argv, int keep)
     return pid;
 }
 
-/* "died with signal 11 (Segmentation fault)" or "exited with status 3". */
+/* "died with signal 11 (Segmentation fault)" or "exited during the test (status 3)". */
 static void describe_status(int status, char *out, size_t len)
 {
     if (WIFSIGNALED(status)) {
         snprintf(out, len, "died with signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
     } else if (WIFEXITED(status)) {
-        snprintf(out, len, "exited with status %d", WEXITSTATUS(status));
+        snprintf(out, len, "exited during the test (status %d)", WEXITSTATUS(status));
     } else {
         snprintf(out, len, "ended (status 0x%x)", (unsigned)status);
     }

@@ -25,7 +25,7 @@ expect() { # NAME SCRIPT REASON
     fi
 }
 expect crash 'kill -SEGV $$' 'died with signal 11'
-expect exit 'exit 3' 'exited with status 3'
+expect exit 'exit 3' 'exited during the test (status 3)'
 expect hang 'sleep 1001' 'did not answer in time'
 expect garbage 'printf "\000\000\000\003abc" >&3; sleep 1001' 'sent a malformed answer'
 exit $status
