@@ -93,13 +93,13 @@ static pid_t spawn(char **argv, int keep)
     return pid;
 }
 
-/* "died with signal 11 (Segmentation fault)" or "exited with status 3". */
+/* "died with signal 11 (Segmentation fault)" or "exited during the test (status 3)". */
 static void describe_status(int status, char *out, size_t len)
 {
     if (WIFSIGNALED(status)) {
         snprintf(out, len, "died with signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
     } else if (WIFEXITED(status)) {
-        snprintf(out, len, "exited with status %d", WEXITSTATUS(status));
+        snprintf(out, len, "exited during the test (status %d)", WEXITSTATUS(status));
     } else {
         snprintf(out, len, "ended (status 0x%x)", (unsigned)status);
     }
@@ -330,22 +330,33 @@ int pl_link_call(pl_link *l, const pl_buf *req, int64_t deadline_ns, const char 
     return PL_EIO;
 }
 
-void pl_link_stop(pl_link *l)
+int pl_link_stop(pl_link *l)
 {
+    int rc = PL_OK;
     if (l->fd >= 0) {
         pl_buf *bye = pl_buf_new();
         const uint8_t *ans;
         size_t len;
-        if (bye && pl_buf_put_u8(bye, PL_OP_QUIT) == PL_OK &&
-            pl_link_call(l, bye, pl_deadline_after_ms(EXIT_GRACE_MS), "the farewell", &ans, &len) == PL_OK) {
-            close_fd(l);
-            int st;
-            if (wait_child(l->child, EXIT_GRACE_MS, &st)) {
-                l->child = -1;
+        int st = 0;
+        rc = bye && pl_buf_put_u8(bye, PL_OP_QUIT) == PL_OK ? PL_OK : PL_ENOMEM;
+        rc = rc ? rc : pl_link_call(l, bye, pl_deadline_after_ms(EXIT_GRACE_MS), "the farewell", &ans, &len);
+        pl_buf_free(bye);
+        close_fd(l);
+        if (rc == PL_OK && !wait_child(l->child, EXIT_GRACE_MS * 4, &st)) {
+            snprintf(l->why, sizeof l->why, "the subject process did not exit after its last call (killed after %d s)",
+                     EXIT_GRACE_MS * 4 / 1000);
+            rc = PL_ETIMEDOUT;
+        } else if (rc == PL_OK) {
+            l->child = -1;
+            if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+                char how[128];
+                describe_status(st, how, sizeof how);
+                snprintf(l->why, sizeof l->why, "the subject process %s after its last call", how);
+                rc = PL_ESYS;
             }
         }
-        pl_buf_free(bye);
     }
     close_fd(l);
     bury(l, NULL);
+    return rc;
 }

@@ -55,7 +55,13 @@ int pl_link_call(pl_link *l, const pl_buf *req, int64_t deadline_ns, const char 
 /* After an answer that did not decode: close the link with that reason. */
 void pl_link_fail(pl_link *l, const char *what, const char *problem);
 
-/* Say goodbye (bounded), then make sure the subject is gone and reaped. Safe on a closed link. */
-void pl_link_stop(pl_link *l);
+/*
+ * Say goodbye (bounded), then make sure the subject is gone and reaped.
+ * Safe on a closed link. PL_OK when the subject answered and then exited
+ * with status 0 in time; otherwise l->why says what it did instead (a
+ * destructor that never returns, a crash at exit): a process tree that does
+ * not end cleanly fails, in-process or not.
+ */
+int pl_link_stop(pl_link *l);
 
 #endif

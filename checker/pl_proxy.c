@@ -17,7 +17,7 @@
 #include "pl_tasks.h"
 
 /* Start-up of a subject: seconds for fork and OpenMP, MPI_Init under load can take several. */
-#define START_MS 30000
+#define START_MS 20000
 /* A call's bound when no test deadline is known (a program that is not the harness). */
 #define NO_DEADLINE_MS 600000
 
@@ -296,7 +296,12 @@ int pl_run(const pl_opts *opts, int (*body)(void *ctx), void *ctx)
     }
     int rc = body(ctx);
     px.in_scope = 0;
-    pl_link_stop(&px.link);
+    int started = px.link.fd >= 0;
+    if (pl_link_stop(&px.link) != PL_OK && started && rc == PL_OK) {
+        /* after the last test: the verdict lines are written, so the exit status says it */
+        fprintf(stderr, "\nchecker: %s\n", px.link.why);
+        rc = PL_ESYS;
+    }
     pl_buf_free(px.req);
     px.req = NULL;
     return rc;

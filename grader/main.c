@@ -548,9 +548,7 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    /* The run's nonces live in our memory: no process of our user (a test's
-     * subject, when we are not root) may ptrace us or read /proc/PID/mem. */
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* the nonces: no ptrace, no /proc/PID/mem for our user's jobs */
     r.jobs = o.jobs;
     r.only_lab = o.only;
     r.only_tests = o.tests;

@@ -103,15 +103,15 @@ static round_best one_round(gr_timed_run_fn run, void *ctx, int round, int runs)
     return b;
 }
 
-/* How the figures were taken, for the note. */
+/* How the figures were taken, for the note (perf tests run as checker pairs: the checker times its calls). */
 static void how_measured(gr_buf *b, const round_best *rb)
 {
     if (rb->ref.share > 0 || rb->sub.share > 0) {
-        gr_buf_addf(b, " Timed: the calls inside the test process, corrected for the CPU share its workers "
+        gr_buf_addf(b, " Timed: the calls, by the checker process that made them, corrected for the CPU share its workers "
                        "had (submission %.2f, reference %.2f: 1.00 = nobody else was using the CPUs).",
                     rb->sub.share > 0 ? rb->sub.share : 1.0, rb->ref.share > 0 ? rb->ref.share : 1.0);
     } else if (rb->ref.per > 0) {
-        gr_buf_add(b, " Timed: the best call inside the test process (no process start-up).");
+        gr_buf_add(b, " Timed: the best call, by the checker process that made it (no process start-up).");
     } else {
         gr_buf_add(b, " Timed: the test inside its process (no process start-up).");
     }
