@@ -369,6 +369,18 @@ long pl_test_watched_pid(void)
     return watched ? watched() : (long)getpid();
 }
 
+static int death_expected;
+
+void pl_test_expect_subject_death(int on)
+{
+    death_expected = on;
+}
+
+int pl_test_subject_death_expected(void)
+{
+    return death_expected;
+}
+
 int pl_test_count_open_fds(void)
 {
     char path[64];
@@ -550,7 +562,16 @@ void pl_test_calls_leave_nothing(const pl_test_call *calls, size_t n, unsigned c
         } else if (!pl_backend()->isolates_crashes) {
             continue; /* a crash would take this process down: the model tests show it in a child */
         } else if (watched != NULL) {
-            l = run_and_count(&calls[i], check); /* the crash happens in the subject: nothing to shield */
+            /* The crash happens in the subject, not here; if it was not isolated, the subject died. */
+            pl_test_expect_subject_death(1);
+            l = run_and_count(&calls[i], check);
+            long alive = watched();
+            pl_test_expect_subject_death(0);
+            if (alive <= 0) {
+                printf("\n    (after %s the subject process died: the crash was not isolated - see crash_is_isolated)",
+                       calls[i].label);
+                continue;
+            }
         } else if (!run_and_count_in_a_copy(&calls[i], check, &l)) {
             printf("\n    (after %s the caller itself died: the crash was not isolated - see crash_is_isolated)",
                    calls[i].label);

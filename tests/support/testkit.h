@@ -224,6 +224,15 @@ void pl_test_watch_process(long (*pid)(void));
 /* The pid the checks look at (getpid() unless a checker set another). */
 long pl_test_watched_pid(void);
 
+/*
+ * While on, a subject process that dies is not a failure of the running
+ * test (the checker's failure sink asks): the leftovers tests make a
+ * crashing call only to count what it leaves, and a backend that does not
+ * really isolate the crash is crash_is_isolated's to report.
+ */
+void pl_test_expect_subject_death(int on);
+int pl_test_subject_death_expected(void);
+
 /* Open file descriptors of this process right now; -1 when /proc is unreadable. */
 int pl_test_count_open_fds(void);
 /* Children of this process that exited but were not reaped (state Z); -1 when unknown. */
