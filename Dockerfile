@@ -38,6 +38,7 @@ COPY --chown=student:student CMakeLists.txt paralab README.md ./
 COPY --chown=student:student common ./common
 COPY --chown=student:student tasks ./tasks
 COPY --chown=student:student runtime ./runtime
+COPY --chown=student:student checker ./checker
 COPY --chown=student:student labs ./labs
 COPY --chown=student:student tests ./tests
 COPY --chown=student:student apps ./apps
