@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "faults.h"
 #include "paralab.h"
 #ifdef PL_FAULTS_FORK
 #include "pl_fork.h"
@@ -37,17 +38,7 @@
 #define SLACK_MS 2000
 #define SKIP 77
 
-static int failures;
-
-#define EXPECT(cond, ...)                                                                  \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fputc('\n', stderr);                                                           \
-            failures++;                                                                    \
-        }                                                                                  \
-    } while (0)
+int fault_failures;
 
 static const char *model(void)
 {
@@ -61,7 +52,7 @@ static int is_model(const char *name)
 
 /* ---------------------------------------------------------------- leftovers */
 
-static int count_fds(void)
+int fault_count_fds(void)
 {
     int n = 0;
     for (int fd = 0; fd < 1024; fd++) {
@@ -76,7 +67,7 @@ static void expect_no_leftovers(int fds_before)
     int status;
     pid_t got = waitpid(-1, &status, WNOHANG);
     EXPECT(got == -1 && errno == ECHILD, "a child is left behind (waitpid gave %ld)", (long)got);
-    int fds = count_fds();
+    int fds = fault_count_fds();
     EXPECT(fds == fds_before, "%d descriptors open, %d before", fds, fds_before);
 }
 
@@ -199,7 +190,7 @@ static int fault_oversized_item(void)
     free(blob);
     pl_result *sentinel = (pl_result *)&len;
     pl_result *rs[3] = {sentinel, sentinel, sentinel};
-    int fds = count_fds();
+    int fds = fault_count_fds();
     int64_t t0 = pl_now_ns();
     int rc = pl_map("noop", items, 3, &(pl_map_opts){.max_workers = 2, .timeout_ms = 5000}, rs);
     EXPECT(rc == PL_EINVAL, "map of a 64 MiB + 1 item gave %s, expected PL_EINVAL", pl_strerror(rc));
@@ -215,7 +206,7 @@ static int fault_oversized_item(void)
     for (int i = 0; i < 3; i++) {
         pl_value_free(items[i]);
     }
-    return failures ? 1 : 0;
+    return fault_failures ? 1 : 0;
 }
 
 /* A result over the limit: FAILED "result too large", and the worker goes on. */
@@ -228,7 +219,7 @@ static int fault_oversized_result(void)
         pl_value_set_int(items[i], i == 1 ? big : 10);
     }
     pl_result *rs[4] = {NULL};
-    int fds = count_fds();
+    int fds = fault_count_fds();
     int rc = pl_map("big_result", items, 4, &(pl_map_opts){.max_workers = 1, .timeout_ms = 60000}, rs);
     EXPECT(rc == PL_OK, "map gave %s", pl_strerror(rc));
     if (is_model("fork") || is_model("mpi")) {
@@ -253,7 +244,7 @@ static int fault_oversized_result(void)
     for (int i = 0; i < 4; i++) {
         pl_value_free(items[i]);
     }
-    return failures ? 1 : 0;
+    return fault_failures ? 1 : 0;
 }
 
 /* A result of len bytes that came back whole: OK and that long. */
@@ -314,7 +305,7 @@ static int fault_big_result(void)
     for (int i = 0; i < 4; i++) {
         pl_value_free(items[i]);
     }
-    return failures ? 1 : 0;
+    return fault_failures ? 1 : 0;
 }
 
 /* A child stopped, stuck or dead halfway through its result frame (fork). */
@@ -330,7 +321,7 @@ static int fault_half_frame(void)
             pl_value_set_int(items[i], how);
         }
         pl_result *rs[4] = {NULL};
-        int fds = count_fds();
+        int fds = fault_count_fds();
         int64_t t0 = pl_now_ns();
         /* Items 0-2 write half a frame (map, future, group); 3 is a plain square. */
         const char *task = "half_frame";
@@ -377,7 +368,7 @@ static int fault_half_frame(void)
             pl_value_free(items[i]);
         }
     }
-    return failures ? 1 : 0;
+    return fault_failures ? 1 : 0;
 }
 
 /*
@@ -397,7 +388,7 @@ static int fault_stopped_reader(void)
     }
     pl_value_set_bytes(big, blob, len);
     free(blob);
-    int fds = count_fds();
+    int fds = fault_count_fds();
     int p[2];
     EXPECT(pl_fork_pipe(p) == PL_OK, "no pipe");
     pid_t pid = pl_fork();
@@ -415,7 +406,7 @@ static int fault_stopped_reader(void)
     pl_fork_reap(pid, 1, NULL);
     expect_no_leftovers(fds);
     pl_value_free(big);
-    return failures ? 1 : 0;
+    return fault_failures ? 1 : 0;
 #else
     return SKIP;
 #endif
@@ -466,7 +457,7 @@ static int fault_orphan(const char *self)
         kill((pid_t)child, SIGKILL);
     }
     EXPECT(gone, "the task (pid %ld) outlived its killed parent", child);
-    return failures ? 1 : 0;
+    return fault_failures ? 1 : 0;
 }
 
 static int orphan_parent(const char *path)
@@ -542,7 +533,7 @@ static int fault_signal_storm(void)
     EXPECT(atomic_load(&storm_hits) > 100, "only %ld signals arrived", atomic_load(&storm_hits));
     pl_value_free(items[0]);
     pl_value_free(items[1]);
-    return failures ? 1 : 0;
+    return fault_failures ? 1 : 0;
 }
 
 /* ---------------------------------------------------------------- threads */
@@ -566,7 +557,7 @@ static int fault_huge_max_workers(void)
     for (size_t i = 0; i < n; i++) {
         pl_value_free(items[i]);
     }
-    return failures ? 1 : 0;
+    return fault_failures ? 1 : 0;
 }
 
 /* A calling thread other than pl_run's: refused where the model cannot take it (MPI FUNNELED). */
@@ -598,7 +589,7 @@ static int fault_other_thread(void)
     /* And the run goes on: a map from the right thread still works. */
     map_from_thread(&rc);
     EXPECT(rc == PL_OK, "the next map from pl_run's thread gave %s", pl_strerror(rc));
-    return failures ? 1 : 0;
+    return fault_failures ? 1 : 0;
 }
 
 /* ---------------------------------------------------------------- process limit */
@@ -661,7 +652,7 @@ static int fault_nproc_limit(void)
     for (int i = 0; i < N; i++) {
         pl_value_free(items[i]);
     }
-    return failures ? 1 : 0;
+    return fault_failures ? 1 : 0;
 }
 
 /* ---------------------------------------------------------------- descriptor limit */
@@ -680,7 +671,7 @@ static int fault_fd_limit(void)
         items[i] = pl_value_new();
         pl_value_set_int(items[i], i);
     }
-    int fds = count_fds();
+    int fds = fault_count_fds();
     int lowest_free = 0; /* a new descriptor takes the lowest free number: none below the limit, none at all */
     while (fcntl(lowest_free, F_GETFD) != -1) {
         lowest_free++;
@@ -708,7 +699,7 @@ static int fault_fd_limit(void)
     for (int i = 0; i < N; i++) {
         pl_value_free(items[i]);
     }
-    return failures ? 1 : 0;
+    return fault_failures ? 1 : 0;
 }
 
 /* ---------------------------------------------------------------- main */
@@ -717,8 +708,6 @@ typedef struct fault {
     const char *name;
     int (*fn)(void);
 } fault;
-
-int fault_out_of_memory(void); /* oom.c: it brings its own malloc */
 
 static const fault faults[] = {
     {"oversized-item", fault_oversized_item},   {"oversized-result", fault_oversized_result},
@@ -772,7 +761,7 @@ int main(int argc, char **argv)
         int run = pl_run(&(pl_opts){.workers = 4}, run_body_ok, NULL);
         if (is_model("openmp") && run != PL_ESYS) {
             fprintf(stderr, "FAIL: pl_run under ulimit -u gave %d, expected PL_ESYS\n", run);
-            failures++;
+            fault_failures++;
         }
         int verdict_nproc = fault_nproc_limit();
         lift_process_limit();

@@ -32,6 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "faults.h"
 #include "paralab.h"
 
 #define SKIP 77
@@ -114,27 +115,6 @@ static long disarm(void)
 #endif
 
 #if PL_OOM_INJECT
-static int failures;
-
-#define EXPECT(cond, ...)                                                                  \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fputc('\n', stderr);                                                           \
-            failures++;                                                                    \
-        }                                                                                  \
-    } while (0)
-
-static int count_fds(void)
-{
-    int n = 0;
-    for (int fd = 0; fd < 1024; fd++) {
-        n += fcntl(fd, F_GETFD) != -1;
-    }
-    return n;
-}
-
 static int fds_before;
 static long shared_oom; /* slots that got pl_result_out_of_memory() */
 static int expect_ok;   /* the map after the faults: every worker must still serve */
@@ -187,13 +167,11 @@ static long one_map(pl_value *const items[], long k, int every_after)
         int status;
         pid_t got = waitpid(-1, &status, WNOHANG);
         EXPECT(got == -1 && errno == ECHILD, "K=%ld (%s): a child is left behind", k, how);
-        EXPECT(count_fds() == fds_before, "K=%ld (%s): %d descriptors open, %d before", k, how, count_fds(),
+        EXPECT(fault_count_fds() == fds_before, "K=%ld (%s): %d descriptors open, %d before", k, how, fault_count_fds(),
                fds_before);
     }
     return made;
 }
-
-int fault_out_of_memory(void);
 
 int fault_out_of_memory(void)
 {
@@ -201,13 +179,13 @@ int fault_out_of_memory(void)
     for (size_t i = 0; i < N_ITEMS; i++) {
         items[i] = pl_value_new_int((int64_t)i);
     }
-    fds_before = count_fds();
+    fds_before = fault_count_fds();
     long healthy = one_map(items, -1, 0); /* never fails: counts the allocations */
     EXPECT(healthy > 0, "the map made no allocation this program could see");
-    int before = failures;
+    int before = fault_failures;
     long runs = 0;
     for (int every_after = 0; every_after <= 1; every_after++) {
-        for (long k = 0; k <= healthy + 2 && failures - before < 20; k++) {
+        for (long k = 0; k <= healthy + 2 && fault_failures - before < 20; k++) {
             one_map(items, k, every_after);
             runs++;
         }
@@ -220,14 +198,12 @@ int fault_out_of_memory(void)
     }
     printf("out-of-memory on %s: %ld allocations per map, %ld maps with one failing, %ld slots given the "
            "shared out-of-memory result: %s\n",
-           pl_backend()->name, healthy, runs, shared_oom, failures ? "BROKEN" : "held");
-    return failures ? 1 : 0;
+           pl_backend()->name, healthy, runs, shared_oom, fault_failures ? "BROKEN" : "held");
+    return fault_failures ? 1 : 0;
 }
 #endif
 
 #if !PL_OOM_INJECT
-int fault_out_of_memory(void);
-
 int fault_out_of_memory(void)
 {
     puts("out-of-memory: skipped under a sanitizer (it owns malloc)");
