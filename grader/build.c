@@ -134,6 +134,7 @@ int gr_build_reference_in(gr_run *r, const char *base, int shared)
     gr_free_list(targets, n);
     /* Warnings in the log may quote solution lines. */
     chmod(log, 0600);
+    gr_cmake_share_cache(build);
     if ((r->submission || shared) && r->sb.drop && !gr_ref_readable(r)) {
         /* The runner may start the reference binaries (timing runs) but not
          * read them: the static libraries inside are the solutions, compiled.

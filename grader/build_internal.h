@@ -31,6 +31,8 @@ char **gr_cmake_targets(gr_run *r, const char *build_dir, size_t *n, int wide);
 int gr_cmake_configure(gr_run *r, const char *src, const char *build, const char *impl, const char *log,
                        int sandboxed);
 int gr_cmake_build(gr_run *r, const char *build, char **targets, size_t n, const char *log, int sandboxed);
+/* After the reference build: its compiler cache readable by the runner, but not listable (cmake.c). */
+void gr_cmake_share_cache(const char *build);
 /* The last lines of a log (a new string; "(no build log)" when it cannot be read). */
 char *gr_log_tail(const char *log, int lines);
 /* At most max lines of a log that say what went wrong, indented; NULL: none. */

@@ -159,7 +159,8 @@ static char *entry_key(const gr_run *r)
             mix_str(&k, m);
         }
     }
-    static const char *const tools[] = {"cmake", "cc", "mpicc", "mpiexec", "/proc/self/exe", NULL};
+    /* ccache too: a build with it leaves its compiler cache beside it for the submissions (cmake.c). */
+    static const char *const tools[] = {"cmake", "cc", "mpicc", "mpiexec", "ccache", "/proc/self/exe", NULL};
     for (size_t i = 0; tools[i]; i++) {
         mix_tool(&k, tools[i]);
     }

@@ -27,6 +27,11 @@ set -u
 GRADE=$1
 SOURCE=$2
 REF=$3
+# The reference: the grader's own cache entry when the tests share one
+# (PARALAB_GRADE_CACHE, set by CTest: built once by grader_prepare, and it
+# leaves a compiler cache beside it that every submission build below reads),
+# else the project's build.
+if [ -n "${PARALAB_GRADE_CACHE:-}" ]; then REF_ARGS=(); else REF_ARGS=(--reference-build "$REF"); fi
 CASE=$4
 if [ $# -gt 4 ]; then
     # Several cases in one CTest entry: each in a run of its own; 77 (skip) only if all skipped.
@@ -70,7 +75,7 @@ if [ "$CASE" = usage ]; then
         local name=$1 want=$2
         shift 2
         rm -rf "$T/out"
-        "$GRADE" --source-dir "$SRC" --reference-build "$REF" --out "$T/out" "$@" > "$T/u.out" 2> "$T/u.err"
+        "$GRADE" --source-dir "$SRC" "${REF_ARGS[@]}" --out "$T/out" "$@" > "$T/u.out" 2> "$T/u.err"
         local rc=$?
         [ $rc -eq 2 ] || fail "$name: exit status $rc, want 2: $(cat "$T/u.err")"
         grep -q -e "$want" "$T/u.err" || fail "$name: stderr does not say '$want': $(cat "$T/u.err")"
@@ -98,7 +103,7 @@ if [ "$CASE" = usage ]; then
     usage_error "--tests matching nothing" "selects none of the .* tests.*01-map" --tests 'nosuch/*'
     echo "this is not a zip file" > "$T/broken.zip"
     rm -rf "$T/out"
-    "$GRADE" --source-dir "$SRC" --reference-build "$REF" --out "$T/out" --no-perf "$T/broken.zip" > "$T/u.out" 2> "$T/u.err"
+    "$GRADE" --source-dir "$SRC" "${REF_ARGS[@]}" --out "$T/out" --no-perf "$T/broken.zip" > "$T/u.out" 2> "$T/u.err"
     rc=$?
     [ $rc -eq 0 ] || fail "corrupt zip: exit status $rc, want 0 (graded: score 0): $(cat "$T/u.err")"
     grep -q -i "zipinfo\|central directory\|zipfile" "$T/u.err" && fail "corrupt zip: the tool's raw output leaked: $(cat "$T/u.err")"
@@ -269,10 +274,10 @@ lab 02-futures futures
 lab 03-group group
 EOF
 
-args=(--source-dir "$SRC" --reference-build "$REF" --out "$T/out" --work "$T/work" --jobs 1 ${ADV_GRADE_ARGS:-})
+args=(--source-dir "$SRC" "${REF_ARGS[@]}" --out "$T/out" --work "$T/work" --jobs 1 ${ADV_GRADE_ARGS:-})
 case "$CASE" in
     reference)
-        args=(--source-dir "$SRC" --reference-build "$REF" --out "$T/out" --work "$T/work" --jobs 2 ${ADV_GRADE_ARGS:-}) ;;
+        args=(--source-dir "$SRC" "${REF_ARGS[@]}" --out "$T/out" --work "$T/work" --jobs 2 ${ADV_GRADE_ARGS:-}) ;;
     skeleton)
         # The committed skeletons, or (until scripts/make-labs has run) the grader's own stripping.
         if compgen -G "$SOURCE/labs/0[1-9]-*" >/dev/null; then
@@ -284,7 +289,7 @@ case "$CASE" in
             done
         fi
         # The shipped rubric, every lab and model: "exactly 0" is about all of it.
-        args=(--source-dir "$SRC" --reference-build "$REF" --out "$T/out" --work "$T/work" --jobs 2 --no-perf ${ADV_GRADE_ARGS:-}) ;;
+        args=(--source-dir "$SRC" "${REF_ARGS[@]}" --out "$T/out" --work "$T/work" --jobs 2 --no-perf ${ADV_GRADE_ARGS:-}) ;;
     nofork|racymap|zombies)
         # The fault's own tests and the ones that must survive it (model tests too: no --only).
         TESTS=$(IFS=,; echo "${fault_fail[*]},${fault_pass[*]}")

@@ -29,6 +29,11 @@ set -u
 GRADE=$1
 SOURCE=$2
 REF=$3
+# The reference: the grader's own cache entry when the tests share one
+# (PARALAB_GRADE_CACHE, set by CTest: built once by grader_prepare, and it
+# leaves a compiler cache beside it that every submission build below reads),
+# else the project's build.
+if [ -n "${PARALAB_GRADE_CACHE:-}" ]; then REF_ARGS=(); else REF_ARGS=(--reference-build "$REF"); fi
 CASE=$4
 if [ $# -gt 4 ]; then
     shift 3
@@ -112,7 +117,7 @@ done <<<"$forged"
 # The shipped rubric (points, perf rules), on the forged models only.
 sed "s/^set models .*/set models ${models//,/ }/" "$SRC/grader/rubric.txt" > "$T/rubric.txt"
 start=$(date +%s)
-"$GRADE" --source-dir "$SRC" --reference-build "$REF" --rubric "$T/rubric.txt" --out "$T/out" --work "$T/work" \
+"$GRADE" --source-dir "$SRC" "${REF_ARGS[@]}" --rubric "$T/rubric.txt" --out "$T/out" --work "$T/work" \
     --jobs 2 "${select[@]}" "$SUB" > "$T/grade.out" 2> "$T/grade.err"
 rc=$?
 took=$(( $(date +%s) - start ))

@@ -28,6 +28,11 @@ set -u
 GRADE=$1
 SOURCE=$2
 REF=$3
+# The reference: the grader's own cache entry when the tests share one
+# (PARALAB_GRADE_CACHE, set by CTest: built once by grader_prepare, and it
+# leaves a compiler cache beside it that every submission build below reads),
+# else the project's build.
+if [ -n "${PARALAB_GRADE_CACHE:-}" ]; then REF_ARGS=(); else REF_ARGS=(--reference-build "$REF"); fi
 CASE=$4
 FAULTS=${5:-}
 ROUNDS=${PERF_CASE_ROUNDS:-3}
@@ -58,7 +63,7 @@ mkdir -p "$SRC"
 grade() { # OUT_DIR ARGS...: run the grader, its report on stdout of this script
     local out=$1
     shift
-    "$GRADE" --source-dir "$SRC" --reference-build "$REF" --out "$out" --work "$T/work" "$@" \
+    "$GRADE" --source-dir "$SRC" "${REF_ARGS[@]}" --out "$out" --work "$T/work" "$@" \
         > "$out.txt" 2> "$out.err"
     local rc=$?
     cat "$out.txt"
@@ -118,7 +123,7 @@ EOF
 
 need_two_cpus() {
     local cpus
-    cpus=$("$GRADE" --source-dir "$SRC" --reference-build "$REF" --out "$T/probe" --only 01-map \
+    cpus=$("$GRADE" --source-dir "$SRC" "${REF_ARGS[@]}" --out "$T/probe" --only 01-map \
                --tests 'map/n_zero' --no-perf 2>&1 >/dev/null | sed -n 's/^  machine: \([0-9.]*\) usable CPU.*/\1/p')
     [ -n "$cpus" ] || fail "the grader did not say how many CPUs it may use"
     awk -v c="$cpus" 'BEGIN { exit !(c >= 2) }' ||
@@ -224,7 +229,7 @@ case "$CASE" in
         mkdir -p "$SUB"
         cp -r "$SRC/solutions/." "$SUB/"
         out=$T/out
-        GRADE_ARGS=(--source-dir "$SRC" --reference-build "$REF" --out "$out" --work "$T/work" "$SUB")
+        GRADE_ARGS=(--source-dir "$SRC" "${REF_ARGS[@]}" --out "$out" --work "$T/work" "$SUB")
         sh -c "$enter && exec \"\$0\" \"\$@\"" "$GRADE" "${GRADE_ARGS[@]}" > "$out.txt" 2> "$out.err" ||
             { cat "$out.txt" "$out.err"; fail "paralab-grade failed inside the cgroup"; }
         cat "$out.txt"
