@@ -7,7 +7,6 @@
  * of quotes, markup, control bytes and broken UTF-8 arriving intact (or
  * replaced by U+FFFD), never breaking the file.
  */
-#include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 #include <jansson.h>
 #include <libxml/parser.h>
@@ -24,7 +23,9 @@
 #include "rubric.h"
 #include "util.h"
 
-static char scratch[] = "/tmp/paralab-formats-XXXXXX";
+#include "grader_test_main.h"
+
+static char scratch[256]; /* filled in by grader_test_main */
 
 static char *path_in(const char *name)
 {
@@ -561,29 +562,26 @@ static void test_rubric_hidden_when(void)
     free(path);
 }
 
+static const grader_test suite_tests[] = {
+    {"gradescope", test_gradescope},
+    {"prairielearn", test_prairielearn},
+    {"classroom50", test_classroom50},
+    {"github", test_github},
+    {"junit", test_junit},
+    {"build_error_everywhere", test_build_error_everywhere},
+    {"format_arguments", test_format_arguments},
+    {"clean_text", test_clean_text},
+    {"rubric_hidden_when", test_rubric_hidden_when},
+};
+
 int main(void)
 {
-    if (mkdtemp(scratch) == NULL) {
-        perror("mkdtemp");
-        return 1;
-    }
-    if (CU_initialize_registry() != CUE_SUCCESS) {
-        return 1;
-    }
-    CU_pSuite s = CU_add_suite("grader_formats", NULL, NULL);
-    CU_add_test(s, "gradescope", test_gradescope);
-    CU_add_test(s, "prairielearn", test_prairielearn);
-    CU_add_test(s, "classroom50", test_classroom50);
-    CU_add_test(s, "github", test_github);
-    CU_add_test(s, "junit", test_junit);
-    CU_add_test(s, "build_error_everywhere", test_build_error_everywhere);
-    CU_add_test(s, "format_arguments", test_format_arguments);
-    CU_add_test(s, "clean_text", test_clean_text);
-    CU_add_test(s, "rubric_hidden_when", test_rubric_hidden_when);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    gr_rm_rf(scratch);
-    return failed == 0 ? 0 : 1;
+    const grader_suite suite = {
+        .name = "grader_formats",
+        .tests = suite_tests,
+        .n_tests = GRADER_N_TESTS(suite_tests),
+        .scratch = scratch,
+        .scratch_size = sizeof scratch,
+    };
+    return grader_test_main(&suite);
 }

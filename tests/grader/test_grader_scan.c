@@ -5,7 +5,6 @@
  * solutions raise no flag, and a flag shows in the report and results.json
  * without changing a point.
  */
-#include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 #include <dirent.h>
 #include <jansson.h>
@@ -19,11 +18,13 @@
 #include "scan.h"
 #include "util.h"
 
+#include "grader_test_main.h"
+
 #ifndef GRADER_SOURCE_DIR
 #define GRADER_SOURCE_DIR "."
 #endif
 
-static char scratch[] = "/tmp/paralab-scan-test-XXXXXX";
+static char scratch[256]; /* filled in by grader_test_main */
 
 /* Is there a flag for construct (a prefix of what it shows) on line (0: any line)? */
 static int flagged(const gr_flag *f, size_t n, const char *construct, int line)
@@ -234,26 +235,23 @@ static void test_flags_reported_not_scored(void)
     gr_rubric_free(&r.rubric);
 }
 
+static const grader_test suite_tests[] = {
+    {"forgery_constructs_are_flagged", test_forgery_constructs_are_flagged},
+    {"look_alikes_are_not_flagged", test_look_alikes_are_not_flagged},
+    {"line_numbers_follow_comments", test_line_numbers_follow_comments},
+    {"nul_byte_hides_nothing", test_nul_byte_hides_nothing},
+    {"solutions_raise_no_flag", test_solutions_raise_no_flag},
+    {"flags_reported_not_scored", test_flags_reported_not_scored},
+};
+
 int main(void)
 {
-    if (mkdtemp(scratch) == NULL) {
-        perror("mkdtemp");
-        return 1;
-    }
-    if (CU_initialize_registry() != CUE_SUCCESS) {
-        return 1;
-    }
-    CU_pSuite s = CU_add_suite("grader_scan", NULL, NULL);
-    CU_add_test(s, "forgery_constructs_are_flagged", test_forgery_constructs_are_flagged);
-    CU_add_test(s, "look_alikes_are_not_flagged", test_look_alikes_are_not_flagged);
-    CU_add_test(s, "line_numbers_follow_comments", test_line_numbers_follow_comments);
-    CU_add_test(s, "nul_byte_hides_nothing", test_nul_byte_hides_nothing);
-    CU_add_test(s, "solutions_raise_no_flag", test_solutions_raise_no_flag);
-    CU_add_test(s, "flags_reported_not_scored", test_flags_reported_not_scored);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    gr_rm_rf(scratch);
-    return failed == 0 ? 0 : 1;
+    const grader_suite suite = {
+        .name = "grader_scan",
+        .tests = suite_tests,
+        .n_tests = GRADER_N_TESTS(suite_tests),
+        .scratch = scratch,
+        .scratch_size = sizeof scratch,
+    };
+    return grader_test_main(&suite);
 }

@@ -8,7 +8,6 @@
  * never links a backend. The end-to-end runs (real builds, hostile
  * submissions) are adversary.sh.
  */
-#include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 #include <errno.h>
 #include <signal.h>
@@ -34,11 +33,13 @@
 #include "sandbox.h"
 #include "util.h"
 
+#include "grader_test_main.h"
+
 #ifndef GRADER_SOURCE_DIR
 #define GRADER_SOURCE_DIR "."
 #endif
 
-static char scratch[256];
+static char scratch[256]; /* filled in by grader_test_main */
 static char jobdir[300]; /* the runner user's: jobs write only here */
 
 static char *path_in(const char *name)
@@ -886,64 +887,71 @@ static void test_argv_words_stay_whole(void)
     gr_argv_free(&a);
 }
 
-int main(void)
+/* The runner user's scratch: the sandbox's sweep removes whatever that user
+ * owns directly in /tmp, so the tests' directory stays ours and jobs get a
+ * subdirectory they own. */
+static int setup_runner(void)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(scratch, sizeof scratch, "%s/paralab-grader-unit-XXXXXX", base && *base ? base : "/tmp");
-    if (mkdtemp(scratch) == NULL) {
-        perror("mkdtemp");
-        return 2;
-    }
     gr_sandbox_init(&sb, "paralab-runner", 0, 0);
-    /* The scratch dir stays ours: the sandbox's sweep removes whatever the
-     * runner user owns directly in /tmp. */
     snprintf(jobdir, sizeof jobdir, "%s/job", scratch);
     if (chmod(scratch, 0755) != 0 || mkdir(jobdir, 0755) != 0 ||
         (sb.drop && chown(jobdir, sb.uid, sb.gid) != 0)) {
         perror("scratch");
-        return 2;
+        return -1;
     }
-    if (CU_initialize_registry() != CUE_SUCCESS) {
-        return 2;
-    }
-    CU_pSuite s = CU_add_suite("grader", NULL, NULL);
-    CU_add_test(s, "rubric_shipped_file_is_valid", test_rubric_shipped_file_is_valid);
-    CU_add_test(s, "rubric_settings_and_first_match", test_rubric_settings_and_first_match);
-    CU_add_test(s, "rubric_errors_name_file_and_line", test_rubric_errors_name_file_and_line);
-    CU_add_test(s, "rubric_missing_file", test_rubric_missing_file);
-    CU_add_test(s, "strip_follows_conventions", test_strip_follows_conventions);
-    CU_add_test(s, "strip_rejects_malformed_blocks", test_strip_rejects_malformed_blocks);
-    CU_add_test(s, "archive_kind", test_archive_kind);
-#ifdef PARALAB_HAVE_LIBARCHIVE
-    CU_add_test(s, "unpack_keeps_only_lab_files", test_unpack_keeps_only_lab_files);
-    CU_add_test(s, "unpack_zip_with_links", test_unpack_zip_with_links);
-    CU_add_test(s, "unpack_errors_and_limits", test_unpack_errors_and_limits);
-#endif
-    CU_add_test(s, "failed_assertion_line", test_failed_assertion_line);
-    CU_add_test(s, "sanitizer_report_line", test_sanitizer_report_line);
-    CU_add_test(s, "probe_writable", test_probe_writable);
-    CU_add_test(s, "rubric_lab_names", test_rubric_lab_names);
-    CU_add_test(s, "verdict_lines", test_verdict_lines);
-    CU_add_test(s, "results_json_and_junit_are_valid", test_results_json_and_junit_are_valid);
-    CU_add_test(s, "results_json_on_build_error", test_results_json_on_build_error);
-    CU_add_test(s, "results_json_caps_output", test_results_json_caps_output);
-    CU_add_test(s, "sandbox_describe", test_sandbox_describe);
-    CU_add_test(s, "sandbox_plain_job", test_sandbox_plain_job);
-    CU_add_test(s, "sandbox_timeout_kills_the_tree", test_sandbox_timeout_kills_the_tree);
-    CU_add_test(s, "sandbox_output_flood_is_cut", test_sandbox_output_flood_is_cut);
-    CU_add_test(s, "sandbox_fork_bomb_is_contained", test_sandbox_fork_bomb_is_contained);
-    CU_add_test(s, "sandbox_limits_apply", test_sandbox_limits_apply);
-    CU_add_test(s, "sandbox_verdict_descriptor", test_sandbox_verdict_descriptor);
-    CU_add_test(s, "sandbox_loopback_only", test_sandbox_loopback_only);
-    CU_add_test(s, "sandbox_many_jobs_at_once", test_sandbox_many_jobs_at_once);
-    CU_add_test(s, "cmdline_table", test_cmdline_table);
-    CU_add_test(s, "parse_u64", test_parse_u64);
-    CU_add_test(s, "argv_words_stay_whole", test_argv_words_stay_whole);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
+    return 0;
+}
+
+static void sweep_runner(void)
+{
     gr_sandbox_sweep(&sb);
-    gr_rm_rf(scratch);
-    return failed ? 1 : 0;
+}
+
+static const grader_test suite_tests[] = {
+    {"rubric_shipped_file_is_valid", test_rubric_shipped_file_is_valid},
+    {"rubric_settings_and_first_match", test_rubric_settings_and_first_match},
+    {"rubric_errors_name_file_and_line", test_rubric_errors_name_file_and_line},
+    {"rubric_missing_file", test_rubric_missing_file},
+    {"strip_follows_conventions", test_strip_follows_conventions},
+    {"strip_rejects_malformed_blocks", test_strip_rejects_malformed_blocks},
+    {"archive_kind", test_archive_kind},
+#ifdef PARALAB_HAVE_LIBARCHIVE
+    {"unpack_keeps_only_lab_files", test_unpack_keeps_only_lab_files},
+    {"unpack_zip_with_links", test_unpack_zip_with_links},
+    {"unpack_errors_and_limits", test_unpack_errors_and_limits},
+#endif
+    {"failed_assertion_line", test_failed_assertion_line},
+    {"sanitizer_report_line", test_sanitizer_report_line},
+    {"probe_writable", test_probe_writable},
+    {"rubric_lab_names", test_rubric_lab_names},
+    {"verdict_lines", test_verdict_lines},
+    {"results_json_and_junit_are_valid", test_results_json_and_junit_are_valid},
+    {"results_json_on_build_error", test_results_json_on_build_error},
+    {"results_json_caps_output", test_results_json_caps_output},
+    {"sandbox_describe", test_sandbox_describe},
+    {"sandbox_plain_job", test_sandbox_plain_job},
+    {"sandbox_timeout_kills_the_tree", test_sandbox_timeout_kills_the_tree},
+    {"sandbox_output_flood_is_cut", test_sandbox_output_flood_is_cut},
+    {"sandbox_fork_bomb_is_contained", test_sandbox_fork_bomb_is_contained},
+    {"sandbox_limits_apply", test_sandbox_limits_apply},
+    {"sandbox_verdict_descriptor", test_sandbox_verdict_descriptor},
+    {"sandbox_loopback_only", test_sandbox_loopback_only},
+    {"sandbox_many_jobs_at_once", test_sandbox_many_jobs_at_once},
+    {"cmdline_table", test_cmdline_table},
+    {"parse_u64", test_parse_u64},
+    {"argv_words_stay_whole", test_argv_words_stay_whole},
+};
+
+int main(void)
+{
+    const grader_suite suite = {
+        .name = "grader",
+        .tests = suite_tests,
+        .n_tests = GRADER_N_TESTS(suite_tests),
+        .scratch = scratch,
+        .scratch_size = sizeof scratch,
+        .setup = setup_runner,
+        .teardown = sweep_runner,
+    };
+    return grader_test_main(&suite);
 }

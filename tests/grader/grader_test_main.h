@@ -1,0 +1,40 @@
+/*
+ * grader_test_main.h - the one main() of the grader's CUnit unit suites
+ * (test_grader_units, _formats, _scan, _perf).
+ *
+ * Each suite needs the same frame around its tests: a private scratch
+ * directory (under $TMPDIR, so parallel ctest runs never share files), one
+ * CUnit suite, the verbose runner, and an exit status ctest understands
+ * (0 all passed, 1 a test failed, 2 the frame itself could not be set up).
+ * Written once here, a suite file holds only its tests and their list.
+ */
+#ifndef GRADER_TEST_MAIN_H
+#define GRADER_TEST_MAIN_H
+
+#include <CUnit/CUnit.h>
+#include <stddef.h>
+
+/* One test: the name CUnit prints and the function. */
+typedef struct grader_test {
+    const char *name;
+    CU_TestFunc fn;
+} grader_test;
+
+/* What a suite file hands to grader_test_main. */
+typedef struct grader_suite {
+    const char *name;          /* CUnit suite name, also in the scratch dir's name */
+    const grader_test *tests;  /* the tests, in the order they run */
+    size_t n_tests;
+    char *scratch;             /* receives the scratch directory's path */
+    size_t scratch_size;
+    int (*setup)(void);        /* optional: after the scratch exists; non-zero aborts with 2 */
+    void (*teardown)(void);    /* optional: after the tests, before the scratch is removed */
+} grader_suite;
+
+/* The number of entries of a grader_test array. */
+#define GRADER_N_TESTS(array) (sizeof(array) / sizeof((array)[0]))
+
+/* Runs the suite as described above and returns main()'s exit status. */
+int grader_test_main(const grader_suite *suite);
+
+#endif
