@@ -24,23 +24,12 @@
 # To keep the real tree safe from "deltests"/"outside", every case grades
 # against a throw-away copy of the project tree.
 set -u
+. "$(dirname "$0")/each_case.sh"
+if [ $# -gt 4 ]; then each_case "$0" "$@"; exit $?; fi
 GRADE=$1
 SOURCE=$2
 REF=$3
 CASE=$4
-if [ $# -gt 4 ]; then
-    # Several cases in one CTest entry: each in a run of its own; 77 (skip) only if all skipped.
-    shift 3
-    worst=77
-    for c in "$@"; do
-        "$0" "$GRADE" "$SOURCE" "$REF" "$c"
-        rc=$?
-        [ $rc -eq 77 ] && continue
-        [ $rc -ne 0 ] && exit $rc
-        worst=0
-    done
-    exit $worst
-fi
 LAB=${ADV_LAB:-01-map}
 FUNC=${ADV_FUNC:-pl_map}
 # Not a speed test (the machine may be loaded 10-40): a grader that hangs

@@ -26,22 +26,12 @@
 # function (it must score 0 on any grader).
 # Several CASEs run one after another (one CTest entry); 77 = skipped.
 set -u
+. "$(dirname "$0")/each_case.sh"
+if [ $# -gt 4 ]; then each_case "$0" "$@"; exit $?; fi
 GRADE=$1
 SOURCE=$2
 REF=$3
 CASE=$4
-if [ $# -gt 4 ]; then
-    shift 3
-    worst=77
-    for c in "$@"; do
-        "$0" "$GRADE" "$SOURCE" "$REF" "$c"
-        rc=$?
-        [ $rc -eq 77 ] && continue
-        [ $rc -ne 0 ] && worst=1 && continue # every case runs: the report shows them all
-        [ $worst -eq 77 ] && worst=0
-    done
-    exit $worst
-fi
 BUDGET=${ADV_BUDGET:-500} # a grader that hangs, not a speed test (loaded machine)
 
 fail() { echo "FAIL [$CASE]: $*" >&2; exit 1; }
