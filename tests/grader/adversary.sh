@@ -24,12 +24,7 @@
 # To keep the real tree safe from "deltests"/"outside", every case grades
 # against a throw-away copy of the project tree.
 set -u
-. "$(dirname "$0")/each_case.sh"
-if [ $# -gt 4 ]; then each_case "$0" "$@"; exit $?; fi
-GRADE=$1
-SOURCE=$2
-REF=$3
-CASE=$4
+. "$(dirname "$0")/each_case.sh" # several CASEs: one run each; else sets GRADE SOURCE REF CASE
 LAB=${ADV_LAB:-01-map}
 FUNC=${ADV_FUNC:-pl_map}
 # Not a speed test (the machine may be loaded 10-40): a grader that hangs

@@ -1,11 +1,14 @@
-# each_case.sh - sourced by adversary.sh and forgery.sh: one CTest entry may
-# name several cases, and each then runs in a run of its own script.
+# each_case.sh - the command line of adversary.sh and forgery.sh, sourced
+# by both with their arguments:
 #
-#   each_case SCRIPT GRADE SOURCE REF_BUILD CASE...
+#   SCRIPT GRADE SOURCE REF_BUILD CASE...
 #
-# Every case runs, even after a failure, so one report shows them all.
-# Returns 77 (CTest's "skipped") only when every case was skipped, the first
-# failing case's status when one failed, else 0.
+# One CTest entry may name several cases; each then runs in a run of its
+# own script, and the script exits here. Every case runs, even after a
+# failure, so one report shows them all: the exit status is 77 (CTest's
+# "skipped") only when every case was skipped, the first failing case's
+# status when one failed, else 0. With one case, this sets GRADE, SOURCE,
+# REF and CASE and returns to the script.
 each_case() {
     local script=$1 grade=$2 source=$3 ref=$4
     shift 4
@@ -20,3 +23,12 @@ each_case() {
     [ $failed -ne 0 ] && return $failed
     return $worst
 }
+
+if [ $# -gt 4 ]; then
+    each_case "$0" "$@"
+    exit $?
+fi
+GRADE=$1
+SOURCE=$2
+REF=$3
+CASE=$4

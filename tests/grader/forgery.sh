@@ -26,12 +26,7 @@
 # function (it must score 0 on any grader).
 # Several CASEs run one after another (one CTest entry); 77 = skipped.
 set -u
-. "$(dirname "$0")/each_case.sh"
-if [ $# -gt 4 ]; then each_case "$0" "$@"; exit $?; fi
-GRADE=$1
-SOURCE=$2
-REF=$3
-CASE=$4
+. "$(dirname "$0")/each_case.sh" # several CASEs: one run each; else sets GRADE SOURCE REF CASE
 BUDGET=${ADV_BUDGET:-500} # a grader that hangs, not a speed test (loaded machine)
 
 fail() { echo "FAIL [$CASE]: $*" >&2; exit 1; }

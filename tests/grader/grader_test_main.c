@@ -9,17 +9,19 @@
 
 #include "util.h"
 
-/* $TMPDIR/paralab-<suite>-XXXXXX, made private by mkdtemp. 0 or -1. */
-static int make_scratch(const grader_suite *s)
+char grader_scratch[256];
+
+/* $TMPDIR/paralab-<name>-XXXXXX, made private by mkdtemp. 0 or -1. */
+static int make_scratch(const char *name)
 {
     const char *base = getenv("TMPDIR");
-    int n = snprintf(s->scratch, s->scratch_size, "%s/paralab-%s-XXXXXX", base && *base ? base : "/tmp",
-                     s->name);
-    if (n < 0 || (size_t)n >= s->scratch_size) {
-        fprintf(stderr, "%s: TMPDIR is too long for a scratch path\n", s->name);
+    int n = snprintf(grader_scratch, sizeof grader_scratch, "%s/paralab-%s-XXXXXX", base && *base ? base : "/tmp",
+                     name);
+    if (n < 0 || (size_t)n >= sizeof grader_scratch) {
+        fprintf(stderr, "%s: TMPDIR is too long for a scratch path\n", name);
         return -1;
     }
-    if (mkdtemp(s->scratch) == NULL) {
+    if (mkdtemp(grader_scratch) == NULL) {
         perror("mkdtemp");
         return -1;
     }
@@ -27,38 +29,39 @@ static int make_scratch(const grader_suite *s)
 }
 
 /* One CUnit suite holding every test; 0 or -1 (CUnit out of memory). */
-static int register_tests(const grader_suite *s)
+static int register_tests(const char *name, const grader_test *tests, size_t n_tests)
 {
-    CU_pSuite suite = CU_add_suite(s->name, NULL, NULL);
+    CU_pSuite suite = CU_add_suite(name, NULL, NULL);
     if (suite == NULL) {
         return -1;
     }
-    for (size_t i = 0; i < s->n_tests; i++) {
-        if (CU_add_test(suite, s->tests[i].name, s->tests[i].fn) == NULL) {
+    for (size_t i = 0; i < n_tests; i++) {
+        if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL) {
             return -1;
         }
     }
     return 0;
 }
 
-int grader_test_main(const grader_suite *s)
+int grader_test_main(const char *name, const grader_test *tests, size_t n_tests, int (*setup)(void),
+                     void (*teardown)(void))
 {
-    if (make_scratch(s) != 0) {
+    if (make_scratch(name) != 0) {
         return 2;
     }
     /* From here on the scratch directory is ours to remove, whatever happens. */
     int status = 2;
-    if ((s->setup == NULL || s->setup() == 0) && CU_initialize_registry() == CUE_SUCCESS) {
-        if (register_tests(s) == 0) {
+    if ((setup == NULL || setup() == 0) && CU_initialize_registry() == CUE_SUCCESS) {
+        if (register_tests(name, tests, n_tests) == 0) {
             CU_basic_set_mode(CU_BRM_VERBOSE);
             CU_basic_run_tests();
             status = CU_get_number_of_tests_failed() == 0 ? 0 : 1;
         }
         CU_cleanup_registry();
     }
-    if (s->teardown != NULL) {
-        s->teardown();
+    if (teardown != NULL) {
+        teardown();
     }
-    gr_rm_rf(s->scratch);
+    gr_rm_rf(grader_scratch);
     return status;
 }

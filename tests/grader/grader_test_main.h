@@ -20,21 +20,19 @@ typedef struct grader_test {
     CU_TestFunc fn;
 } grader_test;
 
-/* What a suite file hands to grader_test_main. */
-typedef struct grader_suite {
-    const char *name;          /* CUnit suite name, also in the scratch dir's name */
-    const grader_test *tests;  /* the tests, in the order they run */
-    size_t n_tests;
-    char *scratch;             /* receives the scratch directory's path */
-    size_t scratch_size;
-    int (*setup)(void);        /* optional: after the scratch exists; non-zero aborts with 2 */
-    void (*teardown)(void);    /* optional: after the tests, before the scratch is removed */
-} grader_suite;
+/* The suite's private scratch directory, made before its first test. */
+extern char grader_scratch[256];
 
 /* The number of entries of a grader_test array. */
 #define GRADER_N_TESTS(array) (sizeof(array) / sizeof((array)[0]))
 
-/* Runs the suite as described above and returns main()'s exit status. */
-int grader_test_main(const grader_suite *suite);
+/*
+ * Runs the tests as described above and returns main()'s exit status. The
+ * suite's name is CUnit's and part of the scratch directory's name. setup
+ * (optional) runs once the scratch exists, non-zero aborts with 2;
+ * teardown (optional) runs after the tests, before the scratch is removed.
+ */
+int grader_test_main(const char *name, const grader_test *tests, size_t n_tests, int (*setup)(void),
+                     void (*teardown)(void));
 
 #endif

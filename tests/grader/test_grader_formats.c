@@ -25,11 +25,10 @@
 
 #include "grader_test_main.h"
 
-static char scratch[256]; /* filled in by grader_test_main */
 
 static char *path_in(const char *name)
 {
-    return gr_fmt("%s/%s", scratch, name);
+    return gr_fmt("%s/%s", grader_scratch, name);
 }
 
 /* What a hostile test may print: quotes, control bytes, broken UTF-8, markup, a fence. */
@@ -109,13 +108,13 @@ static void write_all(const gr_run *r, const char *tag)
     const char *names[] = {"gradescope", "prairielearn", "classroom50", "github", "junit"};
     for (size_t i = 0; i < 5; i++) {
         char *file = gr_fmt("%s.%s", tag, names[i]);
-        char *spec = gr_fmt("%s=%s/%s", names[i], scratch, file);
+        char *spec = gr_fmt("%s=%s/%s", names[i], grader_scratch, file);
         CU_ASSERT_EQUAL(gr_outputs_add(&o, spec, err, sizeof err), 0);
         free(spec);
         free(file);
     }
     char *why = NULL;
-    CU_ASSERT_EQUAL(gr_outputs_prepare(&o, scratch, &why), 0);
+    CU_ASSERT_EQUAL(gr_outputs_prepare(&o, grader_scratch, &why), 0);
     CU_ASSERT_EQUAL(gr_outputs_write(r, &o), 0);
     free(why);
     gr_outputs_free(&o);
@@ -576,12 +575,5 @@ static const grader_test suite_tests[] = {
 
 int main(void)
 {
-    const grader_suite suite = {
-        .name = "grader_formats",
-        .tests = suite_tests,
-        .n_tests = GRADER_N_TESTS(suite_tests),
-        .scratch = scratch,
-        .scratch_size = sizeof scratch,
-    };
-    return grader_test_main(&suite);
+    return grader_test_main("grader_formats", suite_tests, GRADER_N_TESTS(suite_tests), NULL, NULL);
 }

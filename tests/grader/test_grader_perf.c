@@ -24,11 +24,10 @@
 
 #include "grader_test_main.h"
 
-static char scratch[256]; /* filled in by grader_test_main */
 
 static void put(const char *rel, const char *text)
 {
-    char *p = gr_fmt("%s/%s", scratch, rel);
+    char *p = gr_fmt("%s/%s", grader_scratch, rel);
     char *dir = gr_xstrdup(p);
     *strrchr(dir, '/') = '\0';
     CU_ASSERT_FATAL(gr_mkdir_p(dir, 0755) == 0);
@@ -202,7 +201,7 @@ static void test_budget_used_up(void)
 
 static void test_rubric_perf_options(void)
 {
-    char *path = gr_fmt("%s/rubric.txt", scratch);
+    char *path = gr_fmt("%s/rubric.txt", grader_scratch);
     const char *text = "perf map_perf/x * 3 full=1.25 zero=1.6 cpus=2 ranks=3\n"
                        "test map/y mpi 1 ranks=1\n"; /* rank 0 alone serves nothing */
     CU_ASSERT_FATAL(gr_write_file(path, text, strlen(text)) == 0);
@@ -227,8 +226,8 @@ static gr_machine fake_machine(const char *cgroup, const char *mountinfo, const 
     put("proc/cgroup", cgroup);
     put("proc/mountinfo", mountinfo);
     put("proc/meminfo", meminfo);
-    char *pc = gr_fmt("%s/proc/cgroup", scratch), *mi = gr_fmt("%s/proc/mountinfo", scratch);
-    char *mem = gr_fmt("%s/proc/meminfo", scratch), *fs = gr_fmt("%s/fs", scratch);
+    char *pc = gr_fmt("%s/proc/cgroup", grader_scratch), *mi = gr_fmt("%s/proc/mountinfo", grader_scratch);
+    char *mem = gr_fmt("%s/proc/meminfo", grader_scratch), *fs = gr_fmt("%s/fs", grader_scratch);
     gr_machine_paths p = {pc, mi, mem, fs, affinity};
     gr_machine m;
     gr_machine_detect_at(&m, &p);
@@ -313,7 +312,7 @@ static void test_cache_key_follows_trusted_files(void)
     put("tree/tests/t.c", "int t;\n");
     put("tree/labs/01-map/fork.c", "skeleton\n");
     put("tree/build/CMakeCache.txt", "x\n");
-    char *tree = gr_fmt("%s/tree", scratch);
+    char *tree = gr_fmt("%s/tree", grader_scratch);
     char k0[33], k1[33];
     gr_cache_tree_key(tree, k0);
     /* What the reference build does not copy does not matter. */
@@ -362,12 +361,5 @@ static const grader_test suite_tests[] = {
 
 int main(void)
 {
-    const grader_suite suite = {
-        .name = "grader_perf",
-        .tests = suite_tests,
-        .n_tests = GRADER_N_TESTS(suite_tests),
-        .scratch = scratch,
-        .scratch_size = sizeof scratch,
-    };
-    return grader_test_main(&suite);
+    return grader_test_main("grader_perf", suite_tests, GRADER_N_TESTS(suite_tests), NULL, NULL);
 }

@@ -24,7 +24,6 @@
 #define GRADER_SOURCE_DIR "."
 #endif
 
-static char scratch[256]; /* filled in by grader_test_main */
 
 /* Is there a flag for construct (a prefix of what it shows) on line (0: any line)? */
 static int flagged(const gr_flag *f, size_t n, const char *construct, int line)
@@ -140,7 +139,7 @@ static void test_line_numbers_follow_comments(void)
 /* gcc skips a NUL byte and compiles what follows: the scan must read past it too. */
 static void test_nul_byte_hides_nothing(void)
 {
-    char *path = gr_fmt("%s/nul.c", scratch);
+    char *path = gr_fmt("%s/nul.c", grader_scratch);
     static const char bytes[] = "int x;\n\0\nlong s(void) { return syscall(39); }\n";
     CU_ASSERT_EQUAL_FATAL(gr_write_file(path, bytes, sizeof bytes - 1), 0);
     gr_flag *f = NULL;
@@ -216,7 +215,7 @@ static void test_flags_reported_not_scored(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(md, "no points deducted"));
     free(md);
 
-    char *path = gr_fmt("%s/results.json", scratch);
+    char *path = gr_fmt("%s/results.json", grader_scratch);
     CU_ASSERT_EQUAL_FATAL(gr_write_results_json(&r, path), 0);
     json_error_t err;
     json_t *j = json_load_file(path, 0, &err);
@@ -246,12 +245,5 @@ static const grader_test suite_tests[] = {
 
 int main(void)
 {
-    const grader_suite suite = {
-        .name = "grader_scan",
-        .tests = suite_tests,
-        .n_tests = GRADER_N_TESTS(suite_tests),
-        .scratch = scratch,
-        .scratch_size = sizeof scratch,
-    };
-    return grader_test_main(&suite);
+    return grader_test_main("grader_scan", suite_tests, GRADER_N_TESTS(suite_tests), NULL, NULL);
 }

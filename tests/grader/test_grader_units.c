@@ -39,12 +39,11 @@
 #define GRADER_SOURCE_DIR "."
 #endif
 
-static char scratch[256]; /* filled in by grader_test_main */
 static char jobdir[300]; /* the runner user's: jobs write only here */
 
 static char *path_in(const char *name)
 {
-    return gr_fmt("%s/%s", scratch, name);
+    return gr_fmt("%s/%s", grader_scratch, name);
 }
 
 static char *write_tmp(const char *name, const char *text)
@@ -233,7 +232,7 @@ static void test_strip_rejects_malformed_blocks(void)
 /* ---------------------------------------------------------------- archives */
 
 #ifdef PARALAB_HAVE_LIBARCHIVE
-/* Runs gr_unpack_labs on scratch/NAME into a fresh scratch/out-NAME; the report's text. */
+/* Runs gr_unpack_labs on grader_scratch/NAME into a fresh grader_scratch/out-NAME; the report's text. */
 static char *unpack_report(const char *name, int zip, long max_entries, long max_bytes, int *rc)
 {
     static char *const labs[] = {"01-map", "02-futures"};
@@ -241,7 +240,7 @@ static char *unpack_report(const char *name, int zip, long max_entries, long max
     gr_unpack_opts o = {.zip = zip, .labs = labs, .n_labs = 2, .files = files, .n_files = 3,
                         .max_file_bytes = max_bytes, .max_entries = max_entries, .max_depth = 3};
     char *archive = path_in(name);
-    char *dir = gr_fmt("%s/out-%s", scratch, name);
+    char *dir = gr_fmt("%s/out-%s", grader_scratch, name);
     char *report = gr_fmt("%s.report", dir);
     gr_rm_rf(dir);
     gr_mkdir_p(dir, 0755);
@@ -256,10 +255,10 @@ static char *unpack_report(const char *name, int zip, long max_entries, long max
     return text ? text : gr_xstrdup("");
 }
 
-/* 1 when scratch/out-ARCHIVE/REL is a regular file (lstat: not a link). */
+/* 1 when grader_scratch/out-ARCHIVE/REL is a regular file (lstat: not a link). */
 static int unpacked_file(const char *archive, const char *rel)
 {
-    char *p = gr_fmt("%s/out-%s/%s", scratch, archive, rel);
+    char *p = gr_fmt("%s/out-%s/%s", grader_scratch, archive, rel);
     struct stat st;
     int ok = lstat(p, &st) == 0 && S_ISREG(st.st_mode);
     free(p);
@@ -280,7 +279,7 @@ static void test_unpack_keeps_only_lab_files(void)
                        "tar -czf ../t.tar.gz labs compile_commands.json build && "
                        "tar -cf ../slip.tar labs/01-map/fork.c labs/01-map/openmp.c "
                        "--transform 's|labs/01-map/fork.c|../../outside|;s|labs/01-map/openmp.c|../01-map/openmp.c|'",
-                       scratch);
+                       grader_scratch);
     CU_ASSERT_EQUAL_FATAL(sh(cmd), 0);
     free(cmd);
     int rc;
@@ -301,7 +300,7 @@ static void test_unpack_keeps_only_lab_files(void)
     CU_ASSERT_EQUAL(rc, 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(r, "file 01-map/openmp.c points outside the archive"));
     CU_ASSERT_PTR_NOT_NULL(strstr(r, "../../outside (points outside the archive)"));
-    char *outside = gr_fmt("%s/outside", scratch);
+    char *outside = gr_fmt("%s/outside", grader_scratch);
     struct stat st;
     CU_ASSERT(lstat(outside, &st) != 0);
     free(outside);
@@ -311,7 +310,7 @@ static void test_unpack_keeps_only_lab_files(void)
 /* A zip made with links stored as links (zip -y): the same rules. */
 static void test_unpack_zip_with_links(void)
 {
-    char *cmd = gr_fmt("cd '%s/t' && zip -qry ../t.zip labs compile_commands.json build", scratch);
+    char *cmd = gr_fmt("cd '%s/t' && zip -qry ../t.zip labs compile_commands.json build", grader_scratch);
     if (sh("command -v zip >/dev/null") != 0) {
         free(cmd);
         CU_PASS("zip is not installed: no zip to make");
@@ -423,7 +422,7 @@ static void test_probe_writable(void)
     errno = 0;
     CU_ASSERT_EQUAL(gr_probe_writable("/nonexistent/x.xml"), -1);
     CU_ASSERT_EQUAL(errno, ENOENT);
-    CU_ASSERT_EQUAL(gr_probe_writable(scratch), -1);
+    CU_ASSERT_EQUAL(gr_probe_writable(grader_scratch), -1);
     CU_ASSERT_EQUAL(errno, EISDIR);
     char *fresh = path_in("probe.xml");
     CU_ASSERT_EQUAL(gr_probe_writable(fresh), 0);
@@ -867,7 +866,7 @@ static void test_cmdline_table(void)
 static void test_argv_words_stay_whole(void)
 {
     gr_argv a = {0};
-    char *out = gr_fmt("%s/it's a \"file\" $HOME", scratch);
+    char *out = gr_fmt("%s/it's a \"file\" $HOME", grader_scratch);
     gr_argv_add(&a, "/bin/sh");
     gr_argv_add(&a, "-c");
     gr_argv_add(&a, "printf '%s' \"$1\" > \"$1\"");
@@ -887,16 +886,16 @@ static void test_argv_words_stay_whole(void)
     gr_argv_free(&a);
 }
 
-/* The runner user's scratch: the sandbox's sweep removes whatever that user
+/* The runner user's grader_scratch: the sandbox's sweep removes whatever that user
  * owns directly in /tmp, so the tests' directory stays ours and jobs get a
  * subdirectory they own. */
 static int setup_runner(void)
 {
     gr_sandbox_init(&sb, "paralab-runner", 0, 0);
-    snprintf(jobdir, sizeof jobdir, "%s/job", scratch);
-    if (chmod(scratch, 0755) != 0 || mkdir(jobdir, 0755) != 0 ||
+    snprintf(jobdir, sizeof jobdir, "%s/job", grader_scratch);
+    if (chmod(grader_scratch, 0755) != 0 || mkdir(jobdir, 0755) != 0 ||
         (sb.drop && chown(jobdir, sb.uid, sb.gid) != 0)) {
-        perror("scratch");
+        perror("grader_scratch");
         return -1;
     }
     return 0;
@@ -944,14 +943,5 @@ static const grader_test suite_tests[] = {
 
 int main(void)
 {
-    const grader_suite suite = {
-        .name = "grader",
-        .tests = suite_tests,
-        .n_tests = GRADER_N_TESTS(suite_tests),
-        .scratch = scratch,
-        .scratch_size = sizeof scratch,
-        .setup = setup_runner,
-        .teardown = sweep_runner,
-    };
-    return grader_test_main(&suite);
+    return grader_test_main("grader", suite_tests, GRADER_N_TESTS(suite_tests), setup_runner, sweep_runner);
 }
