@@ -23,32 +23,12 @@
 #include "rubric.h"
 #include "util.h"
 
-#include "grader_test_main.h"
+#include "grader_testkit.h"
 
 
 static char *path_in(const char *name)
 {
     return gr_fmt("%s/%s", grader_scratch, name);
-}
-
-/* What a hostile test may print: quotes, control bytes, broken UTF-8, markup, a fence. */
-static const char hostile[] = "\"quoted\" \\ back\x01\x1b[31m <xml>&amp; ]]> \xff\xfe bad \xc3\xa9 ok ``` **b**\n";
-
-static gr_test fake_test(const char *lab, const char *model, const char *name, int passed, double pts)
-{
-    gr_test t;
-    memset(&t, 0, sizeof t);
-    t.lab = (char *)lab;
-    t.model = (char *)model;
-    t.name = (char *)name;
-    t.ran = 1;
-    t.passed = passed;
-    t.max_points = pts;
-    t.score = passed ? pts : 0;
-    t.seconds = 0.25;
-    t.reason = passed ? NULL : (char *)"crashed: SIGSEGV \"<segfault>\"";
-    t.output = passed ? (char *)"" : (char *)hostile;
-    return t;
 }
 
 /* The run every test below writes: 4 tests, one hidden (after_due_date), one with perf points. */
@@ -60,12 +40,12 @@ static void fake_run(gr_run *r)
 {
     memset(r, 0, sizeof *r);
     gr_rubric_defaults(&r->rubric);
-    tests[0] = fake_test("01-map", "fork", "map/a", 1, 2);
-    tests[1] = fake_test("01-map", "mpi", "map/a", 0, 2);
-    tests[2] = fake_test("02-futures", "openmp", "futures/secret_name", 0, 1);
+    tests[0] = grader_fake_test("01-map", "fork", "map/a", 1, 2);
+    tests[1] = grader_fake_test("01-map", "mpi", "map/a", 0, 2);
+    tests[2] = grader_fake_test("02-futures", "openmp", "futures/secret_name", 0, 1);
     tests[2].hidden = 1;
     tests[2].rule = &hidden_rule;
-    tests[3] = fake_test("01-map", "openmp", "map/perf", 1, 1);
+    tests[3] = grader_fake_test("01-map", "openmp", "map/perf", 1, 1);
     tests[3].perf = &perf_rule;
     tests[3].perf_max = 2;
     tests[3].perf_score = 1.5;

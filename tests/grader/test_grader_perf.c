@@ -22,7 +22,7 @@
 #include "rubric.h"
 #include "util.h"
 
-#include "grader_test_main.h"
+#include "grader_testkit.h"
 
 
 static void put(const char *rel, const char *text)

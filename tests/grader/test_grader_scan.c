@@ -18,7 +18,7 @@
 #include "scan.h"
 #include "util.h"
 
-#include "grader_test_main.h"
+#include "grader_testkit.h"
 
 #ifndef GRADER_SOURCE_DIR
 #define GRADER_SOURCE_DIR "."

@@ -33,7 +33,7 @@
 #include "sandbox.h"
 #include "util.h"
 
-#include "grader_test_main.h"
+#include "grader_testkit.h"
 
 #ifndef GRADER_SOURCE_DIR
 #define GRADER_SOURCE_DIR "."
@@ -479,34 +479,17 @@ static void test_verdict_lines(void)
 
 /* ---------------------------------------------------------------- reports */
 
-static gr_test fake_test(const char *lab, const char *model, const char *name, int passed, double pts)
-{
-    gr_test t;
-    memset(&t, 0, sizeof t);
-    t.lab = (char *)lab;
-    t.model = (char *)model;
-    t.name = (char *)name;
-    t.ran = 1;
-    t.passed = passed;
-    t.max_points = pts;
-    t.score = passed ? pts : 0;
-    t.reason = passed ? NULL : (char *)"crashed: SIGSEGV (segmentation fault)";
-    /* What a hostile test may print: quotes, control bytes, broken UTF-8, markup. */
-    t.output = passed ? (char *)"" : (char *)"\"quoted\" \\ back\x01\x1b[31m <xml>&amp; \xff\xfe bad \xc3\xa9 ok\n";
-    return t;
-}
-
 static void test_results_json_and_junit_are_valid(void)
 {
     gr_run r;
     memset(&r, 0, sizeof r);
     gr_rubric_defaults(&r.rubric);
     gr_test tests[4];
-    tests[0] = fake_test("01-map", "fork", "map/a", 1, 2);
-    tests[1] = fake_test("01-map", "mpi", "map/a", 0, 2);
-    tests[2] = fake_test("02-futures", "openmp", "futures/b", 0, 1);
+    tests[0] = grader_fake_test("01-map", "fork", "map/a", 1, 2);
+    tests[1] = grader_fake_test("01-map", "mpi", "map/a", 0, 2);
+    tests[2] = grader_fake_test("02-futures", "openmp", "futures/b", 0, 1);
     tests[2].hidden = 1;
-    tests[3] = fake_test("01-map", "openmp", "map/perf", 1, 1);
+    tests[3] = grader_fake_test("01-map", "openmp", "map/perf", 1, 1);
     gr_rule perf = {.kind = GR_RULE_PERF, .points = 2, .runs = 3};
     tests[3].perf = &perf;
     tests[3].perf_max = 2;
@@ -554,7 +537,7 @@ static void test_results_json_caps_output(void)
     gr_run r;
     memset(&r, 0, sizeof r);
     gr_rubric_defaults(&r.rubric);
-    gr_test t = fake_test("01-map", "fork", "map/a", 0, 1);
+    gr_test t = grader_fake_test("01-map", "fork", "map/a", 0, 1);
     size_t n = 40000;
     char *big = gr_xmalloc(n + 1);
     for (size_t i = 0; i < n; i++) {
