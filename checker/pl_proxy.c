@@ -250,6 +250,15 @@ int pl_proxy_id_call(int op, int64_t id)
     return pl_proxy_rc_answer(op, NULL);
 }
 
+int pl_proxy_wait_call(int op, int64_t id, int64_t timeout_ms, int want, pl_reader *ans)
+{
+    pl_buf *b = pl_proxy_begin(op);
+    if (b == NULL || pl_proto_put_i64(b, id) || pl_proto_put_i64(b, timeout_ms) || pl_proto_put_i64(b, want)) {
+        return PL_ENOMEM;
+    }
+    return pl_proxy_round_trip(op, ans);
+}
+
 long pl_proxy_subject_pid(void)
 {
     if (ensure_subject() != PL_OK) {

@@ -38,16 +38,12 @@ int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
 
 int pl_future_wait(pl_future *f, int64_t timeout_ms, const pl_result **out)
 {
-    pl_buf *b = pl_proxy_begin(PL_OP_FWAIT);
     pl_reader ans;
     int64_t rc;
     pl_result *r = NULL;
-    if (b == NULL || pl_proto_put_i64(b, id_of(f)) || pl_proto_put_i64(b, timeout_ms) ||
-        pl_proto_put_i64(b, out != NULL)) {
-        return PL_ENOMEM;
-    }
-    if (pl_proxy_round_trip(PL_OP_FWAIT, &ans) != PL_OK) {
-        return PL_ESYS;
+    int sent = pl_proxy_wait_call(PL_OP_FWAIT, id_of(f), timeout_ms, out != NULL, &ans);
+    if (sent != PL_OK) {
+        return sent;
     }
     if (pl_proto_get_i64(&ans, &rc) || pl_proto_get_result_opt(&ans, &r) ||
         !pl_proxy_answer_done(PL_OP_FWAIT, &ans)) {

@@ -169,19 +169,15 @@ int pl_group_start(pl_group *g)
 
 int pl_group_wait_first(pl_group *g, int64_t timeout_ms, const char **name)
 {
-    pl_buf *b = pl_proxy_begin(PL_OP_GWAIT_FIRST);
     pl_reader ans;
     int64_t rc;
     char *got = NULL;
-    if (b == NULL || pl_proto_put_i64(b, id_of(g)) || pl_proto_put_i64(b, timeout_ms) ||
-        pl_proto_put_i64(b, name != NULL)) {
-        return PL_ENOMEM;
-    }
     if (g != NULL) {
-        g->fresh = 0;
+        g->fresh = 0; /* whatever the wait answers, a member may have finished meanwhile */
     }
-    if (pl_proxy_round_trip(PL_OP_GWAIT_FIRST, &ans) != PL_OK) {
-        return PL_ESYS;
+    int sent = pl_proxy_wait_call(PL_OP_GWAIT_FIRST, id_of(g), timeout_ms, name != NULL, &ans);
+    if (sent != PL_OK) {
+        return sent;
     }
     if (pl_proto_get_i64(&ans, &rc) || pl_proto_get_str_opt(&ans, &got) ||
         !pl_proxy_answer_done(PL_OP_GWAIT_FIRST, &ans)) {

@@ -89,6 +89,15 @@ static int get_handle(pl_reader *in, const table *t, handle *h)
     return PL_OK;
 }
 
+/* FWAIT and GWAIT_FIRST: the handle, the timeout, and whether the caller wants what finished. */
+static int get_wait_args(pl_reader *in, const table *t, handle *h, int64_t *tmo, int64_t *want)
+{
+    if (get_handle(in, t, h) || pl_proto_get_i64(in, tmo) || pl_proto_get_i64(in, want)) {
+        return PL_EWIRE;
+    }
+    return PL_OK;
+}
+
 /* FFREE and GFREE: the free functions take NULL, so a bad or 0 id frees nothing. */
 static int free_handle(pl_reader *in, pl_buf *out, table *t)
 {
@@ -129,7 +138,7 @@ static int op_fwait(pl_reader *in, pl_buf *out)
 {
     int64_t tmo, want_out;
     handle f;
-    if (get_handle(in, &futures, &f) || pl_proto_get_i64(in, &tmo) || pl_proto_get_i64(in, &want_out)) {
+    if (get_wait_args(in, &futures, &f, &tmo, &want_out)) {
         return PL_EWIRE;
     }
     const pl_result *r = NULL;
@@ -209,7 +218,7 @@ static int op_gwait_first(pl_reader *in, pl_buf *out)
 {
     int64_t tmo, want_name;
     handle g;
-    if (get_handle(in, &groups, &g) || pl_proto_get_i64(in, &tmo) || pl_proto_get_i64(in, &want_name)) {
+    if (get_wait_args(in, &groups, &g, &tmo, &want_name)) {
         return PL_EWIRE;
     }
     const char *name = NULL;
