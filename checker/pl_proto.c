@@ -84,9 +84,26 @@ static int get_present(pl_reader *r, int *present)
     return PL_OK;
 }
 
-int pl_proto_get_value_opt(pl_reader *r, pl_value **out)
+/*
+ * The decoders of common/ seen through one type, so that one function reads
+ * "presence byte, then maybe one object" for values and results alike (the
+ * void * converts back to the decoder's own pointer type).
+ */
+typedef int (*decode_fn)(const uint8_t *buf, size_t len, void *out, size_t *used);
+
+static int decode_value(const uint8_t *buf, size_t len, void *out, size_t *used)
 {
-    *out = NULL;
+    return pl_value_decode(buf, len, out, used);
+}
+
+static int decode_result(const uint8_t *buf, size_t len, void *out, size_t *used)
+{
+    return pl_result_decode(buf, len, out, used);
+}
+
+/* The decoder reads in place; the reader then steps over what it took. */
+static int get_opt(pl_reader *r, decode_fn decode, void *out)
+{
     int present = 0;
     size_t used = 0;
     if (get_present(r, &present) != PL_OK) {
@@ -95,29 +112,23 @@ int pl_proto_get_value_opt(pl_reader *r, pl_value **out)
     if (!present) {
         return PL_OK;
     }
-    int rc = pl_value_decode(r->p, r->left, out, &used);
+    int rc = decode(r->p, r->left, out, &used);
     if (rc != PL_OK) {
         return rc;
     }
     return pl_reader_bytes(r, used, NULL);
 }
 
+int pl_proto_get_value_opt(pl_reader *r, pl_value **out)
+{
+    *out = NULL;
+    return get_opt(r, decode_value, out);
+}
+
 int pl_proto_get_result_opt(pl_reader *r, pl_result **out)
 {
     *out = NULL;
-    int present = 0;
-    size_t used = 0;
-    if (get_present(r, &present) != PL_OK) {
-        return PL_EWIRE;
-    }
-    if (!present) {
-        return PL_OK;
-    }
-    int rc = pl_result_decode(r->p, r->left, out, &used);
-    if (rc != PL_OK) {
-        return rc;
-    }
-    return pl_reader_bytes(r, used, NULL);
+    return get_opt(r, decode_result, out);
 }
 
 const char *pl_proto_op_name(int op)

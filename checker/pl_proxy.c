@@ -221,6 +221,44 @@ int pl_proxy_answer_done(int op, const pl_reader *ans)
     return 1;
 }
 
+int pl_proxy_rc_answer(int op, int64_t *id)
+{
+    pl_reader ans;
+    int64_t rc;
+    if (id != NULL) {
+        *id = 0;
+    }
+    if (pl_proxy_round_trip(op, &ans) != PL_OK) {
+        return PL_ESYS;
+    }
+    if (pl_proto_get_i64(&ans, &rc) != PL_OK || (id != NULL && pl_proto_get_i64(&ans, id) != PL_OK) ||
+        !pl_proxy_answer_done(op, &ans)) {
+        if (id != NULL) {
+            *id = 0; /* a half-read id names nothing */
+        }
+        return pl_proxy_bad_answer(op);
+    }
+    return (int)rc;
+}
+
+int pl_proxy_id_call(int op, int64_t id)
+{
+    pl_buf *b = pl_proxy_begin(op);
+    if (b == NULL || pl_proto_put_i64(b, id) != PL_OK) {
+        return PL_ENOMEM;
+    }
+    return pl_proxy_rc_answer(op, NULL);
+}
+
+int pl_proxy_wait_call(int op, int64_t id, int64_t timeout_ms, int want, pl_reader *ans)
+{
+    pl_buf *b = pl_proxy_begin(op);
+    if (b == NULL || pl_proto_put_i64(b, id) || pl_proto_put_i64(b, timeout_ms) || pl_proto_put_i64(b, want)) {
+        return PL_ENOMEM;
+    }
+    return pl_proxy_round_trip(op, ans);
+}
+
 long pl_proxy_subject_pid(void)
 {
     if (ensure_subject() != PL_OK) {
@@ -265,19 +303,11 @@ int pl_is_root(void)
 static int nested_run(const pl_opts *opts, int (*body)(void *))
 {
     pl_buf *b = pl_proxy_begin(PL_OP_RUN_NESTED);
-    pl_reader ans;
-    int64_t rc;
     if (b == NULL || pl_proto_put_i64(b, body != NULL) || pl_proto_put_i64(b, opts != NULL) ||
         pl_proto_put_i64(b, opts ? opts->workers : 0)) {
         return PL_ENOMEM;
     }
-    if (pl_proxy_round_trip(PL_OP_RUN_NESTED, &ans) != PL_OK) {
-        return PL_ESYS;
-    }
-    if (pl_proto_get_i64(&ans, &rc) != PL_OK || !pl_proxy_answer_done(PL_OP_RUN_NESTED, &ans)) {
-        return pl_proxy_bad_answer(PL_OP_RUN_NESTED);
-    }
-    return (int)rc;
+    return pl_proxy_rc_answer(PL_OP_RUN_NESTED, NULL);
 }
 
 int pl_run(const pl_opts *opts, int (*body)(void *ctx), void *ctx)

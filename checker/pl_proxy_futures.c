@@ -19,56 +19,31 @@ static int64_t id_of(const pl_future *f)
     return f ? f->id : 0;
 }
 
-/* One answer that is just a pl_rc. */
-static int rc_answer(int op)
-{
-    pl_reader ans;
-    int64_t rc;
-    if (pl_proxy_round_trip(op, &ans) != PL_OK) {
-        return PL_ESYS;
-    }
-    if (pl_proto_get_i64(&ans, &rc) != PL_OK || !pl_proxy_answer_done(op, &ans)) {
-        return pl_proxy_bad_answer(op);
-    }
-    return (int)rc;
-}
-
 int pl_future_start(const char *task, const pl_value *arg, pl_future **out)
 {
     pl_buf *b = pl_proxy_begin(PL_OP_FSTART);
-    pl_reader ans;
-    int64_t rc, id;
     if (b == NULL || pl_proto_put_str_opt(b, task) || pl_proto_put_value_opt(b, arg) ||
         pl_proto_put_i64(b, out != NULL)) {
         return PL_ENOMEM;
     }
-    if (pl_proxy_round_trip(PL_OP_FSTART, &ans) != PL_OK) {
-        return PL_ESYS;
+    int64_t id;
+    int rc = pl_proxy_rc_answer(PL_OP_FSTART, &id);
+    /* The subject made a future only when asked for one (out != NULL). Out
+     * of memory here, the student gets NULL, as from a real backend. */
+    if (out != NULL && (*out = id != 0 ? calloc(1, sizeof **out) : NULL) != NULL) {
+        (*out)->id = id;
     }
-    if (pl_proto_get_i64(&ans, &rc) || pl_proto_get_i64(&ans, &id) || !pl_proxy_answer_done(PL_OP_FSTART, &ans)) {
-        return pl_proxy_bad_answer(PL_OP_FSTART);
-    }
-    if (out != NULL) {
-        *out = NULL;
-        if (id != 0 && (*out = calloc(1, sizeof **out)) != NULL) {
-            (*out)->id = id;
-        }
-    }
-    return (int)rc;
+    return rc;
 }
 
 int pl_future_wait(pl_future *f, int64_t timeout_ms, const pl_result **out)
 {
-    pl_buf *b = pl_proxy_begin(PL_OP_FWAIT);
     pl_reader ans;
     int64_t rc;
     pl_result *r = NULL;
-    if (b == NULL || pl_proto_put_i64(b, id_of(f)) || pl_proto_put_i64(b, timeout_ms) ||
-        pl_proto_put_i64(b, out != NULL)) {
-        return PL_ENOMEM;
-    }
-    if (pl_proxy_round_trip(PL_OP_FWAIT, &ans) != PL_OK) {
-        return PL_ESYS;
+    int sent = pl_proxy_wait_call(PL_OP_FWAIT, id_of(f), timeout_ms, out != NULL, &ans);
+    if (sent != PL_OK) {
+        return sent;
     }
     if (pl_proto_get_i64(&ans, &rc) || pl_proto_get_result_opt(&ans, &r) ||
         !pl_proxy_answer_done(PL_OP_FWAIT, &ans)) {
@@ -88,20 +63,12 @@ int pl_future_wait(pl_future *f, int64_t timeout_ms, const pl_result **out)
 
 int pl_future_done(pl_future *f)
 {
-    pl_buf *b = pl_proxy_begin(PL_OP_FDONE);
-    if (b == NULL || pl_proto_put_i64(b, id_of(f))) {
-        return PL_ENOMEM;
-    }
-    return rc_answer(PL_OP_FDONE);
+    return pl_proxy_id_call(PL_OP_FDONE, id_of(f));
 }
 
 int pl_future_cancel(pl_future *f)
 {
-    pl_buf *b = pl_proxy_begin(PL_OP_FCANCEL);
-    if (b == NULL || pl_proto_put_i64(b, id_of(f))) {
-        return PL_ENOMEM;
-    }
-    return rc_answer(PL_OP_FCANCEL);
+    return pl_proxy_id_call(PL_OP_FCANCEL, id_of(f));
 }
 
 void pl_future_free(pl_future **fp)
@@ -109,10 +76,7 @@ void pl_future_free(pl_future **fp)
     if (fp == NULL) {
         return;
     }
-    pl_buf *b = pl_proxy_begin(PL_OP_FFREE);
-    if (b != NULL && pl_proto_put_i64(b, id_of(*fp)) == PL_OK) {
-        rc_answer(PL_OP_FFREE);
-    }
+    pl_proxy_id_call(PL_OP_FFREE, id_of(*fp)); /* nothing to report: the handle goes either way */
     if (*fp != NULL) {
         pl_result_free((*fp)->res);
         free(*fp);

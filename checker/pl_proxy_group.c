@@ -29,20 +29,13 @@ static int64_t id_of(const pl_group *g)
     return g ? g->id : 0;
 }
 
+/* A call that may change the group: the next look at it asks the subject again. */
 static int rc_answer(pl_group *g, int op)
 {
-    pl_reader ans;
-    int64_t rc;
     if (g != NULL) {
         g->fresh = 0;
     }
-    if (pl_proxy_round_trip(op, &ans) != PL_OK) {
-        return PL_ESYS;
-    }
-    if (pl_proto_get_i64(&ans, &rc) != PL_OK || !pl_proxy_answer_done(op, &ans)) {
-        return pl_proxy_bad_answer(op);
-    }
-    return (int)rc;
+    return pl_proxy_rc_answer(op, NULL);
 }
 
 static size_t index_of(const pl_group *g, const char *name)
@@ -142,24 +135,18 @@ static void refresh(const pl_group *cg)
 int pl_group_new(int max_workers, pl_group **out)
 {
     pl_buf *b = pl_proxy_begin(PL_OP_GNEW);
-    pl_reader ans;
-    int64_t rc, id;
     if (b == NULL || pl_proto_put_i64(b, max_workers) || pl_proto_put_i64(b, out != NULL)) {
         return PL_ENOMEM;
     }
-    if (pl_proxy_round_trip(PL_OP_GNEW, &ans) != PL_OK) {
-        return PL_ESYS;
-    }
-    if (pl_proto_get_i64(&ans, &rc) || pl_proto_get_i64(&ans, &id) || !pl_proxy_answer_done(PL_OP_GNEW, &ans)) {
-        return pl_proxy_bad_answer(PL_OP_GNEW);
-    }
+    int64_t id;
+    int rc = pl_proxy_rc_answer(PL_OP_GNEW, &id);
     if (out != NULL) {
-        *out = NULL;
-        if (id != 0 && (*out = calloc(1, sizeof **out)) != NULL) {
+        *out = id != 0 ? calloc(1, sizeof **out) : NULL; /* NULL out of memory, as from a real backend */
+        if (*out != NULL) {
             (*out)->id = id;
         }
     }
-    return (int)rc;
+    return rc;
 }
 
 int pl_group_add(pl_group *g, const char *name, const char *task, const pl_value *arg)
@@ -174,28 +161,23 @@ int pl_group_add(pl_group *g, const char *name, const char *task, const pl_value
 
 int pl_group_start(pl_group *g)
 {
-    pl_buf *b = pl_proxy_begin(PL_OP_GSTART);
-    if (b == NULL || pl_proto_put_i64(b, id_of(g))) {
-        return PL_ENOMEM;
+    if (g != NULL) {
+        g->fresh = 0;
     }
-    return rc_answer(g, PL_OP_GSTART);
+    return pl_proxy_id_call(PL_OP_GSTART, id_of(g));
 }
 
 int pl_group_wait_first(pl_group *g, int64_t timeout_ms, const char **name)
 {
-    pl_buf *b = pl_proxy_begin(PL_OP_GWAIT_FIRST);
     pl_reader ans;
     int64_t rc;
     char *got = NULL;
-    if (b == NULL || pl_proto_put_i64(b, id_of(g)) || pl_proto_put_i64(b, timeout_ms) ||
-        pl_proto_put_i64(b, name != NULL)) {
-        return PL_ENOMEM;
-    }
     if (g != NULL) {
-        g->fresh = 0;
+        g->fresh = 0; /* whatever the wait answers, a member may have finished meanwhile */
     }
-    if (pl_proxy_round_trip(PL_OP_GWAIT_FIRST, &ans) != PL_OK) {
-        return PL_ESYS;
+    int sent = pl_proxy_wait_call(PL_OP_GWAIT_FIRST, id_of(g), timeout_ms, name != NULL, &ans);
+    if (sent != PL_OK) {
+        return sent;
     }
     if (pl_proto_get_i64(&ans, &rc) || pl_proto_get_str_opt(&ans, &got) ||
         !pl_proxy_answer_done(PL_OP_GWAIT_FIRST, &ans)) {
@@ -256,10 +238,7 @@ void pl_group_free(pl_group **gp)
     if (gp == NULL) {
         return;
     }
-    pl_buf *b = pl_proxy_begin(PL_OP_GFREE);
-    if (b != NULL && pl_proto_put_i64(b, id_of(*gp)) == PL_OK) {
-        rc_answer(NULL, PL_OP_GFREE);
-    }
+    pl_proxy_id_call(PL_OP_GFREE, id_of(*gp)); /* nothing to report: the handle goes either way */
     pl_group *g = *gp;
     for (size_t i = 0; g && i < g->n; i++) {
         free(g->names[i]);

@@ -9,13 +9,34 @@
 #include "paralab.h"
 #include "pl_proto.h"
 
+/* The free functions of the API, through one type so a table knows how to free its own handles. */
+static void destroy_future(void *p)
+{
+    pl_future *f = p;
+    pl_future_free(&f);
+}
+
+static void destroy_group(void *p)
+{
+    pl_group *g = p;
+    pl_group_free(&g);
+}
+
 /* One table of handles: slot id-1 holds the pointer, NULL once freed. */
 typedef struct table {
     void **slot;
     size_t n;
+    void (*destroy)(void *);
 } table;
 
-static table futures, groups;
+static table futures = {.destroy = destroy_future}, groups = {.destroy = destroy_group};
+
+/* A handle named in a request: its id, the pointer (NULL for id 0), and whether the id is bad. */
+typedef struct handle {
+    int64_t id;
+    void *p;
+    int bad;
+} handle;
 
 static int64_t table_put(table *t, void *p)
 {
@@ -29,6 +50,19 @@ static int64_t table_put(table *t, void *p)
     t->slot = grown;
     t->slot[t->n++] = p;
     return (int64_t)t->n;
+}
+
+/* The id of a new handle for the reply; when the table cannot grow, the
+ * handle is freed and the call reports PL_ENOMEM with id 0. */
+static int64_t table_put_or_free(table *t, void *p, int64_t *call)
+{
+    int64_t id = table_put(t, p);
+    if (id < 0) {
+        t->destroy(p);
+        *call = PL_ENOMEM;
+        id = 0;
+    }
+    return id;
 }
 
 /* The handle of an id: NULL for 0, *bad set for an id that is not (or no longer) there. */
@@ -45,13 +79,37 @@ static void *table_get(const table *t, int64_t id, int *bad)
 }
 
 /* Reads an id and finds its future or group; PL_EWIRE when the frame is short. */
-static int get_handle(pl_reader *in, const table *t, int64_t *id, void **p, int *bad)
+static int get_handle(pl_reader *in, const table *t, handle *h)
 {
-    if (pl_proto_get_i64(in, id) != PL_OK) {
+    *h = (handle){0};
+    if (pl_proto_get_i64(in, &h->id) != PL_OK) {
         return PL_EWIRE;
     }
-    *p = table_get(t, *id, bad);
+    h->p = table_get(t, h->id, &h->bad);
     return PL_OK;
+}
+
+/* FWAIT and GWAIT_FIRST: the handle, the timeout, and whether the caller wants what finished. */
+static int get_wait_args(pl_reader *in, const table *t, handle *h, int64_t *tmo, int64_t *want)
+{
+    if (get_handle(in, t, h) || pl_proto_get_i64(in, tmo) || pl_proto_get_i64(in, want)) {
+        return PL_EWIRE;
+    }
+    return PL_OK;
+}
+
+/* FFREE and GFREE: the free functions take NULL, so a bad or 0 id frees nothing. */
+static int free_handle(pl_reader *in, pl_buf *out, table *t)
+{
+    handle h;
+    if (get_handle(in, t, &h)) {
+        return PL_EWIRE;
+    }
+    t->destroy(h.p);
+    if (h.id > 0 && !h.bad) {
+        t->slot[h.id - 1] = NULL;
+    }
+    return pl_proto_put_i64(out, PL_OK);
 }
 
 /* ---------------------------------------------------------------- futures */
@@ -67,12 +125,7 @@ static int op_fstart(pl_reader *in, pl_buf *out)
     if (rc == PL_OK) {
         pl_future *f = NULL;
         int64_t call = pl_future_start(task, arg, want_out ? &f : NULL);
-        int64_t id = table_put(&futures, f);
-        if (id < 0) {
-            pl_future_free(&f);
-            call = PL_ENOMEM;
-            id = 0;
-        }
+        int64_t id = table_put_or_free(&futures, f, &call);
         rc = pl_proto_put_i64(out, call);
         rc |= pl_proto_put_i64(out, id);
     }
@@ -83,27 +136,24 @@ static int op_fstart(pl_reader *in, pl_buf *out)
 
 static int op_fwait(pl_reader *in, pl_buf *out)
 {
-    int64_t id, tmo, want_out;
-    void *f = NULL;
-    int bad = 0;
-    if (get_handle(in, &futures, &id, &f, &bad) || pl_proto_get_i64(in, &tmo) || pl_proto_get_i64(in, &want_out)) {
+    int64_t tmo, want_out;
+    handle f;
+    if (get_wait_args(in, &futures, &f, &tmo, &want_out)) {
         return PL_EWIRE;
     }
     const pl_result *r = NULL;
-    int64_t call = bad ? PL_EINVAL : pl_future_wait(f, tmo, want_out ? &r : NULL);
+    int64_t call = f.bad ? PL_EINVAL : pl_future_wait(f.p, tmo, want_out ? &r : NULL);
     int rc = pl_proto_put_i64(out, call);
     return rc ? rc : pl_proto_put_result_opt(out, call == PL_OK ? r : NULL);
 }
 
 static int op_fdone_cancel(pl_reader *in, pl_buf *out, int cancel)
 {
-    int64_t id;
-    void *f = NULL;
-    int bad = 0;
-    if (get_handle(in, &futures, &id, &f, &bad)) {
+    handle f;
+    if (get_handle(in, &futures, &f)) {
         return PL_EWIRE;
     }
-    int64_t call = bad ? PL_EINVAL : cancel ? pl_future_cancel(f) : pl_future_done(f);
+    int64_t call = f.bad ? PL_EINVAL : cancel ? pl_future_cancel(f.p) : pl_future_done(f.p);
     return pl_proto_put_i64(out, call);
 }
 
@@ -119,18 +169,7 @@ static int op_fcancel(pl_reader *in, pl_buf *out)
 
 static int op_ffree(pl_reader *in, pl_buf *out)
 {
-    int64_t id;
-    void *f = NULL;
-    int bad = 0;
-    if (get_handle(in, &futures, &id, &f, &bad)) {
-        return PL_EWIRE;
-    }
-    pl_future *fp = f;
-    pl_future_free(&fp);
-    if (id > 0 && !bad) {
-        futures.slot[id - 1] = NULL;
-    }
-    return pl_proto_put_i64(out, PL_OK);
+    return free_handle(in, out, &futures);
 }
 
 /* ---------------------------------------------------------------- groups */
@@ -143,29 +182,22 @@ static int op_gnew(pl_reader *in, pl_buf *out)
     }
     pl_group *g = NULL;
     int64_t call = pl_group_new((int)mw, want_out ? &g : NULL);
-    int64_t id = table_put(&groups, g);
-    if (id < 0) {
-        pl_group_free(&g);
-        call = PL_ENOMEM;
-        id = 0;
-    }
+    int64_t id = table_put_or_free(&groups, g, &call);
     int rc = pl_proto_put_i64(out, call);
     return rc ? rc : pl_proto_put_i64(out, id);
 }
 
 static int op_gadd(pl_reader *in, pl_buf *out)
 {
-    int64_t id;
-    void *g = NULL;
-    int bad = 0;
+    handle g;
     char *name = NULL, *task = NULL;
     pl_value *arg = NULL;
-    int rc = get_handle(in, &groups, &id, &g, &bad);
+    int rc = get_handle(in, &groups, &g);
     rc = rc ? rc : pl_proto_get_str_opt(in, &name);
     rc = rc ? rc : pl_proto_get_str_opt(in, &task);
     rc = rc ? rc : pl_proto_get_value_opt(in, &arg);
     if (rc == PL_OK) {
-        rc = pl_proto_put_i64(out, bad ? PL_EINVAL : pl_group_add(g, name, task, arg));
+        rc = pl_proto_put_i64(out, g.bad ? PL_EINVAL : pl_group_add(g.p, name, task, arg));
     }
     pl_value_free(arg);
     free(task);
@@ -175,57 +207,52 @@ static int op_gadd(pl_reader *in, pl_buf *out)
 
 static int op_gstart(pl_reader *in, pl_buf *out)
 {
-    int64_t id;
-    void *g = NULL;
-    int bad = 0;
-    if (get_handle(in, &groups, &id, &g, &bad)) {
+    handle g;
+    if (get_handle(in, &groups, &g)) {
         return PL_EWIRE;
     }
-    return pl_proto_put_i64(out, bad ? PL_EINVAL : pl_group_start(g));
+    return pl_proto_put_i64(out, g.bad ? PL_EINVAL : pl_group_start(g.p));
 }
 
 static int op_gwait_first(pl_reader *in, pl_buf *out)
 {
-    int64_t id, tmo, want_name;
-    void *g = NULL;
-    int bad = 0;
-    if (get_handle(in, &groups, &id, &g, &bad) || pl_proto_get_i64(in, &tmo) || pl_proto_get_i64(in, &want_name)) {
+    int64_t tmo, want_name;
+    handle g;
+    if (get_wait_args(in, &groups, &g, &tmo, &want_name)) {
         return PL_EWIRE;
     }
     const char *name = NULL;
-    int64_t call = bad ? PL_EINVAL : pl_group_wait_first(g, tmo, want_name ? &name : NULL);
+    int64_t call = g.bad ? PL_EINVAL : pl_group_wait_first(g.p, tmo, want_name ? &name : NULL);
     int rc = pl_proto_put_i64(out, call);
     return rc ? rc : pl_proto_put_str_opt(out, call == PL_OK ? name : NULL);
 }
 
 static int op_gresults(pl_reader *in, pl_buf *out)
 {
-    int64_t id, tmo;
-    void *g = NULL;
-    int bad = 0;
-    if (get_handle(in, &groups, &id, &g, &bad) || pl_proto_get_i64(in, &tmo)) {
+    int64_t tmo;
+    handle g;
+    if (get_handle(in, &groups, &g) || pl_proto_get_i64(in, &tmo)) {
         return PL_EWIRE;
     }
-    return pl_proto_put_i64(out, bad ? PL_EINVAL : pl_group_results(g, tmo));
+    return pl_proto_put_i64(out, g.bad ? PL_EINVAL : pl_group_results(g.p, tmo));
 }
 
 /* Everything the accessors (size, names, results, finishing order) would say now. */
 static int op_gstate(pl_reader *in, pl_buf *out)
 {
-    int64_t id;
-    void *g = NULL;
-    int bad = 0;
-    if (get_handle(in, &groups, &id, &g, &bad)) {
+    handle h;
+    if (get_handle(in, &groups, &h)) {
         return PL_EWIRE;
     }
-    size_t n = bad ? 0 : pl_group_size(g);
+    pl_group *g = h.p;
+    size_t n = h.bad ? 0 : pl_group_size(g);
     int rc = pl_proto_put_i64(out, (int64_t)n);
     for (size_t i = 0; rc == PL_OK && i < n; i++) {
         const char *name = pl_group_name(g, i);
         rc = pl_proto_put_str_opt(out, name);
         rc = rc ? rc : pl_proto_put_result_opt(out, name ? pl_group_result(g, name) : NULL);
     }
-    size_t done = bad ? 0 : pl_group_finished(g);
+    size_t done = h.bad ? 0 : pl_group_finished(g);
     rc = rc ? rc : pl_proto_put_i64(out, (int64_t)done);
     for (size_t k = 0; rc == PL_OK && k < done; k++) {
         rc = pl_proto_put_str_opt(out, pl_group_finished_name(g, k));
@@ -235,18 +262,7 @@ static int op_gstate(pl_reader *in, pl_buf *out)
 
 static int op_gfree(pl_reader *in, pl_buf *out)
 {
-    int64_t id;
-    void *g = NULL;
-    int bad = 0;
-    if (get_handle(in, &groups, &id, &g, &bad)) {
-        return PL_EWIRE;
-    }
-    pl_group *gp = g;
-    pl_group_free(&gp);
-    if (id > 0 && !bad) {
-        groups.slot[id - 1] = NULL;
-    }
-    return pl_proto_put_i64(out, PL_OK);
+    return free_handle(in, out, &groups);
 }
 
 static int op_quit(pl_reader *in, pl_buf *out)
@@ -277,15 +293,13 @@ pl_subject_handler pl_subject_handle_op(int op)
 
 void pl_subject_handles_free_all(void)
 {
-    for (size_t i = 0; i < futures.n; i++) {
-        pl_future *f = futures.slot[i];
-        pl_future_free(&f);
+    table *tables[] = {&futures, &groups};
+    for (size_t t = 0; t < 2; t++) {
+        for (size_t i = 0; i < tables[t]->n; i++) {
+            tables[t]->destroy(tables[t]->slot[i]);
+        }
+        free(tables[t]->slot);
+        tables[t]->slot = NULL;
+        tables[t]->n = 0;
     }
-    for (size_t i = 0; i < groups.n; i++) {
-        pl_group *g = groups.slot[i];
-        pl_group_free(&g);
-    }
-    free(futures.slot);
-    free(groups.slot);
-    futures = groups = (table){0};
 }

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,44 @@ static int parse_models(parse_ctx *c, const char *s, char **out)
     return rc;
 }
 
+/*
+ * The numeric settings of `set NAME VALUE`: one row each instead of one
+ * branch each, so a new limit is one line. what names the value in an
+ * error; lo..hi is what a rubric may ask for; offset is where it goes in
+ * gr_rubric (an int field when is_int, else a double).
+ */
+typedef struct num_setting {
+    const char *key, *what;
+    double lo, hi;
+    int is_int;
+    size_t offset;
+} num_setting;
+
+static const num_setting num_settings[] = {
+    {"timeout", "timeout (seconds)", 1, 3600, 0, offsetof(gr_rubric, timeout_s)},
+    {"budget", "budget (seconds)", 10, 86400, 0, offsetof(gr_rubric, budget_s)},
+    {"short-timeout", "short-timeout (seconds)", 1, 3600, 0, offsetof(gr_rubric, short_timeout_s)},
+    {"default-points", "default-points", 0, 1e6, 0, offsetof(gr_rubric, default_points)},
+    {"mpi-ranks", "mpi-ranks", 2, 64, 1, offsetof(gr_rubric, mpi_ranks)},
+    {"procs", "procs", 16, 1 << 20, 1, offsetof(gr_rubric, procs)},
+    {"memory-mb", "memory-mb", 64, 1 << 24, 1, offsetof(gr_rubric, memory_mb)},
+    {"cpu-seconds", "cpu-seconds", 1, 86400, 1, offsetof(gr_rubric, cpu_s)},
+    {"file-mb", "file-mb", 1, 1 << 20, 1, offsetof(gr_rubric, file_mb)},
+    {"open-files", "open-files", 32, 1 << 20, 1, offsetof(gr_rubric, open_files)},
+    {"output-mb", "output-mb", 1, 1 << 14, 1, offsetof(gr_rubric, output_mb)},
+    {"perf-floor-ms", "perf-floor-ms", 0, 1e6, 0, offsetof(gr_rubric, perf_floor_ms)},
+};
+
+static const num_setting *find_num_setting(const char *key)
+{
+    for (size_t i = 0; i < sizeof num_settings / sizeof num_settings[0]; i++) {
+        if (strcmp(num_settings[i].key, key) == 0) {
+            return &num_settings[i];
+        }
+    }
+    return NULL;
+}
+
 static void parse_set(parse_ctx *c, gr_rubric *r, char **w, int n)
 {
     if (n != 3 && !(n >= 3 && strcmp(w[1], "models") == 0)) {
@@ -145,14 +184,14 @@ static void parse_set(parse_ctx *c, gr_rubric *r, char **w, int n)
     }
     const char *k = w[1];
     const char *v = w[2];
-    if (strcmp(k, "timeout") == 0) {
-        parse_num(c, "timeout (seconds)", v, 1, 3600, &r->timeout_s);
-    } else if (strcmp(k, "budget") == 0) {
-        parse_num(c, "budget (seconds)", v, 10, 86400, &r->budget_s);
-    } else if (strcmp(k, "short-timeout") == 0) {
-        parse_num(c, "short-timeout (seconds)", v, 1, 3600, &r->short_timeout_s);
-    } else if (strcmp(k, "default-points") == 0) {
-        parse_num(c, "default-points", v, 0, 1e6, &r->default_points);
+    const num_setting *ns = find_num_setting(k);
+    if (ns != NULL) {
+        void *field = (char *)r + ns->offset;
+        if (ns->is_int) {
+            parse_int(c, ns->what, v, (int)ns->lo, (int)ns->hi, field);
+        } else {
+            parse_num(c, ns->what, v, ns->lo, ns->hi, field);
+        }
     } else if (strcmp(k, "models") == 0) {
         char *ms[GR_MAX_MODELS] = {0};
         gr_buf joined = {0};
@@ -166,22 +205,6 @@ static void parse_set(parse_ctx *c, gr_rubric *r, char **w, int n)
             free(ms[i]);
         }
         gr_buf_free(&joined);
-    } else if (strcmp(k, "mpi-ranks") == 0) {
-        parse_int(c, "mpi-ranks", v, 2, 64, &r->mpi_ranks);
-    } else if (strcmp(k, "procs") == 0) {
-        parse_int(c, "procs", v, 16, 1 << 20, &r->procs);
-    } else if (strcmp(k, "memory-mb") == 0) {
-        parse_int(c, "memory-mb", v, 64, 1 << 24, &r->memory_mb);
-    } else if (strcmp(k, "cpu-seconds") == 0) {
-        parse_int(c, "cpu-seconds", v, 1, 86400, &r->cpu_s);
-    } else if (strcmp(k, "file-mb") == 0) {
-        parse_int(c, "file-mb", v, 1, 1 << 20, &r->file_mb);
-    } else if (strcmp(k, "open-files") == 0) {
-        parse_int(c, "open-files", v, 32, 1 << 20, &r->open_files);
-    } else if (strcmp(k, "output-mb") == 0) {
-        parse_int(c, "output-mb", v, 1, 1 << 14, &r->output_mb);
-    } else if (strcmp(k, "perf-floor-ms") == 0) {
-        parse_num(c, "perf-floor-ms", v, 0, 1e6, &r->perf_floor_ms);
     } else if (strcmp(k, "hidden-visibility") == 0) {
         if (!is_visibility(v)) {
             perr(c, "hidden-visibility must be hidden, after_due_date or after_published, not '%s'%s", v, NULL);

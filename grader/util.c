@@ -255,6 +255,8 @@ void gr_argv_free(gr_argv *a)
     a->n = 0;
 }
 
+/* Kept apart from its twin pl_test_seed_parse (tests/support/seed.c) on purpose: the grader links none of
+ * the tests' code, and the student image that builds the tests has no grader/ to share it from. */
 int gr_parse_u64(const char *s, uint64_t *out)
 {
     if (s == NULL || *s < '0' || *s > '9') { /* strtoull would take "-1" and " 7" */

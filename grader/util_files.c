@@ -126,17 +126,13 @@ int gr_is_file(const char *path)
 }
 
 /*
- * fn(PATH/NAME, ctx) for every entry of directory path but "." and "..":
- * the one directory walk of the recursive helpers below. -1 when a call
- * failed (the walk goes on: a cleanup does what it can), 0 otherwise, also
- * for a directory that cannot be opened (its caller's own call says so).
+ * fn(PATH/NAME, NAME, ctx) for every entry of the open directory d (at
+ * path) but "." and "..", then closes d: the one directory walk of the
+ * recursive helpers below. -1 when a call failed (the walk goes on: a
+ * cleanup does what it can), 0 otherwise.
  */
-static int each_entry(const char *path, int (*fn)(const char *sub, void *ctx), void *ctx)
+static int walk_dir(DIR *d, const char *path, int (*fn)(const char *sub, const char *name, void *ctx), void *ctx)
 {
-    DIR *d = opendir(path);
-    if (d == NULL) {
-        return 0;
-    }
     int rc = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
@@ -144,7 +140,7 @@ static int each_entry(const char *path, int (*fn)(const char *sub, void *ctx), v
             continue;
         }
         char *sub = gr_fmt("%s/%s", path, e->d_name);
-        if (fn(sub, ctx) != 0) {
+        if (fn(sub, e->d_name, ctx) != 0) {
             rc = -1;
         }
         free(sub);
@@ -153,8 +149,16 @@ static int each_entry(const char *path, int (*fn)(const char *sub, void *ctx), v
     return rc;
 }
 
-static int rm_entry(const char *sub, void *ctx)
+/* walk_dir on path; 0 also for a directory that cannot be opened (its caller's own call says so). */
+static int each_entry(const char *path, int (*fn)(const char *sub, const char *name, void *ctx), void *ctx)
 {
+    DIR *d = opendir(path);
+    return d == NULL ? 0 : walk_dir(d, path, fn, ctx);
+}
+
+static int rm_entry(const char *sub, const char *name, void *ctx)
+{
+    (void)name;
     (void)ctx;
     return gr_rm_rf(sub);
 }
@@ -164,8 +168,9 @@ typedef struct owner {
     gid_t gid;
 } owner;
 
-static int chown_entry(const char *sub, void *ctx)
+static int chown_entry(const char *sub, const char *name, void *ctx)
 {
+    (void)name;
     const owner *who = ctx;
     return gr_chown_r(sub, who->uid, who->gid);
 }
@@ -256,13 +261,39 @@ int gr_copy_file(const char *from, const char *to, mode_t mode)
     return rc;
 }
 
+/* Where copy_rec's walk copies to: the target directory and its path below the tree's root. */
+typedef struct copy_to {
+    const char *to, *rel;
+    int (*skip)(const char *rel, int is_dir);
+} copy_to;
+
+static int copy_rec(const char *from, const char *to, const char *rel, int (*skip)(const char *rel, int is_dir));
+
 /*
  * Only directories and regular files are copied: a link, device or FIFO
  * from a submission could point anywhere, or block the copy for ever.
  * rel is the path below the tree's root, what skip() decides on.
  */
-static int copy_rec(const char *from, const char *to, const char *rel,
-                    int (*skip)(const char *rel, int is_dir))
+static int copy_entry(const char *src, const char *name, void *ctx)
+{
+    const copy_to *c = ctx;
+    char *dst = gr_fmt("%s/%s", c->to, name);
+    char *r = c->rel[0] ? gr_fmt("%s/%s", c->rel, name) : gr_xstrdup(name);
+    int rc = 0;
+    struct stat st;
+    if (lstat(src, &st) == 0) {
+        if (S_ISDIR(st.st_mode) && !(c->skip && c->skip(r, 1))) {
+            rc = copy_rec(src, dst, r, c->skip);
+        } else if (S_ISREG(st.st_mode) && !(c->skip && c->skip(r, 0))) {
+            rc = gr_copy_file(src, dst, (st.st_mode & 0111) ? 0755 : 0644);
+        }
+    }
+    free(dst);
+    free(r);
+    return rc != 0 ? -1 : 0;
+}
+
+static int copy_rec(const char *from, const char *to, const char *rel, int (*skip)(const char *rel, int is_dir))
 {
     DIR *d = opendir(from);
     if (d == NULL) {
@@ -272,33 +303,8 @@ static int copy_rec(const char *from, const char *to, const char *rel,
         closedir(d);
         return -1;
     }
-    int rc = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
-            continue;
-        }
-        char *src = gr_fmt("%s/%s", from, e->d_name);
-        char *dst = gr_fmt("%s/%s", to, e->d_name);
-        char *r = rel[0] ? gr_fmt("%s/%s", rel, e->d_name) : gr_xstrdup(e->d_name);
-        struct stat st;
-        if (lstat(src, &st) == 0) {
-            if (S_ISDIR(st.st_mode) && !(skip && skip(r, 1))) {
-                if (copy_rec(src, dst, r, skip) != 0) {
-                    rc = -1;
-                }
-            } else if (S_ISREG(st.st_mode) && !(skip && skip(r, 0))) {
-                if (gr_copy_file(src, dst, (st.st_mode & 0111) ? 0755 : 0644) != 0) {
-                    rc = -1;
-                }
-            }
-        }
-        free(src);
-        free(dst);
-        free(r);
-    }
-    closedir(d);
-    return rc;
+    copy_to c = {.to = to, .rel = rel, .skip = skip};
+    return walk_dir(d, from, copy_entry, &c);
 }
 
 int gr_copy_tree(const char *from, const char *to, int (*skip)(const char *rel, int is_dir))

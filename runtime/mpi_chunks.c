@@ -5,9 +5,9 @@
  * under the request id.
  *
  * Beside mpi_wire.c, not in it: that file is the one-call protocol futures
- * and groups share (and receive into fixed buffers); a chunk's reply can
- * be large, so it is only ever received after MPI_Iprobe has told its
- * size. Draining a late reply lives here too, because a late reply may be
+ * and groups share. Both receive through pl_mpi_take_result (a reply is
+ * only ever received after MPI_Iprobe has told its size); a chunk's reply
+ * is then decoded whole, whatever its count. Draining a late reply lives here too, because a late reply may be
  * a chunk's: the worker table must learn its id whatever its count, or the
  * worker would stay "owing" for ever.
  */
@@ -47,38 +47,35 @@ static uint64_t peek_tag(const uint8_t *buf, size_t len)
 }
 
 /*
- * Receive the RESULT message st describes and decode it into *out. When
- * the message was received but could not be decoded (out of memory, or
- * corrupt), *lost gets its request id: the worker HAS answered, and must
- * not be waited for as if it still owed the reply (it would be lost for
- * the rest of the run, and every later map would wait for it until its
- * deadline). 0 when nothing was received.
+ * Receive the next RESULT message from rank, if one is waiting, and decode
+ * it into *out: 1 when it decoded, 0 when none was waiting, or a negative
+ * pl_rc. When the message was received but could not be decoded (out of
+ * memory, or corrupt), *lost gets its request id: the worker HAS answered,
+ * and must not be waited for as if it still owed the reply (it would be
+ * lost for the rest of the run, and every later map would wait for it
+ * until its deadline). 0 when nothing was received.
  */
-static int receive(int rank, const MPI_Status *st, pl_reply_msg *out, uint64_t *lost)
+static int receive(int rank, pl_reply_msg *out, uint64_t *lost)
 {
     *lost = 0;
-    int count = 0;
-    MPI_Get_count(st, MPI_BYTE, &count);
-    uint8_t *buf = malloc(count > 0 ? (size_t)count : 1);
-    if (buf == NULL) {
-        return PL_ENOMEM; /* still waiting in MPI: a later look may have the memory */
+    uint8_t *buf;
+    size_t len;
+    int got = pl_mpi_take_result(rank, &buf, &len);
+    if (got <= 0) {
+        return got;
     }
-    int rc = PL_ESYS;
-    if (MPI_Recv(buf, count, MPI_BYTE, rank, PL_MPI_TAG_RESULT, pl_mpi_comm(), MPI_STATUS_IGNORE) == MPI_SUCCESS) {
-        size_t len = (size_t)count;
-        uint8_t *body = NULL;
-        int big = pl_mpi_reply_body(buf, len, &body, &len); /* a reply too big for one message */
-        if (big == 1) {
-            free(buf);
-            buf = body;
-        }
-        rc = big < 0 ? big : pl_reply_decode(buf, len, out);
-        if (rc != PL_OK) {
-            *lost = peek_tag(buf, len); /* a big reply's header carries the id at the same place */
-        }
+    uint8_t *body = NULL;
+    int big = pl_mpi_reply_body(buf, len, &body, &len); /* a reply too big for one message */
+    if (big == 1) {
+        free(buf);
+        buf = body;
+    }
+    int rc = big < 0 ? big : pl_reply_decode(buf, len, out);
+    if (rc != PL_OK) {
+        *lost = peek_tag(buf, len); /* a big reply's header carries the id at the same place */
     }
     free(buf);
-    return rc;
+    return rc == PL_OK ? 1 : rc;
 }
 
 int pl_mpi_poll_chunk(int rank, uint32_t id, pl_reply_msg *out)
@@ -88,24 +85,19 @@ int pl_mpi_poll_chunk(int rank, uint32_t id, pl_reply_msg *out)
     }
     *out = (pl_reply_msg){0};
     for (;;) {
-        int arrived = 0;
-        MPI_Status st;
-        if (MPI_Iprobe(rank, PL_MPI_TAG_RESULT, pl_mpi_comm(), &arrived, &st) != MPI_SUCCESS) {
-            return PL_ESYS;
-        }
-        if (!arrived) {
-            return 0;
-        }
         uint64_t lost = 0;
-        int rc = receive(rank, &st, out, &lost);
-        if (rc != PL_OK && lost == id) {
+        int rc = receive(rank, out, &lost);
+        if (rc == 0) {
+            return 0; /* nothing yet */
+        }
+        if (rc < 0 && lost == id) {
             *out = (pl_reply_msg){.tag = id}; /* answered, but its results are lost: count 0 */
             return 1;
         }
-        if (rc != PL_OK && lost == 0) {
-            return rc;
+        if (rc < 0 && lost == 0) {
+            return rc; /* an error before anything was received */
         }
-        if (rc == PL_OK && out->tag == id) {
+        if (rc == 1 && out->tag == id) {
             return 1;
         }
         pl_reply_msg_clear(out); /* someone else's late reply: nobody waits for it any more */
@@ -114,19 +106,14 @@ int pl_mpi_poll_chunk(int rank, uint32_t id, pl_reply_msg *out)
 
 int pl_mpi_drain_one(int rank, uint32_t *id)
 {
-    int arrived = 0;
-    MPI_Status st;
-    if (MPI_Iprobe(rank, PL_MPI_TAG_RESULT, pl_mpi_comm(), &arrived, &st) != MPI_SUCCESS) {
-        return PL_ESYS;
-    }
-    if (!arrived) {
-        return 0;
-    }
     pl_reply_msg reply = {0};
     uint64_t lost = 0;
-    int rc = receive(rank, &st, &reply, &lost);
-    uint64_t tag = rc == PL_OK ? reply.tag : lost;
+    int rc = receive(rank, &reply, &lost);
+    if (rc == 0) {
+        return 0;
+    }
+    uint64_t tag = rc == 1 ? reply.tag : lost;
     *id = tag <= UINT32_MAX ? (uint32_t)tag : 0;
     pl_reply_msg_clear(&reply);
-    return rc == PL_OK || lost != 0 ? 1 : rc; /* a reply received is drained, readable or not */
+    return rc == 1 || lost != 0 ? 1 : rc; /* a reply received is drained, readable or not */
 }

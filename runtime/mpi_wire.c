@@ -180,13 +180,14 @@ int pl_mpi_unpack_reply(const void *buf, size_t len, uint32_t *id, pl_result **o
 }
 
 /*
- * Receive the next RESULT message from rank if one is waiting: 1 with *id
- * and *out, 0 when none, or a negative pl_rc. The size of a message is only
- * known once it has arrived: MPI_Iprobe says it is there, MPI_Get_count
- * says how big it is, and then MPI_Recv takes it out of MPI's hands.
+ * The size of a message is only known once it has arrived: MPI_Iprobe says
+ * it is there, MPI_Get_count says how big it is, and then MPI_Recv takes it
+ * out of MPI's hands.
  */
-static int receive_reply(int rank, uint32_t *id, pl_result **out)
+int pl_mpi_take_result(int rank, uint8_t **buf, size_t *len)
 {
+    *buf = NULL;
+    *len = 0;
     int arrived = 0;
     MPI_Status st;
     if (MPI_Iprobe(rank, PL_MPI_TAG_RESULT, pl_mpi_comm(), &arrived, &st) != MPI_SUCCESS) {
@@ -197,17 +198,29 @@ static int receive_reply(int rank, uint32_t *id, pl_result **out)
     }
     int count = 0;
     MPI_Get_count(&st, MPI_BYTE, &count);
-    uint8_t *buf = malloc(count > 0 ? (size_t)count : 1);
-    if (buf == NULL) {
-        return PL_ENOMEM;
+    uint8_t *b = malloc(count > 0 ? (size_t)count : 1);
+    if (b == NULL) {
+        return PL_ENOMEM; /* still waiting in MPI: a later look may have the memory */
     }
-    int rc = PL_OK;
-    if (MPI_Recv(buf, count, MPI_BYTE, rank, PL_MPI_TAG_RESULT, pl_mpi_comm(), MPI_STATUS_IGNORE) !=
-        MPI_SUCCESS) {
-        rc = PL_ESYS;
-    } else {
-        rc = pl_mpi_unpack_reply(buf, (size_t)count, id, out);
+    if (MPI_Recv(b, count, MPI_BYTE, rank, PL_MPI_TAG_RESULT, pl_mpi_comm(), MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+        free(b);
+        return PL_ESYS;
     }
+    *buf = b;
+    *len = (size_t)count;
+    return 1;
+}
+
+/* The next RESULT message from rank, decoded: 1 with *id and *out, 0 when none, or a negative pl_rc. */
+static int receive_reply(int rank, uint32_t *id, pl_result **out)
+{
+    uint8_t *buf;
+    size_t len;
+    int got = pl_mpi_take_result(rank, &buf, &len);
+    if (got <= 0) {
+        return got;
+    }
+    int rc = pl_mpi_unpack_reply(buf, len, id, out);
     free(buf);
     return rc == PL_OK ? 1 : rc;
 }

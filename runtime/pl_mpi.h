@@ -175,6 +175,15 @@ void pl_mpi_send_reply(uint64_t tag, const void *reply, size_t len);
 int pl_mpi_reply_body(const void *buf, size_t len, uint8_t **body, size_t *body_len);
 
 /*
+ * Take the next RESULT message from rank if one is waiting: 1 with its
+ * bytes in *buf (malloc'd, the caller frees it) and *len, 0 when none, or
+ * PL_ESYS, PL_ENOMEM (then the message stays in MPI's hands for a later
+ * look). Never blocks. The one receive under pl_mpi_poll_reply and the
+ * chunks' polls.
+ */
+int pl_mpi_take_result(int rank, uint8_t **buf, size_t *len);
+
+/*
  * Has rank's reply to request id arrived? Looks with MPI_Iprobe (never
  * blocks); if it is there, receives it (MPI_Get_count + MPI_Recv) and
  * decodes it. 1 with *out set, 0 not yet, or a negative pl_rc. A reply

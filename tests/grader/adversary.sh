@@ -24,28 +24,7 @@
 # To keep the real tree safe from "deltests"/"outside", every case grades
 # against a throw-away copy of the project tree.
 set -u
-GRADE=$1
-SOURCE=$2
-REF=$3
-# The reference: the grader's own cache entry when the tests share one
-# (PARALAB_GRADE_CACHE, set by CTest: built once by grader_prepare, and it
-# leaves a compiler cache beside it that every submission build below reads),
-# else the project's build.
-if [ -n "${PARALAB_GRADE_CACHE:-}" ]; then REF_ARGS=(); else REF_ARGS=(--reference-build "$REF"); fi
-CASE=$4
-if [ $# -gt 4 ]; then
-    # Several cases in one CTest entry: each in a run of its own; 77 (skip) only if all skipped.
-    shift 3
-    worst=77
-    for c in "$@"; do
-        "$0" "$GRADE" "$SOURCE" "$REF" "$c"
-        rc=$?
-        [ $rc -eq 77 ] && continue
-        [ $rc -ne 0 ] && exit $rc
-        worst=0
-    done
-    exit $worst
-fi
+. "$(dirname "$0")/each_case.sh" # several CASEs: one run each; else sets GRADE SOURCE REF CASE
 LAB=${ADV_LAB:-01-map}
 FUNC=${ADV_FUNC:-pl_map}
 # Not a speed test (the machine may be loaded 10-40): a grader that hangs

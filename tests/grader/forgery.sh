@@ -26,27 +26,7 @@
 # function (it must score 0 on any grader).
 # Several CASEs run one after another (one CTest entry); 77 = skipped.
 set -u
-GRADE=$1
-SOURCE=$2
-REF=$3
-# The reference: the grader's own cache entry when the tests share one
-# (PARALAB_GRADE_CACHE, set by CTest: built once by grader_prepare, and it
-# leaves a compiler cache beside it that every submission build below reads),
-# else the project's build.
-if [ -n "${PARALAB_GRADE_CACHE:-}" ]; then REF_ARGS=(); else REF_ARGS=(--reference-build "$REF"); fi
-CASE=$4
-if [ $# -gt 4 ]; then
-    shift 3
-    worst=77
-    for c in "$@"; do
-        "$0" "$GRADE" "$SOURCE" "$REF" "$c"
-        rc=$?
-        [ $rc -eq 77 ] && continue
-        [ $rc -ne 0 ] && worst=1 && continue # every case runs: the report shows them all
-        [ $worst -eq 77 ] && worst=0
-    done
-    exit $worst
-fi
+. "$(dirname "$0")/each_case.sh" # several CASEs: one run each; else sets GRADE SOURCE REF CASE
 BUDGET=${ADV_BUDGET:-500} # a grader that hangs, not a speed test (loaded machine)
 
 fail() { echo "FAIL [$CASE]: $*" >&2; exit 1; }

@@ -7,7 +7,6 @@
  * of quotes, markup, control bytes and broken UTF-8 arriving intact (or
  * replaced by U+FFFD), never breaking the file.
  */
-#include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 #include <jansson.h>
 #include <libxml/parser.h>
@@ -24,31 +23,12 @@
 #include "rubric.h"
 #include "util.h"
 
-static char scratch[] = "/tmp/paralab-formats-XXXXXX";
+#include "grader_testkit.h"
+
 
 static char *path_in(const char *name)
 {
-    return gr_fmt("%s/%s", scratch, name);
-}
-
-/* What a hostile test may print: quotes, control bytes, broken UTF-8, markup, a fence. */
-static const char hostile[] = "\"quoted\" \\ back\x01\x1b[31m <xml>&amp; ]]> \xff\xfe bad \xc3\xa9 ok ``` **b**\n";
-
-static gr_test fake_test(const char *lab, const char *model, const char *name, int passed, double pts)
-{
-    gr_test t;
-    memset(&t, 0, sizeof t);
-    t.lab = (char *)lab;
-    t.model = (char *)model;
-    t.name = (char *)name;
-    t.ran = 1;
-    t.passed = passed;
-    t.max_points = pts;
-    t.score = passed ? pts : 0;
-    t.seconds = 0.25;
-    t.reason = passed ? NULL : (char *)"crashed: SIGSEGV \"<segfault>\"";
-    t.output = passed ? (char *)"" : (char *)hostile;
-    return t;
+    return gr_fmt("%s/%s", grader_scratch, name);
 }
 
 /* The run every test below writes: 4 tests, one hidden (after_due_date), one with perf points. */
@@ -60,12 +40,12 @@ static void fake_run(gr_run *r)
 {
     memset(r, 0, sizeof *r);
     gr_rubric_defaults(&r->rubric);
-    tests[0] = fake_test("01-map", "fork", "map/a", 1, 2);
-    tests[1] = fake_test("01-map", "mpi", "map/a", 0, 2);
-    tests[2] = fake_test("02-futures", "openmp", "futures/secret_name", 0, 1);
+    tests[0] = grader_fake_test("01-map", "fork", "map/a", 1, 2);
+    tests[1] = grader_fake_test("01-map", "mpi", "map/a", 0, 2);
+    tests[2] = grader_fake_test("02-futures", "openmp", "futures/secret_name", 0, 1);
     tests[2].hidden = 1;
     tests[2].rule = &hidden_rule;
-    tests[3] = fake_test("01-map", "openmp", "map/perf", 1, 1);
+    tests[3] = grader_fake_test("01-map", "openmp", "map/perf", 1, 1);
     tests[3].perf = &perf_rule;
     tests[3].perf_max = 2;
     tests[3].perf_score = 1.5;
@@ -108,13 +88,13 @@ static void write_all(const gr_run *r, const char *tag)
     const char *names[] = {"gradescope", "prairielearn", "classroom50", "github", "junit"};
     for (size_t i = 0; i < 5; i++) {
         char *file = gr_fmt("%s.%s", tag, names[i]);
-        char *spec = gr_fmt("%s=%s/%s", names[i], scratch, file);
+        char *spec = gr_fmt("%s=%s/%s", names[i], grader_scratch, file);
         CU_ASSERT_EQUAL(gr_outputs_add(&o, spec, err, sizeof err), 0);
         free(spec);
         free(file);
     }
     char *why = NULL;
-    CU_ASSERT_EQUAL(gr_outputs_prepare(&o, scratch, &why), 0);
+    CU_ASSERT_EQUAL(gr_outputs_prepare(&o, grader_scratch, &why), 0);
     CU_ASSERT_EQUAL(gr_outputs_write(r, &o), 0);
     free(why);
     gr_outputs_free(&o);
@@ -561,29 +541,19 @@ static void test_rubric_hidden_when(void)
     free(path);
 }
 
+static const grader_test suite_tests[] = {
+    {"gradescope", test_gradescope},
+    {"prairielearn", test_prairielearn},
+    {"classroom50", test_classroom50},
+    {"github", test_github},
+    {"junit", test_junit},
+    {"build_error_everywhere", test_build_error_everywhere},
+    {"format_arguments", test_format_arguments},
+    {"clean_text", test_clean_text},
+    {"rubric_hidden_when", test_rubric_hidden_when},
+};
+
 int main(void)
 {
-    if (mkdtemp(scratch) == NULL) {
-        perror("mkdtemp");
-        return 1;
-    }
-    if (CU_initialize_registry() != CUE_SUCCESS) {
-        return 1;
-    }
-    CU_pSuite s = CU_add_suite("grader_formats", NULL, NULL);
-    CU_add_test(s, "gradescope", test_gradescope);
-    CU_add_test(s, "prairielearn", test_prairielearn);
-    CU_add_test(s, "classroom50", test_classroom50);
-    CU_add_test(s, "github", test_github);
-    CU_add_test(s, "junit", test_junit);
-    CU_add_test(s, "build_error_everywhere", test_build_error_everywhere);
-    CU_add_test(s, "format_arguments", test_format_arguments);
-    CU_add_test(s, "clean_text", test_clean_text);
-    CU_add_test(s, "rubric_hidden_when", test_rubric_hidden_when);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    gr_rm_rf(scratch);
-    return failed == 0 ? 0 : 1;
+    return grader_test_main("grader_formats", suite_tests, GRADER_N_TESTS(suite_tests), NULL, NULL);
 }

@@ -9,7 +9,6 @@
  *   - the reference cache key follows the trusted files and nothing else.
  * Timings here are scripted numbers, so the assertions are exact.
  */
-#include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,11 +22,12 @@
 #include "rubric.h"
 #include "util.h"
 
-static char scratch[256];
+#include "grader_testkit.h"
+
 
 static void put(const char *rel, const char *text)
 {
-    char *p = gr_fmt("%s/%s", scratch, rel);
+    char *p = gr_fmt("%s/%s", grader_scratch, rel);
     char *dir = gr_xstrdup(p);
     *strrchr(dir, '/') = '\0';
     CU_ASSERT_FATAL(gr_mkdir_p(dir, 0755) == 0);
@@ -201,7 +201,7 @@ static void test_budget_used_up(void)
 
 static void test_rubric_perf_options(void)
 {
-    char *path = gr_fmt("%s/rubric.txt", scratch);
+    char *path = gr_fmt("%s/rubric.txt", grader_scratch);
     const char *text = "perf map_perf/x * 3 full=1.25 zero=1.6 cpus=2 ranks=3\n"
                        "test map/y mpi 1 ranks=1\n"; /* rank 0 alone serves nothing */
     CU_ASSERT_FATAL(gr_write_file(path, text, strlen(text)) == 0);
@@ -226,8 +226,8 @@ static gr_machine fake_machine(const char *cgroup, const char *mountinfo, const 
     put("proc/cgroup", cgroup);
     put("proc/mountinfo", mountinfo);
     put("proc/meminfo", meminfo);
-    char *pc = gr_fmt("%s/proc/cgroup", scratch), *mi = gr_fmt("%s/proc/mountinfo", scratch);
-    char *mem = gr_fmt("%s/proc/meminfo", scratch), *fs = gr_fmt("%s/fs", scratch);
+    char *pc = gr_fmt("%s/proc/cgroup", grader_scratch), *mi = gr_fmt("%s/proc/mountinfo", grader_scratch);
+    char *mem = gr_fmt("%s/proc/meminfo", grader_scratch), *fs = gr_fmt("%s/fs", grader_scratch);
     gr_machine_paths p = {pc, mi, mem, fs, affinity};
     gr_machine m;
     gr_machine_detect_at(&m, &p);
@@ -312,7 +312,7 @@ static void test_cache_key_follows_trusted_files(void)
     put("tree/tests/t.c", "int t;\n");
     put("tree/labs/01-map/fork.c", "skeleton\n");
     put("tree/build/CMakeCache.txt", "x\n");
-    char *tree = gr_fmt("%s/tree", scratch);
+    char *tree = gr_fmt("%s/tree", grader_scratch);
     char k0[33], k1[33];
     gr_cache_tree_key(tree, k0);
     /* What the reference build does not copy does not matter. */
@@ -339,39 +339,27 @@ static void test_cache_key_follows_trusted_files(void)
     free(tree);
 }
 
+static const grader_test suite_tests[] = {
+    {"figure_parsing", test_figure_parsing},
+    {"credit_is_linear_and_clamped", test_credit_is_linear_and_clamped},
+    {"equal_times_one_round_full_points", test_equal_times_one_round_full_points},
+    {"deduction_needs_two_rounds_that_agree", test_deduction_needs_two_rounds_that_agree},
+    {"noisy_round_is_overruled", test_noisy_round_is_overruled},
+    {"disagreeing_rounds_take_the_best", test_disagreeing_rounds_take_the_best},
+    {"reference_against_itself", test_reference_against_itself},
+    {"too_few_cpus_is_informational", test_too_few_cpus_is_informational},
+    {"failed_runs_and_tiny_references", test_failed_runs_and_tiny_references},
+    {"budget_used_up", test_budget_used_up},
+    {"rubric_perf_options", test_rubric_perf_options},
+    {"machine_cgroup_v2_container", test_machine_cgroup_v2_container},
+    {"machine_cgroup_v2_nested", test_machine_cgroup_v2_nested},
+    {"machine_cgroup_v1", test_machine_cgroup_v1},
+    {"machine_cgroup_v1_container_root", test_machine_cgroup_v1_container_root},
+    {"machine_no_cgroups", test_machine_no_cgroups},
+    {"cache_key_follows_trusted_files", test_cache_key_follows_trusted_files},
+};
+
 int main(void)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(scratch, sizeof scratch, "%s/paralab-grader-perf-XXXXXX", base && *base ? base : "/tmp");
-    if (mkdtemp(scratch) == NULL) {
-        perror("mkdtemp");
-        return 2;
-    }
-    if (CU_initialize_registry() != CUE_SUCCESS) {
-        return 2;
-    }
-    CU_pSuite s = CU_add_suite("grader_perf", NULL, NULL);
-    CU_add_test(s, "figure_parsing", test_figure_parsing);
-    CU_add_test(s, "credit_is_linear_and_clamped", test_credit_is_linear_and_clamped);
-    CU_add_test(s, "equal_times_one_round_full_points", test_equal_times_one_round_full_points);
-    CU_add_test(s, "deduction_needs_two_rounds_that_agree", test_deduction_needs_two_rounds_that_agree);
-    CU_add_test(s, "noisy_round_is_overruled", test_noisy_round_is_overruled);
-    CU_add_test(s, "disagreeing_rounds_take_the_best", test_disagreeing_rounds_take_the_best);
-    CU_add_test(s, "reference_against_itself", test_reference_against_itself);
-    CU_add_test(s, "too_few_cpus_is_informational", test_too_few_cpus_is_informational);
-    CU_add_test(s, "failed_runs_and_tiny_references", test_failed_runs_and_tiny_references);
-    CU_add_test(s, "budget_used_up", test_budget_used_up);
-    CU_add_test(s, "rubric_perf_options", test_rubric_perf_options);
-    CU_add_test(s, "machine_cgroup_v2_container", test_machine_cgroup_v2_container);
-    CU_add_test(s, "machine_cgroup_v2_nested", test_machine_cgroup_v2_nested);
-    CU_add_test(s, "machine_cgroup_v1", test_machine_cgroup_v1);
-    CU_add_test(s, "machine_cgroup_v1_container_root", test_machine_cgroup_v1_container_root);
-    CU_add_test(s, "machine_no_cgroups", test_machine_no_cgroups);
-    CU_add_test(s, "cache_key_follows_trusted_files", test_cache_key_follows_trusted_files);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    gr_rm_rf(scratch);
-    return failed > 0 ? 1 : 0;
+    return grader_test_main("grader_perf", suite_tests, GRADER_N_TESTS(suite_tests), NULL, NULL);
 }

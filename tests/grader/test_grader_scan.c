@@ -5,7 +5,6 @@
  * solutions raise no flag, and a flag shows in the report and results.json
  * without changing a point.
  */
-#include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 #include <dirent.h>
 #include <jansson.h>
@@ -19,11 +18,12 @@
 #include "scan.h"
 #include "util.h"
 
+#include "grader_testkit.h"
+
 #ifndef GRADER_SOURCE_DIR
 #define GRADER_SOURCE_DIR "."
 #endif
 
-static char scratch[] = "/tmp/paralab-scan-test-XXXXXX";
 
 /* Is there a flag for construct (a prefix of what it shows) on line (0: any line)? */
 static int flagged(const gr_flag *f, size_t n, const char *construct, int line)
@@ -139,7 +139,7 @@ static void test_line_numbers_follow_comments(void)
 /* gcc skips a NUL byte and compiles what follows: the scan must read past it too. */
 static void test_nul_byte_hides_nothing(void)
 {
-    char *path = gr_fmt("%s/nul.c", scratch);
+    char *path = gr_fmt("%s/nul.c", grader_scratch);
     static const char bytes[] = "int x;\n\0\nlong s(void) { return syscall(39); }\n";
     CU_ASSERT_EQUAL_FATAL(gr_write_file(path, bytes, sizeof bytes - 1), 0);
     gr_flag *f = NULL;
@@ -215,7 +215,7 @@ static void test_flags_reported_not_scored(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(md, "no points deducted"));
     free(md);
 
-    char *path = gr_fmt("%s/results.json", scratch);
+    char *path = gr_fmt("%s/results.json", grader_scratch);
     CU_ASSERT_EQUAL_FATAL(gr_write_results_json(&r, path), 0);
     json_error_t err;
     json_t *j = json_load_file(path, 0, &err);
@@ -234,26 +234,16 @@ static void test_flags_reported_not_scored(void)
     gr_rubric_free(&r.rubric);
 }
 
+static const grader_test suite_tests[] = {
+    {"forgery_constructs_are_flagged", test_forgery_constructs_are_flagged},
+    {"look_alikes_are_not_flagged", test_look_alikes_are_not_flagged},
+    {"line_numbers_follow_comments", test_line_numbers_follow_comments},
+    {"nul_byte_hides_nothing", test_nul_byte_hides_nothing},
+    {"solutions_raise_no_flag", test_solutions_raise_no_flag},
+    {"flags_reported_not_scored", test_flags_reported_not_scored},
+};
+
 int main(void)
 {
-    if (mkdtemp(scratch) == NULL) {
-        perror("mkdtemp");
-        return 1;
-    }
-    if (CU_initialize_registry() != CUE_SUCCESS) {
-        return 1;
-    }
-    CU_pSuite s = CU_add_suite("grader_scan", NULL, NULL);
-    CU_add_test(s, "forgery_constructs_are_flagged", test_forgery_constructs_are_flagged);
-    CU_add_test(s, "look_alikes_are_not_flagged", test_look_alikes_are_not_flagged);
-    CU_add_test(s, "line_numbers_follow_comments", test_line_numbers_follow_comments);
-    CU_add_test(s, "nul_byte_hides_nothing", test_nul_byte_hides_nothing);
-    CU_add_test(s, "solutions_raise_no_flag", test_solutions_raise_no_flag);
-    CU_add_test(s, "flags_reported_not_scored", test_flags_reported_not_scored);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    gr_rm_rf(scratch);
-    return failed == 0 ? 0 : 1;
+    return grader_test_main("grader_scan", suite_tests, GRADER_N_TESTS(suite_tests), NULL, NULL);
 }

@@ -8,7 +8,6 @@
  * never links a backend. The end-to-end runs (real builds, hostile
  * submissions) are adversary.sh.
  */
-#include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 #include <errno.h>
 #include <signal.h>
@@ -34,16 +33,17 @@
 #include "sandbox.h"
 #include "util.h"
 
+#include "grader_testkit.h"
+
 #ifndef GRADER_SOURCE_DIR
 #define GRADER_SOURCE_DIR "."
 #endif
 
-static char scratch[256];
 static char jobdir[300]; /* the runner user's: jobs write only here */
 
 static char *path_in(const char *name)
 {
-    return gr_fmt("%s/%s", scratch, name);
+    return gr_fmt("%s/%s", grader_scratch, name);
 }
 
 static char *write_tmp(const char *name, const char *text)
@@ -232,7 +232,7 @@ static void test_strip_rejects_malformed_blocks(void)
 /* ---------------------------------------------------------------- archives */
 
 #ifdef PARALAB_HAVE_LIBARCHIVE
-/* Runs gr_unpack_labs on scratch/NAME into a fresh scratch/out-NAME; the report's text. */
+/* Runs gr_unpack_labs on grader_scratch/NAME into a fresh grader_scratch/out-NAME; the report's text. */
 static char *unpack_report(const char *name, int zip, long max_entries, long max_bytes, int *rc)
 {
     static char *const labs[] = {"01-map", "02-futures"};
@@ -240,7 +240,7 @@ static char *unpack_report(const char *name, int zip, long max_entries, long max
     gr_unpack_opts o = {.zip = zip, .labs = labs, .n_labs = 2, .files = files, .n_files = 3,
                         .max_file_bytes = max_bytes, .max_entries = max_entries, .max_depth = 3};
     char *archive = path_in(name);
-    char *dir = gr_fmt("%s/out-%s", scratch, name);
+    char *dir = gr_fmt("%s/out-%s", grader_scratch, name);
     char *report = gr_fmt("%s.report", dir);
     gr_rm_rf(dir);
     gr_mkdir_p(dir, 0755);
@@ -255,10 +255,10 @@ static char *unpack_report(const char *name, int zip, long max_entries, long max
     return text ? text : gr_xstrdup("");
 }
 
-/* 1 when scratch/out-ARCHIVE/REL is a regular file (lstat: not a link). */
+/* 1 when grader_scratch/out-ARCHIVE/REL is a regular file (lstat: not a link). */
 static int unpacked_file(const char *archive, const char *rel)
 {
-    char *p = gr_fmt("%s/out-%s/%s", scratch, archive, rel);
+    char *p = gr_fmt("%s/out-%s/%s", grader_scratch, archive, rel);
     struct stat st;
     int ok = lstat(p, &st) == 0 && S_ISREG(st.st_mode);
     free(p);
@@ -279,7 +279,7 @@ static void test_unpack_keeps_only_lab_files(void)
                        "tar -czf ../t.tar.gz labs compile_commands.json build && "
                        "tar -cf ../slip.tar labs/01-map/fork.c labs/01-map/openmp.c "
                        "--transform 's|labs/01-map/fork.c|../../outside|;s|labs/01-map/openmp.c|../01-map/openmp.c|'",
-                       scratch);
+                       grader_scratch);
     CU_ASSERT_EQUAL_FATAL(sh(cmd), 0);
     free(cmd);
     int rc;
@@ -300,7 +300,7 @@ static void test_unpack_keeps_only_lab_files(void)
     CU_ASSERT_EQUAL(rc, 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(r, "file 01-map/openmp.c points outside the archive"));
     CU_ASSERT_PTR_NOT_NULL(strstr(r, "../../outside (points outside the archive)"));
-    char *outside = gr_fmt("%s/outside", scratch);
+    char *outside = gr_fmt("%s/outside", grader_scratch);
     struct stat st;
     CU_ASSERT(lstat(outside, &st) != 0);
     free(outside);
@@ -310,7 +310,7 @@ static void test_unpack_keeps_only_lab_files(void)
 /* A zip made with links stored as links (zip -y): the same rules. */
 static void test_unpack_zip_with_links(void)
 {
-    char *cmd = gr_fmt("cd '%s/t' && zip -qry ../t.zip labs compile_commands.json build", scratch);
+    char *cmd = gr_fmt("cd '%s/t' && zip -qry ../t.zip labs compile_commands.json build", grader_scratch);
     if (sh("command -v zip >/dev/null") != 0) {
         free(cmd);
         CU_PASS("zip is not installed: no zip to make");
@@ -422,7 +422,7 @@ static void test_probe_writable(void)
     errno = 0;
     CU_ASSERT_EQUAL(gr_probe_writable("/nonexistent/x.xml"), -1);
     CU_ASSERT_EQUAL(errno, ENOENT);
-    CU_ASSERT_EQUAL(gr_probe_writable(scratch), -1);
+    CU_ASSERT_EQUAL(gr_probe_writable(grader_scratch), -1);
     CU_ASSERT_EQUAL(errno, EISDIR);
     char *fresh = path_in("probe.xml");
     CU_ASSERT_EQUAL(gr_probe_writable(fresh), 0);
@@ -479,34 +479,17 @@ static void test_verdict_lines(void)
 
 /* ---------------------------------------------------------------- reports */
 
-static gr_test fake_test(const char *lab, const char *model, const char *name, int passed, double pts)
-{
-    gr_test t;
-    memset(&t, 0, sizeof t);
-    t.lab = (char *)lab;
-    t.model = (char *)model;
-    t.name = (char *)name;
-    t.ran = 1;
-    t.passed = passed;
-    t.max_points = pts;
-    t.score = passed ? pts : 0;
-    t.reason = passed ? NULL : (char *)"crashed: SIGSEGV (segmentation fault)";
-    /* What a hostile test may print: quotes, control bytes, broken UTF-8, markup. */
-    t.output = passed ? (char *)"" : (char *)"\"quoted\" \\ back\x01\x1b[31m <xml>&amp; \xff\xfe bad \xc3\xa9 ok\n";
-    return t;
-}
-
 static void test_results_json_and_junit_are_valid(void)
 {
     gr_run r;
     memset(&r, 0, sizeof r);
     gr_rubric_defaults(&r.rubric);
     gr_test tests[4];
-    tests[0] = fake_test("01-map", "fork", "map/a", 1, 2);
-    tests[1] = fake_test("01-map", "mpi", "map/a", 0, 2);
-    tests[2] = fake_test("02-futures", "openmp", "futures/b", 0, 1);
+    tests[0] = grader_fake_test("01-map", "fork", "map/a", 1, 2);
+    tests[1] = grader_fake_test("01-map", "mpi", "map/a", 0, 2);
+    tests[2] = grader_fake_test("02-futures", "openmp", "futures/b", 0, 1);
     tests[2].hidden = 1;
-    tests[3] = fake_test("01-map", "openmp", "map/perf", 1, 1);
+    tests[3] = grader_fake_test("01-map", "openmp", "map/perf", 1, 1);
     gr_rule perf = {.kind = GR_RULE_PERF, .points = 2, .runs = 3};
     tests[3].perf = &perf;
     tests[3].perf_max = 2;
@@ -554,7 +537,7 @@ static void test_results_json_caps_output(void)
     gr_run r;
     memset(&r, 0, sizeof r);
     gr_rubric_defaults(&r.rubric);
-    gr_test t = fake_test("01-map", "fork", "map/a", 0, 1);
+    gr_test t = grader_fake_test("01-map", "fork", "map/a", 0, 1);
     size_t n = 40000;
     char *big = gr_xmalloc(n + 1);
     for (size_t i = 0; i < n; i++) {
@@ -866,7 +849,7 @@ static void test_cmdline_table(void)
 static void test_argv_words_stay_whole(void)
 {
     gr_argv a = {0};
-    char *out = gr_fmt("%s/it's a \"file\" $HOME", scratch);
+    char *out = gr_fmt("%s/it's a \"file\" $HOME", grader_scratch);
     gr_argv_add(&a, "/bin/sh");
     gr_argv_add(&a, "-c");
     gr_argv_add(&a, "printf '%s' \"$1\" > \"$1\"");
@@ -886,64 +869,62 @@ static void test_argv_words_stay_whole(void)
     gr_argv_free(&a);
 }
 
+/* The runner user's grader_scratch: the sandbox's sweep removes whatever that user
+ * owns directly in /tmp, so the tests' directory stays ours and jobs get a
+ * subdirectory they own. */
+static int setup_runner(void)
+{
+    gr_sandbox_init(&sb, "paralab-runner", 0, 0);
+    snprintf(jobdir, sizeof jobdir, "%s/job", grader_scratch);
+    if (chmod(grader_scratch, 0755) != 0 || mkdir(jobdir, 0755) != 0 ||
+        (sb.drop && chown(jobdir, sb.uid, sb.gid) != 0)) {
+        perror("grader_scratch");
+        return -1;
+    }
+    return 0;
+}
+
+static void sweep_runner(void)
+{
+    gr_sandbox_sweep(&sb);
+}
+
+static const grader_test suite_tests[] = {
+    {"rubric_shipped_file_is_valid", test_rubric_shipped_file_is_valid},
+    {"rubric_settings_and_first_match", test_rubric_settings_and_first_match},
+    {"rubric_errors_name_file_and_line", test_rubric_errors_name_file_and_line},
+    {"rubric_missing_file", test_rubric_missing_file},
+    {"strip_follows_conventions", test_strip_follows_conventions},
+    {"strip_rejects_malformed_blocks", test_strip_rejects_malformed_blocks},
+    {"archive_kind", test_archive_kind},
+#ifdef PARALAB_HAVE_LIBARCHIVE
+    {"unpack_keeps_only_lab_files", test_unpack_keeps_only_lab_files},
+    {"unpack_zip_with_links", test_unpack_zip_with_links},
+    {"unpack_errors_and_limits", test_unpack_errors_and_limits},
+#endif
+    {"failed_assertion_line", test_failed_assertion_line},
+    {"sanitizer_report_line", test_sanitizer_report_line},
+    {"probe_writable", test_probe_writable},
+    {"rubric_lab_names", test_rubric_lab_names},
+    {"verdict_lines", test_verdict_lines},
+    {"results_json_and_junit_are_valid", test_results_json_and_junit_are_valid},
+    {"results_json_on_build_error", test_results_json_on_build_error},
+    {"results_json_caps_output", test_results_json_caps_output},
+    {"sandbox_describe", test_sandbox_describe},
+    {"sandbox_plain_job", test_sandbox_plain_job},
+    {"sandbox_timeout_kills_the_tree", test_sandbox_timeout_kills_the_tree},
+    {"sandbox_output_flood_is_cut", test_sandbox_output_flood_is_cut},
+    {"sandbox_fork_bomb_is_contained", test_sandbox_fork_bomb_is_contained},
+    {"sandbox_limits_apply", test_sandbox_limits_apply},
+    {"sandbox_verdict_descriptor", test_sandbox_verdict_descriptor},
+    {"sandbox_loopback_only", test_sandbox_loopback_only},
+    {"sandbox_many_jobs_at_once", test_sandbox_many_jobs_at_once},
+    {"cmdline_table", test_cmdline_table},
+    {"parse_u64", test_parse_u64},
+    {"argv_words_stay_whole", test_argv_words_stay_whole},
+};
+
 int main(void)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(scratch, sizeof scratch, "%s/paralab-grader-unit-XXXXXX", base && *base ? base : "/tmp");
-    if (mkdtemp(scratch) == NULL) {
-        perror("mkdtemp");
-        return 2;
-    }
-    gr_sandbox_init(&sb, "paralab-runner", 0, 0);
-    /* The scratch dir stays ours: the sandbox's sweep removes whatever the
-     * runner user owns directly in /tmp. */
-    snprintf(jobdir, sizeof jobdir, "%s/job", scratch);
-    if (chmod(scratch, 0755) != 0 || mkdir(jobdir, 0755) != 0 ||
-        (sb.drop && chown(jobdir, sb.uid, sb.gid) != 0)) {
-        perror("scratch");
-        return 2;
-    }
-    if (CU_initialize_registry() != CUE_SUCCESS) {
-        return 2;
-    }
-    CU_pSuite s = CU_add_suite("grader", NULL, NULL);
-    CU_add_test(s, "rubric_shipped_file_is_valid", test_rubric_shipped_file_is_valid);
-    CU_add_test(s, "rubric_settings_and_first_match", test_rubric_settings_and_first_match);
-    CU_add_test(s, "rubric_errors_name_file_and_line", test_rubric_errors_name_file_and_line);
-    CU_add_test(s, "rubric_missing_file", test_rubric_missing_file);
-    CU_add_test(s, "strip_follows_conventions", test_strip_follows_conventions);
-    CU_add_test(s, "strip_rejects_malformed_blocks", test_strip_rejects_malformed_blocks);
-    CU_add_test(s, "archive_kind", test_archive_kind);
-#ifdef PARALAB_HAVE_LIBARCHIVE
-    CU_add_test(s, "unpack_keeps_only_lab_files", test_unpack_keeps_only_lab_files);
-    CU_add_test(s, "unpack_zip_with_links", test_unpack_zip_with_links);
-    CU_add_test(s, "unpack_errors_and_limits", test_unpack_errors_and_limits);
-#endif
-    CU_add_test(s, "failed_assertion_line", test_failed_assertion_line);
-    CU_add_test(s, "sanitizer_report_line", test_sanitizer_report_line);
-    CU_add_test(s, "probe_writable", test_probe_writable);
-    CU_add_test(s, "rubric_lab_names", test_rubric_lab_names);
-    CU_add_test(s, "verdict_lines", test_verdict_lines);
-    CU_add_test(s, "results_json_and_junit_are_valid", test_results_json_and_junit_are_valid);
-    CU_add_test(s, "results_json_on_build_error", test_results_json_on_build_error);
-    CU_add_test(s, "results_json_caps_output", test_results_json_caps_output);
-    CU_add_test(s, "sandbox_describe", test_sandbox_describe);
-    CU_add_test(s, "sandbox_plain_job", test_sandbox_plain_job);
-    CU_add_test(s, "sandbox_timeout_kills_the_tree", test_sandbox_timeout_kills_the_tree);
-    CU_add_test(s, "sandbox_output_flood_is_cut", test_sandbox_output_flood_is_cut);
-    CU_add_test(s, "sandbox_fork_bomb_is_contained", test_sandbox_fork_bomb_is_contained);
-    CU_add_test(s, "sandbox_limits_apply", test_sandbox_limits_apply);
-    CU_add_test(s, "sandbox_verdict_descriptor", test_sandbox_verdict_descriptor);
-    CU_add_test(s, "sandbox_loopback_only", test_sandbox_loopback_only);
-    CU_add_test(s, "sandbox_many_jobs_at_once", test_sandbox_many_jobs_at_once);
-    CU_add_test(s, "cmdline_table", test_cmdline_table);
-    CU_add_test(s, "parse_u64", test_parse_u64);
-    CU_add_test(s, "argv_words_stay_whole", test_argv_words_stay_whole);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    gr_sandbox_sweep(&sb);
-    gr_rm_rf(scratch);
-    return failed ? 1 : 0;
+    return grader_test_main("grader", suite_tests, GRADER_N_TESTS(suite_tests), setup_runner, sweep_runner);
 }

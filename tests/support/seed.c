@@ -33,7 +33,7 @@ static uint64_t mix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
-/* The grader reads the same numbers (gr_parse_u64, grader/util.c): it links none of the tests' code. */
+/* Twin of gr_parse_u64 (grader/util.c), kept apart on purpose: the student image has no grader/ to link. */
 int pl_test_seed_parse(const char *s, uint64_t *out)
 {
     if (s == NULL || *s < '0' || *s > '9') { /* strtoull accepts "-1" and " 1" */
