@@ -601,7 +601,13 @@ static void call_deadline(void)
     add_int(g, "slow", "sleep_ms", 5000);
     PL_EXPECT_RC(pl_group_start(g), PL_OK);
     pl_group_results(g, 200);
-    CU_ASSERT(pl_test_is_ok_int(pl_group_result(g, "quick"), 4));
+    /* "quick" usually finishes, but on a loaded machine starting the workers can
+     * take the whole 200 ms: TIMEOUT is honest then (the calls beside this one
+     * check that real work was done). A wrong value never is. */
+    const pl_result *quick = pl_group_result(g, "quick");
+    pl_test_check(pl_test_is_ok_int(quick, 4) || pl_result_status(quick) == PL_TASK_TIMEOUT, __FILE__,
+                  __LINE__, "quick's status is %s, expected OK with 4 (or TIMEOUT on a loaded machine)",
+                  pl_task_status_name(pl_result_status(quick)));
     PL_EXPECT_STATUS(pl_group_result(g, "stuck"), PL_TASK_TIMEOUT);
     pl_group_free(&g);
 }

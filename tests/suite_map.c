@@ -903,7 +903,20 @@ static void call_deadline_stragglers(void)
     map_run m;
     map_values(&m, "sleep_ms", ms, 4, 2, 200);
     expect_accepted(&m, "a map stopped at its deadline (leftovers)");
-    PL_EXPECT_EQ(pl_test_count_status(m.results, m.n, PL_TASK_TIMEOUT), 2);
+    /* The long items must be stopped. The short ones usually finish, but on a
+     * loaded machine starting the workers can take the whole 200 ms (seen on
+     * fork at load 7): either is an honest answer, and the calls beside this
+     * one check that real work was done. */
+    for (size_t i = 0; i < m.n && i < 4; i++) {
+        pl_task_status st = pl_result_status(m.results[i]);
+        if (ms[i] > 200) {
+            PL_EXPECT_STATUS(m.results[i], PL_TASK_TIMEOUT);
+        } else {
+            pl_test_check(st == PL_TASK_OK || st == PL_TASK_TIMEOUT, __FILE__, __LINE__,
+                          "status of a 10 ms item is %s, expected OK (or TIMEOUT on a loaded machine)",
+                          pl_task_status_name(st));
+        }
+    }
     map_run_free(&m);
 }
 
