@@ -30,6 +30,7 @@ static struct {
     uid_t uid;
     gid_t gid;
     int ns_unavailable; /* clone(CLONE_NEWUSER|CLONE_NEWPID) failed once: not tried again */
+    const char *ns_why; /* ... and why */
     int noted;
     const char *isolation;
 } cfg = {.isolation = "none"};
@@ -40,6 +41,11 @@ void pl_spawn_configure(void)
         return;
     }
     cfg.configured = 1;
+    /* For the tests of the fallbacks, and for a machine where namespaces misbehave. */
+    if (getenv("PARALAB_SUBJECT_NO_NAMESPACE")) {
+        cfg.ns_unavailable = 1;
+        cfg.ns_why = "PARALAB_SUBJECT_NO_NAMESPACE is set";
+    }
     const char *v = getenv("PARALAB_SUBJECT_UID");
     unsigned u, g;
     char end;
@@ -385,18 +391,19 @@ static int spawn_plain(char **argv, char **env, int keep, pl_spawned *out)
 }
 
 /* Once per checker: what the subject can still do to it, when no namespace could be made. */
-static void note_fallback(int err)
+static void note_fallback(void)
 {
     if (cfg.noted++) {
         return;
     }
+    const char *why = cfg.ns_why ? cfg.ns_why : "?";
     if (cfg.have_user) {
         fprintf(stderr, "checker: note: no user+PID namespace for the subject (%s): it runs as uid %u, "
-                        "which cannot signal or trace this root checker\n", strerror(err), (unsigned)cfg.uid);
+                        "which cannot signal or trace this root checker\n", why, (unsigned)cfg.uid);
     } else {
         fprintf(stderr, "checker: note: no user+PID namespace for the subject (%s) and no other user to run it "
                         "as: it runs as this user and could signal the checker (a killed checker writes no "
-                        "verdict: the test fails without its reason)\n", strerror(err));
+                        "verdict: the test fails without its reason)\n", why);
     }
 }
 
@@ -410,8 +417,9 @@ int pl_spawn(char **argv, char **env, int keep, pl_spawned *out)
             return 0;
         }
         cfg.ns_unavailable = 1;
-        note_fallback(errno);
+        cfg.ns_why = strerror(errno);
     }
+    note_fallback();
     cfg.isolation = cfg.have_user ? "user" : "none";
     return spawn_plain(argv, env, keep, out);
 }
