@@ -2,7 +2,7 @@
  * pl_spawn.c - starting the subject out of the checker's reach (see
  * pl_spawn.h for the three ways and why).
  */
-#define _GNU_SOURCE /* clone, CLONE_NEW*, close_range, setresuid, setfsuid: Linux-specific by nature */
+#define _GNU_SOURCE /* unshare, CLONE_NEW*, close_range, dup3, setresuid, setfsuid: Linux-specific by nature */
 #include "pl_spawn.h"
 
 #include <errno.h>
@@ -19,10 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The init's stack (it runs a fork and a wait loop; the subject's own stack is its exec's). */
-#define INIT_STACK (256 * 1024)
-/* How long the init may take to say which pid the subject got. */
-#define LEADER_WAIT_MS 10000
+/* How long the child may take to report (its namespaces made; the subject's pid). */
+#define REPORT_WAIT_MS 10000
 
 static struct {
     int configured;
@@ -162,7 +160,7 @@ static void report_own_pid(int fd)
  * arrives just before waitpid is passed on at the next child event; the
  * checker follows a SIGTERM with SIGKILL anyway.)
  */
-static int init_loop(pid_t subject)
+static void init_loop(pid_t subject)
 {
     for (;;) {
         int st = 0;
@@ -221,13 +219,13 @@ static int write_maps(const char *dir, unsigned uid, unsigned gid, int deny_setg
 }
 
 /*
- * An unprivileged checker's init maps itself. /proc/PID files of a
- * non-dumpable process (the init is a copy of the checker) belong to root,
- * so neither the checker nor the init may open the map files - unless the
- * init is dumpable for the few calls that write them. Its memory is a copy
- * of the checker's (the nonce in it): for that window only a process of
- * the same user that can name the init could attach, and the subject does
- * not exist yet. The grader leaves no such process in sight: each job has
+ * An unprivileged checker's child maps its new user namespace itself.
+ * /proc/PID files of a non-dumpable process (the child is a copy of the
+ * checker) belong to root, so neither the checker nor the child may open
+ * the map files - unless the child is dumpable for the few calls that
+ * write them. Its memory is a copy of the checker's (the nonce in it): for
+ * that window only a process of the same user that can name the child
+ * could attach, and the subject does not exist yet. The grader leaves no such process in sight: each job has
  * its own PID namespace and /proc (bubblewrap), or the checker is root and
  * maps from outside, with no window at all.
  */
@@ -239,34 +237,10 @@ static int map_self(unsigned uid, unsigned gid)
     return rc;
 }
 
-/* Runs as PID 1 of the new namespaces (clone's child): see pl_spawn.h, 1. */
-static int ns_init(void *p)
+/* PID 1 of the new namespace (fork of the relay, below): starts the subject and reaps. */
+static void ns_init(const struct ns_start *a)
 {
-    struct ns_start *a = p;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    setpgid(0, 0);
-    /* Our descriptors at fixed places (3 the socket, 4 the status pipe, 5 the go-ahead), nothing else. */
-    int keep = a->keep >= 0 ? fcntl(a->keep, F_DUPFD, 10) : -1;
-    int st = fcntl(a->status_w, F_DUPFD_CLOEXEC, 10), go = fcntl(a->sync_r, F_DUPFD, 10);
-    if (st < 0 || go < 0 || (a->keep >= 0 && (keep < 0 || dup2(keep, 3) != 3)) || dup3(st, 4, O_CLOEXEC) != 4 ||
-        dup2(go, 5) != 5 || close_range(6, ~0U, 0) != 0) {
-        _exit(127);
-    }
-    if (a->keep < 0) {
-        close(3);
-    }
-    char c;
-    if (read(5, &c, 1) != 1) { /* the go-ahead: a root checker has written our maps; EOF: it gave up */
-        _exit(127);
-    }
-    close(5);
-    if (c == 's' && map_self(a->uid, a->gid) != 0) {
-        _exit(127);
-    }
-    if (drop_to_user() != 0) {
-        _exit(127);
-    }
-    prctl(PR_SET_PDEATHSIG, SIGKILL); /* again: a credential change clears it */
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* dies with the relay, and everything in the namespace with it */
     struct sigaction sa = {.sa_sigaction = on_signal, .sa_flags = SA_SIGINFO};
     sigemptyset(&sa.sa_mask);
     int sigs[] = {SIGTERM, SIGINT, SIGHUP};
@@ -286,10 +260,99 @@ static int ns_init(void *p)
     if (s < 0) {
         _exit(127);
     }
-    return init_loop(s);
+    init_loop(s);
 }
 
-/* A root checker maps its init from outside, with root's file rights (its fsuid is the subject's). */
+static volatile sig_atomic_t relayed;
+
+static void on_relay_signal(int sig)
+{
+    relayed = sig;
+}
+
+/*
+ * The checker's child, between it and the namespace: unshare(2) puts the
+ * caller's next child, not the caller, in the new PID namespace, so this
+ * process stays outside, in the checker's numbering: what the checker
+ * waits for and signals. (clone(2) with the flags would save it, but runs
+ * the child on a stack of our own, which AddressSanitizer and
+ * ThreadSanitizer do not follow; fork is what they know.) It passes the
+ * checker's signals to the init and ends when the init does.
+ */
+static void relay(pid_t init)
+{
+    for (;;) {
+        int st;
+        pid_t w = waitpid(init, &st, 0);
+        if (w == init) {
+            _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        }
+        if (w < 0 && errno != EINTR) {
+            _exit(127);
+        }
+        int sig = relayed;
+        relayed = 0;
+        if (sig != 0) {
+            kill(init, sig);
+        }
+    }
+}
+
+/* Descriptors at fixed places: 3 the socket (keep), 4 the status pipe, 5 the go-ahead; nothing else. */
+static int fixed_fds(const struct ns_start *a)
+{
+    int keep = a->keep >= 0 ? fcntl(a->keep, F_DUPFD, 10) : -1;
+    int st = fcntl(a->status_w, F_DUPFD_CLOEXEC, 10), go = fcntl(a->sync_r, F_DUPFD, 10);
+    if (st < 0 || go < 0 || (a->keep >= 0 && (keep < 0 || dup2(keep, 3) != 3)) || dup3(st, 4, O_CLOEXEC) != 4 ||
+        dup2(go, 5) != 5 || close_range(6, ~0U, 0) != 0) {
+        return -1;
+    }
+    if (a->keep < 0) {
+        close(3);
+    }
+    return 0;
+}
+
+/* The checker's child in spawn_ns: new namespaces, the maps, then the init. Never returns. */
+static void ns_child(const struct ns_start *a)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    setpgid(0, 0);
+    if (fixed_fds(a) != 0) {
+        _exit(127);
+    }
+    /* First report: 0, or the errno of unshare (seccomp, a kernel without user namespaces). */
+    int32_t ack = unshare(CLONE_NEWUSER | CLONE_NEWPID) == 0 ? 0 : errno;
+    if (write(4, &ack, sizeof ack) != (ssize_t)sizeof ack || ack != 0) {
+        _exit(127);
+    }
+    char c;
+    if (read(5, &c, 1) != 1) { /* the go-ahead: a root checker has written our maps; EOF: it gave up */
+        _exit(127);
+    }
+    close(5);
+    if ((c == 's' && map_self(a->uid, a->gid) != 0) || drop_to_user() != 0) {
+        _exit(127);
+    }
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* again: a credential change clears it */
+    struct sigaction sa = {.sa_handler = on_relay_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    pid_t init = fork(); /* PID 1 of the new namespace */
+    if (init == 0) {
+        ns_init(a);
+    }
+    close(3);
+    close(4);
+    if (init < 0) {
+        _exit(127);
+    }
+    relay(init);
+}
+
+/* A root checker maps the namespace from outside, with root's file rights (its fsuid is the subject's). */
 static int root_maps(pid_t pid, unsigned uid, unsigned gid)
 {
     char dir[32];
@@ -306,21 +369,34 @@ static int root_maps(pid_t pid, unsigned uid, unsigned gid)
     return rc;
 }
 
-/* Reads the init's first report, the subject's pid (-1 when it died first or took too long). */
-static pid_t read_leader(int fd)
+/* Reads one report of the child's (the unshare result, the subject's pid); `none` when it died first. */
+static int32_t read_report(int fd, int32_t none)
 {
-    int32_t pid = -1;
+    int32_t v = none;
     struct pollfd p = {.fd = fd, .events = POLLIN};
-    if (poll(&p, 1, LEADER_WAIT_MS) == 1 && read(fd, &pid, sizeof pid) != (ssize_t)sizeof pid) {
-        pid = -1;
+    if (poll(&p, 1, REPORT_WAIT_MS) != 1 || read(fd, &v, sizeof v) != (ssize_t)sizeof v) {
+        v = none;
     }
-    return (pid_t)pid;
+    return v;
 }
 
 static void close_pair(int p[2])
 {
     close(p[0]);
     close(p[1]);
+}
+
+/* The child could not make or map its namespaces: nothing of it is left, errno says why. */
+static int ns_failed(pid_t pid, int status_r, int sync_w, int err)
+{
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    close(status_r);
+    if (sync_w >= 0) {
+        close(sync_w);
+    }
+    errno = err;
+    return -1;
 }
 
 /* 1. in new user+PID namespaces. -1 with errno when the kernel (or seccomp) refuses. */
@@ -338,34 +414,30 @@ static int spawn_ns(char **argv, char **env, int keep, pl_spawned *out)
     struct ns_start a = {.argv = argv, .env = env, .keep = keep, .sync_r = sync[0], .status_w = status[1],
                          .uid = cfg.have_user ? (unsigned)cfg.uid : (unsigned)geteuid(),
                          .gid = cfg.have_user ? (unsigned)cfg.gid : (unsigned)getegid()};
-    char *stack = malloc(INIT_STACK);
-    /* No CLONE_VM: the child gets a copy of our memory (a and the stack included), like fork. */
-    pid_t pid = stack ? clone(ns_init, stack + INIT_STACK, CLONE_NEWUSER | CLONE_NEWPID | SIGCHLD, &a) : -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        ns_child(&a);
+        _exit(127); /* (ns_child never returns) */
+    }
     int e = errno;
-    free(stack);
     close(sync[0]);
     close(status[1]);
-    if (pid < 0 || (root && root_maps(pid, a.uid, a.gid) != 0)) {
-        e = pid < 0 ? e : errno;
-        if (pid > 0) {
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-        }
+    if (pid < 0) {
         close(sync[1]);
         close(status[0]);
         errno = e;
         return -1;
     }
+    int32_t ack = read_report(status[0], EPERM);
+    if (ack != 0 || (root && root_maps(pid, a.uid, a.gid) != 0)) {
+        return ns_failed(pid, status[0], sync[1], ack != 0 ? (int)ack : errno);
+    }
     ssize_t w = write(sync[1], root ? "g" : "s", 1); /* s: map yourself */
-    (void)w; /* a failed go-ahead is an init that exits: no leader, below */
+    (void)w; /* a failed go-ahead is a child that exits: no leader, below */
     close(sync[1]);
-    *out = (pl_spawned){.child = pid, .leader = read_leader(status[0]), .status_fd = status[0]};
-    if (out->leader < 0) { /* the init could not map itself or start the subject: no namespace here */
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        close(status[0]);
-        errno = EPERM;
-        return -1;
+    *out = (pl_spawned){.child = pid, .leader = read_report(status[0], -1), .status_fd = status[0]};
+    if (out->leader < 0) { /* it could not map itself or start the init: no namespace here */
+        return ns_failed(pid, status[0], -1, EPERM);
     }
     return 0;
 }

@@ -9,9 +9,11 @@
  * same user and the checker's pid. So the subject is started the strongest
  * way this machine allows, tried in this order:
  *
- *   1. NAMESPACE: its own user and PID namespaces (clone(2) with
- *      CLONE_NEWUSER|CLONE_NEWPID; no privilege needed where the kernel
- *      allows unprivileged user namespaces). No pid outside the namespace
+ *   1. NAMESPACE: its own user and PID namespaces (unshare(2) with
+ *      CLONE_NEWUSER|CLONE_NEWPID in a child of ours; no privilege needed
+ *      where the kernel allows unprivileged user namespaces). The checker's
+ *      child is then a small relay outside the PID namespace, and its own
+ *      child the namespace's PID 1 (see pl_spawn.c). No pid outside the namespace
  *      can be named from inside, so kill(getppid()), kill(-1) and a pid
  *      found in /proc reach nothing of ours, and in its own user namespace
  *      the subject has no capability over the checker. The process at the
@@ -38,7 +40,7 @@
 #include <sys/types.h>
 
 typedef struct pl_spawned {
-    pid_t child;     /* what the checker waits for and kills: the subject, or the namespace's init */
+    pid_t child;     /* what the checker waits for and kills: the subject, or the namespace's relay */
     pid_t leader;    /* the program exec'd (subject or mpiexec) as the checker numbers pids; -1 unknown */
     int status_fd;   /* NAMESPACE: the init writes the leader's wait status here; -1 otherwise */
 } pl_spawned;
