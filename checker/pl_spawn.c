@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -313,6 +314,20 @@ static int fixed_fds(const struct ns_start *a)
     return 0;
 }
 
+/*
+ * A /dev/shm of the namespace's own (it has its own mount namespace too).
+ * Why: Open MPI names its shared-memory segments (/dev/shm/vader_segment.
+ * HOST.JOBID.RANK) after a job id made from mpiexec's pid, and mpiexec is
+ * pid 2 in every such namespace: two MPI subjects at once would map each
+ * other's segments (seen: ranks dying with SIGSEGV). Best effort: without
+ * it only concurrent MPI subjects are at risk, and the mount cannot leak
+ * out (mounts made in a less privileged user namespace never propagate).
+ */
+static void private_shm(void)
+{
+    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+}
+
 /* The checker's child in spawn_ns: new namespaces, the maps, then the init. Never returns. */
 static void ns_child(const struct ns_start *a)
 {
@@ -322,7 +337,7 @@ static void ns_child(const struct ns_start *a)
         _exit(127);
     }
     /* First report: 0, or the errno of unshare (seccomp, a kernel without user namespaces). */
-    int32_t ack = unshare(CLONE_NEWUSER | CLONE_NEWPID) == 0 ? 0 : errno;
+    int32_t ack = unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS) == 0 ? 0 : errno;
     if (write(4, &ack, sizeof ack) != (ssize_t)sizeof ack || ack != 0) {
         _exit(127);
     }
@@ -331,7 +346,11 @@ static void ns_child(const struct ns_start *a)
         _exit(127);
     }
     close(5);
-    if ((c == 's' && map_self(a->uid, a->gid) != 0) || drop_to_user() != 0) {
+    if (c == 's' && map_self(a->uid, a->gid) != 0) {
+        _exit(127);
+    }
+    private_shm(); /* while we still hold the namespace's capabilities */
+    if (drop_to_user() != 0) {
         _exit(127);
     }
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* again: a credential change clears it */
