@@ -21,6 +21,7 @@
  *      subject: PID 1 ignores the signals it sends itself and adopts every
  *      orphan, which would change what the tests see (a subject that
  *      raise()s SIGSEGV must die; orphans must not look like its zombies).
+ *      A mount namespace too, for a /dev/shm of its own (see private_shm).
  *   2. USER: when the checker runs as root with a subject user given
  *      (PARALAB_SUBJECT_UID=uid:gid, set by the grader) and namespaces are
  *      not allowed (Docker's default seccomp profile): the subject runs as
