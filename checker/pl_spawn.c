@@ -28,7 +28,7 @@ static struct {
     int have_user;     /* root, and PARALAB_SUBJECT_UID named the subject's user */
     uid_t uid;
     gid_t gid;
-    int ns_unavailable; /* clone(CLONE_NEWUSER|CLONE_NEWPID) failed once: not tried again */
+    int ns_unavailable; /* the namespaces could not be made once: not tried again */
     const char *ns_why; /* ... and why */
     int noted;
     const char *isolation;
