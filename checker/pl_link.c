@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <ftw.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -19,6 +20,7 @@
 
 #include "pl_clock.h"
 #include "pl_proto.h"
+#include "pl_spawn.h"
 #include "pl_status.h"
 
 extern char **environ;
@@ -28,69 +30,54 @@ extern char **environ;
 
 void pl_link_init(pl_link *l)
 {
-    *l = (pl_link){.fd = -1, .child = -1, .subject_pid = -1};
+    *l = (pl_link){.fd = -1, .child = -1, .subject_pid = -1, .status_fd = -1};
 }
 
 /*
  * The subject's environment: ours without the verdict nonce. The harness
  * already unset it, but a copy of the name in a second variable must not
  * reach the subject either, so anything named PARALAB_VERDICT* is dropped.
+ * tmpdir (MPI): the job's own TMPDIR instead of ours, see start_mpi.
  */
-static char **subject_env(void)
+static char **subject_env(const char *tmpdir)
 {
     size_t n = 0;
     while (environ[n]) {
         n++;
     }
-    char **env = calloc(n + 1, sizeof *env);
+    char **env = calloc(n + 2, sizeof *env);
     size_t k = 0;
     for (size_t i = 0; env && i < n; i++) {
-        if (strncmp(environ[i], "PARALAB_VERDICT", 15) != 0) {
+        int drop = strncmp(environ[i], "PARALAB_VERDICT", 15) == 0 || (tmpdir && strncmp(environ[i], "TMPDIR=", 7) == 0);
+        if (!drop) {
             env[k++] = environ[i];
         }
+    }
+    if (env && tmpdir) {
+        env[k++] = (char *)tmpdir;
     }
     return env;
 }
 
-/*
- * In the child, before exec: its own process group (so one kill reaches
- * everything it starts), death with the checker, and no descriptor of
- * ours but 0-2 and `keep` (which becomes 3): the verdict descriptor and
- * anything else the checker holds must never reach submitted code.
- */
-static void child_setup(int keep)
+/* Starts argv (fd `keep` as its 3) out of our reach; the pids it got in l. */
+static int spawn(pl_link *l, char **argv, int keep)
 {
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (keep >= 0) {
-        if (keep != 3 && dup2(keep, 3) != 3) {
-            _exit(127);
-        }
-        fcntl(3, F_SETFD, 0); /* dup2 onto itself would keep FD_CLOEXEC */
-    }
-    if (close_range(keep >= 0 ? 4 : 3, ~0U, 0) != 0) {
-        for (int fd = keep >= 0 ? 4 : 3; fd < 4096; fd++) {
-            close(fd);
-        }
-    }
-}
-
-static pid_t spawn(char **argv, int keep)
-{
-    char **env = subject_env();
+    char tmpdir[sizeof l->tmp + 8];
+    snprintf(tmpdir, sizeof tmpdir, "TMPDIR=%s", l->tmp);
+    char **env = subject_env(l->tmp[0] ? tmpdir : NULL);
     if (env == NULL) {
         return -1;
     }
-    fflush(NULL); /* our buffered output must not be printed twice */
-    pid_t pid = fork();
-    if (pid == 0) {
-        child_setup(keep);
-        execve(argv[0], argv, env);
-        fprintf(stderr, "checker: cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
+    pl_spawned sp;
+    int rc = pl_spawn(argv, env, keep, &sp);
     free(env);
-    return pid;
+    if (rc != 0) {
+        return -1;
+    }
+    l->child = sp.child;
+    l->status_fd = sp.status_fd;
+    l->subject_pid = l->mpi ? -1 : sp.leader; /* MPI: rank 0, from the socket's credentials */
+    return 0;
 }
 
 /* "died with signal 11 (Segmentation fault)" or "exited during the test (status 3)". */
@@ -105,14 +92,23 @@ static void describe_status(int status, char *out, size_t len)
     }
 }
 
-/* Waits up to ms for the child; 1 with *status when it ended. */
-static int wait_child(pid_t pid, int64_t ms, int *status)
+/*
+ * Waits up to ms for the child; 1 with *status when it ended (the
+ * subject's own status, where a namespace's init stood between us).
+ */
+static int wait_child(pl_link *l, int64_t ms, int *status)
 {
     int64_t deadline = pl_deadline_after_ms(ms);
     for (;;) {
-        pid_t w = waitpid(pid, status, WNOHANG);
-        if (w == pid || (w < 0 && errno != EINTR)) {
-            return w == pid;
+        pid_t w = waitpid(l->child, status, WNOHANG);
+        if (w == l->child) {
+            pl_spawned sp = {.child = l->child, .status_fd = l->status_fd};
+            pl_spawn_reaped(&sp, status);
+            l->status_fd = -1;
+            return 1;
+        }
+        if (w < 0 && errno != EINTR) {
+            return 0;
         }
         if (pl_now_ns() >= deadline) {
             return 0;
@@ -121,22 +117,44 @@ static int wait_child(pid_t pid, int64_t ms, int *status)
     }
 }
 
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st, (void)type, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+/* The MPI job's own directory, once nothing of it runs: links are removed, never followed. */
+static void remove_tmp(pl_link *l)
+{
+    if (l->tmp[0] != '\0') {
+        nftw(l->tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        l->tmp[0] = '\0';
+    }
+}
+
 /* Kills the subject's whole process group (mpiexec first gets a chance to stop its ranks) and reaps it. */
 static void bury(pl_link *l, int *status)
 {
     if (l->child <= 0) {
+        remove_tmp(l); /* reaped already: nothing of the job runs */
         return;
     }
     int st = 0;
-    if (!wait_child(l->child, 0, &st)) {
+    if (!wait_child(l, 0, &st)) {
         kill(l->child, SIGTERM);
-        if (!wait_child(l->child, 1000, &st)) {
+        if (!wait_child(l, 1000, &st)) {
             kill(-l->child, SIGKILL);
             kill(l->child, SIGKILL);
-            wait_child(l->child, 5000, &st);
+            wait_child(l, 5000, &st);
         }
     }
     kill(-l->child, SIGKILL); /* anything of the group that outlived its leader */
+    if (l->status_fd >= 0) {
+        close(l->status_fd);
+        l->status_fd = -1;
+    }
+    remove_tmp(l);
     if (status) {
         *status = st;
     }
@@ -165,7 +183,7 @@ static void fail_dead(pl_link *l, const char *what, int mpi)
 {
     close_fd(l);
     int st = 0;
-    int ended = l->child > 0 && wait_child(l->child, EXIT_GRACE_MS, &st);
+    int ended = l->child > 0 && wait_child(l, EXIT_GRACE_MS, &st);
     char how[128];
     if (ended) {
         describe_status(st, how, sizeof how);
@@ -192,9 +210,9 @@ static int start_plain(pl_link *l, const pl_link_spec *spec)
     char workers[16];
     snprintf(workers, sizeof workers, "%d", spec->workers);
     char *argv[] = {(char *)spec->subject, "--fd", "3", "--workers", workers, NULL};
-    l->child = spawn(argv, sv[1]);
+    int rc = spawn(l, argv, sv[1]);
     close(sv[1]);
-    if (l->child < 0) {
+    if (rc != 0) {
         close(sv[0]);
         snprintf(l->why, sizeof l->why, "cannot start the subject process: %s", strerror(errno));
         return PL_ESYS;
@@ -207,7 +225,7 @@ static int start_plain(pl_link *l, const pl_link_spec *spec)
 static int listen_private(char *dir, size_t dlen, char *path, size_t plen)
 {
     const char *tmp = getenv("TMPDIR");
-    snprintf(dir, dlen, "%s/paralab-checker-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    snprintf(dir, dlen, "%s/plc-XXXXXX", tmp && *tmp ? tmp : "/tmp"); /* short: Open MPI puts Unix sockets inside */
     if (mkdtemp(dir) == NULL) {
         return -1;
     }
@@ -243,13 +261,16 @@ static int accept_until(pl_link *l, int lfd, int64_t deadline_ns)
             int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
             struct ucred cred;
             socklen_t cl = sizeof cred;
-            if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 && cred.uid == getuid()) {
+            /* The subject's user (pl_spawn.h), and its pid as our /proc numbers it (the kernel's word). */
+            if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 &&
+                cred.uid == pl_spawn_subject_uid()) {
+                l->subject_pid = cred.pid;
                 return fd;
             }
             if (fd >= 0) {
                 close(fd);
             }
-        } else if (waitpid(l->child, &st, WNOHANG) == l->child) {
+        } else if (wait_child(l, 0, &st)) {
             char how[128];
             describe_status(st, how, sizeof how);
             snprintf(l->why, sizeof l->why, "the subject MPI job (mpiexec) %s before rank 0 connected", how);
@@ -261,12 +282,20 @@ static int accept_until(pl_link *l, int lfd, int64_t deadline_ns)
     return -1;
 }
 
+/*
+ * mpiexec, whose rank 0 connects back to a socket in a private directory.
+ * That directory is also the job's TMPDIR, kept until the job is buried:
+ * in its own PID namespace mpiexec is always pid 2, and Open MPI names its
+ * session directory (TMPDIR/ompi.HOST.UID/pid.PID) and job id after that
+ * pid - two MPI checkers at once would share one session directory.
+ */
 static int start_mpi(pl_link *l, const pl_link_spec *spec, int64_t deadline_ns)
 {
-    char dir[512], path[600];
-    int lfd = listen_private(dir, sizeof dir, path, sizeof path);
+    char path[sizeof l->tmp + 8];
+    int lfd = listen_private(l->tmp, sizeof l->tmp, path, sizeof path);
     if (lfd < 0) {
         snprintf(l->why, sizeof l->why, "cannot make the checker's socket: %s", strerror(errno));
+        l->tmp[0] = '\0';
         return PL_ESYS;
     }
     char ranks[16], workers[16];
@@ -274,11 +303,10 @@ static int start_mpi(pl_link *l, const pl_link_spec *spec, int64_t deadline_ns)
     snprintf(workers, sizeof workers, "%d", spec->workers);
     char *argv[] = {(char *)spec->mpiexec, "-n", ranks, "--oversubscribe", "--bind-to", "none",
                     (char *)spec->subject, "--connect", path, "--workers", workers, NULL};
-    l->child = spawn(argv, -1);
-    int fd = l->child > 0 ? accept_until(l, lfd, deadline_ns) : -1;
+    l->mpi = 1;
+    int fd = spawn(l, argv, -1) == 0 ? accept_until(l, lfd, deadline_ns) : -1;
     close(lfd);
     unlink(path);
-    rmdir(dir);
     if (fd < 0) {
         if (l->child < 0 && l->why[0] == '\0') {
             snprintf(l->why, sizeof l->why, "cannot start mpiexec: %s", strerror(errno));
@@ -319,7 +347,7 @@ int pl_link_call(pl_link *l, const pl_buf *req, int64_t deadline_ns, const char 
     if (rc == PL_OK) {
         return PL_OK;
     }
-    mpi = l->subject_pid > 0 && l->subject_pid != l->child;
+    mpi = l->mpi;
     if (rc == PL_ETIMEDOUT) {
         pl_link_fail(l, what, "did not answer in time (stuck? it was killed)");
     } else if (rc == PL_EWIRE || rc == PL_ENOMEM) {
@@ -342,7 +370,7 @@ int pl_link_stop(pl_link *l)
         rc = rc ? rc : pl_link_call(l, bye, pl_deadline_after_ms(EXIT_GRACE_MS), "the farewell", &ans, &len);
         pl_buf_free(bye);
         close_fd(l);
-        if (rc == PL_OK && !wait_child(l->child, EXIT_GRACE_MS * 4, &st)) {
+        if (rc == PL_OK && !wait_child(l, EXIT_GRACE_MS * 4, &st)) {
             snprintf(l->why, sizeof l->why, "the subject process did not exit after its last call (killed after %d s)",
                      EXIT_GRACE_MS * 4 / 1000);
             rc = PL_ETIMEDOUT;

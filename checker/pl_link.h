@@ -1,8 +1,10 @@
 /*
  * pl_link.h - the checker's connection to its subject process.
  *
- * Starts the subject (fork+exec with a socketpair; for MPI, mpiexec with a
- * Unix socket in a private 0700 directory that rank 0 connects back to),
+ * Starts the subject out of the checker's reach (pl_spawn.h: its own user
+ * and PID namespaces, or another user, where the machine allows) - with a
+ * socketpair, or for MPI, mpiexec with a Unix socket in a private 0700
+ * directory that rank 0 connects back to -
  * and makes request/answer round trips that never wait past a deadline.
  * When the subject dies, hangs or answers garbage the link says why, in
  * words a student can act on ("the subject process died with signal 11
@@ -27,8 +29,13 @@ typedef struct pl_link_spec {
 
 typedef struct pl_link {
     int fd;                /* -1: not connected */
-    pid_t child;           /* the subject, or mpiexec */
-    pid_t subject_pid;     /* the process that serves (MPI: rank 0), from its greeting */
+    pid_t child;           /* the subject or mpiexec, or the tiny init of their namespace (pl_spawn.h) */
+    pid_t subject_pid;     /* the process that serves (MPI: rank 0) as our /proc numbers it: known
+                            * from the start (plain) or the socket's peer credentials (MPI), never
+                            * from what the subject says; -1 unknown */
+    int status_fd;         /* the namespace's init reports the subject's wait status here (pl_spawn.h) */
+    int mpi;               /* the child is mpiexec */
+    char tmp[512];         /* MPI: the job's private directory (its socket, its TMPDIR); "" none */
     pl_frame_in *in;
     char why[512];         /* the last failure, in words */
 } pl_link;

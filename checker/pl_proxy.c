@@ -30,6 +30,7 @@ static struct {
     int64_t died_in; /* the test deadline when the subject last died: no restart within that test */
     int lazy;        /* start the subject on first use, not in pl_run */
     int have_info;
+    long own_pid; /* the subject's pid as it sees itself (hello) */
     char name[32];
     pl_backend_info info;
 } px = {.link = {.fd = -1, .child = -1, .subject_pid = -1}};
@@ -144,7 +145,12 @@ static int hello(int64_t deadline_ns)
     px.info = (pl_backend_info){.name = px.name, .parallel = par != 0, .isolates_crashes = iso != 0,
                                 .can_kill = kill != 0};
     px.have_info = 1;
-    px.link.subject_pid = (pid_t)pid;
+    /* Its pid as it sees itself (in its own PID namespace: not ours, pl_spawn.h): what the tasks
+     * it runs record as their parent. For /proc the link's own, which the subject cannot choose. */
+    px.own_pid = (long)pid;
+    if (px.link.subject_pid <= 0) {
+        px.link.subject_pid = (pid_t)pid;
+    }
     return PL_OK;
 }
 
@@ -174,7 +180,6 @@ static int ensure_subject(void)
         report();
         return PL_ESYS;
     }
-    px.link.subject_pid = -1;
     return hello(start);
 }
 
@@ -265,6 +270,14 @@ long pl_proxy_subject_pid(void)
         return -1;
     }
     return (long)px.link.subject_pid;
+}
+
+long pl_proxy_subject_own_pid(void)
+{
+    if (ensure_subject() != PL_OK) {
+        return -1;
+    }
+    return px.own_pid;
 }
 
 /* ---------------------------------------------------------------- backend facts, run scope */

@@ -39,7 +39,17 @@ void pl_proxy_start_lazily(int lazy);
 /* Called with the reason each time the subject fails (dies, hangs, garbles): the harness's failure. */
 void pl_proxy_set_failure_sink(void (*sink)(const char *why));
 
-/* The pid of the process that runs the student's calls (MPI: rank 0); starts it if needed. -1: none. */
+/*
+ * The pid of the process that runs the student's calls (MPI: rank 0), as
+ * this process numbers pids (for /proc/PID); starts it if needed. -1: none.
+ */
 long pl_proxy_subject_pid(void);
+
+/*
+ * The same process's pid as it sees itself: another number when it runs in
+ * its own PID namespace (checker/pl_spawn.h). Pids the subject's tasks
+ * record (getpid, getppid) are in its numbering: compare them with this.
+ */
+long pl_proxy_subject_own_pid(void);
 
 #endif

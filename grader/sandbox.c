@@ -282,6 +282,7 @@ void gr_sandbox_describe(const gr_sandbox *sb, char *out, size_t len)
              "limits: wall clock, processes/threads (RLIMIT_NPROC%s), address space%s, CPU, "
              "file size, open files, output size, no core files\n"
              "cleanup: process group + descendants via /proc (child subreaper)%s\n"
+             "checkers: %s\n"
              "%s",
              sb->user ? sb->user : "?",
              sb->drop ? " (unprivileged runner; the grader runs as root)"
@@ -292,5 +293,11 @@ void gr_sandbox_describe(const gr_sandbox *sb, char *out, size_t len)
              sb->drop || !sb->as_root ? "" : ", ignored for root",
              sb->sanitize ? " (off: sanitizer build)" : "",
              sb->cg_root ? " + a memory cgroup per job (peak memory, and every process in it)" : "",
+             /* test_job.c's subject_user, checker/pl_spawn.h */
+             sb->drop && !sb->use_bwrap
+                 ? "run as root (files opened as the runner), their subjects as the runner user, "
+                   "in their own user+PID namespaces where the kernel allows"
+                 : "their subjects in their own user+PID namespaces where the kernel allows "
+                   "(else the test's output says so)",
              sb->notes);
 }

@@ -10,7 +10,8 @@
  *      leaks into the job;
  *   3. join the job's cgroup while we may still write to it (root);
  *   4. limits, then drop to the runner user, and check that root cannot be
- *      regained;
+ *      regained (not for a keep_root job: a checker that starts its subject
+ *      as the runner itself, see test_job.c);
  *   5. the parent-death signal AFTER setuid (a credential change clears it),
  *      the build log opened AFTER setuid (as the runner, who owns the build
  *      directory: root following a link the runner planted there could
@@ -113,7 +114,26 @@ static char **sandbox_argv(const gr_sandbox *sb, const gr_job *job)
     return v;
 }
 
-/* 0: /dev/null; 1 and 2: the output pipe; 3: the verdict file or /dev/null; nothing else. */
+/*
+ * fd 4: a pipe holding the verdict nonce (then EOF). A descriptor, not the
+ * environment: /proc/PID/environ keeps an exec's environment for the whole
+ * life of the process, and children inherit it. The nonce is far below
+ * PIPE_BUF, so the write cannot block.
+ */
+static void child_nonce(const gr_job *job)
+{
+    int p[2];
+    size_t len = strlen(job->nonce);
+    if (pipe(p) != 0 || write(p[1], job->nonce, len) != (ssize_t)len) {
+        child_fail("nonce pipe");
+    }
+    close(p[1]);
+    if (p[0] != 4 && (dup2(p[0], 4) != 4 || close(p[0]) != 0)) {
+        child_fail("nonce pipe");
+    }
+}
+
+/* 0: /dev/null; 1 and 2: the output pipe; 3: the verdict file or /dev/null; 4: the nonce; nothing else. */
 static void child_stdio(const gr_job *job, int out_w)
 {
     int devnull = open("/dev/null", O_RDWR);
@@ -131,12 +151,15 @@ static void child_stdio(const gr_job *job, int out_w)
     } else if (dup2(devnull, 3) < 0) {
         child_fail("fd 3");
     }
+    if (job->nonce) {
+        child_nonce(job);
+    }
     /* Nothing of ours (result files, other jobs' pipes) leaks into the job. */
     long maxfd = sysconf(_SC_OPEN_MAX);
     if (maxfd < 0 || maxfd > MAX_FD_TO_CLOSE) {
         maxfd = MAX_FD_TO_CLOSE;
     }
-    for (long fd = 4; fd < maxfd; fd++) {
+    for (long fd = job->nonce ? 5 : 4; fd < maxfd; fd++) {
         close((int)fd);
     }
 }
@@ -210,7 +233,9 @@ void gr_sandbox_child_exec(const gr_sandbox *sb, const gr_job *job, int out_w)
     child_stdio(job, out_w);
     join_cgroup(job);
     child_limits(sb, &job->lim);
-    drop_privileges(sb);
+    if (!job->keep_root) {
+        drop_privileges(sb);
+    }
     /* After setuid: a credential change clears the parent-death signal. */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     child_output_file(job);

@@ -60,6 +60,9 @@ typedef struct gr_job {
     char *dir;          /* the job's own writable directory: cwd, HOME, TMPDIR */
     char *binds[GR_MAX_BINDS]; /* further directories the job may write (bwrap) */
     char *verdict_path; /* opened write-only as fd 3 before exec; NULL: none */
+    const char *nonce;  /* the verdict nonce, readable on fd 4 (a pipe) before exec; NULL: none */
+    int keep_root;      /* trusted code that starts its untrusted part as the runner itself (a
+                         * checker without bubblewrap, test_job.c): not dropped to the runner */
     char *out_path;     /* NULL: stdout+stderr captured in out; else appended to this file
                          * (a build log), opened as the runner user, so no output cap */
     gr_limits lim;

@@ -78,6 +78,7 @@ static void test_argv(gr_test_run *c, gr_job *job, const char *bin, int timing)
         gr_argv_add(a, "3");
     } else {
         job->verdict_path = c->verdict;
+        job->nonce = c->nonce; /* fd 4, read and closed by the harness before any test */
     }
     /* The grader's wall-clock limit is the one meant to fire: while the
      * process tree is still alive it can say what was stuck (which process,
@@ -92,11 +93,29 @@ static void test_argv(gr_test_run *c, gr_job *job, const char *bin, int timing)
     gr_argv_addf(a, "%d", backstop);
     gr_argv_add(a, "--verdict-fd");
     gr_argv_add(a, "3");
+    if (job->nonce) {
+        gr_argv_add(a, "--nonce-fd");
+        gr_argv_add(a, "4");
+    }
     if (timing) {
         gr_argv_add(a, "--timing");
     }
     gr_argv_add(a, "--seed"); /* the run's inputs: the same for the submission and the reference */
     gr_argv_addf(a, "%llu", (unsigned long long)r->seed);
+}
+
+/*
+ * Does this test's checker run as root and start its subject as the runner
+ * (checker/pl_spawn.h)? Only without bubblewrap: there every job's
+ * processes share the runner user and one /proc, so a subject of one job
+ * could signal another job's checker (or catch one between its exec and
+ * becoming non-dumpable) - unless the checker is not the runner. In
+ * bubblewrap each job has its own PID namespace and /proc, the checker
+ * stays the runner and puts its subject in namespaces of its own.
+ */
+static int subject_user(const gr_test_run *c, const gr_run *r)
+{
+    return c->t->checker && r->sb.drop && !r->sb.use_bwrap;
 }
 
 /* The whole environment of a test: nothing of the grader's leaks in but the sanitizer settings. */
@@ -107,7 +126,14 @@ static void test_env(gr_test_run *c, gr_run *r, const char *tmp)
     gr_argv_addf(e, "HOME=%s", c->dir);
     gr_argv_addf(e, "TMPDIR=%s", tmp);
     gr_argv_add(e, "LANG=C.UTF-8");
-    gr_argv_addf(e, "PARALAB_VERDICT_NONCE=%s", c->nonce);
+    if (c->t->mpi && !c->t->checker) {
+        /* mpiexec closes every descriptor above 2 in its ranks: only the environment
+         * reaches them (these in-process tests trust the subject anyway, README.md). */
+        gr_argv_addf(e, "PARALAB_VERDICT_NONCE=%s", c->nonce);
+    }
+    if (subject_user(c, r)) {
+        gr_argv_addf(e, "PARALAB_SUBJECT_UID=%u:%u", (unsigned)r->sb.uid, (unsigned)r->sb.gid);
+    }
     if (c->t->checker && c->t->mpi) {
         gr_argv_addf(e, "PARALAB_MPI_NP=%d", c->t->mpi_ranks);
         gr_argv_addf(e, "PARALAB_MPIEXEC=%s", r->mpiexec);
@@ -117,9 +143,10 @@ static void test_env(gr_test_run *c, gr_run *r, const char *tmp)
     for (const char *const *m = gr_mpi_env(r); *m; m++) {
         gr_argv_add(e, *m);
     }
-    /* Sanitizer settings (under --sanitize thread: Archer and suppressions, see main.c). */
+    /* Sanitizer settings (under --sanitize thread: Archer and suppressions, see main.c), and the
+     * switch that grades as on a machine without namespaces (checker/pl_spawn.h; for tests). */
     static const char *const pass[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "OMP_TOOL_LIBRARIES",
-                                       NULL};
+                                       "PARALAB_SUBJECT_NO_NAMESPACE", NULL};
     for (size_t i = 0; pass[i]; i++) {
         if (getenv(pass[i])) {
             gr_argv_addf(e, "%s=%s", pass[i], getenv(pass[i]));
@@ -146,6 +173,7 @@ gr_job *gr_test_job_new(gr_run *r, gr_test *t, int reference, int seq, int timin
     job->argv = c->argv.v;
     job->env = c->env.v;
     job->dir = c->dir;
+    job->keep_root = subject_user(c, r);
     job->user = c;
     const gr_rubric *rb = &r->rubric;
     job->lim = (gr_limits){.wall_s = t->timeout_s, .procs = rb->procs, .memory_mb = rb->memory_mb,

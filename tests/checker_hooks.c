@@ -5,7 +5,9 @@
  * Before main() (so before the harness reads the verdict nonce):
  *   - the process stops being dumpable: a process of the same user - the
  *     subject - can then neither ptrace it nor open its /proc/PID/mem,
- *     environ or fd/, where the nonce and the verdict descriptor live;
+ *     environ or fd/, where the nonce and the verdict descriptor live
+ *     (that it cannot signal us either is pl_spawn.h's part: the subject
+ *     runs in its own PID namespace, or as another user);
  *   - the proxy learns the running test's deadline and reports a subject
  *     that died, hung or garbled as that test's failure, in words;
  *   - a --list run (no test runs) starts no subject process;
@@ -20,6 +22,7 @@
 
 #include "harness.h"
 #include "pl_proxy.h"
+#include "pl_spawn.h"
 #include "testkit.h"
 
 /* Is --list among our own arguments? (/proc/self/cmdline: this process's, trusted.) */
@@ -56,8 +59,9 @@ __attribute__((constructor)) static void become_checker(void)
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
         perror("checker: prctl(PR_SET_DUMPABLE)");
     }
+    pl_spawn_configure(); /* as root with a subject user: files opened with its rights from now on */
     pl_proxy_set_deadline_source(pl_test_deadline_ns);
     pl_proxy_set_failure_sink(subject_failed);
-    pl_test_watch_process(pl_proxy_subject_pid);
+    pl_test_watch_process(pl_proxy_subject_pid, pl_proxy_subject_own_pid);
     pl_proxy_start_lazily(listing_only());
 }

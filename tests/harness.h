@@ -14,8 +14,11 @@
  *                       (default 120; 0 disables)
  *   --verdict-fd FD     after each test RETURNS, write "NONCE PASS|FAIL name\n"
  *                       to FD, and "NONCE END passed failed\n" at the end;
- *                       NONCE comes from $PARALAB_VERDICT_NONCE (read and
- *                       erased before any test runs). A test that calls
+ *                       NONCE comes from --nonce-fd FD (read whole and
+ *                       closed before any test runs; the grader's pipe), or
+ *                       else from $PARALAB_VERDICT_NONCE (read and erased;
+ *                       only in-process MPI tests, whose descriptors
+ *                       mpiexec closes, still need it). A test that calls
  *                       exit(0) or crashes never gets its line written.
  *                       A passed test also gets "NONCE TIME name NS ...":
  *                       its own in-process time (timing.h).

@@ -150,7 +150,7 @@ static size_t distinct_pids(const pl_tally_entry *seen, size_t n)
 
 void pl_test_expect_ran_in_workers(const pl_test_tally *t, const pl_result *const results[], int max_workers)
 {
-    uint32_t self = (uint32_t)pl_test_watched_pid();
+    uint32_t self = (uint32_t)pl_test_watched_own_pid(); /* the tally's pids are the subject's numbers */
     size_t n = t->seen != NULL ? t->n : 0;
     size_t in_caller = 0, not_child = 0, worker_is_not_pid = 0;
     for (size_t i = 0; i < n; i++) {
@@ -357,16 +357,22 @@ int64_t pl_test_ms_since(int64_t start_ns)
 
 /* ---------------------------------------------------------------- process hygiene */
 
-static long (*watched)(void);
+static long (*watched)(void), (*watched_own)(void);
 
-void pl_test_watch_process(long (*pid)(void))
+void pl_test_watch_process(long (*pid)(void), long (*own_pid)(void))
 {
     watched = pid;
+    watched_own = own_pid;
 }
 
 long pl_test_watched_pid(void)
 {
     return watched ? watched() : (long)getpid();
+}
+
+long pl_test_watched_own_pid(void)
+{
+    return watched_own ? watched_own() : pl_test_watched_pid();
 }
 
 static int death_expected;

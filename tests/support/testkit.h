@@ -215,14 +215,19 @@ int64_t pl_test_ms_since(int64_t start_ns);
 /*
  * Whose processes the hygiene checks below look at. In-process test
  * binaries: this one. A checker (issue 14) runs the student's calls in a
- * subject process and sets this to a function giving that process's pid
- * (MPI: rank 0's): zombies, children and descriptors are then counted in
- * the subject, from outside, and the tally checks compare with its pid.
- * NULL: back to this process.
+ * subject process and sets `pid` to a function giving that process's pid
+ * (MPI: rank 0's) as this process numbers pids: zombies, children and
+ * descriptors are then counted in the subject, from outside (/proc/PID).
+ * `own_pid` gives the same process's pid as it sees itself - another number
+ * when it runs in its own PID namespace (checker/pl_spawn.h) - which the
+ * tally checks compare with the pids its tasks recorded (NULL: `pid`'s).
+ * NULL, NULL: back to this process.
  */
-void pl_test_watch_process(long (*pid)(void));
-/* The pid the checks look at (getpid() unless a checker set another). */
+void pl_test_watch_process(long (*pid)(void), long (*own_pid)(void));
+/* The pid the checks look at in /proc (getpid() unless a checker set another). */
 long pl_test_watched_pid(void);
+/* That process's pid as it numbers itself (see pl_test_watch_process). */
+long pl_test_watched_own_pid(void);
 
 /*
  * While on, a subject process that dies is not a failure of the running
