@@ -125,7 +125,10 @@ void gr_mark_unbuilt(gr_run *r)
 {
     for (size_t i = 0; i < r->n_tests; i++) {
         gr_test *t = &r->tests[i];
-        char *bin = r->sub_build ? gr_fmt("%s/%s", r->sub_build, t->relpath) : NULL;
+        /* A checker comes from the reference build (test_job.c): what the submission must build is its subject. */
+        char *bin = r->sub_build == NULL ? NULL
+                    : t->checker         ? gr_test_subject(t, r->sub_build)
+                                         : gr_fmt("%s/%s", r->sub_build, t->relpath);
         if (bin && gr_is_file(bin)) {
             free(bin);
             continue;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "scan.h"
+#include "test_job.h"
 #include "util.h"
 
 /* Files a student writes: one per parallel model in every lab directory. */
@@ -391,18 +392,26 @@ static void prepare_build_dir(gr_run *r, const char *build, const char *log)
     }
 }
 
-/* Only the binaries of the catalogued tests (--only, --tests keep the build small). */
+/*
+ * Only the binaries of the catalogued tests (--only, --tests keep the build
+ * small); for a checker, its subject: the checker itself comes from the
+ * reference build (test_job.c).
+ */
 static char **test_targets(const gr_run *r, size_t *n)
 {
     char **targets = NULL;
     *n = 0;
     for (size_t i = 0; i < r->n_tests; i++) {
+        const gr_test *t = &r->tests[i];
+        char *want = t->checker ? gr_fmt("pl_subject_%s", t->model) : gr_xstrdup(t->relpath);
         size_t k;
-        for (k = 0; k < *n && strcmp(targets[k], r->tests[i].relpath) != 0; k++) {
+        for (k = 0; k < *n && strcmp(targets[k], want) != 0; k++) {
         }
         if (k == *n) {
             targets = gr_xrealloc(targets, (*n + 1) * sizeof *targets);
-            targets[(*n)++] = gr_xstrdup(r->tests[i].relpath);
+            targets[(*n)++] = want;
+        } else {
+            free(want);
         }
     }
     return targets;

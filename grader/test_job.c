@@ -165,9 +165,18 @@ gr_job *gr_test_job_new(gr_run *r, gr_test *t, int reference, int seq, int timin
     c->verdict = gr_fmt("%s/verdict", c->dir);
     char *tmp = gr_fmt("%s/tmp", c->dir);
     prepare_run_dir(c, r, tmp);
-    char *bin = gr_fmt("%s/%s", reference ? r->ref_build : r->sub_build, t->relpath);
+    /* A checker always comes from the reference build: trusted code the grader
+     * compiled itself (it may run as root, subject_user), never a binary the
+     * runner user built. It drives the subject of the build under test. */
+    const char *build = reference ? r->ref_build : r->sub_build;
+    char *bin = gr_fmt("%s/%s", t->checker ? r->ref_build : build, t->relpath);
     test_argv(c, job, bin, timing);
     test_env(c, r, tmp);
+    char *subject = t->checker ? gr_test_subject(t, build) : NULL;
+    if (subject) {
+        gr_argv_addf(&c->env, "PARALAB_SUBJECT_BIN=%s", subject);
+        free(subject);
+    }
     free(bin);
     free(tmp);
     job->argv = c->argv.v;
@@ -180,6 +189,26 @@ gr_job *gr_test_job_new(gr_run *r, gr_test *t, int reference, int seq, int timin
                            .cpu_s = rb->cpu_s, .file_mb = rb->file_mb, .open_files = rb->open_files,
                            .output_max = (long)rb->output_mb << 20};
     return job;
+}
+
+char *gr_test_subject(const gr_test *t, const char *build)
+{
+    char *dir = gr_fmt("%s/%s", build, t->relpath);
+    for (int up = 0; up < 2; up++) {
+        char *slash = strrchr(dir, '/');
+        if (slash == NULL) {
+            break;
+        }
+        *slash = '\0';
+        char *p = gr_fmt("%s/pl_subject_%s", dir, t->model);
+        if (gr_is_file(p)) {
+            free(dir);
+            return p;
+        }
+        free(p);
+    }
+    free(dir);
+    return NULL;
 }
 
 void gr_test_job_free(gr_job *job)

@@ -42,6 +42,12 @@ typedef struct gr_verdict {
  * channel (tests/support/timing.h). seq numbers its directory.
  */
 gr_job *gr_test_job_new(gr_run *r, gr_test *t, int reference, int seq, int timing);
+/*
+ * The subject binary of checker test t in build (a new string), found as the
+ * checker finds it (checker/pl_proxy.c: beside the checker, or one directory
+ * up); NULL when that build has none.
+ */
+char *gr_test_subject(const gr_test *t, const char *build);
 /* Frees the job and removes its directory. */
 void gr_test_job_free(gr_job *job);
 
