@@ -10,7 +10,6 @@
 #include "build.h"
 #include "build_internal.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,27 +64,7 @@ int gr_build_submission_skip(const char *rel, int is_dir)
 /* Directories 0711, executables 0711, other files 0600 (never following a link). */
 static void exec_only(const char *path)
 {
-    struct stat st;
-    if (lstat(path, &st) != 0 || S_ISLNK(st.st_mode)) {
-        return;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        chmod(path, (st.st_mode & 0111) ? 0711 : 0600);
-        return;
-    }
-    chmod(path, 0711);
-    DIR *d = opendir(path);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            char *sub = gr_fmt("%s/%s", path, e->d_name);
-            exec_only(sub);
-            free(sub);
-        }
-    }
-    if (d) {
-        closedir(d);
-    }
+    gr_chmod_r(path, 0711, 0711, 0600);
 }
 
 /*

@@ -16,11 +16,9 @@
  */
 #include "build_internal.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -184,34 +182,10 @@ static int ccache_env(const gr_run *r, gr_argv *a, const char *build, int sandbo
 }
 
 /* After the reference build: entries readable by the runner, directories not listable (see above). */
-static void share_cache_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0 || S_ISLNK(st.st_mode)) {
-        return;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        chmod(path, 0644);
-        return;
-    }
-    chmod(path, 0711);
-    DIR *d = opendir(path);
-    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            char *sub = gr_fmt("%s/%s", path, e->d_name);
-            share_cache_tree(sub);
-            free(sub);
-        }
-    }
-    if (d) {
-        closedir(d);
-    }
-}
-
 void gr_cmake_share_cache(const char *build)
 {
     char *dir = beside(build, "ccache");
-    share_cache_tree(dir);
+    gr_chmod_r(dir, 0711, 0644, 0644);
     free(dir);
 }
 

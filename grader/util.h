@@ -68,6 +68,8 @@ int gr_is_file(const char *path);
 char *gr_which(const char *name);
 /* Recursively chown (lchown) a tree; uid/gid (uid_t)-1 keep. */
 int gr_chown_r(const char *path, uid_t uid, gid_t gid);
+/* Recursively chmod a tree (links left alone): directories, executables, other files. */
+int gr_chmod_r(const char *path, mode_t dir_mode, mode_t exec_mode, mode_t file_mode);
 /*
  * Copy a directory tree. Only directories and regular files are copied
  * (symlinks, devices and FIFOs in a submission are never followed); names

@@ -210,6 +210,35 @@ int gr_chown_r(const char *path, uid_t uid, gid_t gid)
     return rc;
 }
 
+typedef struct modes {
+    mode_t dir, exec, file;
+} modes;
+
+static int chmod_entry(const char *sub, const char *name, void *ctx)
+{
+    (void)name;
+    const modes *m = ctx;
+    return gr_chmod_r(sub, m->dir, m->exec, m->file);
+}
+
+/* Never through a link (lstat; a link's own mode means nothing): best effort, like gr_chown_r. */
+int gr_chmod_r(const char *path, mode_t dir_mode, mode_t exec_mode, mode_t file_mode)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0 || S_ISLNK(st.st_mode)) {
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        return chmod(path, (st.st_mode & 0111) ? exec_mode : file_mode);
+    }
+    int rc = chmod(path, dir_mode);
+    modes m = {dir_mode, exec_mode, file_mode};
+    if (each_entry(path, chmod_entry, &m) != 0) {
+        rc = -1;
+    }
+    return rc;
+}
+
 /*
  * O_NOFOLLOW on the source: a submitted "lab file" that is a link to the
  * solutions is refused here too, not only by the checks before. A short
