@@ -142,7 +142,8 @@ const char *pl_proto_op_name(int op)
         [PL_OP_GADD] = "pl_group_add",       [PL_OP_GSTART] = "pl_group_start",
         [PL_OP_GWAIT_FIRST] = "pl_group_wait_first", [PL_OP_GRESULTS] = "pl_group_results",
         [PL_OP_GSTATE] = "a pl_group_* accessor",    [PL_OP_GFREE] = "pl_group_free",
-        [PL_OP_QUIT] = "the farewell",
+        [PL_OP_QUIT] = "the farewell",       [PL_OP_MAP_AGAIN] = "pl_map (made again)",
+        [PL_OP_MAP_CHECK] = "pl_map (its results compared)",
     };
     if (op <= 0 || op >= (int)(sizeof names / sizeof names[0]) || names[op] == NULL) {
         return "?";

@@ -22,7 +22,10 @@
  *   WORKERS       -                                      workers
  *   RUN_NESTED    body?, opts?, workers                  rc
  *   MAP           task?, n, items?[n x value?], opts?,   rc, results? [n x result?]
- *                 max_workers, timeout, chunksize, results?
+ *                 max_workers, timeout, chunksize,
+ *                 results?, keep
+ *   MAP_AGAIN     -                                      rc
+ *   MAP_CHECK     -                                      rc, differ, overlap
  *   FSTART        task?, arg?, out?                      rc, id
  *   FWAIT         id, timeout, out?                      rc, result?
  *   FDONE/FCANCEL id                                     rc
@@ -35,6 +38,10 @@
  *   GSTATE        id                                     size, names, results?, finished, finished names
  *   QUIT          -                                      rc (then the subject leaves pl_run)
  * id 0 stands for a NULL handle. Integers are i64 (big-endian u64).
+ * MAP with keep = 1 also keeps the call and its results in the subject;
+ * MAP_AGAIN makes that call again and answers only pl_map's rc (a timed
+ * call that moves no items: tests/map_repeat.h); MAP_CHECK then says how
+ * its results compare with the kept ones (rc PL_EINVAL: no call to check).
  *
  * The checker decodes every answer as untrusted input (pl_reader: a short
  * or lying answer is PL_EWIRE, which fails the test, never the checker).
@@ -66,6 +73,8 @@ typedef enum pl_proto_op {
     PL_OP_GSTATE,
     PL_OP_GFREE,
     PL_OP_QUIT,
+    PL_OP_MAP_AGAIN,
+    PL_OP_MAP_CHECK,
 } pl_proto_op;
 
 /* The longest string a field may carry (names, task names): more is a corrupt frame. */

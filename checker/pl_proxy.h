@@ -22,7 +22,10 @@
 #ifndef PL_PROXY_H
 #define PL_PROXY_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "paralab.h"
 
 /*
  * Where a call must end at the latest: the running test's end (its
@@ -51,5 +54,19 @@ long pl_proxy_subject_pid(void);
  * record (getpid, getppid) are in its numbering: compare them with this.
  */
 long pl_proxy_subject_own_pid(void);
+
+/*
+ * tests/map_repeat.h's calls, made in the subject: a pl_map whose call the
+ * subject keeps; that call made again there - a round trip that carries
+ * no items or results, so timing it times the map, not the transport
+ * (map_perf/many_small_items) - answering pl_map's rc; and the check of
+ * that call's results against the kept ones. PL_ESYS when the subject
+ * failed (reported), PL_ENOMEM.
+ */
+struct pl_map_repeat_outcome;
+int pl_proxy_map_kept(const char *task, pl_value *const items[], size_t n, const pl_map_opts *opts,
+                      pl_result *results[]);
+int pl_proxy_map_again(void);
+int pl_proxy_map_check(struct pl_map_repeat_outcome *out);
 
 #endif

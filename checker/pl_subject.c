@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "map_repeat.h"
 #include "paralab.h"
 #include "pl_proto.h"
 #include "pl_subject_handles.h"
@@ -100,7 +101,7 @@ static void free_items(pl_value **items, uint64_t n)
 static int op_map(pl_reader *in, pl_buf *out)
 {
     char *task = NULL;
-    int64_t n = 0, has_opts, mw, tmo, chunk, has_results;
+    int64_t n = 0, has_opts, mw, tmo, chunk, has_results, keep;
     pl_value **items = NULL;
     pl_result **results = NULL;
     int rc = pl_proto_get_str_opt(in, &task);
@@ -110,7 +111,7 @@ static int op_map(pl_reader *in, pl_buf *out)
     rc = rc ? rc : get_items(in, (uint64_t)n, &items);
     if (rc == PL_OK && (pl_proto_get_i64(in, &has_opts) || pl_proto_get_i64(in, &mw) ||
                         pl_proto_get_i64(in, &tmo) || pl_proto_get_i64(in, &chunk) ||
-                        pl_proto_get_i64(in, &has_results))) {
+                        pl_proto_get_i64(in, &has_results) || pl_proto_get_i64(in, &keep))) {
         rc = PL_EWIRE;
     }
     if (rc == PL_OK && has_results && (results = calloc((size_t)n + 1, sizeof *results)) == NULL) {
@@ -118,7 +119,14 @@ static int op_map(pl_reader *in, pl_buf *out)
     }
     if (rc == PL_OK) {
         pl_map_opts o = {.max_workers = (int)mw, .timeout_ms = tmo, .chunksize = (int)chunk};
-        rc = pl_proto_put_i64(out, pl_map(task, items, (size_t)n, has_opts ? &o : NULL, results));
+        int map_rc = pl_map(task, items, (size_t)n, has_opts ? &o : NULL, results);
+        if (keep && map_rc == PL_OK) {
+            /* Kept only after a call that worked: MAP_AGAIN then answers PL_EINVAL, never a stale call. */
+            map_rc = pl_map_repeat_keep(task, items, (size_t)n, has_opts ? &o : NULL, results);
+        } else if (keep) {
+            pl_map_repeat_clear();
+        }
+        rc = pl_proto_put_i64(out, map_rc);
         for (int64_t i = 0; rc == PL_OK && results && i < n; i++) {
             rc = pl_proto_put_result_opt(out, results[i]);
         }
@@ -132,6 +140,25 @@ static int op_map(pl_reader *in, pl_buf *out)
     return rc;
 }
 
+/* The kept call again (map_repeat.h): only its return code, so that the answer goes as soon as pl_map returns. */
+static int op_map_again(pl_reader *in, pl_buf *out)
+{
+    (void)in;
+    return pl_proto_put_i64(out, pl_map_repeat_run());
+}
+
+/* How that call went: compared with the kept results after the checker stopped its clock. */
+static int op_map_check(pl_reader *in, pl_buf *out)
+{
+    (void)in;
+    pl_map_repeat_outcome o = {0};
+    int rc = pl_map_repeat_check(&o);
+    int err = pl_proto_put_i64(out, rc != PL_OK ? rc : o.rc);
+    err |= pl_proto_put_i64(out, (int64_t)o.differ);
+    err |= pl_proto_put_i64(out, o.overlap);
+    return err;
+}
+
 /* ---------------------------------------------------------------- the loop */
 
 typedef pl_subject_handler handler;
@@ -143,6 +170,8 @@ static handler handler_of(int op)
     case PL_OP_WORKERS: return op_workers;
     case PL_OP_RUN_NESTED: return op_run_nested;
     case PL_OP_MAP: return op_map;
+    case PL_OP_MAP_AGAIN: return op_map_again;
+    case PL_OP_MAP_CHECK: return op_map_check;
     default: return pl_subject_handle_op(op);
     }
 }
@@ -177,6 +206,7 @@ static int serve(int fd)
     }
     pl_buf_free(out);
     pl_subject_handles_free_all();
+    pl_map_repeat_clear();
     return 0;
 }
 

@@ -76,6 +76,22 @@ double gr_perf_credit(double ratio, double full_ratio, double zero_ratio)
     return f < 0 ? 0 : (f > 1 ? 1 : f);
 }
 
+/*
+ * What two figures are compared by: the time of one item when the figure
+ * is a call of `per` items (a test may size its calls to the machine, so
+ * two runs can differ in items per call), else the figure itself.
+ */
+static double cost_of(const gr_figure *f)
+{
+    return f->per > 0 ? f->s / (double)f->per : f->s;
+}
+
+/* The submission's cost over the reference's: how many times slower it is. */
+static double ratio_of(const gr_figure *sub, const gr_figure *ref)
+{
+    return cost_of(sub) / cost_of(ref);
+}
+
 /* Best figures of one round: runs of each side, interleaved, the order alternating. */
 typedef struct round_best {
     gr_figure ref, sub;
@@ -95,7 +111,7 @@ static round_best one_round(gr_timed_run_fn run, void *ctx, int round, int runs)
             gr_figure *best = reference ? &b.ref : &b.sub;
             int *all_ok = reference ? &b.ref_ok : &b.sub_ok;
             *all_ok &= ok;
-            if (ok && (best->s == 0 || f.s < best->s)) {
+            if (ok && (best->s == 0 || cost_of(&f) < cost_of(best))) {
                 *best = f;
             }
         }
@@ -111,7 +127,8 @@ static void how_measured(gr_buf *b, const round_best *rb)
                        "had (submission %.2f, reference %.2f: 1.00 = nobody else was using the CPUs).",
                     rb->sub.share > 0 ? rb->sub.share : 1.0, rb->ref.share > 0 ? rb->ref.share : 1.0);
     } else if (rb->ref.per > 0) {
-        gr_buf_add(b, " Timed: the best call, by the checker process that made it (no process start-up).");
+        gr_buf_add(b, " Timed: the best call, by the checker process that made it (no process start-up; the items "
+                      "were already in the subject's process).");
     } else {
         gr_buf_add(b, " Timed: the test inside its process (no process start-up).");
     }
@@ -139,10 +156,10 @@ static void informational(const gr_perf_setup *ps, double needed, gr_timed_run_f
         round_best rb = one_round(run, ctx, 0, 1);
         if (rb.ref_ok && rb.sub_ok) {
             gr_buf_add(&b, " Measured once: ");
-            add_comparison(&b, &rb, rb.sub.s / rb.ref.s);
+            add_comparison(&b, &rb, ratio_of(&rb.sub, &rb.ref));
             gr_buf_add(&b, ".");
-            out->ref_s = rb.ref.s;
-            out->sub_s = rb.sub.s;
+            out->ref_s = cost_of(&rb.ref);
+            out->sub_s = cost_of(&rb.sub);
         }
     }
     gr_buf_addf(&b, " (Gradescope's default is 1/2 vCPU and 768 MB: give the autograder %.2g CPU%s or more for it "
@@ -195,8 +212,8 @@ static void conclude(const gr_perf_setup *ps, const round_best *counted, double 
                 out->rounds > 1 ? ", the best round counts" : "", ps->full_ratio, ps->zero_ratio);
     how_measured(&b, counted);
     out->fraction = credit;
-    out->ref_s = counted->ref.s;
-    out->sub_s = counted->sub.s;
+    out->ref_s = cost_of(&counted->ref);
+    out->sub_s = cost_of(&counted->sub);
     out->note = b.s;
 }
 
@@ -219,7 +236,7 @@ void gr_perf_measure(const gr_perf_setup *ps, gr_timed_run_fn run, void *ctx, gr
             gr_buf_free(&rounds);
             return;
         }
-        double ratio = rb.sub.s / rb.ref.s;
+        double ratio = ratio_of(&rb.sub, &rb.ref);
         double credit = gr_perf_credit(ratio, ps->full_ratio, ps->zero_ratio);
         gr_buf_addf(&rounds, "%s%.2fx", k ? ", " : "", ratio);
         if (k == 0 || ratio < best_ratio) {

@@ -69,7 +69,7 @@ typedef struct gr_perf_outcome {
     double fraction;       /* of the perf points, 0..1 */
     int informational;     /* full points because the machine is too small */
     int rounds;
-    double ref_s, sub_s;   /* best figures of the round that counted */
+    double ref_s, sub_s;   /* best costs of the round that counted (s; per item for per-call figures) */
     char *note;            /* what a student reads (new string) */
 } gr_perf_outcome;
 

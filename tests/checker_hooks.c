@@ -12,7 +12,9 @@
  *     that died, hung or garbled as that test's failure, in words;
  *   - a --list run (no test runs) starts no subject process;
  *   - the testkit's hygiene checks (zombies, children, descriptors, where
- *     tasks ran) look at the subject process instead of this one.
+ *     tasks ran) look at the subject process instead of this one;
+ *   - a map call the perf test repeats is kept and repeated in the subject
+ *     (map_repeat.h), so its timed calls carry no items.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 #include <CUnit/TestRun.h>
 
 #include "harness.h"
+#include "map_repeat.h"
 #include "pl_proxy.h"
 #include "pl_spawn.h"
 #include "testkit.h"
@@ -64,4 +67,5 @@ __attribute__((constructor)) static void become_checker(void)
     pl_proxy_set_failure_sink(subject_failed);
     pl_test_watch_process(pl_proxy_subject_pid, pl_proxy_subject_own_pid);
     pl_proxy_start_lazily(listing_only());
+    pl_test_map_repeat_hooks(pl_proxy_map_kept, pl_proxy_map_again, pl_proxy_map_check);
 }

@@ -117,6 +117,7 @@ static void test_corrupt_fields(void)
 static void test_op_names(void)
 {
     CU_ASSERT_STRING_EQUAL(pl_proto_op_name(PL_OP_MAP), "pl_map");
+    CU_ASSERT_STRING_EQUAL(pl_proto_op_name(PL_OP_MAP_CHECK), "pl_map (its results compared)");
     CU_ASSERT_STRING_EQUAL(pl_proto_op_name(0), "?");
     CU_ASSERT_STRING_EQUAL(pl_proto_op_name(1000), "?");
 }

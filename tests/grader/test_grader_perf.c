@@ -118,6 +118,30 @@ static void test_deduction_needs_two_rounds_that_agree(void)
     free(po.note);
 }
 
+/* Runs that sized their calls differently: the reference's calls of 4000 items, the submission's of 1000. */
+static int per_call_runs(void *ctx, int reference, int seq, gr_figure *out)
+{
+    (void)ctx;
+    (void)seq;
+    *out = reference ? (gr_figure){.s = 0.020, .wall_s = 0.3, .per = 4000, .calls = 15}
+                     : (gr_figure){.s = 0.010, .wall_s = 0.3, .per = 1000, .calls = 30};
+    return 1;
+}
+
+static void test_per_item_figures_compare_per_item(void)
+{
+    gr_machine m = {.cpus = 2, .affinity_cpus = 2};
+    gr_perf_setup ps = {.runs = 2, .max_rounds = 3, .full_ratio = 1.5, .zero_ratio = 2.0, .floor_s = 0.2,
+                        .cpus_needed = 1, .machine = &m, .stop_at = gr_now() + 3600};
+    gr_perf_outcome po;
+    gr_perf_measure(&ps, per_call_runs, NULL, &po);
+    /* 10 us an item against 5: twice as slow, although its calls took half the time. */
+    CU_ASSERT_EQUAL(po.fraction, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(po.note, "= 2.00x"));
+    CU_ASSERT_DOUBLE_EQUAL(po.sub_s / po.ref_s, 2.0, 1e-9);
+    free(po.note);
+}
+
 static void test_noisy_round_is_overruled(void)
 {
     /* Round 1 caught a burst of load on the submission's runs; round 2 did not. */
@@ -344,6 +368,7 @@ static const grader_test suite_tests[] = {
     {"credit_is_linear_and_clamped", test_credit_is_linear_and_clamped},
     {"equal_times_one_round_full_points", test_equal_times_one_round_full_points},
     {"deduction_needs_two_rounds_that_agree", test_deduction_needs_two_rounds_that_agree},
+    {"per_item_figures_compare_per_item", test_per_item_figures_compare_per_item},
     {"noisy_round_is_overruled", test_noisy_round_is_overruled},
     {"disagreeing_rounds_take_the_best", test_disagreeing_rounds_take_the_best},
     {"reference_against_itself", test_reference_against_itself},
