@@ -112,7 +112,7 @@ static int check_stopped(int r)
 }
 
 /* Names the workers that did not stop, then ends the whole job: MPI cannot end one rank. */
-static void abort_stuck(const int *stopped, int rc)
+static _Noreturn void abort_stuck(const int *stopped, int rc)
 {
     fprintf(stderr, "paralab mpi: worker rank(s)");
     for (int r = 1; r < pl_mpi_size(); r++) {
@@ -123,7 +123,7 @@ static void abort_stuck(const int *stopped, int rc)
     fprintf(stderr, " did not stop within %lld ms of the end of pl_run (a task that never calls "
                     "pl_should_stop() cannot be stopped); aborting the job\n",
             (long long)stop_grace_ms());
-    MPI_Abort(MPI_COMM_WORLD, rc != 0 ? rc : 1);
+    pl_mpi_abort_job(rc);
 }
 
 /* STOP every worker and wait for each to confirm, draining whatever else it still sends. */
@@ -132,7 +132,8 @@ static void stop_workers(int rc)
     int size = pl_mpi_size();
     int *stopped = calloc((size_t)size, sizeof *stopped);
     if (stopped == NULL) {
-        MPI_Abort(MPI_COMM_WORLD, rc != 0 ? rc : 1);
+        fprintf(stderr, "paralab mpi: out of memory while stopping the workers; aborting the job\n");
+        pl_mpi_abort_job(rc);
     }
     for (int r = 1; r < size; r++) {
         MPI_Send(NULL, 0, MPI_BYTE, r, PL_MPI_TAG_STOP, pl_mpi_comm());

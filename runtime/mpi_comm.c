@@ -14,6 +14,10 @@
  *           mpi_comm.c   (this file)
  */
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "pl_mpi.h"
@@ -117,4 +121,46 @@ void pl_mpi_backoff(int *round)
     }
     struct timespec ts = {0, us * 1000L};
     nanosleep(&ts, NULL);
+}
+
+/* ---------------------------------------------------------------- ending the job */
+
+/* How long pl_mpi_abort_job waits at most for mpiexec to take a rank's last output. */
+#define ABORT_DRAIN_MS 2000
+
+/*
+ * Under mpiexec a rank's stdout and stderr are pipes, and mpiexec (or its
+ * daemon on that node) reads them and copies the bytes to the job's own
+ * output whenever it gets round to it. MPI_Abort travels another way: a
+ * message to the same mpiexec, which then kills every rank. Nothing orders
+ * the two, so a line written just before MPI_Abort can still sit unread in
+ * the pipe when mpiexec acts on the abort, and Open MPI 5 (PRRTE) then
+ * throws it away: the student would see "MPI_ABORT was invoked" without
+ * the line that says why. So wait - bounded, in case nobody reads the pipe
+ * - until the pipe is empty, i.e. mpiexec has the bytes. FIONREAD on a
+ * pipe counts the bytes not yet read, from either end. A file or a
+ * terminal (a program started without mpiexec) has nothing in between.
+ */
+static void wait_until_read(int fd, int64_t deadline)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) {
+        return;
+    }
+    int unread = 0;
+    while (ioctl(fd, FIONREAD, &unread) == 0 && unread > 0 && pl_now_ns() < deadline) {
+        pl_sleep_ms(1);
+    }
+}
+
+_Noreturn void pl_mpi_abort_job(int code)
+{
+    /* stdout may be fully buffered (a pipe): what the program printed is still in this process. */
+    fflush(stdout);
+    fflush(stderr);
+    int64_t deadline = pl_deadline_after_ms(ABORT_DRAIN_MS);
+    wait_until_read(1, deadline);
+    wait_until_read(2, deadline);
+    MPI_Abort(MPI_COMM_WORLD, code != 0 ? code : 1);
+    abort(); /* MPI_Abort does not return; this tells the compiler so */
 }

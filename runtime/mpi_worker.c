@@ -153,8 +153,7 @@ static int corrupt_request(const uint8_t *buf, int count, pl_reply_msg *reply)
 static _Noreturn void out_of_memory(void)
 {
     fprintf(stderr, "paralab mpi: rank %d is out of memory\n", pl_mpi_rank());
-    MPI_Abort(MPI_COMM_WORLD, 1);
-    abort(); /* MPI_Abort does not return; this tells the compiler so */
+    pl_mpi_abort_job(1);
 }
 
 /* Receive the TASK message that st describes, run it, answer. */

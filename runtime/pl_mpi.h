@@ -253,6 +253,13 @@ int pl_mpi_comm_open(void);
 void pl_mpi_comm_close(void);
 /* mpi_comm.c: how many ranks the job has (0 before pl_mpi_comm_open). */
 int pl_mpi_size(void);
+/*
+ * mpi_comm.c: end the whole job with a non-zero exit code (code, or 1 if
+ * code is 0) - MPI_Abort, after waiting (bounded) for mpiexec to forward
+ * what this rank has printed, so the message saying why reaches the job's
+ * output. Print the reason first.
+ */
+_Noreturn void pl_mpi_abort_job(int code);
 
 /* mpi_table.c: the worker table exists from open to close (rank 0, around body). */
 int pl_mpi_table_open(void);
