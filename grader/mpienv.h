@@ -16,4 +16,7 @@
  */
 const char *const *gr_mpi_env(gr_run *r);
 
+/* 1 when a line of the script's output is a NAME=VALUE setting (NAME an environment variable's name). */
+int gr_mpi_env_is_setting(const char *line);
+
 #endif

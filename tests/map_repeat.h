@@ -13,6 +13,14 @@
  * differ (in status or value) from the kept call's - which the checker has
  * verified item by item - and their largest overlap (pl_results_max_overlap).
  *
+ * Each timed call comes right after the same call made untimed (a
+ * warm-up): after an idle gap - the check before, the checker's own work -
+ * the first MPI map of 40000 items took 25-150 ms, the next one 15 (idle
+ * ranks back off into sleeps, and a chunk's reply moves only when both
+ * sides look). That penalty is paid once per call, so it hid per-item
+ * costs: a map that handed every item out three times paid it once too.
+ * Timing warm calls compares what the student's map costs per item.
+ *
  * Used by the subject (checker/pl_subject.c, ops MAP_AGAIN and MAP_CHECK)
  * and, through pl_test_map_kept / pl_test_map_again, by the suites: in a
  * checker those go to the subject, in-process they run this module here.
@@ -43,8 +51,9 @@ int pl_map_repeat_keep(const char *task, pl_value *const items[], size_t n, cons
 /*
  * Make the kept call again: what pl_map returned, or PL_EINVAL when no call
  * is kept, PL_ENOMEM. Nothing else happens here - the comparison (a sort
- * of 2n edges for the overlap) and freeing the results wait for
- * pl_map_repeat_check, so that a timed run times the map alone.
+ * of 2n edges for the overlap) and freeing the results (of this run and
+ * the one before it, the warm-up) wait for pl_map_repeat_check, so that a
+ * timed run times the map alone.
  */
 int pl_map_repeat_run(void);
 
@@ -65,9 +74,9 @@ int pl_test_map_kept(const char *task, pl_value *const items[], size_t n, const 
                      pl_result *results[]);
 
 /*
- * Make the kept call again; *wall_ns is the time of that call alone, taken
- * here (in a checker: a round trip that carries no items or results), and
- * then out says how it went. PL_OK (out filled), or why there was no call
+ * Make the kept call again twice: a warm-up, then the timed one; *wall_ns
+ * is the time of that call alone, taken here (in a checker: a round trip
+ * that carries no items or results), and then out says how it went. PL_OK (out filled), or why there was no call
  * (no call kept, the subject failed: the failure has been reported).
  */
 int pl_test_map_again(pl_map_repeat_outcome *out, int64_t *wall_ns);

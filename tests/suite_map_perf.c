@@ -4,7 +4,7 @@
  *
  *   map_perf/cpu_bound_speedup   16 CPU-bound items on 2 workers: does the
  *                                map really run them in parallel?
- *   map_perf/many_small_items    calls of 40000 no-op items: what does
+ *   map_perf/many_small_items    calls of 10000 no-op items: what does
  *                                handing out items cost? (opts leave
  *                                chunksize 0, automatic: a map that
  *                                ignores it pays a hand-off per item)
@@ -31,10 +31,10 @@
  *   - the many-items figure times the map alone: the first call is checked
  *     item by item, then made again where its items already are
  *     (map_repeat.h: in a checker, moving the items and results costs
- *     about what handing them out does, and would hide a costly map);
- *     and with enough items that a call takes >= 20 ms (see SMALL_ITEMS),
- *     so that a per-call cost (MPI's idle workers waking) does not hide a
- *     per-item one either;
+ *     about what handing them out does, and would hide a costly map), and
+ *     each timed call right after an untimed one, so that a per-call
+ *     penalty (MPI's idle ranks waking: 25-150 ms after a pause) does not
+ *     hide a per-item cost either;
  *   - the many-items figure is the best of many calls (at least 7): a call
  *     hit by a burst of load does not count, and a submission 3x as costly
  *     per item is 3x on every call. (With a busy loop on every core, whole
@@ -62,20 +62,14 @@
 #define SPIN_ROUNDS_TIMING 50000000LL
 #define SPIN_ROUNDS_LIGHT 500000LL
 /*
- * Items per call: SMALL_ITEMS_LIGHT when only behaviour is checked; when
- * timing, enough that one call of the reference takes >= 20 ms on a quiet
- * 2-core machine, so that per-call costs are small against per-item ones.
- * Per-call costs are the hazard: MPI's idle workers sleep up to 1 ms
- * between calls, and under load waking them takes several; with 10000
- * items (4 ms) that hid a map that handed every item out three times
- * (1.4x instead of 3x). Fork hands an item out in ~8 us, the others in
- * <= 0.7 us. The same count for reference and submission: a call's cost
- * per item grows with its size (memory), so figures of different sizes
- * would not compare.
+ * Items per call: 10000 when timing (a warm MPI call of the reference:
+ * ~4 ms, so per-call costs such as the checker's round trip stay small
+ * against per-item ones), 1000 when only behaviour is checked. The same
+ * count for reference and submission: a call's cost per item grows with
+ * its size (memory), so figures of different sizes would not compare.
  */
 #define SMALL_ITEMS_LIGHT 1000
-#define SMALL_ITEMS_FORK 10000
-#define SMALL_ITEMS 40000
+#define SMALL_ITEMS 10000
 /* The many-items test keeps calling until this much was timed (and at least MIN_CALLS). */
 #define SMALL_TIMED_NS_TIMING 300000000LL
 #define SMALL_TIMED_NS_LIGHT 20000000LL
@@ -223,22 +217,13 @@ static int64_t small_again(size_t n)
     return ok ? wall : -1;
 }
 
-/* The items per call (see SMALL_ITEMS). */
-static size_t small_items(void)
-{
-    if (!pl_test_timing_wanted()) {
-        return SMALL_ITEMS_LIGHT;
-    }
-    return strcmp(pl_backend()->name, "fork") == 0 ? SMALL_ITEMS_FORK : SMALL_ITEMS;
-}
-
 static void test_many_small_items(void)
 {
     int64_t budget = pl_test_timing_wanted() ? SMALL_TIMED_NS_TIMING : SMALL_TIMED_NS_LIGHT;
     pl_map_opts opts = {.max_workers = PERF_WORKERS, .timeout_ms = PL_NO_TIMEOUT};
     int64_t best = INT64_MAX, timed = 0;
     long calls = 0;
-    size_t n = small_items();
+    size_t n = pl_test_timing_wanted() ? SMALL_ITEMS : SMALL_ITEMS_LIGHT;
     int ok = small_first_call(n, &opts);
     while (ok && calls < SMALL_MAX_CALLS && (timed < budget || calls < SMALL_MIN_CALLS)) {
         int64_t wall = small_again(n);

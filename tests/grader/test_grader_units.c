@@ -25,6 +25,7 @@
 #endif
 #include "explain.h"
 #include "grade.h"
+#include "mpienv.h"
 #include "report.h"
 #include "report_json.h"
 #include "report_junit.h"
@@ -801,6 +802,22 @@ static int take_word(void *opts, const char *w)
 }
 
 /* --seed's number: the whole uint64 range, nothing else (no sign, no spaces, no overflow). */
+/* scripts/mpi-env's lines: Open MPI's names have lower case; the script's notes are not settings. */
+static void test_mpi_env_settings(void)
+{
+    CU_ASSERT(gr_mpi_env_is_setting("OMPI_ALLOW_RUN_AS_ROOT=1"));
+    CU_ASSERT(gr_mpi_env_is_setting("OMPI_MCA_btl_vader_single_copy_mechanism=none"));
+    CU_ASSERT(gr_mpi_env_is_setting("PRTE_MCA_rmaps_default_mapping_policy=:OVERSUBSCRIBE"));
+    CU_ASSERT(gr_mpi_env_is_setting("OMPI_MCA_smsc=^cma"));
+    CU_ASSERT(gr_mpi_env_is_setting("_X="));
+    CU_ASSERT(!gr_mpi_env_is_setting("mpi-env: /usr/bin/mpiexec is not Open MPI: no Open MPI settings"));
+    CU_ASSERT(!gr_mpi_env_is_setting("=1"));
+    CU_ASSERT(!gr_mpi_env_is_setting("1OMPI=1"));
+    CU_ASSERT(!gr_mpi_env_is_setting("OMPI MCA=1"));
+    CU_ASSERT(!gr_mpi_env_is_setting("OMPI_MCA_x"));
+    CU_ASSERT(!gr_mpi_env_is_setting(""));
+}
+
 static void test_parse_u64(void)
 {
     uint64_t v = 7;
@@ -920,6 +937,7 @@ static const grader_test suite_tests[] = {
     {"sandbox_loopback_only", test_sandbox_loopback_only},
     {"sandbox_many_jobs_at_once", test_sandbox_many_jobs_at_once},
     {"cmdline_table", test_cmdline_table},
+    {"mpi_env_settings", test_mpi_env_settings},
     {"parse_u64", test_parse_u64},
     {"argv_words_stay_whole", test_argv_words_stay_whole},
 };
