@@ -160,18 +160,29 @@ int pl_test_map_kept(const char *task, pl_value *const items[], size_t n, const 
     return rc;
 }
 
+/* The kept call made once more: in the subject (checker) or here. */
+static int run_kept(void)
+{
+    return run_hook != NULL ? run_hook() : pl_map_repeat_run();
+}
+
+/* The subject failed during a run: already reported, and nothing is left to ask it. */
+static int subject_lost(int rc)
+{
+    return rc == PL_ESYS && run_hook != NULL;
+}
+
 int pl_test_map_again(pl_map_repeat_outcome *out, int64_t *wall_ns)
 {
-    /* The warm-up: the same call once, untimed (see map_repeat.h). */
-    int rc = run_hook != NULL ? run_hook() : pl_map_repeat_run();
-    if (rc == PL_ESYS && run_hook != NULL) {
-        return rc; /* the subject failed: reported, nothing to ask it */
+    int rc = run_kept(); /* the warm-up: the same call once, untimed (see map_repeat.h) */
+    if (subject_lost(rc)) {
+        return rc;
     }
     int64_t t0 = pl_now_ns();
-    rc = run_hook != NULL ? run_hook() : pl_map_repeat_run();
+    rc = run_kept();
     *wall_ns = pl_now_ns() - t0;
-    if (rc == PL_ESYS && run_hook != NULL) {
-        return rc; /* the subject failed: reported, nothing to ask it */
+    if (subject_lost(rc)) {
+        return rc;
     }
     return check_hook != NULL ? check_hook(out) : pl_map_repeat_check(out);
 }
