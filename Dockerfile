@@ -15,7 +15,8 @@ ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
 # In containers Open MPI's shared-memory transport cannot use CMA (ptrace is
 # restricted), and classroom machines have few cores. These are Open MPI 4's
 # names (Debian 12, Ubuntu 22.04), as scripts/mpi-env picks them for it.
-ENV OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
+ENV OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1 \
+    OMPI_MCA_pml=ob1
 
 FROM os AS base
 COPY scripts/install-deps /usr/local/sbin/paralab-install-deps

@@ -24,6 +24,7 @@ static const char *const fallback[] = {
     "OMPI_ALLOW_RUN_AS_ROOT=1",
     "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
     "OMPI_MCA_btl_vader_single_copy_mechanism=none",
+    "OMPI_MCA_pml=ob1",
     "OMPI_MCA_rmaps_base_oversubscribe=1",
     NULL,
 };
