@@ -78,43 +78,51 @@ int pl_mpi_size(void)
     return world.size;
 }
 
-/* When the current wait began (round 0): the spin window is timed from it. One MPI thread per process. */
+/* When the current wait began (round 0): the polling windows are timed from it. One MPI thread per process. */
 static _Thread_local int64_t wait_began_ns;
 
 void pl_mpi_backoff(int *round)
 {
-    /*
-     * First PL_MPI_SPIN_NS of plain polling: the caller looks again at
-     * once. A reply to a small request usually arrives within a few
-     * microseconds (a blocking round trip costs ~2 us here); a yield or a
-     * sleep before looking again costs more than the wait itself.
-     */
     if (*round == 0) {
         wait_began_ns = pl_now_ns();
         *round = -1;
         return;
     }
     if (*round < 0) {
-        if (pl_now_ns() - wait_began_ns < PL_MPI_SPIN_NS) {
+        /*
+         * First PL_MPI_SPIN_NS of plain polling: the caller looks again at
+         * once. A reply to a small request usually arrives within a few
+         * microseconds (a blocking round trip costs ~2 us here); a yield or
+         * a sleep before looking again costs more than the wait itself.
+         */
+        int64_t waited = pl_now_ns() - wait_began_ns;
+        if (waited < PL_MPI_SPIN_NS) {
+            return;
+        }
+        /*
+         * Then sched_yield()s until PL_MPI_YIELD_NS: still looking at
+         * once when no other program wants the core, and handing it to
+         * one that does (ranks can outnumber cores). The window must be
+         * longer than the longest sleep below: when one rank answers
+         * late, out of a sleep, the other must still be polling, and the
+         * pair is back to answering in microseconds. With a window
+         * shorter than a sleep (it was 64 yields, ~50 us), a pair that
+         * once fell asleep stayed asleep: each late answer made the
+         * other rank sleep too, and every round trip took 1.5-3 ms
+         * instead of 2 us, for the rest of the run (one MPI start in six
+         * here, and most of those of faults.mpi.out-of-memory).
+         */
+        if (waited < PL_MPI_YIELD_NS) {
+            sched_yield();
             return;
         }
         *round = 1;
     }
-    /*
-     * First a few sched_yield()s: an answer usually arrives within
-     * microseconds, and a sleep (with the kernel's timer slack) would add a
-     * millisecond to every round trip. Yielding still hands the core to any
-     * other runnable rank, which matters when ranks outnumber cores.
-     */
-    if (*round < PL_MPI_YIELD_ROUNDS) {
-        (*round)++;
-        sched_yield();
-        return;
-    }
-    int step = *round - PL_MPI_YIELD_ROUNDS;
+    /* Sleep 50 us, doubling up to 1 ms: a long wait costs (almost) no CPU. */
+    int step = *round - 1;
     long us = 50L << (step < 5 ? step : 5);
-    if (us > 1000) {
-        us = 1000;
+    if (us > PL_MPI_SLEEP_MAX_US) {
+        us = PL_MPI_SLEEP_MAX_US;
     }
     if (step < 5) {
         (*round)++;

@@ -223,19 +223,27 @@ int pl_mpi_poll_chunk(int rank, uint32_t id, pl_reply_msg *out);
 
 /* ---------------------------------------------------------------- waiting politely */
 
-/* Polls that only yield the core before pl_mpi_backoff starts sleeping. */
-#define PL_MPI_YIELD_ROUNDS 64
-
 /* How long pl_mpi_backoff lets the caller poll without yielding, from the start of a wait. */
 #define PL_MPI_SPIN_NS ((int64_t)30 * 1000)
 
+/* The longest sleep between two polls of a long wait. */
+#define PL_MPI_SLEEP_MAX_US 1000L
+
 /*
- * Wait a little between two polls: first PL_MPI_YIELD_ROUNDS sched_yield()s
- * (an answer often arrives within microseconds), then sleep 50 us, doubling up to 1 ms, as
- * *round grows (start it at 0 and reset it to 0 whenever something
- * happened). A blocking MPI_Recv or MPI_Wait would not sleep: Open MPI
- * spins on the CPU while it waits, and on a 2-core machine with 4 ranks
- * spinning ranks steal the cores from the ones doing work.
+ * Until when (from the start of a wait) pl_mpi_backoff only yields the core
+ * between polls. Longer than the longest sleep, with room for the timer's
+ * slack and a wake-up: see mpi_comm.c for why it must be.
+ */
+#define PL_MPI_YIELD_NS ((int64_t)3 * PL_MPI_SLEEP_MAX_US * 1000)
+
+/*
+ * Wait a little between two polls: poll at once for PL_MPI_SPIN_NS, then
+ * sched_yield() between polls until PL_MPI_YIELD_NS, then sleep 50 us,
+ * doubling up to PL_MPI_SLEEP_MAX_US, as *round grows (start it at 0 and
+ * reset it to 0 whenever something happened). A blocking MPI_Recv or
+ * MPI_Wait would not sleep: Open MPI spins on the CPU while it waits, and
+ * on a 2-core machine with 4 ranks spinning ranks steal the cores from the
+ * ones doing work.
  */
 void pl_mpi_backoff(int *round);
 
