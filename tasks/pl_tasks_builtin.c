@@ -43,6 +43,21 @@ static int sleep_polling(int64_t ms)
     }
 }
 
+/*
+ * The end of sleep_ms and tally: sleep ms (see sleep_polling), then answer
+ * `answer`; a stop before the end is CANCELLED, with the task's name and the
+ * time it was asked to sleep, so a cut-short run says which one it was.
+ */
+static int sleep_then_answer(const char *task, int64_t ms, int64_t answer, pl_value *out, pl_error *err)
+{
+    if (sleep_polling(ms)) {
+        pl_error_set(err, "%s: stopped before %lld ms", task, (long long)ms);
+        return PL_TASK_CANCELLED;
+    }
+    pl_value_set_int(out, answer);
+    return PL_TASK_OK;
+}
+
 static void describe(const pl_value *v, char *buf, size_t cap)
 {
     if (pl_value_format(v, buf, cap) < 0 && cap > 0) {
@@ -136,12 +151,7 @@ static int task_sleep_ms(const pl_value *arg, pl_value *out, pl_error *err)
         pl_error_set(err, "sleep_ms: expected an int >= 0 (milliseconds)");
         return PL_TASK_FAILED;
     }
-    if (sleep_polling(ms)) {
-        pl_error_set(err, "sleep_ms: stopped before %lld ms", (long long)ms);
-        return PL_TASK_CANCELLED;
-    }
-    pl_value_set_int(out, ms);
-    return PL_TASK_OK;
+    return sleep_then_answer("sleep_ms", ms, ms, out, err);
 }
 
 /*
@@ -157,12 +167,7 @@ static int task_tally(const pl_value *arg, pl_value *out, pl_error *err)
         pl_error_set(err, "tally: %s", why);
         return PL_TASK_FAILED;
     }
-    if (sleep_polling(ms)) {
-        pl_error_set(err, "tally: stopped before %lld ms", (long long)ms);
-        return PL_TASK_CANCELLED;
-    }
-    pl_value_set_int(out, index);
-    return PL_TASK_OK;
+    return sleep_then_answer("tally", ms, index, out, err);
 }
 
 static int task_hang(const pl_value *arg, pl_value *out, pl_error *err)
