@@ -75,23 +75,6 @@ char *fu_join(char *buf, size_t cap, const char *dir, const char *name)
     return buf;
 }
 
-int fu_count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        return -1;
-    }
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            n++;
-        }
-    }
-    closedir(d);
-    return n;
-}
-
 int fu_exists(const char *path)
 {
     struct stat st;

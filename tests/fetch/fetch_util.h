@@ -32,9 +32,6 @@ const char *fu_fresh_dir(int slot, const char *name);
 /* dir/name into buf; returns buf. */
 char *fu_join(char *buf, size_t cap, const char *dir, const char *name);
 
-/* Number of entries in dir (not . and ..); -1 when it cannot be read. */
-int fu_count_entries(const char *dir);
-
 /* 1 when path exists. */
 int fu_exists(const char *path);
 

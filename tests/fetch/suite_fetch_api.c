@@ -40,7 +40,7 @@ static void expect_failure(const fetch_call *c, const char *text, const char *di
     CU_ASSERT(fu_contains(c->err, text));
     PL_EXPECT_EQ(c->bytes, -1); /* untouched on failure */
     CU_ASSERT(!fu_exists(path));
-    PL_EXPECT_EQ(fu_count_entries(dir), 0);
+    PL_EXPECT_EQ(pl_test_count_entries(dir), 0);
 }
 
 /*
@@ -56,7 +56,21 @@ static void expect_whole_file(const char *url_path, const char *dir_name, int64_
     PL_EXPECT_EQ(c.bytes, n);
     CU_ASSERT_STRING_EQUAL(c.err, "");
     CU_ASSERT(pl_httpd_file_matches(path, (size_t)n));
-    PL_EXPECT_EQ(fu_count_entries(dir), 1);
+    PL_EXPECT_EQ(pl_test_count_entries(dir), 1);
+}
+
+/*
+ * A download from the fixture that must fail with `text` (see
+ * expect_failure): the failing twin of expect_whole_file. The call comes
+ * back for the tests that also check how long it took.
+ */
+static fetch_call expect_fetch_fails(const char *url_path, const char *dir_name, int64_t total_ms, const char *text)
+{
+    char path[1024];
+    const char *dir = fu_fresh_dir(0, dir_name);
+    fetch_call c = do_fetch(fu_url(0, url_path), fu_join(path, sizeof path, dir, "x"), 0, total_ms);
+    expect_failure(&c, text, dir, path);
+    return c;
 }
 
 static void test_content_and_count(void)
@@ -87,36 +101,24 @@ static void test_http_404(void)
 
 static void test_http_500(void)
 {
-    char path[1024];
-    const char *dir = fu_fresh_dir(0, "api_500");
-    fetch_call c = do_fetch(fu_url(0, "/status/500"), fu_join(path, sizeof path, dir, "x"), 0, 0);
-    expect_failure(&c, "HTTP 500", dir, path);
+    expect_fetch_fails("/status/500", "api_500", 0, "HTTP 500");
 }
 
 static void test_unknown_path_is_404(void)
 {
-    char path[1024];
-    const char *dir = fu_fresh_dir(0, "api_unknown");
-    fetch_call c = do_fetch(fu_url(0, "/no/such/thing"), fu_join(path, sizeof path, dir, "x"), 0, 0);
-    expect_failure(&c, "HTTP 404", dir, path);
+    expect_fetch_fails("/no/such/thing", "api_unknown", 0, "HTTP 404");
 }
 
 static void test_timeout_before_first_byte(void)
 {
-    char path[1024];
-    const char *dir = fu_fresh_dir(0, "api_slow");
-    fetch_call c = do_fetch(fu_url(0, "/slow/10000/10"), fu_join(path, sizeof path, dir, "x"), 0, 300);
-    expect_failure(&c, "timed out after 300 ms", dir, path);
+    fetch_call c = expect_fetch_fails("/slow/10000/10", "api_slow", 300, "timed out after 300 ms");
     PL_EXPECT_BETWEEN(c.elapsed_ms, 250, LATE_MS);
 }
 
 static void test_timeout_mid_body_leaves_no_partial_file(void)
 {
-    char path[1024];
-    const char *dir = fu_fresh_dir(0, "api_partial");
     /* Headers and the first bytes arrive at once, the rest never in time. */
-    fetch_call c = do_fetch(fu_url(0, "/drip/100/100"), fu_join(path, sizeof path, dir, "x"), 0, 400);
-    expect_failure(&c, "timed out after 400 ms", dir, path);
+    fetch_call c = expect_fetch_fails("/drip/100/100", "api_partial", 400, "timed out after 400 ms");
     PL_EXPECT_BETWEEN(c.elapsed_ms, 350, LATE_MS);
 }
 
@@ -158,7 +160,7 @@ static void test_unwritable_paths(void)
     c = do_fetch(fu_url(0, "/bytes/10"), fu_join(path, sizeof path, file, "child"), 0, 0);
     PL_EXPECT_RC(c.rc, PL_ESYS);
     CU_ASSERT(fu_contains(c.err, "cannot write"));
-    PL_EXPECT_EQ(fu_count_entries(dir), 1);
+    PL_EXPECT_EQ(pl_test_count_entries(dir), 1);
 }
 
 static void test_failure_keeps_existing_file(void)
@@ -177,7 +179,7 @@ static void test_failure_keeps_existing_file(void)
     c = do_fetch(fu_url(0, "/bytes/77"), path, 0, 0);
     PL_EXPECT_RC(c.rc, PL_OK);
     CU_ASSERT(pl_httpd_file_matches(path, 77));
-    PL_EXPECT_EQ(fu_count_entries(dir), 1);
+    PL_EXPECT_EQ(pl_test_count_entries(dir), 1);
 }
 
 static void test_only_http(void)
@@ -187,11 +189,11 @@ static void test_only_http(void)
     fetch_call c = do_fetch("file:///etc/hostname", fu_join(path, sizeof path, dir, "x"), 0, 0);
     PL_EXPECT_RC(c.rc, PL_ESYS);
     CU_ASSERT(c.err[0] != '\0');
-    PL_EXPECT_EQ(fu_count_entries(dir), 0);
+    PL_EXPECT_EQ(pl_test_count_entries(dir), 0);
     c = do_fetch("not a url at all", fu_join(path, sizeof path, dir, "y"), 0, 0);
     PL_EXPECT_RC(c.rc, PL_ESYS);
     CU_ASSERT(c.err[0] != '\0');
-    PL_EXPECT_EQ(fu_count_entries(dir), 0);
+    PL_EXPECT_EQ(pl_test_count_entries(dir), 0);
 }
 
 static void test_bad_arguments(void)
@@ -283,7 +285,7 @@ static void test_threads_one_file_per_url(void)
             CU_ASSERT(pl_httpd_file_matches(jobs[i].path, jobs[i].size));
         }
     }
-    PL_EXPECT_EQ(fu_count_entries(dir), N_THREADS);
+    PL_EXPECT_EQ(pl_test_count_entries(dir), N_THREADS);
 }
 
 /* ---------------------------------------------------------------- the argument */

@@ -101,10 +101,20 @@ static void check_items(const url_map *m, const url_item *spec, const char *dir)
         }
     }
     /* Only the good downloads' files: no temporary file, no stray output. */
-    PL_EXPECT_EQ(fu_count_entries(dir), ok);
+    PL_EXPECT_EQ(pl_test_count_entries(dir), ok);
     if (pl_test_count_status(m->results, m->n, PL_TASK_OK) != (size_t)ok) {
         pl_test_dump_results("fetch map", m->results, m->n);
     }
+}
+
+/* The map of spec in a fresh directory dir_name: the call is accepted, then every item is checked. */
+static void map_and_check(url_map *m, const url_item *spec, size_t n, const char *dir_name, int max_workers,
+                          int64_t call_timeout_ms)
+{
+    const char *dir = fu_fresh_dir(3, dir_name);
+    run_url_map(m, spec, n, dir, max_workers, call_timeout_ms);
+    PL_EXPECT_RC(m->rc, PL_OK);
+    check_items(m, spec, dir);
 }
 
 static void test_urls_in_order_one_file_each(void)
@@ -120,13 +130,9 @@ static void test_urls_in_order_one_file_each(void)
         {"/slow/50/3000", 0, PL_TASK_OK, 3000, NULL},
         {"/bytes/0", 0, PL_TASK_OK, 0, NULL},
     };
-    size_t n = sizeof spec / sizeof spec[0];
-    const char *dir = fu_fresh_dir(3, "map_urls");
     url_map m;
     /* A generous call deadline only guards against a hang; no item should need it. */
-    run_url_map(&m, spec, n, dir, 4, 30000);
-    PL_EXPECT_RC(m.rc, PL_OK);
-    check_items(&m, spec, dir);
+    map_and_check(&m, spec, sizeof spec / sizeof spec[0], "map_urls", 4, 30000);
     url_map_free(&m);
 }
 
@@ -137,11 +143,8 @@ static void test_one_worker_same_answers(void)
         {"/status/500", 0, PL_TASK_FAILED, 0, "HTTP 500"},
         {"/bytes/4567", 0, PL_TASK_OK, 4567, NULL},
     };
-    const char *dir = fu_fresh_dir(3, "map_one_worker");
     url_map m;
-    run_url_map(&m, spec, sizeof spec / sizeof spec[0], dir, 1, 30000);
-    PL_EXPECT_RC(m.rc, PL_OK);
-    check_items(&m, spec, dir);
+    map_and_check(&m, spec, sizeof spec / sizeof spec[0], "map_one_worker", 1, 30000);
     url_map_free(&m);
 }
 
@@ -161,7 +164,7 @@ static void test_bad_url_args_fail_alone(void)
     PL_EXPECT_EQ(pl_test_int_of(results[1]), 10);
     CU_ASSERT(pl_httpd_file_matches(path, 10));
     PL_EXPECT_STATUS(results[2], PL_TASK_FAILED);
-    PL_EXPECT_EQ(fu_count_entries(dir), 1);
+    PL_EXPECT_EQ(pl_test_count_entries(dir), 1);
     for (int i = 0; i < 3; i++) {
         pl_value_free(items[i]);
         pl_result_free(results[i]);
@@ -181,11 +184,8 @@ static void test_call_deadline_cuts_slow_url(void)
         {"/bytes/3000", 0, PL_TASK_OK, 3000, NULL},
         {"/slow/30000/10", 15000, PL_TASK_TIMEOUT, 0, NULL},
     };
-    const char *dir = fu_fresh_dir(3, "map_deadline");
     url_map m;
-    run_url_map(&m, spec, sizeof spec / sizeof spec[0], dir, 4, 2500);
-    PL_EXPECT_RC(m.rc, PL_OK);
-    check_items(&m, spec, dir);
+    map_and_check(&m, spec, sizeof spec / sizeof spec[0], "map_deadline", 4, 2500);
     /* Not before the deadline, and far before the slow URL's own 15 s (a thread
      * backend stops it cooperatively: curl checks about once a second). */
     PL_EXPECT_BETWEEN(m.elapsed_ms, 2500 - 30, 6500);

@@ -45,6 +45,15 @@ static void expect_failed(pl_result *r, const char *text)
     CU_ASSERT(pl_result_start_ns(r) > 0 && pl_result_end_ns(r) >= pl_result_start_ns(r));
 }
 
+/* Runs fetch on `arg`, which names a file in dir: it must fail with `text` and leave dir empty. */
+static void expect_failed_no_file(const char *arg, const char *text, const char *dir)
+{
+    pl_result *r = run_fetch_str(arg);
+    expect_failed(r, text);
+    PL_EXPECT_EQ(pl_test_count_entries(dir), 0);
+    pl_result_free(r);
+}
+
 static void test_ok_returns_byte_count(void)
 {
     char path[1024];
@@ -53,26 +62,20 @@ static void test_ok_returns_byte_count(void)
     PL_EXPECT_STATUS(r, PL_TASK_OK);
     PL_EXPECT_EQ(pl_test_int_of(r), 4321);
     CU_ASSERT(pl_httpd_file_matches(fu_join(path, sizeof path, dir, "page.html"), 4321));
-    PL_EXPECT_EQ(fu_count_entries(dir), 1);
+    PL_EXPECT_EQ(pl_test_count_entries(dir), 1);
     pl_result_free(r);
 }
 
 static void test_404_failed_with_code(void)
 {
     const char *dir = fu_fresh_dir(1, "task_404");
-    pl_result *r = run_fetch_str(fetch_arg("/status/404", dir, "x", 0));
-    expect_failed(r, "HTTP 404");
-    PL_EXPECT_EQ(fu_count_entries(dir), 0);
-    pl_result_free(r);
+    expect_failed_no_file(fetch_arg("/status/404", dir, "x", 0), "HTTP 404", dir);
 }
 
 static void test_500_failed_with_code(void)
 {
     const char *dir = fu_fresh_dir(1, "task_500");
-    pl_result *r = run_fetch_str(fetch_arg("/status/500", dir, "x", 0));
-    expect_failed(r, "HTTP 500");
-    PL_EXPECT_EQ(fu_count_entries(dir), 0);
-    pl_result_free(r);
+    expect_failed_no_file(fetch_arg("/status/500", dir, "x", 0), "HTTP 500", dir);
 }
 
 static void test_timeout_in_arg(void)
@@ -83,17 +86,14 @@ static void test_timeout_in_arg(void)
     /* The task's own timeout is a download error (FAILED); TIMEOUT is for a call's deadline. */
     expect_failed(r, "timed out after 300 ms");
     PL_EXPECT_BETWEEN(pl_test_ms_since(t0), 250, 3000);
-    PL_EXPECT_EQ(fu_count_entries(dir), 0);
+    PL_EXPECT_EQ(pl_test_count_entries(dir), 0);
     pl_result_free(r);
 }
 
 static void test_partial_body_leaves_nothing(void)
 {
     const char *dir = fu_fresh_dir(1, "task_partial");
-    pl_result *r = run_fetch_str(fetch_arg("/drip/100/100", dir, "x", 300));
-    expect_failed(r, "timed out");
-    PL_EXPECT_EQ(fu_count_entries(dir), 0);
-    pl_result_free(r);
+    expect_failed_no_file(fetch_arg("/drip/100/100", dir, "x", 300), "timed out", dir);
 }
 
 static void test_dns_failure(void)
@@ -101,10 +101,7 @@ static void test_dns_failure(void)
     char arg[1100], path[1024];
     const char *dir = fu_fresh_dir(1, "task_dns");
     snprintf(arg, sizeof arg, "http://nosuch.invalid/ %s 4000", fu_join(path, sizeof path, dir, "x"));
-    pl_result *r = run_fetch_str(arg);
-    expect_failed(r, "cannot resolve host 'nosuch.invalid'");
-    PL_EXPECT_EQ(fu_count_entries(dir), 0);
-    pl_result_free(r);
+    expect_failed_no_file(arg, "cannot resolve host 'nosuch.invalid'", dir);
 }
 
 static void test_refused(void)
@@ -112,10 +109,7 @@ static void test_refused(void)
     char arg[1100], path[1024];
     const char *dir = fu_fresh_dir(1, "task_refused");
     snprintf(arg, sizeof arg, "%s/x %s", pl_httpd_refused_url(fu_server), fu_join(path, sizeof path, dir, "x"));
-    pl_result *r = run_fetch_str(arg);
-    expect_failed(r, "Connection refused");
-    PL_EXPECT_EQ(fu_count_entries(dir), 0);
-    pl_result_free(r);
+    expect_failed_no_file(arg, "Connection refused", dir);
 }
 
 static void test_unwritable(void)
@@ -163,7 +157,7 @@ static void test_one_file_per_url(void)
     for (size_t i = 0; i < 3; i++) {
         CU_ASSERT(pl_httpd_file_matches(fu_join(path, sizeof path, dir, jobs[i].name), jobs[i].size));
     }
-    PL_EXPECT_EQ(fu_count_entries(dir), 3);
+    PL_EXPECT_EQ(pl_test_count_entries(dir), 3);
 }
 
 static const pl_test_case fetch_task_cases[] = {

@@ -84,7 +84,7 @@ static void test_stop_interrupts_slow_response(void)
         PL_EXPECT_BETWEEN(pl_test_ms_since(t0), 0, 3000);
         PL_EXPECT_RC(job.rc, PL_ESYS);
         CU_ASSERT(job.err[0] != '\0');
-        PL_EXPECT_EQ(fu_count_entries(dir), 0);
+        PL_EXPECT_EQ(pl_test_count_entries(dir), 0);
     }
 }
 

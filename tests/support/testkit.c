@@ -387,25 +387,31 @@ int pl_test_subject_death_expected(void)
     return death_expected;
 }
 
-int pl_test_count_open_fds(void)
+int pl_test_count_entries(const char *dir)
 {
-    char path[64];
-    long pid = pl_test_watched_pid();
-    int own = pid == (long)getpid();
-    snprintf(path, sizeof path, "/proc/%ld/fd", pid);
-    DIR *d = opendir(path);
+    DIR *d = opendir(dir);
     if (d == NULL) {
         return -1;
     }
     int count = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] != '.') {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
             count++;
         }
     }
     closedir(d);
-    return count - own; /* our own directory stream's descriptor */
+    return count;
+}
+
+int pl_test_count_open_fds(void)
+{
+    char path[64];
+    long pid = pl_test_watched_pid();
+    int own = pid == (long)getpid();
+    snprintf(path, sizeof path, "/proc/%ld/fd", pid);
+    int count = pl_test_count_entries(path);
+    return count < 0 ? -1 : count - own; /* our own directory stream's descriptor */
 }
 
 /*

@@ -238,6 +238,9 @@ long pl_test_watched_own_pid(void);
 void pl_test_expect_subject_death(int on);
 int pl_test_subject_death_expected(void);
 
+/* Number of entries in dir (not . and ..); -1 when it cannot be read. */
+int pl_test_count_entries(const char *dir);
+
 /* Open file descriptors of this process right now; -1 when /proc is unreadable. */
 int pl_test_count_open_fds(void);
 /* Children of this process that exited but were not reaped (state Z); -1 when unknown. */
