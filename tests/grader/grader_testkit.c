@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rubric.h"
 #include "util.h"
 
 char grader_scratch[256];
@@ -65,6 +66,18 @@ int grader_test_main(const char *name, const grader_test *tests, size_t n_tests,
     }
     gr_rm_rf(grader_scratch);
     return status;
+}
+
+char *grader_scratch_path(const char *name)
+{
+    return gr_fmt("%s/%s", grader_scratch, name);
+}
+
+void grader_failed_build(gr_run *r, const char *why)
+{
+    memset(r, 0, sizeof *r);
+    gr_rubric_defaults(&r->rubric);
+    r->build_error = (char *)why;
 }
 
 gr_test grader_fake_test(const char *lab, const char *model, const char *name, int passed, double pts)

@@ -37,6 +37,16 @@ extern char grader_scratch[256];
 int grader_test_main(const char *name, const grader_test *tests, size_t n_tests, int (*setup)(void),
                      void (*teardown)(void));
 
+/* grader_scratch/name, allocated: the caller frees it. */
+char *grader_scratch_path(const char *name);
+
+/*
+ * A run that built nothing: default rubric, no tests, and build_error `why`
+ * (not copied: a literal). Every report must still be a valid file that
+ * says why; the caller frees r->rubric (gr_rubric_free).
+ */
+void grader_failed_build(gr_run *r, const char *why);
+
 /*
  * A test as the grader records it, for the report writers' tests: ran,
  * passed or failed with pts points, 0.25 s. A failed one carries a crash

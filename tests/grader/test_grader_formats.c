@@ -26,10 +26,6 @@
 #include "grader_testkit.h"
 
 
-static char *path_in(const char *name)
-{
-    return gr_fmt("%s/%s", grader_scratch, name);
-}
 
 /* The run every test below writes: 4 tests, one hidden (after_due_date), one with perf points. */
 static gr_test tests[4];
@@ -103,7 +99,7 @@ static void write_all(const gr_run *r, const char *tag)
 static json_t *load_tag(const char *tag, const char *format)
 {
     char *name = gr_fmt("%s.%s", tag, format);
-    char *p = path_in(name);
+    char *p = grader_scratch_path(name);
     json_t *j = load(p);
     free(p);
     free(name);
@@ -285,7 +281,7 @@ static void test_github(void)
     gr_run r;
     fake_run(&r);
     write_all(&r, "run");
-    char *p = path_in("run.github");
+    char *p = grader_scratch_path("run.github");
     char *b64 = gr_read_file(p, 1 << 24, NULL);
     free(p);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b64);
@@ -337,7 +333,7 @@ static void test_junit(void)
     gr_run r;
     fake_run(&r);
     write_all(&r, "run");
-    char *p = path_in("run.junit");
+    char *p = grader_scratch_path("run.junit");
     xmlDocPtr doc = xmlReadFile(p, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR);
     free(p);
     CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
@@ -393,9 +389,7 @@ static void test_junit(void)
 static void test_build_error_everywhere(void)
 {
     gr_run r;
-    memset(&r, 0, sizeof r);
-    gr_rubric_defaults(&r.rubric);
-    r.build_error = (char *)"configuring failed:\n\"CMake\" said <no> \x01\xff";
+    grader_failed_build(&r, "configuring failed:\n\"CMake\" said <no> \x01\xff");
     write_all(&r, "err");
     json_t *gs = load_tag("err", "gradescope");
     CU_ASSERT_PTR_NOT_NULL_FATAL(gs);
@@ -414,7 +408,7 @@ static void test_build_error_everywhere(void)
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(c50, "score")), 0);
     CU_ASSERT(json_is_array(json_object_get(c50, "tests")));
     json_decref(c50);
-    char *p = path_in("err.github");
+    char *p = grader_scratch_path("err.github");
     char *b64 = gr_read_file(p, 1 << 20, NULL);
     char *text = b64 ? unbase64(b64) : NULL;
     json_t *gh = text ? json_loads(text, 0, NULL) : NULL;
@@ -425,7 +419,7 @@ static void test_build_error_everywhere(void)
     free(text);
     free(b64);
     free(p);
-    p = path_in("err.junit");
+    p = grader_scratch_path("err.junit");
     xmlDocPtr doc = xmlReadFile(p, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR);
     CU_ASSERT_PTR_NOT_NULL(doc);
     if (doc) {
@@ -454,7 +448,7 @@ static void test_format_arguments(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "prairielearn, classroom50, github, junit"));
     CU_ASSERT_EQUAL(gr_outputs_add(&o, "github=", err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "empty"));
-    char *out = path_in("outdir");
+    char *out = grader_scratch_path("outdir");
     char *why = NULL;
     CU_ASSERT_EQUAL(gr_outputs_prepare(&o, out, &why), 0);
     char *want = gr_fmt("%s/results.json", out);
@@ -519,7 +513,7 @@ static void test_clean_text(void)
 /* The rubric's per-rule visibility: hidden=WHEN, checked like the global setting. */
 static void test_rubric_hidden_when(void)
 {
-    char *path = path_in("rubric.txt");
+    char *path = grader_scratch_path("rubric.txt");
     FILE *f = fopen(path, "w");
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     fputs("test futures/free_* * 1 hidden=after_due_date\ntest group/x * 1 hidden\n", f);

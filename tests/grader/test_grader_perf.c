@@ -27,7 +27,7 @@
 
 static void put(const char *rel, const char *text)
 {
-    char *p = gr_fmt("%s/%s", grader_scratch, rel);
+    char *p = grader_scratch_path(rel);
     char *dir = gr_xstrdup(p);
     *strrchr(dir, '/') = '\0';
     CU_ASSERT_FATAL(gr_mkdir_p(dir, 0755) == 0);
@@ -97,25 +97,29 @@ static gr_perf_outcome judge(script *sc, double cpus_needed, double machine_cpus
     return po;
 }
 
+/* Judges sc with enough CPUs (2 of 2): the rounds it took, the credit, and (unless NULL) a piece of its note. */
+static void expect_judged(script *sc, int rounds, double fraction, const char *note)
+{
+    gr_perf_outcome po = judge(sc, 2, 2);
+    CU_ASSERT_EQUAL(po.rounds, rounds);
+    CU_ASSERT_DOUBLE_EQUAL(po.fraction, fraction, 1e-9);
+    if (note != NULL) {
+        CU_ASSERT_PTR_NOT_NULL(strstr(po.note, note));
+    }
+    free(po.note);
+}
+
 static void test_equal_times_one_round_full_points(void)
 {
     script sc = {.ref = {0.4}, .sub = {0.42}};
-    gr_perf_outcome po = judge(&sc, 2, 2);
-    CU_ASSERT_EQUAL(po.fraction, 1);
-    CU_ASSERT_EQUAL(po.rounds, 1);
+    expect_judged(&sc, 1, 1, "1.05x");
     CU_ASSERT_EQUAL(sc.runs_seen, 6); /* 3 of each side, interleaved */
-    CU_ASSERT_PTR_NOT_NULL(strstr(po.note, "1.05x"));
-    free(po.note);
 }
 
 static void test_deduction_needs_two_rounds_that_agree(void)
 {
     script sc = {.ref = {0.4, 0.4}, .sub = {0.8, 0.78}};
-    gr_perf_outcome po = judge(&sc, 2, 2);
-    CU_ASSERT_EQUAL(po.rounds, 2);
-    CU_ASSERT_EQUAL(po.fraction, 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(po.note, "2.00x, 1.95x"));
-    free(po.note);
+    expect_judged(&sc, 2, 0, "2.00x, 1.95x");
 }
 
 /* Runs that sized their calls differently: the reference's calls of 4000 items, the submission's of 1000. */
@@ -146,20 +150,14 @@ static void test_noisy_round_is_overruled(void)
 {
     /* Round 1 caught a burst of load on the submission's runs; round 2 did not. */
     script sc = {.ref = {0.4, 0.4}, .sub = {0.7, 0.41}};
-    gr_perf_outcome po = judge(&sc, 2, 2);
-    CU_ASSERT_EQUAL(po.rounds, 2);
-    CU_ASSERT_EQUAL(po.fraction, 1);
-    free(po.note);
+    expect_judged(&sc, 2, 1, NULL);
 }
 
 static void test_disagreeing_rounds_take_the_best(void)
 {
     /* 1.5x, 1.3x (credits 0.29, 0.86: no agreement), 1.45x: the best round (1.3x) counts. */
     script sc = {.ref = {0.4, 0.4, 0.4}, .sub = {0.6, 0.52, 0.58}};
-    gr_perf_outcome po = judge(&sc, 2, 2);
-    CU_ASSERT_EQUAL(po.rounds, 3);
-    CU_ASSERT_DOUBLE_EQUAL(po.fraction, gr_perf_credit(1.3, 1.25, 1.6), 1e-9);
-    free(po.note);
+    expect_judged(&sc, 3, gr_perf_credit(1.3, 1.25, 1.6), NULL);
 }
 
 /* Grading the reference itself: the same binaries on both sides, one round, never a deduction. */
@@ -225,7 +223,7 @@ static void test_budget_used_up(void)
 
 static void test_rubric_perf_options(void)
 {
-    char *path = gr_fmt("%s/rubric.txt", grader_scratch);
+    char *path = grader_scratch_path("rubric.txt");
     const char *text = "perf map_perf/x * 3 full=1.25 zero=1.6 cpus=2 ranks=3\n"
                        "test map/y mpi 1 ranks=1\n"; /* rank 0 alone serves nothing */
     CU_ASSERT_FATAL(gr_write_file(path, text, strlen(text)) == 0);
@@ -336,7 +334,7 @@ static void test_cache_key_follows_trusted_files(void)
     put("tree/tests/t.c", "int t;\n");
     put("tree/labs/01-map/fork.c", "skeleton\n");
     put("tree/build/CMakeCache.txt", "x\n");
-    char *tree = gr_fmt("%s/tree", grader_scratch);
+    char *tree = grader_scratch_path("tree");
     char k0[33], k1[33];
     gr_cache_tree_key(tree, k0);
     /* What the reference build does not copy does not matter. */

@@ -139,7 +139,7 @@ static void test_line_numbers_follow_comments(void)
 /* gcc skips a NUL byte and compiles what follows: the scan must read past it too. */
 static void test_nul_byte_hides_nothing(void)
 {
-    char *path = gr_fmt("%s/nul.c", grader_scratch);
+    char *path = grader_scratch_path("nul.c");
     static const char bytes[] = "int x;\n\0\nlong s(void) { return syscall(39); }\n";
     CU_ASSERT_EQUAL_FATAL(gr_write_file(path, bytes, sizeof bytes - 1), 0);
     gr_flag *f = NULL;
@@ -215,7 +215,7 @@ static void test_flags_reported_not_scored(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(md, "no points deducted"));
     free(md);
 
-    char *path = gr_fmt("%s/results.json", grader_scratch);
+    char *path = grader_scratch_path("results.json");
     CU_ASSERT_EQUAL_FATAL(gr_write_results_json(&r, path), 0);
     json_error_t err;
     json_t *j = json_load_file(path, 0, &err);
