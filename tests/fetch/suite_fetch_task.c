@@ -54,6 +54,13 @@ static void expect_failed_no_file(const char *arg, const char *text, const char 
     pl_result_free(r);
 }
 
+/* The same for a file "x" from the fixture's path_on_server, in a fresh directory dir_name. */
+static void expect_fetch_fails(const char *dir_name, const char *path_on_server, int timeout_ms, const char *text)
+{
+    const char *dir = fu_fresh_dir(1, dir_name);
+    expect_failed_no_file(fetch_arg(path_on_server, dir, "x", timeout_ms), text, dir);
+}
+
 static void test_ok_returns_byte_count(void)
 {
     char path[1024];
@@ -68,14 +75,12 @@ static void test_ok_returns_byte_count(void)
 
 static void test_404_failed_with_code(void)
 {
-    const char *dir = fu_fresh_dir(1, "task_404");
-    expect_failed_no_file(fetch_arg("/status/404", dir, "x", 0), "HTTP 404", dir);
+    expect_fetch_fails("task_404", "/status/404", 0, "HTTP 404");
 }
 
 static void test_500_failed_with_code(void)
 {
-    const char *dir = fu_fresh_dir(1, "task_500");
-    expect_failed_no_file(fetch_arg("/status/500", dir, "x", 0), "HTTP 500", dir);
+    expect_fetch_fails("task_500", "/status/500", 0, "HTTP 500");
 }
 
 static void test_timeout_in_arg(void)
@@ -92,8 +97,7 @@ static void test_timeout_in_arg(void)
 
 static void test_partial_body_leaves_nothing(void)
 {
-    const char *dir = fu_fresh_dir(1, "task_partial");
-    expect_failed_no_file(fetch_arg("/drip/100/100", dir, "x", 300), "timed out", dir);
+    expect_fetch_fails("task_partial", "/drip/100/100", 300, "timed out");
 }
 
 static void test_dns_failure(void)

@@ -87,11 +87,22 @@ static int scripted(void *ctx, int reference, int seq, gr_figure *out)
     return s > 0;
 }
 
+/*
+ * The setup every test starts from: 2 runs a side, up to 3 rounds, full
+ * points up to 1.25x the reference, none from 1.6x, a 0.2 s floor, an hour
+ * of budget; each test changes what it is about.
+ */
+static gr_perf_setup setup_on(const gr_machine *m, double cpus_needed)
+{
+    return (gr_perf_setup){.runs = 2, .max_rounds = 3, .full_ratio = 1.25, .zero_ratio = 1.6, .floor_s = 0.2,
+                           .cpus_needed = cpus_needed, .machine = m, .stop_at = gr_now() + 3600};
+}
+
 static gr_perf_outcome judge(script *sc, double cpus_needed, double machine_cpus)
 {
     gr_machine m = {.cpus = machine_cpus, .affinity_cpus = 2, .quota_cpus = machine_cpus < 2 ? machine_cpus : 0};
-    gr_perf_setup ps = {.runs = 3, .max_rounds = 3, .full_ratio = 1.25, .zero_ratio = 1.6, .floor_s = 0.2,
-                        .cpus_needed = cpus_needed, .machine = &m, .stop_at = gr_now() + 3600};
+    gr_perf_setup ps = setup_on(&m, cpus_needed);
+    ps.runs = 3;
     gr_perf_outcome po;
     gr_perf_measure(&ps, scripted, sc, &po);
     return po;
@@ -135,8 +146,9 @@ static int per_call_runs(void *ctx, int reference, int seq, gr_figure *out)
 static void test_per_item_figures_compare_per_item(void)
 {
     gr_machine m = {.cpus = 2, .affinity_cpus = 2};
-    gr_perf_setup ps = {.runs = 2, .max_rounds = 3, .full_ratio = 1.5, .zero_ratio = 2.0, .floor_s = 0.2,
-                        .cpus_needed = 1, .machine = &m, .stop_at = gr_now() + 3600};
+    gr_perf_setup ps = setup_on(&m, 1);
+    ps.full_ratio = 1.5;
+    ps.zero_ratio = 2.0;
     gr_perf_outcome po;
     gr_perf_measure(&ps, per_call_runs, NULL, &po);
     /* 10 us an item against 5: twice as slow, although its calls took half the time. */
@@ -165,8 +177,8 @@ static void test_reference_against_itself(void)
 {
     script sc = {.ref = {0.4, 0.4}, .sub = {0.9, 0.9}};
     gr_machine m = {.cpus = 2, .affinity_cpus = 2};
-    gr_perf_setup ps = {.runs = 2, .max_rounds = 3, .full_ratio = 1.25, .zero_ratio = 1.6, .floor_s = 0.2,
-                        .cpus_needed = 2, .machine = &m, .stop_at = gr_now() + 3600, .same_code = 1};
+    gr_perf_setup ps = setup_on(&m, 2);
+    ps.same_code = 1;
     gr_perf_outcome po;
     gr_perf_measure(&ps, scripted, &sc, &po);
     CU_ASSERT_EQUAL(po.fraction, 1);
@@ -211,8 +223,8 @@ static void test_budget_used_up(void)
 {
     gr_machine m = {.cpus = 2, .affinity_cpus = 2};
     script sc = {.ref = {0.4, 0.4}, .sub = {0.8, 0.8}};
-    gr_perf_setup ps = {.runs = 2, .max_rounds = 3, .full_ratio = 1.25, .zero_ratio = 1.6, .floor_s = 0.2,
-                        .cpus_needed = 2, .machine = &m, .stop_at = gr_now() - 1};
+    gr_perf_setup ps = setup_on(&m, 2);
+    ps.stop_at = gr_now() - 1;
     gr_perf_outcome po;
     gr_perf_measure(&ps, scripted, &sc, &po);
     CU_ASSERT_EQUAL(po.rounds, 0);
