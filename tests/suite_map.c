@@ -58,6 +58,14 @@ static void run_map(map_run *m, const char *task, pl_value **items, size_t n, co
     m->elapsed_ms = pl_test_ms_since(t0);
 }
 
+/* Maps task over values with an explicit chunksize (0: automatic). */
+static void map_chunked(map_run *m, const char *task, const int64_t *values, size_t n, int max_workers,
+                        int chunksize, int64_t timeout_ms)
+{
+    pl_map_opts opts = {.max_workers = max_workers, .timeout_ms = timeout_ms, .chunksize = chunksize};
+    run_map(m, task, pl_test_items_from(values, n), n, &opts);
+}
+
 /* Maps task over the given int values. */
 static void map_values(map_run *m, const char *task, const int64_t *values, size_t n, int max_workers,
                        int64_t timeout_ms)
@@ -162,6 +170,22 @@ static void expect_concurrency(const map_run *m, int max_workers, const char *la
     }
 }
 
+/*
+ * A plain map of n drawn squares (n <= DRAW_MAX) on 2 workers gets every
+ * answer right. Also where the rest of a test does not apply to this
+ * backend (no crash isolation, one worker): a test must never be worth a
+ * point to a pl_map that does no work.
+ */
+static void expect_plain_map_works(size_t n, const char *why)
+{
+    int64_t squares[DRAW_MAX];
+    map_run m;
+    map_drawn_squares(&m, n, 2, 10000, squares);
+    expect_accepted(&m, why);
+    expect_ok_values(&m, squares, why);
+    map_run_free(&m);
+}
+
 /* ---------------------------------------------------------------- the lesson */
 
 /* Python: with Pool(5) as p: print(p.map(square, range(1, 11)))  ->  [1, 4, 9, ..., 100] */
@@ -263,16 +287,28 @@ static void test_max_workers_one_runs_one_at_a_time(void)
     map_run_free(&m);
 }
 
+/*
+ * n sleeps of about ms each (drawn, see draw_ms) with max_workers: the call
+ * is accepted, every item is OK, and as many ran at once as
+ * expect_concurrency allows.
+ */
+static void expect_sleeps_overlap(size_t n, int64_t ms, int max_workers)
+{
+    char label[80];
+    snprintf(label, sizeof label, "%zu x sleep_ms %lld, max_workers %d", n, (long long)ms, max_workers);
+    map_run m;
+    map_same(&m, "sleep_ms", n, draw_ms(ms), max_workers, PL_NO_TIMEOUT);
+    expect_accepted(&m, label);
+    PL_EXPECT_EQ(pl_test_count_status(m.results, n, PL_TASK_OK), n);
+    expect_concurrency(&m, max_workers, label);
+    map_run_free(&m);
+}
+
 /* More workers allowed than items: every item may run at once, and there are only 3 of them. */
 static void test_max_workers_above_n(void)
 {
     pl_test_hint("with more workers allowed than items, all items may run at once");
-    map_run m;
-    map_same(&m, "sleep_ms", 3, draw_ms(250), 64, PL_NO_TIMEOUT);
-    expect_accepted(&m, "3 x sleep_ms 250, max_workers 64");
-    PL_EXPECT_EQ(pl_test_count_status(m.results, 3, PL_TASK_OK), 3);
-    expect_concurrency(&m, 64, "3 x sleep_ms 250, max_workers 64");
-    map_run_free(&m);
+    expect_sleeps_overlap(3, 250, 64);
 }
 
 /*
@@ -282,12 +318,7 @@ static void test_max_workers_above_n(void)
 static void test_concurrency_from_timestamps(void)
 {
     pl_test_hint("run min(max_workers, pl_workers()) items at the same time, never more than max_workers");
-    map_run m;
-    map_same(&m, "sleep_ms", 6, draw_ms(200), 2, PL_NO_TIMEOUT);
-    expect_accepted(&m, "6 x sleep_ms 200, max_workers 2");
-    PL_EXPECT_EQ(pl_test_count_status(m.results, 6, PL_TASK_OK), 6);
-    expect_concurrency(&m, 2, "6 x sleep_ms 200, max_workers 2");
-    map_run_free(&m);
+    expect_sleeps_overlap(6, 200, 2);
 }
 
 /* Each result names its worker; tasks that overlapped ran on different workers. */
@@ -358,30 +389,31 @@ static void test_rejects_null_arguments(void)
     pl_test_items_free(items, N);
 }
 
-static void test_rejects_bad_max_workers(void)
+/* A map of task over 3 good items with opts, which must be rejected with expected_rc. */
+static void expect_map_rejected(const char *task, const pl_map_opts *opts, int expected_rc)
 {
-    pl_test_hint("max_workers <= 0 is PL_EINVAL");
     enum { N = 3 };
     pl_value **items = pl_test_items_int(N, 1, 1);
     pl_result **slots = pl_test_results_new(N);
-    pl_map_opts zero = {.max_workers = 0, .timeout_ms = PL_NO_TIMEOUT};
-    pl_map_opts negative = {.max_workers = -4, .timeout_ms = 1000};
-    expect_rejected(pl_map("square", items, N, &zero, slots), PL_EINVAL, slots, N);
-    expect_rejected(pl_map("square", items, N, &negative, slots), PL_EINVAL, slots, N);
+    expect_rejected(pl_map(task, items, N, opts, slots), expected_rc, slots, N);
     pl_test_results_free(slots, N);
     pl_test_items_free(items, N);
+}
+
+static void test_rejects_bad_max_workers(void)
+{
+    pl_test_hint("max_workers <= 0 is PL_EINVAL");
+    pl_map_opts zero = {.max_workers = 0, .timeout_ms = PL_NO_TIMEOUT};
+    pl_map_opts negative = {.max_workers = -4, .timeout_ms = 1000};
+    expect_map_rejected("square", &zero, PL_EINVAL);
+    expect_map_rejected("square", &negative, PL_EINVAL);
 }
 
 static void test_rejects_unknown_task(void)
 {
     pl_test_hint("an unknown task name is PL_ENOTASK, before running anything");
-    enum { N = 3 };
-    pl_value **items = pl_test_items_int(N, 1, 1);
-    pl_result **slots = pl_test_results_new(N);
     pl_map_opts opts = {.max_workers = 2, .timeout_ms = PL_NO_TIMEOUT};
-    expect_rejected(pl_map("no_such_task", items, N, &opts, slots), PL_ENOTASK, slots, N);
-    pl_test_results_free(slots, N);
-    pl_test_items_free(items, N);
+    expect_map_rejected("no_such_task", &opts, PL_ENOTASK);
 }
 
 /* ---------------------------------------------------------------- failing items */
@@ -435,21 +467,27 @@ static void test_fail_task_reports_each_item(void)
  * the whole call. The fast ones come first (see the header comment), so they
  * finish even on one worker; the slow ones cannot: TIMEOUT. sleep_ms polls
  * pl_should_stop(), so every backend can stop it and return near the
- * deadline; and none may give up before it.
+ * deadline; and none may give up before it. Run with chunksize (0:
+ * automatic) and checked here, for this test and for chunks' own below.
  */
-static void test_deadline_times_out_slow_items(void)
+static void expect_fast_done_slow_timed_out(int chunksize, const char *label)
 {
-    pl_test_hint("at the deadline, return: unfinished items are TIMEOUT, finished ones keep their result");
     int64_t ms[6] = {10, 10, 10, 10, 5000, 5000};
     draw_ints(ms, NULL, 4, 5, 20); /* the fast ones' values are drawn */
     map_run m;
-    map_values(&m, "sleep_ms", ms, 6, 2, DEADLINE_MS);
-    expect_accepted(&m, "sleep_ms 10 x4, 5000 x2, deadline 300 ms");
+    map_chunked(&m, "sleep_ms", ms, 6, 2, chunksize, DEADLINE_MS);
+    expect_accepted(&m, label);
     expect_ok_values(&(map_run){.n = 4, .results = m.results}, ms, "the four fast items");
     PL_EXPECT_STATUS(m.results[4], PL_TASK_TIMEOUT);
     PL_EXPECT_STATUS(m.results[5], PL_TASK_TIMEOUT);
     PL_EXPECT_BETWEEN(m.elapsed_ms, DEADLINE_MS - DEADLINE_EARLY_MS, DEADLINE_MS + DEADLINE_SLACK_MS);
     map_run_free(&m);
+}
+
+static void test_deadline_times_out_slow_items(void)
+{
+    pl_test_hint("at the deadline, return: unfinished items are TIMEOUT, finished ones keep their result");
+    expect_fast_done_slow_timed_out(0, "sleep_ms 10 x4, 5000 x2, deadline 300 ms");
     /* (What killed or stopped workers leave behind is checked by the leftovers tests below.) */
 }
 
@@ -513,30 +551,10 @@ static void test_next_call_after_timeout_is_clean(void)
     expect_ok_values(&second, expected, "noop over 40 ints after a timeout");
     map_run_free(&second);
 
-    int64_t squares[5];
-    map_run third;
-    map_drawn_squares(&third, 5, 2, 10000, squares);
-    expect_accepted(&third, "square over 5 ints, third call");
-    expect_ok_values(&third, squares, "square over 5 ints, third call");
-    map_run_free(&third);
+    expect_plain_map_works(5, "square over 5 ints, third call");
 }
 
 /* ---------------------------------------------------------------- crashes */
-
-/*
- * Where the rest of a test does not apply to this backend (no crash
- * isolation, one worker), the test still asks for a working map: a test
- * must never be worth a point to a pl_map that does no work.
- */
-static void expect_plain_map_works(const char *why)
-{
-    int64_t squares[4];
-    map_run m;
-    map_drawn_squares(&m, 4, 2, 10000, squares);
-    expect_accepted(&m, why);
-    expect_ok_values(&m, squares, why);
-    map_run_free(&m);
-}
 
 /*
  * Only where a crash is isolated (fork): every item crashes its worker, each
@@ -548,7 +566,7 @@ static void test_crash_is_isolated(void)
     pl_test_hint("fork: a crashed worker costs only its item (CRASHED); replace it and go on");
     if (!pl_backend()->isolates_crashes) {
         /* A crash would kill the test runner here; the model tests show it in a child process. */
-        expect_plain_map_works("square over 4 ints (this backend does not isolate crashes)");
+        expect_plain_map_works(4, "square over 4 ints (this backend does not isolate crashes)");
         return;
     }
     map_run m;
@@ -557,24 +575,11 @@ static void test_crash_is_isolated(void)
     PL_EXPECT_EQ(pl_test_count_status(m.results, 3, PL_TASK_CRASHED), 3);
     map_run_free(&m);
 
-    int64_t squares[4];
-    map_run after;
-    map_drawn_squares(&after, 4, 2, 10000, squares);
-    expect_accepted(&after, "square over 4 ints after crashes");
-    expect_ok_values(&after, squares, "square over 4 ints after crashes");
-    map_run_free(&after);
+    expect_plain_map_works(4, "square over 4 ints after crashes");
     /* (Crashed workers must also be reaped: see the leftovers tests below.) */
 }
 
 /* ---------------------------------------------------------------- chunks (granularity) */
-
-/* Maps task over values with an explicit chunksize. */
-static void map_chunked(map_run *m, const char *task, const int64_t *values, size_t n, int max_workers,
-                        int chunksize, int64_t timeout_ms)
-{
-    pl_map_opts opts = {.max_workers = max_workers, .timeout_ms = timeout_ms, .chunksize = chunksize};
-    run_map(m, task, pl_test_items_from(values, n), n, &opts);
-}
 
 /*
  * The chunks of `chunk` items that start at item 0 each ran in ONE worker,
@@ -651,7 +656,7 @@ static void test_chunksize_one_balances(void)
 {
     pl_test_hint("chunksize 1 hands out one item at a time: a worker busy with a long item gets no more");
     if (!pl_backend()->parallel || pl_test_min_overlap(2, 10) < 2) {
-        expect_plain_map_works("square over 4 ints (one worker: nothing to balance)");
+        expect_plain_map_works(4, "square over 4 ints (one worker: nothing to balance)");
         return;
     }
     enum { N = 10 };
@@ -692,16 +697,7 @@ static void test_rejects_negative_chunksize(void)
 static void test_deadline_inside_chunks(void)
 {
     pl_test_hint("chunks do not blur the deadline: finished items keep their results, the rest are TIMEOUT");
-    int64_t ms[6] = {10, 10, 10, 10, 5000, 5000};
-    draw_ints(ms, NULL, 4, 5, 20); /* the fast ones' values are drawn */
-    map_run m;
-    map_chunked(&m, "sleep_ms", ms, 6, 2, 2, DEADLINE_MS);
-    expect_accepted(&m, "sleep_ms 10 x4, 5000 x2, chunksize 2, deadline 300 ms");
-    expect_ok_values(&(map_run){.n = 4, .results = m.results}, ms, "the four fast items");
-    PL_EXPECT_STATUS(m.results[4], PL_TASK_TIMEOUT);
-    PL_EXPECT_STATUS(m.results[5], PL_TASK_TIMEOUT);
-    PL_EXPECT_BETWEEN(m.elapsed_ms, DEADLINE_MS - DEADLINE_EARLY_MS, DEADLINE_MS + DEADLINE_SLACK_MS);
-    map_run_free(&m);
+    expect_fast_done_slow_timed_out(2, "sleep_ms 10 x4, 5000 x2, chunksize 2, deadline 300 ms");
 }
 
 
@@ -763,7 +759,7 @@ static void test_crash_inside_a_chunk(void)
                  "(FAILED); items not started go to a new worker");
     if (!pl_backend()->isolates_crashes) {
         /* A crash ends the whole process or job here, chunk or not: the model tests show it. */
-        expect_plain_map_works("square over 4 ints (this backend does not isolate crashes)");
+        expect_plain_map_works(4, "square over 4 ints (this backend does not isolate crashes)");
         return;
     }
     pl_task_register("crash_if_negative", pl_suite_task_crash_if_negative);
@@ -864,6 +860,13 @@ static void test_items_run_in_the_models_workers(void)
 
 /* ---------------------------------------------------------------- leftovers */
 
+/* The call was accepted and every one of its items ended with `status`. */
+static void expect_every_item(const map_run *m, pl_task_status status, const char *label)
+{
+    expect_accepted(m, label);
+    PL_EXPECT_EQ(pl_test_count_status(m->results, m->n, status), m->n);
+}
+
 /*
  * One call of each kind a map can end with; pl_test_calls_leave_nothing
  * (testkit.h) checks what each leaves behind. The first is also the
@@ -883,8 +886,7 @@ static void call_one_worker(void)
 {
     map_run m;
     map_range(&m, "square", 5, 1, 1, 1, 10000);
-    expect_accepted(&m, "a map on one worker (leftovers)");
-    PL_EXPECT_EQ(pl_test_count_status(m.results, m.n, PL_TASK_OK), 5);
+    expect_every_item(&m, PL_TASK_OK, "a map on one worker (leftovers)");
     map_run_free(&m);
 }
 
@@ -892,8 +894,7 @@ static void call_failing_items(void)
 {
     map_run m;
     map_range(&m, "fail", 3, 1, 1, 3, 10000);
-    expect_accepted(&m, "a map whose items all failed (leftovers)");
-    PL_EXPECT_EQ(pl_test_count_status(m.results, m.n, PL_TASK_FAILED), 3);
+    expect_every_item(&m, PL_TASK_FAILED, "a map whose items all failed (leftovers)");
     map_run_free(&m);
 }
 
@@ -924,8 +925,7 @@ static void call_deadline_hang(void)
 {
     map_run m;
     map_same(&m, "hang", 2, 0, 2, 200);
-    expect_accepted(&m, "a map of hanging items (leftovers)");
-    PL_EXPECT_EQ(pl_test_count_status(m.results, m.n, PL_TASK_TIMEOUT), 2);
+    expect_every_item(&m, PL_TASK_TIMEOUT, "a map of hanging items (leftovers)");
     map_run_free(&m);
 }
 
