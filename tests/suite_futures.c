@@ -50,6 +50,14 @@ static const pl_result *wait_result_within(pl_future *f, int64_t ms)
     return r;
 }
 
+/* Starts square(x) and waits for it, which must answer x * x: the future, done, for the caller to free. */
+static pl_future *finished_square(int64_t x)
+{
+    pl_future *f = pl_test_start_int("square", x);
+    CU_ASSERT(pl_test_is_ok_int(wait_result(f), x * x));
+    return f;
+}
+
 /* Start an extra future per worker that never ends by itself, to keep every worker busy. */
 static pl_future **occupy_workers(int count)
 {
@@ -241,8 +249,7 @@ static void test_crash_is_isolated(void)
     int64_t x = draw_int();
     if (!pl_backend()->isolates_crashes) {
         /* A crash would end the process here; a working future is still asked for. */
-        pl_future *fine = pl_test_start_int("square", x);
-        CU_ASSERT(pl_test_is_ok_int(wait_result(fine), x * x));
+        pl_future *fine = finished_square(x);
         pl_future_free(&fine);
         return;
     }
@@ -309,8 +316,7 @@ static void test_cancel_after_done_is_refused(void)
 {
     pl_test_hint("cancel after the task finished is PL_ESTATE and keeps the result");
     int64_t x = draw_int();
-    pl_future *f = pl_test_start_int("square", x);
-    CU_ASSERT(pl_test_is_ok_int(wait_result(f), x * x));
+    pl_future *f = finished_square(x);
     PL_EXPECT_RC(pl_future_cancel(f), PL_ESTATE);
     /* The result it already had stands. */
     const pl_result *r = wait_result(f);
@@ -347,9 +353,7 @@ static void test_free_while_running_is_safe(void)
     CU_ASSERT_PTR_NULL(hang);
     CU_ASSERT_PTR_NULL(sleeper);
     /* The backend still works afterwards. */
-    int64_t x = draw_int();
-    pl_future *f = pl_test_start_int("square", x);
-    CU_ASSERT(pl_test_is_ok_int(wait_result(f), x * x));
+    pl_future *f = finished_square(draw_int());
     pl_future_free(&f);
 }
 
@@ -357,9 +361,7 @@ static void test_free_while_running_is_safe(void)
 static void test_free_sets_null_and_catches_reuse(void)
 {
     pl_test_hint("free sets the handle to NULL; calls on a NULL handle are PL_EINVAL");
-    int64_t x = draw_int();
-    pl_future *f = pl_test_start_int("square", x);
-    CU_ASSERT(pl_test_is_ok_int(wait_result(f), x * x));
+    pl_future *f = finished_square(draw_int());
     pl_future_free(&f);
     CU_ASSERT_PTR_NULL(f);
     pl_future_free(&f); /* second free: harmless */
@@ -453,8 +455,7 @@ static void test_each_future_runs_once_in_a_worker(void)
 /* One of each way a future can end; pl_test_calls_leave_nothing checks each (testkit.h). */
 static void call_wait(void)
 {
-    pl_future *f = pl_test_start_int("square", 5);
-    CU_ASSERT(pl_test_is_ok_int(wait_result(f), 25)); /* leaving nothing is worth nothing without a result */
+    pl_future *f = finished_square(5); /* leaving nothing is worth nothing without a result */
     pl_future_free(&f);
 }
 
