@@ -51,6 +51,26 @@ static int64_t ms_of(const pl_result *r)
     return (pl_result_end_ns(r) - pl_result_start_ns(r)) / 1000000;
 }
 
+/* The task refuses arg (taken, like run's): the call works, the task is FAILED. */
+static void expect_refused(const char *task, pl_value *arg)
+{
+    pl_result *r = run(task, arg, PL_OK);
+    PL_EXPECT_STATUS(r, PL_TASK_FAILED);
+    pl_result_free(r);
+}
+
+/*
+ * Run under a token with a deadline_ms deadline, the task is CANCELLED after
+ * lo_ms to hi_ms: near the deadline, long before it would have ended.
+ */
+static void expect_stopped(const char *task, pl_value *arg, int64_t deadline_ms, int64_t lo_ms, int64_t hi_ms)
+{
+    pl_result *r = run_with_deadline(task, arg, deadline_ms);
+    PL_EXPECT_STATUS(r, PL_TASK_CANCELLED);
+    PL_EXPECT_BETWEEN(ms_of(r), lo_ms, hi_ms);
+    pl_result_free(r);
+}
+
 /* ---------------------------------------------------------------- registry */
 
 static const char *const builtin_names[] = {
@@ -285,12 +305,8 @@ static void test_square(void)
     r = run("square", pl_value_new_int(3037000499LL), PL_OK);
     CU_ASSERT(pl_test_is_ok_int(r, 3037000499LL * 3037000499LL));
     pl_result_free(r);
-    r = run("square", pl_value_new_int(3037000500LL), PL_OK); /* would overflow int64 */
-    PL_EXPECT_STATUS(r, PL_TASK_FAILED);
-    pl_result_free(r);
-    r = run("square", pl_value_new_int(INT64_MIN), PL_OK);
-    PL_EXPECT_STATUS(r, PL_TASK_FAILED);
-    pl_result_free(r);
+    expect_refused("square", pl_value_new_int(3037000500LL)); /* would overflow int64 */
+    expect_refused("square", pl_value_new_int(INT64_MIN));
     r = run("square", pl_value_new_double(1.5), PL_OK);
     double d = 0;
     PL_EXPECT_STATUS(r, PL_TASK_OK);
@@ -338,33 +354,21 @@ static void test_sleep_ms(void)
     r = run("sleep_ms", pl_value_new_int(0), PL_OK);
     CU_ASSERT(pl_test_is_ok_int(r, 0));
     pl_result_free(r);
-    pl_value *bad[] = {pl_value_new_int(-1), pl_value_new_str("10"), pl_value_new()};
-    for (int i = 0; i < 3; i++) {
-        r = run("sleep_ms", bad[i], PL_OK);
-        PL_EXPECT_STATUS(r, PL_TASK_FAILED);
-        pl_result_free(r);
-    }
+    expect_refused("sleep_ms", pl_value_new_int(-1));
+    expect_refused("sleep_ms", pl_value_new_str("10"));
+    expect_refused("sleep_ms", pl_value_new());
 }
 
 static void test_sleep_ms_honours_cancellation(void)
 {
-    pl_result *r = run_with_deadline("sleep_ms", pl_value_new_int(5000), 50);
-    PL_EXPECT_STATUS(r, PL_TASK_CANCELLED);
-    PL_EXPECT_BETWEEN(ms_of(r), 40, 1500); /* stopped near the deadline, not after 5 s */
-    pl_result_free(r);
+    expect_stopped("sleep_ms", pl_value_new_int(5000), 50, 40, 1500); /* near the deadline, not after 5 s */
     /* Already cancelled before it starts: stops at once. */
-    r = run_with_deadline("sleep_ms", pl_value_new_int(5000), 0);
-    PL_EXPECT_STATUS(r, PL_TASK_CANCELLED);
-    PL_EXPECT_BETWEEN(ms_of(r), 0, 500);
-    pl_result_free(r);
+    expect_stopped("sleep_ms", pl_value_new_int(5000), 0, 0, 500);
 }
 
 static void test_hang_honours_cancellation(void)
 {
-    pl_result *r = run_with_deadline("hang", NULL, 60);
-    PL_EXPECT_STATUS(r, PL_TASK_CANCELLED);
-    PL_EXPECT_BETWEEN(ms_of(r), 50, 1500);
-    pl_result_free(r);
+    expect_stopped("hang", NULL, 60, 50, 1500);
 }
 
 static atomic_int hook_on;
@@ -396,21 +400,14 @@ static void test_spin(void)
         CU_ASSERT(pl_test_is_ok_int(r, pl_spin_expected(ns[i])));
         pl_result_free(r);
     }
-    pl_result *r = run("spin", pl_value_new_int(-5), PL_OK);
-    PL_EXPECT_STATUS(r, PL_TASK_FAILED);
-    pl_result_free(r);
-    r = run("spin", pl_value_new_double(5), PL_OK);
-    PL_EXPECT_STATUS(r, PL_TASK_FAILED);
-    pl_result_free(r);
+    expect_refused("spin", pl_value_new_int(-5));
+    expect_refused("spin", pl_value_new_double(5));
 }
 
 static void test_spin_honours_cancellation(void)
 {
     /* Far more rounds than could finish in the test: only polling ends it. */
-    pl_result *r = run_with_deadline("spin", pl_value_new_int(INT64_MAX), 50);
-    PL_EXPECT_STATUS(r, PL_TASK_CANCELLED);
-    PL_EXPECT_BETWEEN(ms_of(r), 40, 3000);
-    pl_result_free(r);
+    expect_stopped("spin", pl_value_new_int(INT64_MAX), 50, 40, 3000);
 }
 
 static void expect_species(const char *task, pl_value *arg, int64_t min_ms, const char *want)
@@ -427,26 +424,17 @@ static void test_species(void)
     expect_species("planta", pl_value_new_int(10), 10, "planta: helecho, roble, cactus");
     expect_species("animal", pl_value_new_int(0), 0, "animal: perro, gato, loro");
     expect_species("insecto", NULL, 100, "insecto: hormiga, abeja, mariposa"); /* NONE = 100 ms */
-    pl_result *r = run("planta", pl_value_new_int(-3), PL_OK);
-    PL_EXPECT_STATUS(r, PL_TASK_FAILED);
-    pl_result_free(r);
+    expect_refused("planta", pl_value_new_int(-3));
     /* The lesson's arguments: a color (and optionally how long to take). */
     expect_species("planta", pl_value_new_str("roja"), 100, "planta roja");
     expect_species("animal", pl_value_new_str("amarillo 5"), 5, "animal amarillo");
     expect_species("insecto", pl_value_new_str("caf\xc3\xa9 0"), 0, "insecto caf\xc3\xa9");
     static const char *const bad[] = {"", "roja -5", "roja 5 6", "roja cinco"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        r = run("animal", pl_value_new_str(bad[i]), PL_OK);
-        PL_EXPECT_STATUS(r, PL_TASK_FAILED);
-        pl_result_free(r);
+        expect_refused("animal", pl_value_new_str(bad[i]));
     }
-    r = run("animal", pl_value_new_double(1.5), PL_OK);
-    PL_EXPECT_STATUS(r, PL_TASK_FAILED);
-    pl_result_free(r);
-    r = run_with_deadline("insecto", pl_value_new_int(5000), 30);
-    PL_EXPECT_STATUS(r, PL_TASK_CANCELLED);
-    PL_EXPECT_BETWEEN(ms_of(r), 20, 1500);
-    pl_result_free(r);
+    expect_refused("animal", pl_value_new_double(1.5));
+    expect_stopped("insecto", pl_value_new_int(5000), 30, 20, 1500);
 }
 
 static void test_fetch_bad_argument(void)
