@@ -71,13 +71,6 @@ static int task_watch_stop(const pl_value *arg, pl_value *out, pl_error *err)
     return stopped ? PL_TASK_CANCELLED : PL_TASK_OK;
 }
 
-static void reset_watch(void)
-{
-    atomic_store(&watch_started, 0);
-    atomic_store(&watch_saw_stop, 0);
-    atomic_store(&watch_exited, 0);
-}
-
 /* Polls flag until it is set or ms pass; returns its last value. */
 static int wait_flag(atomic_int *flag, int64_t ms)
 {
@@ -86,6 +79,17 @@ static int wait_flag(atomic_int *flag, int64_t ms)
         pl_sleep_ms(1);
     }
     return atomic_load(flag);
+}
+
+/* Clears the watch's flags, starts task_watch_stop as a future and returns it once it runs. */
+static pl_future *start_watched_task(void)
+{
+    atomic_store(&watch_started, 0);
+    atomic_store(&watch_saw_stop, 0);
+    atomic_store(&watch_exited, 0);
+    pl_future *f = pl_test_start_int("omp_watch_stop", 0);
+    CU_ASSERT_FATAL(wait_flag(&watch_started, PROMPTLY_MS));
+    return f;
 }
 
 /*
@@ -269,9 +273,7 @@ static void test_cancel_sets_the_running_tasks_token(void)
     if (!PL_TEST_NEEDS(PL_TEST_NEEDS_FUTURES)) {
         return;
     }
-    reset_watch();
-    pl_future *f = pl_test_start_int("omp_watch_stop", 0);
-    CU_ASSERT_FATAL(wait_flag(&watch_started, PROMPTLY_MS));
+    pl_future *f = start_watched_task();
     PL_EXPECT_EQ(atomic_load(&watch_saw_stop), 0);
     PL_EXPECT_RC(pl_future_cancel(f), PL_OK);
     const pl_result *r = NULL;
@@ -291,9 +293,7 @@ static void test_free_running_future_stops_it(void)
     if (!PL_TEST_NEEDS(PL_TEST_NEEDS_FUTURES)) {
         return;
     }
-    reset_watch();
-    pl_future *f = pl_test_start_int("omp_watch_stop", 0);
-    CU_ASSERT_FATAL(wait_flag(&watch_started, PROMPTLY_MS));
+    pl_future *f = start_watched_task();
     pl_future_free(&f);
     CU_ASSERT_PTR_NULL(f);
     CU_ASSERT(wait_flag(&watch_exited, PROMPTLY_MS));

@@ -94,6 +94,13 @@ static void free_results(pl_result *rs[], size_t n)
     }
 }
 
+static void free_values(pl_value *vs[], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        pl_value_free(vs[i]);
+    }
+}
+
 /* ---------------------------------------------------------------- tasks of the faults */
 
 /* The pipe a fork child writes its answer to: its only write-only FIFO above stderr. */
@@ -203,9 +210,7 @@ static int fault_oversized_item(void)
         pl_group_free(&g);
     }
     expect_no_leftovers(fds);
-    for (int i = 0; i < 3; i++) {
-        pl_value_free(items[i]);
-    }
+    free_values(items, 3);
     return fault_failures ? 1 : 0;
 }
 
@@ -241,9 +246,7 @@ static int fault_oversized_result(void)
     if (!is_model("mpi")) {
         expect_no_leftovers(fds);
     }
-    for (int i = 0; i < 4; i++) {
-        pl_value_free(items[i]);
-    }
+    free_values(items, 4);
     return fault_failures ? 1 : 0;
 }
 
@@ -302,9 +305,7 @@ static int fault_big_result(void)
         expect_bytes(pl_group_result(g, "b"), sizes[2], "group member b");
         pl_group_free(&g);
     }
-    for (int i = 0; i < 4; i++) {
-        pl_value_free(items[i]);
-    }
+    free_values(items, 4);
     return fault_failures ? 1 : 0;
 }
 
@@ -364,9 +365,7 @@ static int fault_half_frame(void)
                pl_task_status_name(pl_result_status(pl_group_result(g, "b"))));
         pl_group_free(&g);
         expect_no_leftovers(fds);
-        for (int i = 0; i < 4; i++) {
-            pl_value_free(items[i]);
-        }
+        free_values(items, 4);
     }
     return fault_failures ? 1 : 0;
 }
@@ -554,9 +553,7 @@ static int fault_huge_max_workers(void)
     EXPECT(rc == PL_OK, "map with max_workers 100000 gave %s", pl_strerror(rc));
     expect_all(rs, n, PL_TASK_OK, "max_workers 100000");
     free_results(rs, n);
-    for (size_t i = 0; i < n; i++) {
-        pl_value_free(items[i]);
-    }
+    free_values(items, n);
     return fault_failures ? 1 : 0;
 }
 
@@ -649,9 +646,7 @@ static int fault_nproc_limit(void)
         expect_all(rs, N, PL_TASK_OK, "map under ulimit -u");
     }
     free_results(rs, N);
-    for (int i = 0; i < N; i++) {
-        pl_value_free(items[i]);
-    }
+    free_values(items, N);
     return fault_failures ? 1 : 0;
 }
 
@@ -696,9 +691,7 @@ static int fault_fd_limit(void)
         free_results(rs, N);
         expect_no_leftovers(fds);
     }
-    for (int i = 0; i < N; i++) {
-        pl_value_free(items[i]);
-    }
+    free_values(items, N);
     return fault_failures ? 1 : 0;
 }
 
