@@ -94,6 +94,15 @@ static void free_results(pl_result *rs[], size_t n)
     }
 }
 
+/* vs[i] = the int i: items for the faults where only how many matters. */
+static void fill_counting(pl_value *vs[], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        vs[i] = pl_value_new();
+        pl_value_set_int(vs[i], (int64_t)i);
+    }
+}
+
 static void free_values(pl_value *vs[], size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -545,10 +554,7 @@ static int fault_huge_max_workers(void)
     static pl_value *items[N];
     static pl_result *rs[N];
     size_t n = is_model("mpi") ? 2000 : N; /* MPI's workers are its ranks: nothing to exhaust */
-    for (size_t i = 0; i < n; i++) {
-        items[i] = pl_value_new();
-        pl_value_set_int(items[i], (int64_t)i);
-    }
+    fill_counting(items, n);
     int rc = pl_map("square", items, n, &(pl_map_opts){.max_workers = 100000, .timeout_ms = 120000}, rs);
     EXPECT(rc == PL_OK, "map with max_workers 100000 gave %s", pl_strerror(rc));
     expect_all(rs, n, PL_TASK_OK, "max_workers 100000");
@@ -632,10 +638,7 @@ static int fault_nproc_limit(void)
     enum { N = 20 };
     pl_value *items[N];
     pl_result *rs[N] = {NULL};
-    for (int i = 0; i < N; i++) {
-        items[i] = pl_value_new();
-        pl_value_set_int(items[i], i);
-    }
+    fill_counting(items, N);
     int rc = pl_map("square", items, N, &(pl_map_opts){.max_workers = 8, .timeout_ms = 60000}, rs);
     if (is_model("fork")) {
         /* No process can be forked: the call says so, and every item has its one result. */
@@ -662,10 +665,7 @@ static int fault_fd_limit(void)
     enum { N = 8 };
     pl_value *items[N];
     pl_result *rs[N] = {NULL};
-    for (int i = 0; i < N; i++) {
-        items[i] = pl_value_new();
-        pl_value_set_int(items[i], i);
-    }
+    fill_counting(items, N);
     int fds = fault_count_fds();
     int lowest_free = 0; /* a new descriptor takes the lowest free number: none below the limit, none at all */
     while (fcntl(lowest_free, F_GETFD) != -1) {

@@ -108,16 +108,22 @@ static gr_perf_outcome judge(script *sc, double cpus_needed, double machine_cpus
     return po;
 }
 
-/* Judges sc with enough CPUs (2 of 2): the rounds it took, the credit, and (unless NULL) a piece of its note. */
+/* The rounds an outcome took, its credit, and (unless NULL) a piece of its note, which is freed. */
+static void expect_outcome(gr_perf_outcome *po, int rounds, double fraction, const char *note)
+{
+    CU_ASSERT_EQUAL(po->rounds, rounds);
+    CU_ASSERT_DOUBLE_EQUAL(po->fraction, fraction, 1e-9);
+    if (note != NULL) {
+        CU_ASSERT_PTR_NOT_NULL(strstr(po->note, note));
+    }
+    free(po->note);
+}
+
+/* Judges sc with enough CPUs (2 of 2) and checks the outcome as above. */
 static void expect_judged(script *sc, int rounds, double fraction, const char *note)
 {
     gr_perf_outcome po = judge(sc, 2, 2);
-    CU_ASSERT_EQUAL(po.rounds, rounds);
-    CU_ASSERT_DOUBLE_EQUAL(po.fraction, fraction, 1e-9);
-    if (note != NULL) {
-        CU_ASSERT_PTR_NOT_NULL(strstr(po.note, note));
-    }
-    free(po.note);
+    expect_outcome(&po, rounds, fraction, note);
 }
 
 static void test_equal_times_one_round_full_points(void)
@@ -181,10 +187,7 @@ static void test_reference_against_itself(void)
     ps.same_code = 1;
     gr_perf_outcome po;
     gr_perf_measure(&ps, scripted, &sc, &po);
-    CU_ASSERT_EQUAL(po.fraction, 1);
-    CU_ASSERT_EQUAL(po.rounds, 1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(po.note, "against itself"));
-    free(po.note);
+    expect_outcome(&po, 1, 1, "against itself");
 }
 
 static void test_too_few_cpus_is_informational(void)
@@ -227,10 +230,7 @@ static void test_budget_used_up(void)
     ps.stop_at = gr_now() - 1;
     gr_perf_outcome po;
     gr_perf_measure(&ps, scripted, &sc, &po);
-    CU_ASSERT_EQUAL(po.rounds, 0);
-    CU_ASSERT_EQUAL(po.fraction, 1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(po.note, "not measured"));
-    free(po.note);
+    expect_outcome(&po, 0, 1, "not measured");
 }
 
 static void test_rubric_perf_options(void)
