@@ -33,7 +33,8 @@
  *     (map_repeat.h: in a checker, moving the items and results costs
  *     about what handing them out does, and would hide a costly map), and
  *     each timed call right after an untimed one, so that a per-call
- *     penalty (MPI's idle ranks waking: 25-150 ms after a pause) does not
+ *     penalty (MPI's idle ranks waking: 25-150 ms after a pause before
+ *     pl_mpi_backoff's 3 ms yield window, ~3 ms since) does not
  *     hide a per-item cost either;
  *   - the many-items figure is the best of many calls (at least 7): a call
  *     hit by a burst of load does not count, and a submission 3x as costly
