@@ -12,7 +12,12 @@
  *    into equal blocks up front; if one block holds the slow items, its
  *    thread works alone at the end while the others idle.
  *    `schedule(dynamic, c)` hands the next c items to whichever thread is
- *    free, in input order, like Pool.map's chunksize. c = 1 balances best
+ *    free, like Pool.map's chunksize. `monotonic:` asks for them in input
+ *    order: since OpenMP 5.0 a plain `dynamic` may hand them out in any
+ *    order, and LLVM's libomp does (each thread starts on its own share and
+ *    steals from the others). That is still a correct map, but a slow item
+ *    early in the list may then start last and run alone at the end.
+ *    GCC's libgomp hands them out in order either way. c = 1 balances best
  *    but pays the scheduler (a shared counter every thread fights over)
  *    once per item; for a task of a few nanoseconds that is most of the
  *    cost. A bigger c pays it once per chunk, and risks one thread still
