@@ -41,6 +41,7 @@
  * which worker ran it, and when it started and ended (ms since the call
  * began), from the timestamps every result carries.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,12 +56,12 @@ typedef struct bench_args {
     const char *task;
     long n;
     const char *arg;
-    int workers;
-    int reps;
+    long workers;
+    long reps;
     const char *timeline;
     const char *dir;
-    int paired;
-    int chunksize;
+    long paired;
+    long chunksize;
 } bench_args;
 
 typedef struct bench_ctx {
@@ -70,43 +71,68 @@ typedef struct bench_ctx {
 
 /* ---------------------------------------------------------------- arguments */
 
-static int usage(void)
+static int usage(FILE *to, int status)
 {
-    fprintf(stderr, "usage: bench_<model> map --task T --n N --arg A --workers W --reps R\n"
-                    "                         [--chunksize C] [--timeline FILE] [--dir DIR] [--paired 1]\n"
-                    "       bench_<model> serve\n");
-    return 2;
+    fprintf(to, "usage: bench_<model> map --task T --n N --arg A --workers W --reps R\n"
+                "                         [--chunksize C] [--timeline FILE] [--dir DIR] [--paired 1]\n"
+                "       bench_<model> serve\n");
+    return status;
+}
+
+/*
+ * One row per option: where its value goes, and for a number the least it
+ * may be. A table, so that every number is read the same strict way: "10x"
+ * or "2.5" is an error naming the option, not 10 or 2 taken in silence
+ * (a benchmark that quietly ran another size is a wrong figure).
+ */
+typedef struct bench_opt {
+    const char *flag;
+    const char **text; /* a string option, or */
+    long *number;      /* a number option, */
+    long min, max;     /* within [min, max] */
+} bench_opt;
+
+static int read_number(const bench_opt *o, const char *v)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno != 0 || end == v || *end != '\0' || x < o->min || x > o->max) {
+        fprintf(stderr, "bench: %s wants a whole number from %ld to %ld, not '%s'\n", o->flag, o->min, o->max, v);
+        return PL_EINVAL;
+    }
+    *o->number = x;
+    return PL_OK;
 }
 
 static int parse_args(int argc, char **argv, bench_args *a)
 {
     *a = (bench_args){.task = "noop", .n = 100, .arg = "0", .workers = 1, .reps = 5, .dir = "."};
+    const bench_opt opts[] = {
+        {"--task", &a->task, NULL, 0, 0},          {"--arg", &a->arg, NULL, 0, 0},
+        {"--timeline", &a->timeline, NULL, 0, 0},  {"--dir", &a->dir, NULL, 0, 0},
+        {"--n", NULL, &a->n, 1, 100000000},        {"--workers", NULL, &a->workers, 1, 4096},
+        {"--reps", NULL, &a->reps, 1, MAX_REPS},   {"--paired", NULL, &a->paired, 0, 1},
+        {"--chunksize", NULL, &a->chunksize, 0, 100000000},
+    };
+    if (argc % 2 != 0) {
+        fprintf(stderr, "bench: every option takes a value ('%s' has none)\n", argv[argc - 1]);
+        return PL_EINVAL;
+    }
     for (int i = 2; i + 1 < argc; i += 2) {
-        const char *k = argv[i], *v = argv[i + 1];
-        if (strcmp(k, "--task") == 0) {
-            a->task = v;
-        } else if (strcmp(k, "--n") == 0) {
-            a->n = strtol(v, NULL, 10);
-        } else if (strcmp(k, "--arg") == 0) {
-            a->arg = v;
-        } else if (strcmp(k, "--workers") == 0) {
-            a->workers = (int)strtol(v, NULL, 10);
-        } else if (strcmp(k, "--reps") == 0) {
-            a->reps = (int)strtol(v, NULL, 10);
-        } else if (strcmp(k, "--timeline") == 0) {
-            a->timeline = v;
-        } else if (strcmp(k, "--dir") == 0) {
-            a->dir = v;
-        } else if (strcmp(k, "--paired") == 0) {
-            a->paired = (int)strtol(v, NULL, 10);
-        } else if (strcmp(k, "--chunksize") == 0) {
-            a->chunksize = (int)strtol(v, NULL, 10);
-        } else {
+        size_t k = 0;
+        while (k < sizeof opts / sizeof opts[0] && strcmp(opts[k].flag, argv[i]) != 0) {
+            k++;
+        }
+        if (k == sizeof opts / sizeof opts[0]) {
+            fprintf(stderr, "bench: unknown option '%s'\n", argv[i]);
             return PL_EINVAL;
         }
-    }
-    if ((argc % 2) != 0 || a->n < 1 || a->workers < 1 || a->chunksize < 0 || a->reps < 1 || a->reps > MAX_REPS) {
-        return PL_EINVAL;
+        if (opts[k].text != NULL) {
+            *opts[k].text = argv[i + 1];
+        } else if (read_number(&opts[k], argv[i + 1]) != PL_OK) {
+            return PL_EINVAL;
+        }
     }
     return PL_OK;
 }
@@ -211,7 +237,7 @@ static int write_timeline(const bench_args *a, pl_result **res, int64_t t0)
     for (long k = 0; k < a->n; k++) {
         pl_result *r = res[order[k]];
         int lane = lane_of(pl_result_worker(r), seen, &nseen);
-        fprintf(f, "%s,%d,%ld,%lld,%d,%.3f,%.3f\n", pl_backend()->name, a->workers, order[k],
+        fprintf(f, "%s,%ld,%ld,%lld,%d,%.3f,%.3f\n", pl_backend()->name, a->workers, order[k],
                 (long long)pl_result_worker(r), lane, (double)(pl_result_start_ns(r) - t0) / 1e6,
                 (double)(pl_result_end_ns(r) - t0) / 1e6);
     }
@@ -249,12 +275,12 @@ static void print_pairs(const bench_args *a, int64_t *bases, const int64_t *wall
         return;
     }
     double ratio[MAX_REPS];
-    for (int r = 0; r < a->reps; r++) {
+    for (long r = 0; r < a->reps; r++) {
         ratio[r] = (double)bases[r] / (double)walls[r];
     }
     qsort(ratio, (size_t)a->reps, sizeof ratio[0], cmp_double);
     qsort(bases, (size_t)a->reps, sizeof bases[0], cmp_i64);
-    int k = a->reps;
+    int k = (int)a->reps;
     double med = (k % 2) ? ratio[k / 2] : (ratio[k / 2 - 1] + ratio[k / 2]) / 2;
     printf(",%.6f,%.4f,%.4f,%.4f", median_s(bases, k), med, ratio[0], ratio[k - 1]);
 }
@@ -263,7 +289,7 @@ static void print_pairs(const bench_args *a, int64_t *bases, const int64_t *wall
 static int64_t timed_map(const bench_args *a, pl_value **items, pl_result **res, long *not_ok,
                          int64_t *t0)
 {
-    pl_map_opts o = {.max_workers = a->workers, .timeout_ms = PL_NO_TIMEOUT, .chunksize = a->chunksize};
+    pl_map_opts o = {.max_workers = (int)a->workers, .timeout_ms = PL_NO_TIMEOUT, .chunksize = (int)a->chunksize};
     *t0 = pl_now_ns();
     int rc = pl_map(a->task, items, (size_t)a->n, &o, res);
     int64_t wall = pl_now_ns() - *t0;
@@ -301,7 +327,7 @@ static int run_reps(const bench_args *a, pl_value **items, pl_result **res)
     if (w < 0) {
         return (int)w;
     }
-    for (int r = 0; r < a->reps; r++) {
+    for (long r = 0; r < a->reps; r++) {
         if (a->paired && (bases[r] = timed_loop(a, items)) < 0) {
             return (int)bases[r];
         }
@@ -316,8 +342,8 @@ static int run_reps(const bench_args *a, pl_value **items, pl_result **res)
     }
     memcpy(sorted, walls, sizeof walls[0] * (size_t)a->reps); /* walls stay paired with bases */
     qsort(sorted, (size_t)a->reps, sizeof sorted[0], cmp_i64);
-    printf("%s,%s,%d,%ld,%s,%d,%.6f,%.6f,%.6f,%ld", pl_backend()->name, a->task, a->workers, a->n, a->arg,
-           a->reps, median_s(sorted, a->reps), (double)sorted[0] / 1e9, (double)sorted[a->reps - 1] / 1e9,
+    printf("%s,%s,%ld,%ld,%s,%ld,%.6f,%.6f,%.6f,%ld", pl_backend()->name, a->task, a->workers, a->n, a->arg,
+           a->reps, median_s(sorted, (int)a->reps), (double)sorted[0] / 1e9, (double)sorted[a->reps - 1] / 1e9,
            not_ok);
     print_pairs(a, bases, walls);
     printf("\n");
@@ -375,12 +401,15 @@ static int serve(void)
 
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        return usage(stdout, 0);
+    }
     if (argc >= 2 && strcmp(argv[1], "serve") == 0) {
         return serve();
     }
     bench_ctx c = {.rc = PL_OK};
     if (argc < 2 || strcmp(argv[1], "map") != 0 || parse_args(argc, argv, &c.a) != PL_OK) {
-        return usage();
+        return usage(stderr, 2);
     }
     /* On every rank, before any thread: libcurl's global init and the "fetch" task. */
     if (pl_fetch_global_init() != PL_OK) {
@@ -388,7 +417,7 @@ int main(int argc, char **argv)
         return 1;
     }
     /* OpenMP's run-scope team: as many threads as the map may use, no more. */
-    pl_opts opts = {.workers = c.a.workers};
+    pl_opts opts = {.workers = (int)c.a.workers};
     int rc = pl_run(&opts, bench_body, &c);
     if (rc != PL_OK) {
         fprintf(stderr, "bench: %s\n", pl_strerror(rc));
