@@ -118,7 +118,9 @@ uint32_t pl_mpi_new_id(void);
  * pl_mpi_abandon_worker: the caller stops waiting for request id on rank
  *   (a deadline, a freed future, a stopped group). Sends a CANCEL for id,
  *   and marks the worker OWING: nobody gets it until its reply for id has
- *   been received and thrown away. The caller must not receive from that
+ *   been received and thrown away. With several requests out on it (a
+ *   map's chunks, PL_MPI_AHEAD), call it once per request, in any order:
+ *   the worker is owing until the reply to the newest one. The caller must not receive from that
  *   worker any more (cancel a posted MPI_Irecv first, see the futures lab).
  *
  * A CLAIMED worker stays claimed until its owner looks at the reply, even
@@ -201,13 +203,29 @@ int pl_mpi_poll_reply(int rank, uint32_t id, pl_result **out);
  * waiting for it (its deadline) loses every result in it: rank 0 only
  * sees what arrived.
  *
- * pl_mpi_send_chunk: pack + blocking MPI_Send, as pl_mpi_send_task.
+ * pl_mpi_send_chunk: pack + MPI_Isend. Returns at once, even when the
+ *   worker is busy with an earlier chunk: the message is the runtime's
+ *   until the worker takes it (it is freed at a later send, or at the end
+ *   of pl_run). Messages to one worker arrive in the order sent.
  * pl_mpi_poll_chunk: as pl_mpi_poll_reply, for a reply of any count: 1
  *   with *out filled (empty on entry; the caller clears it with
  *   pl_reply_msg_clear), 0 not yet, or a negative pl_rc. A reply with
  *   another id (a late one) is thrown away.
  */
 int pl_mpi_send_chunk(int rank, uint32_t id, const char *task, pl_value *const args[], size_t count);
+
+/*
+ * How many chunks a map may keep out on one worker: the one it runs and
+ * the next, already waiting in its queue. With one, a worker that answers
+ * sits idle for a whole round trip - rank 0 has to receive the reply,
+ * file it and send the next chunk (~2 us on one machine, far more across
+ * a network) - which is most of the cost of a small item. With two, the
+ * next chunk is there when it answers. More would only commit items to a
+ * worker before knowing it is the first free one (worse balance).
+ * pl_mpi_send_chunk returns without waiting for the worker to take the
+ * message, so sending the second one never blocks rank 0.
+ */
+#define PL_MPI_AHEAD 2
 
 /*
  * The largest AUTOMATIC chunk on MPI (an explicit chunksize is honoured as
@@ -275,6 +293,14 @@ void pl_mpi_table_close(void);
 
 /* mpi_worker.c: the worker ranks' serve loop; returns when rank 0 says stop. */
 int pl_mpi_serve(void);
+
+/*
+ * mpi_chunks.c: the chunk messages still on their way (pl_mpi_send_chunk).
+ * pl_mpi_sends_finish waits for them all: call it once every worker has
+ * said STOPPED (so each has taken every message sent before), before
+ * MPI_Finalize.
+ */
+void pl_mpi_sends_finish(void);
 
 /*
  * mpi_chunks.c: receive and discard one waiting RESULT from rank, of any

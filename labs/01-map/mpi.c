@@ -12,10 +12,17 @@
  * 1. On demand, not a static split. Cutting the items into K-1 equal
  *    blocks up front (the MPI_Scatter way) leaves fast workers idle while
  *    one slow block finishes. Instead the master keeps every worker busy
- *    with ONE chunk of items and sends the next chunk to whichever worker
+ *    with a chunk of items and sends the next chunk to whichever worker
  *    answers first - the dynamic schedule of the OpenMP version, by
  *    messages. It also bounds the concurrency simply: never more than
- *    max_workers chunks are out at once.
+ *    max_workers workers are used at once.
+ *
+ *    One chunk AHEAD: each worker has the chunk it runs and the next one
+ *    already in its queue (PL_MPI_AHEAD, two). With only one, a worker that
+ *    answers waits idle for a whole round trip - the master must receive,
+ *    file, and send again - and for small items that wait IS the cost.
+ *    The worker answers its chunks in the order sent, so the master only
+ *    looks for the answer to each worker's oldest one.
  *
  * 2. Chunks. A message pair costs microseconds (more across a network)
  *    whatever it carries; square costs nanoseconds. One TASK message with
@@ -66,12 +73,13 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
         return PL_ESTATE;
     }
     /* TODO: Start with every result slot empty (NULL). Then, until every item is answered or
-     * the deadline passes, send the next chunk of pl_map_chunksize(opts, n, workers) items
-     * (automatic chunks: at most PL_MPI_AUTO_CHUNK_MAX) to a free worker (pl_mpi_claim_worker, pl_mpi_send_chunk) while fewer than max_workers
-     * chunks are out, look for answers (pl_mpi_poll_chunk: one result per item of the chunk)
-     * and release their workers, and sleep a little (pl_mpi_backoff) when nothing happened.
-     * At the deadline, abandon the workers still busy (pl_mpi_abandon_worker): the items of
-     * their chunks are TIMEOUT. Finally call pl_results_settle, so that every item has
-     * exactly one result. */
+     * the deadline passes: hold up to max_workers workers (pl_mpi_claim_worker) and keep up to
+     * PL_MPI_AHEAD chunks of pl_map_chunksize(opts, n, workers) items out on each
+     * (pl_mpi_send_chunk; automatic chunks: at most PL_MPI_AUTO_CHUNK_MAX) - first one per
+     * worker, then the ones ahead; look for the answer to each worker's OLDEST chunk
+     * (pl_mpi_poll_chunk: one result per item of the chunk); release a worker once nothing is
+     * left to send it; sleep a little (pl_mpi_backoff) when nothing happened. At the deadline,
+     * abandon every chunk still out (pl_mpi_abandon_worker, once per chunk): its items are
+     * TIMEOUT. Finally call pl_results_settle, so that every item has exactly one result. */
     (void)deadline; (void)max_workers; return PL_ENOTIMPL;
 }
