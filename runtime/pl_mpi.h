@@ -215,17 +215,36 @@ int pl_mpi_poll_reply(int rank, uint32_t id, pl_result **out);
 int pl_mpi_send_chunk(int rank, uint32_t id, const char *task, pl_value *const args[], size_t count);
 
 /*
- * How many chunks a map may keep out on one worker: the one it runs and
- * the next, already waiting in its queue. With one, a worker that answers
- * sits idle for a whole round trip - rank 0 has to receive the reply,
- * file it and send the next chunk (~2 us on one machine, far more across
- * a network) - which is most of the cost of a small item. With two, the
- * next chunk is there when it answers. More would only commit items to a
- * worker before knowing it is the first free one (worse balance).
- * pl_mpi_send_chunk returns without waiting for the worker to take the
- * message, so sending the second one never blocks rank 0.
+ * How many chunks a map may keep out on one worker whose chunks are SHORT:
+ * the one it runs and the next ones, already waiting in its queue. With
+ * one, a worker that answers sits idle for a whole round trip - rank 0 has
+ * to receive the reply, file it and send the next chunk (~2 us on one
+ * machine, far more across a network; more still when ranks outnumber
+ * cores and rank 0 waits for a core) - which is most of the cost of a
+ * small item: 20 000 squares one at a time, 3 ranks on 2 cores, cost
+ * ~3.4 us an item with one, ~1.9 with two, ~1.2 with three (four: no
+ * better). pl_mpi_send_chunk returns without waiting for the worker to
+ * take the message, so sending ahead never blocks rank 0.
+ *
+ * The price: an item queued behind a long one waits for it, even if
+ * another worker is free - and may miss a deadline it would have made.
+ * So a map sends ahead only in a call without a deadline, and only to a
+ * worker whose last chunk ran for less than PL_MPI_AHEAD_BELOW_NS
+ * (pl_mpi_worth_ahead): a queued item then usually waits a millisecond
+ * or two, and long items keep the on-demand schedule of one chunk at a
+ * time. (Usually: a long item right after short ones still holds up to
+ * PL_MPI_AHEAD - 1 chunks queued behind it.)
  */
-#define PL_MPI_AHEAD 2
+#define PL_MPI_AHEAD 3
+#define PL_MPI_AHEAD_BELOW_NS ((int64_t)1000 * 1000)
+
+/*
+ * 1 when the chunk answered by reply ran for less than
+ * PL_MPI_AHEAD_BELOW_NS on its worker (first start to last end, from the
+ * results' stamps): its worker may get up to PL_MPI_AHEAD chunks out. 0
+ * otherwise (then one at a time). Call it before moving the results out.
+ */
+int pl_mpi_worth_ahead(const pl_reply_msg *reply);
 
 /*
  * The largest AUTOMATIC chunk on MPI (an explicit chunksize is honoured as

@@ -17,12 +17,17 @@
  *    messages. It also bounds the concurrency simply: never more than
  *    max_workers workers are used at once.
  *
- *    One chunk AHEAD: each worker has the chunk it runs and the next one
- *    already in its queue (PL_MPI_AHEAD, two). With only one, a worker that
- *    answers waits idle for a whole round trip - the master must receive,
- *    file, and send again - and for small items that wait IS the cost.
- *    The worker answers its chunks in the order sent, so the master only
- *    looks for the answer to each worker's oldest one.
+ *    Chunks AHEAD, for short chunks: a worker whose last chunk ran for
+ *    under a millisecond gets the next ones (up to PL_MPI_AHEAD in all)
+ *    before it answers, so they are already in its queue. With only one,
+ *    a worker that answers waits idle for a whole round trip - the master
+ *    must receive, file, and send again - and for small items that wait
+ *    IS the cost. Not for long chunks: an item queued behind a long one
+ *    would wait for it while another worker sits free. Nor when the call
+ *    has a deadline: a short item queued behind one that turns out long
+ *    could miss a deadline it would have made one at a time. The worker
+ *    answers its chunks in the order sent, so the master only looks for
+ *    the answer to each worker's oldest one.
  *
  * 2. Chunks. A message pair costs microseconds (more across a network)
  *    whatever it carries; square costs nanoseconds. One TASK message with
@@ -68,7 +73,8 @@ typedef struct out_chunk {
 /* A worker this call holds, and its chunks out in the order sent - the order it answers them. */
 typedef struct held_worker {
     int rank;
-    int queued; /* chunks out on it: 0 .. PL_MPI_AHEAD */
+    int queued; /* chunks out on it: 0 .. depth */
+    int depth;  /* how many it may have out: 1, or PL_MPI_AHEAD once its chunks are known to be short */
     out_chunk chunk[PL_MPI_AHEAD];
 } held_worker;
 
@@ -82,7 +88,8 @@ typedef struct map_call {
     held_worker *held; /* `nheld` entries in use, at most `limit` */
     int nheld;
     int limit;
-    size_t next; /* the next item to send */
+    size_t next;   /* the next item to send */
+    int may_queue; /* no deadline: chunks may wait in a worker's queue (see decision 1) */
 } map_call;
 
 /* How many workers may work at once: max_workers (at most n), but no more than the workers we have. */
@@ -107,8 +114,8 @@ static int send_to(map_call *m, held_worker *w)
 
 /*
  * Hand out chunks, breadth first: one to every worker we may take (so
- * that 16 long items on 16 workers run at once), then one more ahead on
- * each. Returns how many were sent, or < 0.
+ * that 16 long items on 16 workers run at once), then the ones ahead to
+ * the workers whose chunks are short. Returns how many were sent, or < 0.
  */
 static int send_more(map_call *m)
 {
@@ -119,7 +126,7 @@ static int send_more(map_call *m)
             break; /* every worker is busy (maybe still finishing a late task) */
         }
         held_worker *w = &m->held[m->nheld];
-        *w = (held_worker){.rank = rank};
+        *w = (held_worker){.rank = rank, .depth = 1}; /* how long its chunks take is not known yet */
         int rc = send_to(m, w);
         if (rc != PL_OK) {
             pl_mpi_release_worker(rank); /* it never got the request */
@@ -129,7 +136,7 @@ static int send_more(map_call *m)
         sent++;
     }
     for (int k = 0; k < m->nheld && m->next < m->n; k++) {
-        while (m->held[k].queued < PL_MPI_AHEAD && m->next < m->n) {
+        while (m->held[k].queued < m->held[k].depth && m->next < m->n) {
             int rc = send_to(m, &m->held[k]);
             if (rc != PL_OK) {
                 return rc;
@@ -176,6 +183,8 @@ static int collect(map_call *m)
             return rc;
         }
         if (rc == 1) {
+            /* Before the results move out of reply: */
+            w->depth = m->may_queue && pl_mpi_worth_ahead(&reply) ? PL_MPI_AHEAD : 1;
             file_reply(m, w->rank, &w->chunk[0], &reply);
             pl_reply_msg_clear(&reply);
             for (int q = 1; q < w->queued; q++) {
@@ -269,20 +278,23 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
     }
     /* BEGIN SOLUTION */
     /* TODO: Start with every result slot empty (NULL). Then, until every item is answered or
-     * the deadline passes: hold up to max_workers workers (pl_mpi_claim_worker) and keep up to
-     * PL_MPI_AHEAD chunks of pl_map_chunksize(opts, n, workers) items out on each
-     * (pl_mpi_send_chunk; automatic chunks: at most PL_MPI_AUTO_CHUNK_MAX) - first one per
-     * worker, then the ones ahead; look for the answer to each worker's OLDEST chunk
-     * (pl_mpi_poll_chunk: one result per item of the chunk); release a worker once nothing is
-     * left to send it; sleep a little (pl_mpi_backoff) when nothing happened. At the deadline,
-     * abandon every chunk still out (pl_mpi_abandon_worker, once per chunk): its items are
-     * TIMEOUT. Finally call pl_results_settle, so that every item has exactly one result. */
+     * the deadline passes: hold up to max_workers workers (pl_mpi_claim_worker) and keep
+     * chunks of pl_map_chunksize(opts, n, workers) items out on each (pl_mpi_send_chunk;
+     * automatic chunks: at most PL_MPI_AUTO_CHUNK_MAX) - first one per worker, then, when the call
+     * has no deadline and a worker's last chunk was short (pl_mpi_worth_ahead), up to
+     * PL_MPI_AHEAD on it; look for the answer
+     * to each worker's OLDEST chunk (pl_mpi_poll_chunk: one result per item of the chunk);
+     * release a worker once nothing is left to send it; sleep a little (pl_mpi_backoff) when
+     * nothing happened. At the deadline, abandon every chunk still out (pl_mpi_abandon_worker,
+     * once per chunk): its items are TIMEOUT. Finally call pl_results_settle, so that every
+     * item has exactly one result. */
     /* SKELETON: (void)deadline; (void)max_workers; return PL_ENOTIMPL; */
     for (size_t i = 0; i < n; i++) {
         results[i] = NULL;
     }
     map_call m = {.task = task, .items = items, .n = n, .results = results, .limit = out_limit(max_workers)};
     m.chunk = pl_map_chunksize(opts, n, m.limit);
+    m.may_queue = opts == NULL || opts->timeout_ms == PL_NO_TIMEOUT;
     if ((opts == NULL || opts->chunksize == 0) && m.chunk > PL_MPI_AUTO_CHUNK_MAX) {
         m.chunk = PL_MPI_AUTO_CHUNK_MAX; /* big messages cost more per item, not less (pl_mpi.h) */
     }
