@@ -254,6 +254,9 @@ int pl_mpi_worth_ahead(const pl_reply_msg *reply);
  * stretches it. Measured on a loaded 2-core machine, 100 000 squares on 2
  * workers: ~4 us an item in chunks of 256-512, ~16 us in chunks of 12 500
  * (Pool.map's rule). So the automatic size is min(Pool.map's rule, this).
+ * (Since chunks go out with MPI_Isend and ahead, 1 Dec 2026, quiet machine:
+ * 0.2-0.3 us an item from 512 to 12 500, no size clearly best - kept at
+ * 512, which leaves more chunks to balance; docs/bench.md.)
  */
 #define PL_MPI_AUTO_CHUNK_MAX ((size_t)512)
 int pl_mpi_poll_chunk(int rank, uint32_t id, pl_reply_msg *out);
