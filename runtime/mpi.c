@@ -153,6 +153,7 @@ static void stop_workers(int rc)
         }
         pl_mpi_backoff(&round);
     }
+    pl_mpi_sends_finish(); /* every worker took every message before its STOPPED: no wait */
     free(stopped);
 }
 

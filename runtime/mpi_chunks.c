@@ -18,22 +18,108 @@
 #include "pl_mpi.h"
 #include "pl_wire.h"
 
-int pl_mpi_send_chunk(int rank, uint32_t id, const char *task, pl_value *const args[], size_t count)
+/*
+ * The chunk messages sent and maybe not yet taken by their worker, with
+ * the bytes each one sends (MPI reads them until then). A map keeps at
+ * most PL_MPI_AHEAD out per worker, so the list stays short.
+ */
+static struct {
+    MPI_Request *req;
+    pl_buf **buf;
+    int n, cap;
+} pending;
+
+/* Free the messages their worker has taken. */
+static void forget_sent(void)
 {
-    pl_buf *buf = pl_buf_new();
+    for (int k = 0; k < pending.n;) {
+        int done = 0;
+        MPI_Test(&pending.req[k], &done, MPI_STATUS_IGNORE);
+        if (!done) {
+            k++;
+            continue;
+        }
+        pl_buf_free(pending.buf[k]);
+        pending.n--;
+        pending.req[k] = pending.req[pending.n]; /* unordered removal */
+        pending.buf[k] = pending.buf[pending.n];
+    }
+}
+
+/* Room for one more pending message. PL_OK or PL_ENOMEM. */
+static int make_room(void)
+{
+    if (pending.n < pending.cap) {
+        return PL_OK;
+    }
+    int cap = pending.cap > 0 ? 2 * pending.cap : 8;
+    MPI_Request *req = realloc(pending.req, (size_t)cap * sizeof *req);
+    if (req != NULL) {
+        pending.req = req;
+    }
+    pl_buf **buf = req != NULL ? realloc(pending.buf, (size_t)cap * sizeof *buf) : NULL;
     if (buf == NULL) {
         return PL_ENOMEM;
     }
-    int rc = pl_call_encode_chunk(buf, id, task, args, count);
+    pending.buf = buf;
+    pending.cap = cap;
+    return PL_OK;
+}
+
+/*
+ * Why MPI_Isend and not MPI_Send: a message over Open MPI's eager limit
+ * (4 KiB on one machine: a chunk of ~450 integers) is only sent once the
+ * worker posts its receive. Sent ahead (PL_MPI_AHEAD) to a worker busy
+ * with the previous chunk, a blocking send would hold rank 0 until that
+ * chunk ends - no other reply collected, no deadline kept.
+ */
+int pl_mpi_send_chunk(int rank, uint32_t id, const char *task, pl_value *const args[], size_t count)
+{
+    forget_sent();
+    pl_buf *buf = pl_buf_new();
+    int rc = buf != NULL ? make_room() : PL_ENOMEM;
+    rc = rc == PL_OK ? pl_call_encode_chunk(buf, id, task, args, count) : rc;
     if (rc == PL_OK && pl_buf_len(buf) > (size_t)INT_MAX) {
         rc = PL_EINVAL; /* MPI counts are ints: a message must fit in one */
     }
     if (rc == PL_OK) {
-        int err = MPI_Send(pl_buf_data(buf), (int)pl_buf_len(buf), MPI_BYTE, rank, PL_MPI_TAG_TASK, pl_mpi_comm());
+        MPI_Request *req = &pending.req[pending.n];
+        int err = MPI_Isend(pl_buf_data(buf), (int)pl_buf_len(buf), MPI_BYTE, rank, PL_MPI_TAG_TASK, pl_mpi_comm(), req);
         rc = err == MPI_SUCCESS ? PL_OK : PL_ESYS;
     }
-    pl_buf_free(buf);
-    return rc;
+    if (rc != PL_OK) {
+        pl_buf_free(buf);
+        return rc;
+    }
+    pending.buf[pending.n++] = buf;
+    return PL_OK;
+}
+
+void pl_mpi_sends_finish(void)
+{
+    MPI_Waitall(pending.n, pending.req, MPI_STATUSES_IGNORE);
+    for (int k = 0; k < pending.n; k++) {
+        pl_buf_free(pending.buf[k]);
+    }
+    free(pending.req);
+    free(pending.buf);
+    pending.req = NULL;
+    pending.buf = NULL;
+    pending.n = pending.cap = 0;
+}
+
+int pl_mpi_worth_ahead(const pl_reply_msg *reply)
+{
+    int64_t first = 0, last = 0;
+    for (size_t j = 0; reply != NULL && reply->results != NULL && j < reply->count; j++) {
+        int64_t start = pl_result_start_ns(reply->results[j]); /* 0: never started (CANCELLED) */
+        int64_t end = pl_result_end_ns(reply->results[j]);
+        if (start > 0 && (first == 0 || start < first)) {
+            first = start;
+        }
+        last = end > last ? end : last;
+    }
+    return first > 0 && last - first < PL_MPI_AHEAD_BELOW_NS;
 }
 
 /* The request id a RESULT message carries ([kind][tag]...), read without decoding the rest; 0 if none. */

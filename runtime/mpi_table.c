@@ -128,8 +128,16 @@ void pl_mpi_abandon_worker(int rank, uint32_t id)
         return;
     }
     pl_mpi_send_cancel(rank, id);
-    table.slots[rank].state = WORKER_OWING;
-    table.slots[rank].owed_id = id;
+    worker_slot *w = &table.slots[rank];
+    /*
+     * A worker answers in the order of its requests, so it owes until the
+     * reply to the NEWEST one abandoned (ids grow, modulo 2^32: compare the
+     * difference, not the ids).
+     */
+    if (w->state != WORKER_OWING || (int32_t)(id - w->owed_id) > 0) {
+        w->owed_id = id;
+    }
+    w->state = WORKER_OWING;
 }
 
 int pl_mpi_free_workers(void)

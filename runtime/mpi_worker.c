@@ -49,6 +49,33 @@ static struct {
 
 static _Thread_local int is_serve_thread;
 
+/*
+ * CANCELs for requests not started yet. A map keeps up to PL_MPI_AHEAD
+ * chunks out on a worker, so at its deadline the CANCEL for the chunk
+ * still queued here can arrive while the one before it runs: the hook
+ * takes it in then, and must not forget it, or that chunk would run whole
+ * for nobody. A few recent ids are enough (ids are never reused).
+ */
+#define EARLY_CANCELS 8
+static uint32_t early_cancel[EARLY_CANCELS];
+static unsigned early_next;
+
+static void remember_cancel(uint32_t id)
+{
+    early_cancel[early_next++ % EARLY_CANCELS] = id;
+}
+
+/* 1 if a CANCEL for id came before id started. */
+static int cancelled_early(uint32_t id)
+{
+    for (int k = 0; k < EARLY_CANCELS; k++) {
+        if (id != 0 && early_cancel[k] == id) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Receive and return the id of a waiting CANCEL message (0 if malformed). */
 static uint32_t receive_cancel(void)
 {
@@ -69,9 +96,12 @@ static void look_for_control(void)
     int waiting = 0;
     MPI_Iprobe(0, PL_MPI_TAG_CANCEL, pl_mpi_comm(), &waiting, MPI_STATUS_IGNORE);
     while (waiting) {
-        if (receive_cancel() == serving.running_id) {
+        uint32_t id = receive_cancel();
+        if (id == serving.running_id) {
             serving.cancelled = 1;
-        } /* else: a cancel for a request already answered */
+        } else {
+            remember_cancel(id); /* for a request queued behind this one, or one already answered */
+        }
         MPI_Iprobe(0, PL_MPI_TAG_CANCEL, pl_mpi_comm(), &waiting, MPI_STATUS_IGNORE);
     }
     /* STOP stays queued: the serve loop receives it once the task has ended. */
@@ -113,12 +143,37 @@ static int pack_reply(pl_buf *out, pl_reply_msg *reply)
     return pl_reply_encode_bounded(out, reply, (size_t)INT_MAX);
 }
 
+/* The reply to a chunk cancelled before it started: every call CANCELLED, none run. */
+static int not_started(const pl_call_msg *call, pl_reply_msg *reply)
+{
+    *reply = (pl_reply_msg){.tag = call->tag};
+    reply->results = calloc(call->count > 0 ? call->count : 1, sizeof *reply->results);
+    if (reply->results == NULL) {
+        return PL_ENOMEM;
+    }
+    reply->count = call->count;
+    for (size_t j = 0; j < call->count; j++) {
+        pl_result *res = pl_result_new();
+        if (res == NULL) {
+            pl_reply_msg_clear(reply);
+            return PL_ENOMEM;
+        }
+        pl_result_set_status(res, PL_TASK_CANCELLED, "not started: its chunk was stopped");
+        pl_result_set_worker(res, pl_mpi_rank());
+        reply->results[j] = res;
+    }
+    return PL_OK;
+}
+
 /*
  * Run every call of a decoded TASK message, with its id made the running
  * request so that a CANCEL for it reaches the tasks (worker_should_stop).
  */
 static int run_request(const pl_call_msg *call, pl_reply_msg *reply)
 {
+    if (cancelled_early((uint32_t)call->tag)) {
+        return not_started(call, reply);
+    }
     serving.running_id = (uint32_t)call->tag;
     serving.cancelled = 0;
     serving.next_probe_ns = 0;

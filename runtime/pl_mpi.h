@@ -118,7 +118,9 @@ uint32_t pl_mpi_new_id(void);
  * pl_mpi_abandon_worker: the caller stops waiting for request id on rank
  *   (a deadline, a freed future, a stopped group). Sends a CANCEL for id,
  *   and marks the worker OWING: nobody gets it until its reply for id has
- *   been received and thrown away. The caller must not receive from that
+ *   been received and thrown away. With several requests out on it (a
+ *   map's chunks, PL_MPI_AHEAD), call it once per request, in any order:
+ *   the worker is owing until the reply to the newest one. The caller must not receive from that
  *   worker any more (cancel a posted MPI_Irecv first, see the futures lab).
  *
  * A CLAIMED worker stays claimed until its owner looks at the reply, even
@@ -201,13 +203,48 @@ int pl_mpi_poll_reply(int rank, uint32_t id, pl_result **out);
  * waiting for it (its deadline) loses every result in it: rank 0 only
  * sees what arrived.
  *
- * pl_mpi_send_chunk: pack + blocking MPI_Send, as pl_mpi_send_task.
+ * pl_mpi_send_chunk: pack + MPI_Isend. Returns at once, even when the
+ *   worker is busy with an earlier chunk: the message is the runtime's
+ *   until the worker takes it (it is freed at a later send, or at the end
+ *   of pl_run). Messages to one worker arrive in the order sent.
  * pl_mpi_poll_chunk: as pl_mpi_poll_reply, for a reply of any count: 1
  *   with *out filled (empty on entry; the caller clears it with
  *   pl_reply_msg_clear), 0 not yet, or a negative pl_rc. A reply with
  *   another id (a late one) is thrown away.
  */
 int pl_mpi_send_chunk(int rank, uint32_t id, const char *task, pl_value *const args[], size_t count);
+
+/*
+ * How many chunks a map may keep out on one worker whose chunks are SHORT:
+ * the one it runs and the next ones, already waiting in its queue. With
+ * one, a worker that answers sits idle for a whole round trip - rank 0 has
+ * to receive the reply, file it and send the next chunk (~2 us on one
+ * machine, far more across a network; more still when ranks outnumber
+ * cores and rank 0 waits for a core) - which is most of the cost of a
+ * small item: 20 000 squares one at a time, 3 ranks on 2 cores, cost
+ * ~3.4 us an item with one, ~1.9 with two, ~1.2 with three (four: no
+ * better). pl_mpi_send_chunk returns without waiting for the worker to
+ * take the message, so sending ahead never blocks rank 0.
+ *
+ * The price: an item queued behind a long one waits for it, even if
+ * another worker is free - and may miss a deadline it would have made.
+ * So a map sends ahead only in a call without a deadline, and only to a
+ * worker whose last chunk ran for less than PL_MPI_AHEAD_BELOW_NS
+ * (pl_mpi_worth_ahead): a queued item then usually waits a millisecond
+ * or two, and long items keep the on-demand schedule of one chunk at a
+ * time. (Usually: a long item right after short ones still holds up to
+ * PL_MPI_AHEAD - 1 chunks queued behind it.)
+ */
+#define PL_MPI_AHEAD 3
+#define PL_MPI_AHEAD_BELOW_NS ((int64_t)1000 * 1000)
+
+/*
+ * 1 when the chunk answered by reply ran for less than
+ * PL_MPI_AHEAD_BELOW_NS on its worker (first start to last end, from the
+ * results' stamps): its worker may get up to PL_MPI_AHEAD chunks out. 0
+ * otherwise (then one at a time). Call it before moving the results out.
+ */
+int pl_mpi_worth_ahead(const pl_reply_msg *reply);
 
 /*
  * The largest AUTOMATIC chunk on MPI (an explicit chunksize is honoured as
@@ -217,6 +254,9 @@ int pl_mpi_send_chunk(int rank, uint32_t id, const char *task, pl_value *const a
  * stretches it. Measured on a loaded 2-core machine, 100 000 squares on 2
  * workers: ~4 us an item in chunks of 256-512, ~16 us in chunks of 12 500
  * (Pool.map's rule). So the automatic size is min(Pool.map's rule, this).
+ * (Since chunks go out with MPI_Isend and ahead, 1 Dec 2026, quiet machine:
+ * 0.2-0.3 us an item from 512 to 12 500, no size clearly best - kept at
+ * 512, which leaves more chunks to balance; docs/bench.md.)
  */
 #define PL_MPI_AUTO_CHUNK_MAX ((size_t)512)
 int pl_mpi_poll_chunk(int rank, uint32_t id, pl_reply_msg *out);
@@ -275,6 +315,14 @@ void pl_mpi_table_close(void);
 
 /* mpi_worker.c: the worker ranks' serve loop; returns when rank 0 says stop. */
 int pl_mpi_serve(void);
+
+/*
+ * mpi_chunks.c: the chunk messages still on their way (pl_mpi_send_chunk).
+ * pl_mpi_sends_finish waits for them all: call it once every worker has
+ * said STOPPED (so each has taken every message sent before), before
+ * MPI_Finalize.
+ */
+void pl_mpi_sends_finish(void);
 
 /*
  * mpi_chunks.c: receive and discard one waiting RESULT from rank, of any

@@ -12,10 +12,22 @@
  * 1. On demand, not a static split. Cutting the items into K-1 equal
  *    blocks up front (the MPI_Scatter way) leaves fast workers idle while
  *    one slow block finishes. Instead the master keeps every worker busy
- *    with ONE chunk of items and sends the next chunk to whichever worker
+ *    with a chunk of items and sends the next chunk to whichever worker
  *    answers first - the dynamic schedule of the OpenMP version, by
  *    messages. It also bounds the concurrency simply: never more than
- *    max_workers chunks are out at once.
+ *    max_workers workers are used at once.
+ *
+ *    Chunks AHEAD, for short chunks: a worker whose last chunk ran for
+ *    under a millisecond gets the next ones (up to PL_MPI_AHEAD in all)
+ *    before it answers, so they are already in its queue. With only one,
+ *    a worker that answers waits idle for a whole round trip - the master
+ *    must receive, file, and send again - and for small items that wait
+ *    IS the cost. Not for long chunks: an item queued behind a long one
+ *    would wait for it while another worker sits free. Nor when the call
+ *    has a deadline: a short item queued behind one that turns out long
+ *    could miss a deadline it would have made one at a time. The worker
+ *    answers its chunks in the order sent, so the master only looks for
+ *    the answer to each worker's oldest one.
  *
  * 2. Chunks. A message pair costs microseconds (more across a network)
  *    whatever it carries; square costs nanoseconds. One TASK message with
@@ -66,12 +78,15 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
         return PL_ESTATE;
     }
     /* TODO: Start with every result slot empty (NULL). Then, until every item is answered or
-     * the deadline passes, send the next chunk of pl_map_chunksize(opts, n, workers) items
-     * (automatic chunks: at most PL_MPI_AUTO_CHUNK_MAX) to a free worker (pl_mpi_claim_worker, pl_mpi_send_chunk) while fewer than max_workers
-     * chunks are out, look for answers (pl_mpi_poll_chunk: one result per item of the chunk)
-     * and release their workers, and sleep a little (pl_mpi_backoff) when nothing happened.
-     * At the deadline, abandon the workers still busy (pl_mpi_abandon_worker): the items of
-     * their chunks are TIMEOUT. Finally call pl_results_settle, so that every item has
-     * exactly one result. */
+     * the deadline passes: hold up to max_workers workers (pl_mpi_claim_worker) and keep
+     * chunks of pl_map_chunksize(opts, n, workers) items out on each (pl_mpi_send_chunk;
+     * automatic chunks: at most PL_MPI_AUTO_CHUNK_MAX) - first one per worker, then, when the call
+     * has no deadline and a worker's last chunk was short (pl_mpi_worth_ahead), up to
+     * PL_MPI_AHEAD on it; look for the answer
+     * to each worker's OLDEST chunk (pl_mpi_poll_chunk: one result per item of the chunk);
+     * release a worker once nothing is left to send it; sleep a little (pl_mpi_backoff) when
+     * nothing happened. At the deadline, abandon every chunk still out (pl_mpi_abandon_worker,
+     * once per chunk): its items are TIMEOUT. Finally call pl_results_settle, so that every
+     * item has exactly one result. */
     (void)deadline; (void)max_workers; return PL_ENOTIMPL;
 }

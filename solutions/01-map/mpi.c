@@ -12,10 +12,22 @@
  * 1. On demand, not a static split. Cutting the items into K-1 equal
  *    blocks up front (the MPI_Scatter way) leaves fast workers idle while
  *    one slow block finishes. Instead the master keeps every worker busy
- *    with ONE chunk of items and sends the next chunk to whichever worker
+ *    with a chunk of items and sends the next chunk to whichever worker
  *    answers first - the dynamic schedule of the OpenMP version, by
  *    messages. It also bounds the concurrency simply: never more than
- *    max_workers chunks are out at once.
+ *    max_workers workers are used at once.
+ *
+ *    Chunks AHEAD, for short chunks: a worker whose last chunk ran for
+ *    under a millisecond gets the next ones (up to PL_MPI_AHEAD in all)
+ *    before it answers, so they are already in its queue. With only one,
+ *    a worker that answers waits idle for a whole round trip - the master
+ *    must receive, file, and send again - and for small items that wait
+ *    IS the cost. Not for long chunks: an item queued behind a long one
+ *    would wait for it while another worker sits free. Nor when the call
+ *    has a deadline: a short item queued behind one that turns out long
+ *    could miss a deadline it would have made one at a time. The worker
+ *    answers its chunks in the order sent, so the master only looks for
+ *    the answer to each worker's oldest one.
  *
  * 2. Chunks. A message pair costs microseconds (more across a network)
  *    whatever it carries; square costs nanoseconds. One TASK message with
@@ -51,50 +63,88 @@
  * calls is an error under -Werror: add each one when you first call it.)
  */
 /* BEGIN SOLUTION */
-/* One chunk out on a worker: who has it, which items, and the request's id. */
+/* One chunk out on a worker: which items, and the request's id. */
 typedef struct out_chunk {
-    int rank;
     size_t first;
     size_t count;
     uint32_t id;
 } out_chunk;
 
-/* The state of one call: what is out, what comes next. */
+/* A worker this call holds, and its chunks out in the order sent - the order it answers them. */
+typedef struct held_worker {
+    int rank;
+    int queued; /* chunks out on it: 0 .. depth */
+    int depth;  /* how many it may have out: 1, or PL_MPI_AHEAD once its chunks are known to be short */
+    out_chunk chunk[PL_MPI_AHEAD];
+} held_worker;
+
+/* The state of one call: who works for it, what comes next. */
 typedef struct map_call {
     const char *task;
     pl_value *const *items;
     size_t n;
     size_t chunk; /* items per message */
     pl_result **results;
-    out_chunk *out; /* `running` entries in use, at most `limit` */
-    int running;
+    held_worker *held; /* `nheld` entries in use, at most `limit` */
+    int nheld;
     int limit;
-    size_t next; /* the next item to send */
+    size_t next;   /* the next item to send */
+    int may_queue; /* no deadline: chunks may wait in a worker's queue (see decision 1) */
 } map_call;
 
-/* How many chunks may be out at once: max_workers (at most n), but no more than the workers we have. */
+/* How many workers may work at once: max_workers (at most n), but no more than the workers we have. */
 static int out_limit(int max_workers)
 {
     return max_workers < pl_workers() ? max_workers : pl_workers();
 }
 
-/* Send the next chunk to a free worker. 1 if one was sent, 0 if no worker is free, or < 0. */
-static int send_next(map_call *m)
+/* Send the next chunk to worker w. PL_OK or < 0. */
+static int send_to(map_call *m, held_worker *w)
 {
-    int rank = pl_mpi_claim_worker();
-    if (rank < 0) {
-        return 0; /* every worker is busy (maybe still finishing a late task) */
-    }
     uint32_t id = pl_mpi_new_id();
     size_t count = m->n - m->next < m->chunk ? m->n - m->next : m->chunk;
-    int rc = pl_mpi_send_chunk(rank, id, m->task, &m->items[m->next], count);
+    int rc = pl_mpi_send_chunk(w->rank, id, m->task, &m->items[m->next], count);
     if (rc != PL_OK) {
-        pl_mpi_release_worker(rank); /* it never got the request */
         return rc;
     }
-    m->out[m->running++] = (out_chunk){.rank = rank, .first = m->next, .count = count, .id = id};
+    w->chunk[w->queued++] = (out_chunk){.first = m->next, .count = count, .id = id};
     m->next += count;
-    return 1;
+    return PL_OK;
+}
+
+/*
+ * Hand out chunks, breadth first: one to every worker we may take (so
+ * that 16 long items on 16 workers run at once), then the ones ahead to
+ * the workers whose chunks are short. Returns how many were sent, or < 0.
+ */
+static int send_more(map_call *m)
+{
+    int sent = 0;
+    while (m->next < m->n && m->nheld < m->limit) {
+        int rank = pl_mpi_claim_worker();
+        if (rank < 0) {
+            break; /* every worker is busy (maybe still finishing a late task) */
+        }
+        held_worker *w = &m->held[m->nheld];
+        *w = (held_worker){.rank = rank, .depth = 1}; /* how long its chunks take is not known yet */
+        int rc = send_to(m, w);
+        if (rc != PL_OK) {
+            pl_mpi_release_worker(rank); /* it never got the request */
+            return rc;
+        }
+        m->nheld++;
+        sent++;
+    }
+    for (int k = 0; k < m->nheld && m->next < m->n; k++) {
+        while (m->held[k].queued < m->held[k].depth && m->next < m->n) {
+            int rc = send_to(m, &m->held[k]);
+            if (rc != PL_OK) {
+                return rc;
+            }
+            sent++;
+        }
+    }
+    return sent;
 }
 
 /*
@@ -102,7 +152,7 @@ static int send_next(map_call *m)
  * free). A reply with the wrong number of results is the worker's bug, not
  * the items': each of them gets FAILED saying so.
  */
-static void file_reply(map_call *m, const out_chunk *c, pl_reply_msg *reply)
+static void file_reply(map_call *m, int rank, const out_chunk *c, pl_reply_msg *reply)
 {
     for (size_t j = 0; j < c->count; j++) {
         pl_result *res = NULL;
@@ -111,9 +161,9 @@ static void file_reply(map_call *m, const out_chunk *c, pl_reply_msg *reply)
             reply->results[j] = NULL; /* the slot owns it now */
         } else if (reply->count == 0 && (res = pl_result_new()) != NULL) {
             pl_result_set_status(res, PL_TASK_FAILED, "worker %d answered, but the answer could not be read "
-                                 "(out of memory, or a corrupt message)", c->rank);
+                                 "(out of memory, or a corrupt message)", rank);
         } else if ((res = pl_result_new()) != NULL) {
-            pl_result_set_status(res, PL_TASK_FAILED, "worker %d answered %zu results for a chunk of %zu", c->rank,
+            pl_result_set_status(res, PL_TASK_FAILED, "worker %d answered %zu results for a chunk of %zu", rank,
                                  reply->count, c->count);
         }
         /* Without memory for even a result: the shared, read-only out-of-memory one. */
@@ -121,25 +171,34 @@ static void file_reply(map_call *m, const out_chunk *c, pl_reply_msg *reply)
     }
 }
 
-/* Look once at every worker that has a chunk; file each answer. */
+/* Look once at every worker we hold for the answer to its oldest chunk; file each one. */
 static int collect(map_call *m)
 {
     int got = 0;
-    for (int k = 0; k < m->running;) {
+    for (int k = 0; k < m->nheld;) {
+        held_worker *w = &m->held[k];
         pl_reply_msg reply;
-        int rc = pl_mpi_poll_chunk(m->out[k].rank, m->out[k].id, &reply);
+        int rc = w->queued > 0 ? pl_mpi_poll_chunk(w->rank, w->chunk[0].id, &reply) : 0;
         if (rc < 0) {
             return rc;
         }
-        if (rc == 0) {
-            k++;
+        if (rc == 1) {
+            /* Before the results move out of reply: */
+            w->depth = m->may_queue && pl_mpi_worth_ahead(&reply) ? PL_MPI_AHEAD : 1;
+            file_reply(m, w->rank, &w->chunk[0], &reply);
+            pl_reply_msg_clear(&reply);
+            for (int q = 1; q < w->queued; q++) {
+                w->chunk[q - 1] = w->chunk[q];
+            }
+            w->queued--;
+            got++;
+        }
+        if (w->queued == 0 && m->next >= m->n) {
+            pl_mpi_release_worker(w->rank); /* nothing left to give it */
+            *w = m->held[--m->nheld]; /* unordered removal: k now holds another one */
             continue;
         }
-        file_reply(m, &m->out[k], &reply);
-        pl_reply_msg_clear(&reply);
-        pl_mpi_release_worker(m->out[k].rank);
-        m->out[k] = m->out[--m->running]; /* unordered removal: k now holds another one */
-        got++;
+        k++;
     }
     return got;
 }
@@ -147,26 +206,33 @@ static int collect(map_call *m)
 /*
  * Stop waiting for whatever is still out: those items get `status` with the
  * text `why` (TIMEOUT at the deadline; FAILED when the call failed), and
- * their workers owe a reply.
+ * their workers owe a reply (one abandon per chunk: the runtime waits for
+ * the last). A worker with nothing out is simply released.
  */
 static void abandon_running(map_call *m, pl_task_status status, const char *why)
 {
-    for (int k = 0; k < m->running; k++) {
-        const out_chunk *c = &m->out[k];
-        pl_mpi_abandon_worker(c->rank, c->id);
-        for (size_t j = 0; j < c->count; j++) {
-            pl_result *res = pl_result_new();
-            if (res != NULL) {
-                /* A chunk is answered whole: no item of it has an answer here. */
-                pl_result_set_status(res, status, "%s", c->count > 1 && status == PL_TASK_TIMEOUT
-                                                            ? "its chunk had not been answered by the deadline"
-                                                            : why);
-                pl_result_set_worker(res, c->rank);
+    for (int k = 0; k < m->nheld; k++) {
+        const held_worker *w = &m->held[k];
+        if (w->queued == 0) {
+            pl_mpi_release_worker(w->rank);
+        }
+        for (int q = 0; q < w->queued; q++) {
+            const out_chunk *c = &w->chunk[q];
+            pl_mpi_abandon_worker(w->rank, c->id);
+            for (size_t j = 0; j < c->count; j++) {
+                pl_result *res = pl_result_new();
+                if (res != NULL) {
+                    /* A chunk is answered whole: no item of it has an answer here. */
+                    pl_result_set_status(res, status, "%s", c->count > 1 && status == PL_TASK_TIMEOUT
+                                                                ? "its chunk had not been answered by the deadline"
+                                                                : why);
+                    pl_result_set_worker(res, w->rank);
+                }
+                m->results[c->first + j] = res != NULL ? res : pl_result_out_of_memory();
             }
-            m->results[c->first + j] = res != NULL ? res : pl_result_out_of_memory();
         }
     }
-    m->running = 0;
+    m->nheld = 0;
 }
 
 /*
@@ -177,25 +243,16 @@ static void abandon_running(map_call *m, pl_task_status status, const char *why)
 static int run_items(map_call *m, int64_t deadline)
 {
     int round = 0;
-    while (m->next < m->n || m->running > 0) {
+    while (m->next < m->n || m->nheld > 0) {
         if (pl_now_ns() >= deadline) {
             break;
         }
         int progress = collect(m);
-        if (progress < 0) {
-            return progress;
+        int sent = progress >= 0 ? send_more(m) : 0;
+        if (progress < 0 || sent < 0) {
+            return progress < 0 ? progress : sent;
         }
-        while (m->next < m->n && m->running < m->limit) {
-            int sent = send_next(m);
-            if (sent < 0) {
-                return sent;
-            }
-            if (sent == 0) {
-                break;
-            }
-            progress++;
-        }
-        if (progress == 0) {
+        if (progress + sent == 0) {
             pl_mpi_backoff(&round);
         } else {
             round = 0;
@@ -221,24 +278,28 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
     }
     /* BEGIN SOLUTION */
     /* TODO: Start with every result slot empty (NULL). Then, until every item is answered or
-     * the deadline passes, send the next chunk of pl_map_chunksize(opts, n, workers) items
-     * (automatic chunks: at most PL_MPI_AUTO_CHUNK_MAX) to a free worker (pl_mpi_claim_worker, pl_mpi_send_chunk) while fewer than max_workers
-     * chunks are out, look for answers (pl_mpi_poll_chunk: one result per item of the chunk)
-     * and release their workers, and sleep a little (pl_mpi_backoff) when nothing happened.
-     * At the deadline, abandon the workers still busy (pl_mpi_abandon_worker): the items of
-     * their chunks are TIMEOUT. Finally call pl_results_settle, so that every item has
-     * exactly one result. */
+     * the deadline passes: hold up to max_workers workers (pl_mpi_claim_worker) and keep
+     * chunks of pl_map_chunksize(opts, n, workers) items out on each (pl_mpi_send_chunk;
+     * automatic chunks: at most PL_MPI_AUTO_CHUNK_MAX) - first one per worker, then, when the call
+     * has no deadline and a worker's last chunk was short (pl_mpi_worth_ahead), up to
+     * PL_MPI_AHEAD on it; look for the answer
+     * to each worker's OLDEST chunk (pl_mpi_poll_chunk: one result per item of the chunk);
+     * release a worker once nothing is left to send it; sleep a little (pl_mpi_backoff) when
+     * nothing happened. At the deadline, abandon every chunk still out (pl_mpi_abandon_worker,
+     * once per chunk): its items are TIMEOUT. Finally call pl_results_settle, so that every
+     * item has exactly one result. */
     /* SKELETON: (void)deadline; (void)max_workers; return PL_ENOTIMPL; */
     for (size_t i = 0; i < n; i++) {
         results[i] = NULL;
     }
     map_call m = {.task = task, .items = items, .n = n, .results = results, .limit = out_limit(max_workers)};
     m.chunk = pl_map_chunksize(opts, n, m.limit);
+    m.may_queue = opts == NULL || opts->timeout_ms == PL_NO_TIMEOUT;
     if ((opts == NULL || opts->chunksize == 0) && m.chunk > PL_MPI_AUTO_CHUNK_MAX) {
         m.chunk = PL_MPI_AUTO_CHUNK_MAX; /* big messages cost more per item, not less (pl_mpi.h) */
     }
-    m.out = calloc((size_t)m.limit, sizeof *m.out);
-    if (m.out == NULL) {
+    m.held = calloc((size_t)m.limit, sizeof *m.held);
+    if (m.held == NULL) {
         rc = PL_ENOMEM;
     } else {
         rc = run_items(&m, deadline);
@@ -249,7 +310,7 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
             abandon_running(&m, PL_TASK_FAILED, "abandoned: the map call failed");
         }
     }
-    free(m.out);
+    free(m.held);
     /* Items never sent ran out of time - or the call failed half-way: either way one result each. */
     int settled = pl_results_settle(results, n, rc == PL_OK ? PL_TASK_TIMEOUT : PL_TASK_FAILED,
                                     rc == PL_OK ? "the deadline passed before it started"
