@@ -17,9 +17,10 @@
  *    messages. It also bounds the concurrency simply: never more than
  *    max_workers workers are used at once.
  *
- *    Chunks AHEAD, for short chunks: a worker whose last chunk ran for
- *    under a millisecond gets the next ones (up to PL_MPI_AHEAD in all)
- *    before it answers, so they are already in its queue. With only one,
+ *    Chunks AHEAD, for short chunks (optional in the lab: step 5 of the
+ *    handout; no test needs it): a worker whose last chunk ran for under
+ *    a millisecond gets the next ones (up to PL_MPI_AHEAD in all) before
+ *    it answers, so they are already in its queue. With only one,
  *    a worker that answers waits idle for a whole round trip - the master
  *    must receive, file, and send again - and for small items that wait
  *    IS the cost. Not for long chunks: an item queued behind a long one
@@ -78,15 +79,16 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
         return PL_ESTATE;
     }
     /* TODO: Start with every result slot empty (NULL). Then, until every item is answered or
-     * the deadline passes: hold up to max_workers workers (pl_mpi_claim_worker) and keep
-     * chunks of pl_map_chunksize(opts, n, workers) items out on each (pl_mpi_send_chunk;
-     * automatic chunks: at most PL_MPI_AUTO_CHUNK_MAX) - first one per worker, then, when the call
-     * has no deadline and a worker's last chunk was short (pl_mpi_worth_ahead), up to
-     * PL_MPI_AHEAD on it; look for the answer
-     * to each worker's OLDEST chunk (pl_mpi_poll_chunk: one result per item of the chunk);
-     * release a worker once nothing is left to send it; sleep a little (pl_mpi_backoff) when
-     * nothing happened. At the deadline, abandon every chunk still out (pl_mpi_abandon_worker,
-     * once per chunk): its items are TIMEOUT. Finally call pl_results_settle, so that every
-     * item has exactly one result. */
+     * the deadline passes: send a chunk of pl_map_chunksize(opts, n, workers) items
+     * (automatic chunks: at most PL_MPI_AUTO_CHUNK_MAX) to each worker you may use
+     * (pl_mpi_claim_worker, at most max_workers; pl_mpi_send_chunk), look for the answer to
+     * each worker's oldest chunk (pl_mpi_poll_chunk: one result per item of the chunk), give
+     * that worker the next chunk or release it once nothing is left, and sleep a little
+     * (pl_mpi_backoff) when nothing happened. Optional, for small items: in a call without a
+     * deadline, keep up to PL_MPI_AHEAD chunks out on a worker whose last chunk was short
+     * (pl_mpi_worth_ahead), so that it never idles for a round trip (the handout says when
+     * this pays). At the deadline, abandon every chunk still out (pl_mpi_abandon_worker, once
+     * per chunk): its items are TIMEOUT. Finally call pl_results_settle, so that every item
+     * has exactly one result. */
     (void)deadline; (void)max_workers; return PL_ENOTIMPL;
 }
