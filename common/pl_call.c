@@ -341,7 +341,8 @@ void pl_reply_msg_clear(pl_reply_msg *m)
 
 /* ---------------------------------------------------------------- serving */
 
-int pl_call_run(const pl_call_msg *call, int64_t worker, pl_reply_msg *reply)
+/* Fill *reply with one result per call; run: 1 runs them (until told to stop), 0 runs none. */
+static int answer(const pl_call_msg *call, int64_t worker, int run, pl_reply_msg *reply)
 {
     if (call == NULL || reply == NULL || call->count == 0 || call->args == NULL) {
         return PL_EINVAL;
@@ -358,8 +359,8 @@ int pl_call_run(const pl_call_msg *call, int64_t worker, pl_reply_msg *reply)
             pl_reply_msg_clear(reply);
             return PL_ENOMEM;
         }
-        if (j > 0 && pl_should_stop()) {
-            /* Stopped mid-chunk: what has not started yet is not started at all. */
+        if (!run || (j > 0 && pl_should_stop())) {
+            /* Stopped before or mid-chunk: what has not started yet is not started at all. */
             pl_result_set_status(res, PL_TASK_CANCELLED, "not started: its chunk was stopped");
         } else {
             pl_task_run(call->task, call->args[j], res);
@@ -368,4 +369,14 @@ int pl_call_run(const pl_call_msg *call, int64_t worker, pl_reply_msg *reply)
         reply->results[j] = res;
     }
     return PL_OK;
+}
+
+int pl_call_run(const pl_call_msg *call, int64_t worker, pl_reply_msg *reply)
+{
+    return answer(call, worker, 1, reply);
+}
+
+int pl_call_refuse(const pl_call_msg *call, int64_t worker, pl_reply_msg *reply)
+{
+    return answer(call, worker, 0, reply);
 }

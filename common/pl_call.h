@@ -143,4 +143,11 @@ int pl_reply_encode_bounded(pl_buf *out, pl_reply_msg *reply, size_t limit);
  */
 int pl_call_run(const pl_call_msg *call, int64_t worker, pl_reply_msg *reply);
 
+/*
+ * The reply to a call stopped before any of it started (MPI: a CANCEL that
+ * came while the chunk still waited in the worker's queue): every call
+ * CANCELLED, "not started: its chunk was stopped", none run. Same returns.
+ */
+int pl_call_refuse(const pl_call_msg *call, int64_t worker, pl_reply_msg *reply);
+
 #endif

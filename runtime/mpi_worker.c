@@ -143,28 +143,6 @@ static int pack_reply(pl_buf *out, pl_reply_msg *reply)
     return pl_reply_encode_bounded(out, reply, (size_t)INT_MAX);
 }
 
-/* The reply to a chunk cancelled before it started: every call CANCELLED, none run. */
-static int not_started(const pl_call_msg *call, pl_reply_msg *reply)
-{
-    *reply = (pl_reply_msg){.tag = call->tag};
-    reply->results = calloc(call->count > 0 ? call->count : 1, sizeof *reply->results);
-    if (reply->results == NULL) {
-        return PL_ENOMEM;
-    }
-    reply->count = call->count;
-    for (size_t j = 0; j < call->count; j++) {
-        pl_result *res = pl_result_new();
-        if (res == NULL) {
-            pl_reply_msg_clear(reply);
-            return PL_ENOMEM;
-        }
-        pl_result_set_status(res, PL_TASK_CANCELLED, "not started: its chunk was stopped");
-        pl_result_set_worker(res, pl_mpi_rank());
-        reply->results[j] = res;
-    }
-    return PL_OK;
-}
-
 /*
  * Run every call of a decoded TASK message, with its id made the running
  * request so that a CANCEL for it reaches the tasks (worker_should_stop).
@@ -172,7 +150,7 @@ static int not_started(const pl_call_msg *call, pl_reply_msg *reply)
 static int run_request(const pl_call_msg *call, pl_reply_msg *reply)
 {
     if (cancelled_early((uint32_t)call->tag)) {
-        return not_started(call, reply);
+        return pl_call_refuse(call, pl_mpi_rank(), reply);
     }
     serving.running_id = (uint32_t)call->tag;
     serving.cancelled = 0;

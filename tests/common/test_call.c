@@ -436,6 +436,37 @@ static void test_run_unknown_task_is_a_result(void)
     pl_buf_free(b);
 }
 
+/*
+ * A chunk stopped before it started (a CANCEL that reached an MPI worker
+ * while the chunk still waited in its queue): every call CANCELLED, none
+ * run - not even the first, which pl_call_run always starts.
+ */
+static void test_refuse_runs_none(void)
+{
+    pl_value *args[] = {pl_value_new_int(2), pl_value_new_int(3)};
+    pl_buf *b = pl_buf_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    PL_EXPECT_RC(pl_call_encode_chunk(b, 9, "square", args, 2), PL_OK);
+    pl_call_msg call = {0};
+    PL_EXPECT_RC(pl_call_decode(pl_buf_data(b), pl_buf_len(b), &call), PL_OK);
+    pl_reply_msg reply = {0};
+    PL_EXPECT_RC(pl_call_refuse(&call, 6, &reply), PL_OK);
+    CU_ASSERT_EQUAL(reply.tag, 9);
+    CU_ASSERT_EQUAL_FATAL(reply.count, 2);
+    for (size_t j = 0; j < 2; j++) {
+        PL_EXPECT_STATUS(reply.results[j], PL_TASK_CANCELLED);
+        CU_ASSERT_PTR_NOT_NULL(strstr(pl_result_error(reply.results[j]), "not started"));
+        CU_ASSERT_EQUAL(pl_result_start_ns(reply.results[j]), 0);
+        CU_ASSERT_EQUAL(pl_result_worker(reply.results[j]), 6);
+        pl_value_free(args[j]);
+    }
+    PL_EXPECT_RC(pl_call_refuse(NULL, 1, &reply), PL_EINVAL);
+    PL_EXPECT_RC(pl_call_refuse(&call, 1, NULL), PL_EINVAL);
+    pl_reply_msg_clear(&reply);
+    pl_call_msg_clear(&call);
+    pl_buf_free(b);
+}
+
 /* A reply with a result too big for the limit: that result is FAILED with both sizes, the rest travel. */
 static void test_encode_bounded_fails_big_results(void)
 {
@@ -501,6 +532,7 @@ static const pl_test_case call_cases[] = {
     {"decode_bad_arguments", test_decode_bad_arguments},
     {"run_answers_every_call_in_order", test_run_answers_every_call_in_order},
     {"run_unknown_task_is_a_result", test_run_unknown_task_is_a_result},
+    {"refuse_runs_none", test_refuse_runs_none},
     {"run_stops_starting_calls_once_stopped", test_run_stops_starting_calls_once_stopped},
     {"encode_bounded_fails_big_results", test_encode_bounded_fails_big_results},
     {NULL, NULL},
