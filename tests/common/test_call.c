@@ -348,14 +348,22 @@ static void test_decode_bad_arguments(void)
 
 /* ---------------------------------------------------------------- running a call */
 
+/* A call of `n` args to `task` under `tag`, encoded into b and decoded into *call, as a worker gets it. */
+static void decoded_chunk(pl_buf *b, uint64_t tag, const char *task, pl_value *const args[], size_t n,
+                          pl_call_msg *call)
+{
+    PL_EXPECT_RC(pl_call_encode_chunk(b, tag, task, args, n), PL_OK);
+    *call = (pl_call_msg){0};
+    PL_EXPECT_RC(pl_call_decode(pl_buf_data(b), pl_buf_len(b), call), PL_OK);
+}
+
 static void test_run_answers_every_call_in_order(void)
 {
     pl_value *args[] = {pl_value_new_int(3), pl_value_new_str("x"), pl_value_new_int(-4)};
     pl_buf *b = pl_buf_new();
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-    PL_EXPECT_RC(pl_call_encode_chunk(b, 40, "square", args, 3), PL_OK);
-    pl_call_msg call = {0};
-    PL_EXPECT_RC(pl_call_decode(pl_buf_data(b), pl_buf_len(b), &call), PL_OK);
+    pl_call_msg call;
+    decoded_chunk(b, 40, "square", args, 3, &call);
     pl_reply_msg reply = {0};
     PL_EXPECT_RC(pl_call_run(&call, 77, &reply), PL_OK);
     CU_ASSERT_EQUAL(reply.tag, 40);
@@ -391,9 +399,8 @@ static void test_run_stops_starting_calls_once_stopped(void)
     pl_value *args[] = {pl_value_new_int(2), pl_value_new_int(3), pl_value_new_int(4)};
     pl_buf *b = pl_buf_new();
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-    PL_EXPECT_RC(pl_call_encode_chunk(b, 5, "square", args, 3), PL_OK);
-    pl_call_msg call = {0};
-    PL_EXPECT_RC(pl_call_decode(pl_buf_data(b), pl_buf_len(b), &call), PL_OK);
+    pl_call_msg call;
+    decoded_chunk(b, 5, "square", args, 3, &call);
     pl_cancel *stop = pl_cancel_new();
     CU_ASSERT_PTR_NOT_NULL_FATAL(stop);
     pl_cancel_request(stop);
@@ -446,9 +453,8 @@ static void test_refuse_runs_none(void)
     pl_value *args[] = {pl_value_new_int(2), pl_value_new_int(3)};
     pl_buf *b = pl_buf_new();
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-    PL_EXPECT_RC(pl_call_encode_chunk(b, 9, "square", args, 2), PL_OK);
-    pl_call_msg call = {0};
-    PL_EXPECT_RC(pl_call_decode(pl_buf_data(b), pl_buf_len(b), &call), PL_OK);
+    pl_call_msg call;
+    decoded_chunk(b, 9, "square", args, 2, &call);
     pl_reply_msg reply = {0};
     PL_EXPECT_RC(pl_call_refuse(&call, 6, &reply), PL_OK);
     CU_ASSERT_EQUAL(reply.tag, 9);
