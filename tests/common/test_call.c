@@ -348,22 +348,22 @@ static void test_decode_bad_arguments(void)
 
 /* ---------------------------------------------------------------- running a call */
 
-/* A call of `n` args to `task` under `tag`, encoded into b and decoded into *call, as a worker gets it. */
-static void decoded_chunk(pl_buf *b, uint64_t tag, const char *task, pl_value *const args[], size_t n,
-                          pl_call_msg *call)
+/* A call of `n` args to `task` under `tag`, encoded and decoded into *call, as a worker gets it. */
+static void decoded_chunk(uint64_t tag, const char *task, pl_value *const args[], size_t n, pl_call_msg *call)
 {
+    pl_buf *b = pl_buf_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     PL_EXPECT_RC(pl_call_encode_chunk(b, tag, task, args, n), PL_OK);
     *call = (pl_call_msg){0};
-    PL_EXPECT_RC(pl_call_decode(pl_buf_data(b), pl_buf_len(b), call), PL_OK);
+    PL_EXPECT_RC(pl_call_decode(pl_buf_data(b), pl_buf_len(b), call), PL_OK); /* *call owns what it holds */
+    pl_buf_free(b);
 }
 
 static void test_run_answers_every_call_in_order(void)
 {
     pl_value *args[] = {pl_value_new_int(3), pl_value_new_str("x"), pl_value_new_int(-4)};
-    pl_buf *b = pl_buf_new();
-    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     pl_call_msg call;
-    decoded_chunk(b, 40, "square", args, 3, &call);
+    decoded_chunk(40, "square", args, 3, &call);
     pl_reply_msg reply = {0};
     PL_EXPECT_RC(pl_call_run(&call, 77, &reply), PL_OK);
     CU_ASSERT_EQUAL(reply.tag, 40);
@@ -377,7 +377,8 @@ static void test_run_answers_every_call_in_order(void)
         pl_value_free(args[j]);
     }
     /* The reply survives its own trip over the wire. */
-    pl_buf_reset(b);
+    pl_buf *b = pl_buf_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     PL_EXPECT_RC(pl_reply_encode_chunk(b, reply.tag, reply.results, reply.count), PL_OK);
     pl_reply_msg back = {0};
     PL_EXPECT_RC(pl_reply_decode(pl_buf_data(b), pl_buf_len(b), &back), PL_OK);
@@ -397,10 +398,8 @@ static void test_run_answers_every_call_in_order(void)
 static void test_run_stops_starting_calls_once_stopped(void)
 {
     pl_value *args[] = {pl_value_new_int(2), pl_value_new_int(3), pl_value_new_int(4)};
-    pl_buf *b = pl_buf_new();
-    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     pl_call_msg call;
-    decoded_chunk(b, 5, "square", args, 3, &call);
+    decoded_chunk(5, "square", args, 3, &call);
     pl_cancel *stop = pl_cancel_new();
     CU_ASSERT_PTR_NOT_NULL_FATAL(stop);
     pl_cancel_request(stop);
@@ -421,7 +420,6 @@ static void test_run_stops_starting_calls_once_stopped(void)
     pl_cancel_free(stop);
     pl_reply_msg_clear(&reply);
     pl_call_msg_clear(&call);
-    pl_buf_free(b);
 }
 
 static void test_run_unknown_task_is_a_result(void)
@@ -451,10 +449,8 @@ static void test_run_unknown_task_is_a_result(void)
 static void test_refuse_runs_none(void)
 {
     pl_value *args[] = {pl_value_new_int(2), pl_value_new_int(3)};
-    pl_buf *b = pl_buf_new();
-    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     pl_call_msg call;
-    decoded_chunk(b, 9, "square", args, 2, &call);
+    decoded_chunk(9, "square", args, 2, &call);
     pl_reply_msg reply = {0};
     PL_EXPECT_RC(pl_call_refuse(&call, 6, &reply), PL_OK);
     CU_ASSERT_EQUAL(reply.tag, 9);
@@ -470,7 +466,6 @@ static void test_refuse_runs_none(void)
     PL_EXPECT_RC(pl_call_refuse(&call, 1, NULL), PL_EINVAL);
     pl_reply_msg_clear(&reply);
     pl_call_msg_clear(&call);
-    pl_buf_free(b);
 }
 
 /* A reply with a result too big for the limit: that result is FAILED with both sizes, the rest travel. */
