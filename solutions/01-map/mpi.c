@@ -296,7 +296,7 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
     }
     map_call m = {.task = task, .items = items, .n = n, .results = results, .limit = out_limit(max_workers)};
     m.chunk = pl_map_chunksize(opts, n, m.limit);
-    m.may_queue = opts == NULL || opts->timeout_ms == PL_NO_TIMEOUT;
+    m.may_queue = deadline == PL_NEVER; /* no timeout, or one so long it saturates to never */
     if ((opts == NULL || opts->chunksize == 0) && m.chunk > PL_MPI_AUTO_CHUNK_MAX) {
         m.chunk = PL_MPI_AUTO_CHUNK_MAX; /* big messages cost more per item, not less (pl_mpi.h) */
     }
