@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "pl_cancel.h"
+#include "pl_value_impl.h"
 
 #define KIND_CALL ((uint8_t)'C')
 #define KIND_REPLY ((uint8_t)'R')
@@ -200,7 +201,8 @@ static int get_arg(pl_reader *r, void *msg, size_t j)
 {
     pl_call_msg *m = msg;
     size_t used = 0;
-    int rc = pl_value_decode(r->p, r->left, &m->args[j], &used);
+    int rc = pl_value_decode_into(r->p, r->left, &m->values[j], &used);
+    m->args[j] = &m->values[j];
     return rc == PL_OK ? pl_reader_bytes(r, used, NULL) : rc;
 }
 
@@ -242,8 +244,9 @@ static int decode(const uint8_t *buf, size_t len, pl_call_msg *call, pl_reply_ms
         *call = (pl_call_msg){.tag = tag, .count = count};
         rc = get_name(&r, call->task);
         if (rc == PL_OK) {
-            call->args = calloc(count, sizeof *call->args);
-            rc = call->args == NULL ? PL_ENOMEM : get_items(&r, count, get_arg, call);
+            call->args = malloc(count * sizeof *call->args);
+            call->values = calloc(count, sizeof *call->values); /* all NONE: clear is safe at any point */
+            rc = call->args == NULL || call->values == NULL ? PL_ENOMEM : get_items(&r, count, get_arg, call);
         }
     } else if (rc == PL_OK) {
         *reply = (pl_reply_msg){.tag = tag, .count = count};
@@ -320,9 +323,10 @@ void pl_call_msg_clear(pl_call_msg *m)
     if (m == NULL) {
         return;
     }
-    for (size_t j = 0; m->args != NULL && j < m->count; j++) {
-        pl_value_free(m->args[j]);
+    for (size_t j = 0; m->values != NULL && j < m->count; j++) {
+        pl_value_clear(&m->values[j]);
     }
+    free(m->values);
     free(m->args);
     *m = (pl_call_msg){0};
 }

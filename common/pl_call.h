@@ -78,6 +78,13 @@ typedef struct pl_call_msg {
     char task[PL_TASK_NAME_MAX];
     size_t count;
     pl_value **args; /* count values, never NULL ones */
+    /*
+     * Where the decoder keeps the values args[] points at: one block for
+     * the whole call, not an allocation per value (a chunk carries
+     * thousands). Only pl_call_msg_clear frees them; never pl_value_free
+     * one of args[].
+     */
+    pl_value *values;
 } pl_call_msg;
 
 /* A decoded reply: owns results. Start from {0}; free with pl_reply_msg_clear. */

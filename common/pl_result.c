@@ -330,23 +330,20 @@ int pl_result_assign(pl_result *dst, const pl_result *src)
 
 /* ---------------------------------------------------------------- wire */
 
+/* The fixed fields: status u8, worker u64, start u64, end u64, error length u32. */
+#define FIXED_BYTES 29
+
 static int encode_fields(const pl_result *r, pl_buf *out)
 {
     const char *error = pl_result_error(r);
     size_t elen = strlen(error);
-    int rc = pl_buf_put_u8(out, (uint8_t)r->status);
-    if (rc == PL_OK) {
-        rc = pl_buf_put_u64(out, (uint64_t)r->worker);
-    }
-    if (rc == PL_OK) {
-        rc = pl_buf_put_u64(out, (uint64_t)r->start_ns);
-    }
-    if (rc == PL_OK) {
-        rc = pl_buf_put_u64(out, (uint64_t)r->end_ns);
-    }
-    if (rc == PL_OK) {
-        rc = pl_buf_put_u32(out, (uint32_t)elen);
-    }
+    uint8_t head[FIXED_BYTES];
+    head[0] = r->status;
+    pl_be_put(head + 1, (uint64_t)(int64_t)r->worker, 8);
+    pl_be_put(head + 9, (uint64_t)r->start_ns, 8);
+    pl_be_put(head + 17, (uint64_t)r->end_ns, 8);
+    pl_be_put(head + 25, (uint64_t)elen, 4);
+    int rc = pl_buf_put(out, head, sizeof head); /* one append for the five fields */
     if (rc == PL_OK) {
         rc = pl_buf_put(out, error, elen);
     }
@@ -379,26 +376,25 @@ static int64_t to_int64(uint64_t u)
 /* Everything before the value; any short read or impossible field is PL_EWIRE. */
 static int decode_fields(pl_reader *rd, pl_result *r)
 {
-    uint8_t st;
-    uint64_t worker, start, end;
-    uint32_t elen;
-    const uint8_t *text;
-    if (pl_reader_u8(rd, &st) != PL_OK || !is_status(st) || pl_reader_u64(rd, &worker) != PL_OK ||
-        pl_reader_u64(rd, &start) != PL_OK || pl_reader_u64(rd, &end) != PL_OK ||
-        pl_reader_u32(rd, &elen) != PL_OK || elen >= PL_ERROR_MAX || pl_reader_bytes(rd, elen, &text) != PL_OK) {
+    const uint8_t *h, *text;
+    if (pl_reader_bytes(rd, FIXED_BYTES, &h) != PL_OK) {
         return PL_EWIRE;
     }
-    int64_t who = to_int64(worker);
-    if (who < INT32_MIN || who > INT32_MAX || (elen > 0 && memchr(text, '\0', elen) != NULL)) {
+    uint8_t st = h[0];
+    int64_t who = to_int64(pl_be_get(h + 1, 8));
+    uint32_t elen = (uint32_t)pl_be_get(h + 25, 4);
+    if (!is_status(st) || elen >= PL_ERROR_MAX || pl_reader_bytes(rd, elen, &text) != PL_OK ||
+        who < INT32_MIN || who > INT32_MAX || (elen > 0 && memchr(text, '\0', elen) != NULL)) {
         return PL_EWIRE;
     }
-    if (set_error(r, (const char *)text, elen) != PL_OK) {
+    /* Most results carry no text: then there is nothing to copy (and r has none to drop when fresh). */
+    if ((elen > 0 || r->error != NULL) && set_error(r, (const char *)text, elen) != PL_OK) {
         return PL_ENOMEM;
     }
     r->status = st;
     r->worker = (int32_t)who;
-    r->start_ns = to_int64(start);
-    r->end_ns = to_int64(end);
+    r->start_ns = to_int64(pl_be_get(h + 9, 8));
+    r->end_ns = to_int64(pl_be_get(h + 17, 8));
     return PL_OK;
 }
 

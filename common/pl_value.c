@@ -339,26 +339,26 @@ int pl_value_format(const pl_value *v, char *buf, size_t cap)
 
 /* ---------------------------------------------------------------- wire */
 
+/* [type] and the fixed part after it, laid out here and appended with one pl_buf_put. */
 static int encode_body(const pl_value *v, pl_buf *out)
 {
-    int rc = pl_buf_put_u8(out, (uint8_t)v->type);
-    if (rc != PL_OK) {
-        return rc;
-    }
+    uint8_t head[9] = {(uint8_t)v->type};
     switch (v->type) {
     case PL_VAL_NONE:
-        return PL_OK;
+        return pl_buf_put(out, head, 1);
     case PL_VAL_INT:
-        return pl_buf_put_u64(out, (uint64_t)v->u.i);
     case PL_VAL_DOUBLE: {
         uint64_t bits;
-        memcpy(&bits, &v->u.d, sizeof bits); /* the IEEE-754 bits, not a conversion */
-        return pl_buf_put_u64(out, bits);
+        memcpy(&bits, &v->u, sizeof bits); /* an int's two's complement, or a double's IEEE-754 bits */
+        pl_be_put(head + 1, bits, 8);
+        return pl_buf_put(out, head, 9);
     }
     case PL_VAL_STR:
-    case PL_VAL_BYTES:
-        rc = pl_buf_put_u32(out, (uint32_t)v->len);
+    case PL_VAL_BYTES: {
+        pl_be_put(head + 1, v->len, 4);
+        int rc = pl_buf_put(out, head, 5);
         return rc != PL_OK ? rc : pl_buf_put(out, v->u.p, v->len);
+    }
     }
     return PL_EINVAL;
 }
@@ -395,14 +395,6 @@ int pl_value_encode(const pl_value *v, pl_buf *out)
     return rc;
 }
 
-/* uint64 -> int64 without relying on implementation-defined conversion. */
-static int64_t to_int64(uint64_t u)
-{
-    int64_t i;
-    memcpy(&i, &u, sizeof i);
-    return i;
-}
-
 static int decode_blob(pl_reader *r, pl_value *v, pl_value_type t)
 {
     uint32_t len;
@@ -417,28 +409,26 @@ static int decode_blob(pl_reader *r, pl_value *v, pl_value_type t)
     return set_blob(v, t, p, len);
 }
 
+/* Into v, which is NONE on entry (so the scalars need no clear). */
 static int decode_body(pl_reader *r, pl_value *v)
 {
-    uint8_t type;
-    uint64_t u;
-    if (pl_reader_u8(r, &type) != PL_OK) {
+    const uint8_t *p;
+    if (pl_reader_bytes(r, 1, &p) != PL_OK) {
         return PL_EWIRE;
     }
+    uint8_t type = p[0];
     switch (type) {
     case PL_VAL_NONE:
         return PL_OK;
     case PL_VAL_INT:
-        if (pl_reader_u64(r, &u) != PL_OK) {
-            return PL_EWIRE;
-        }
-        return pl_value_set_int(v, to_int64(u));
     case PL_VAL_DOUBLE: {
-        double d;
-        if (pl_reader_u64(r, &u) != PL_OK) {
+        if (pl_reader_bytes(r, 8, &p) != PL_OK) {
             return PL_EWIRE;
         }
-        memcpy(&d, &u, sizeof d);
-        return pl_value_set_double(v, d);
+        uint64_t bits = pl_be_get(p, 8);
+        memcpy(&v->u, &bits, sizeof bits); /* the bits, not a conversion (see encode_body) */
+        v->type = type;
+        return PL_OK;
     }
     case PL_VAL_STR:
     case PL_VAL_BYTES:

@@ -211,7 +211,7 @@ int pl_reader_u64(pl_reader *r, uint64_t *out)
 /* ---------------------------------------------------------------- frames */
 
 /* Make fd non-blocking (once: F_GETFL first). PL_OK or PL_EINVAL (a bad fd). */
-static int set_nonblocking(int fd)
+int pl_wire_set_nonblocking(int fd)
 {
     int flags = fcntl(fd, F_GETFL);
     if (flags < 0) {
@@ -364,7 +364,15 @@ int pl_wire_write_frame_until(int fd, const void *data, size_t len, int64_t dead
     if (fd < 0 || (data == NULL && len > 0) || len > PL_FRAME_MAX) {
         return PL_EINVAL;
     }
-    if (set_nonblocking(fd) != PL_OK) {
+    if (pl_wire_set_nonblocking(fd) != PL_OK) {
+        return PL_EINVAL;
+    }
+    return send_frame(fd, data, len, deadline_ns);
+}
+
+int pl_wire_send_frame_until(int fd, const void *data, size_t len, int64_t deadline_ns)
+{
+    if (fd < 0 || (data == NULL && len > 0) || len > PL_FRAME_MAX) {
         return PL_EINVAL;
     }
     return send_frame(fd, data, len, deadline_ns);
@@ -381,10 +389,27 @@ struct pl_frame_in {
     size_t cap;
     size_t done;
     int nonblocking_fd; /* 1 + the fd already made non-blocking; 0: none yet */
+    int read_ahead;     /* pl_frame_in_read_ahead: non-blocking reads take all the pipe holds */
+    int drained;        /* read-ahead: the last read() emptied the pipe */
 };
 
-/* What a fresh or idle reader keeps: room for a small frame in one read(). */
+void pl_frame_in_read_ahead(pl_frame_in *in)
+{
+    if (in != NULL) {
+        in->read_ahead = 1;
+    }
+}
+
+/* What a fresh reader makes room for: a small frame in one read(). */
 #define FRAME_IN_SMALL 4096
+/*
+ * The biggest buffer an idle reader keeps for the next frame. A map's
+ * chunks bring a frame of several hundred KiB per reply: giving the buffer
+ * back after each one and growing a new one cost ~120 page faults (and a
+ * munmap) per frame, a fifth of the parent's time. Only a frame bigger
+ * than this (a huge value) makes the reader shrink back once it is done.
+ */
+#define FRAME_IN_KEEP ((size_t)4 * 1024 * 1024)
 
 pl_frame_in *pl_frame_in_new(void)
 {
@@ -399,7 +424,7 @@ void pl_frame_in_free(pl_frame_in *in)
     }
 }
 
-/* Forget the frame handed out last time; give back a big buffer once it is empty. */
+/* Forget the frame handed out last time; give back a huge buffer once it is empty. */
 static void frame_in_drop_done(pl_frame_in *in)
 {
     if (in->done > 0) {
@@ -407,7 +432,7 @@ static void frame_in_drop_done(pl_frame_in *in)
         in->have -= in->done;
         in->done = 0;
     }
-    if (in->have == 0 && in->cap > FRAME_IN_SMALL) {
+    if (in->have == 0 && in->cap > FRAME_IN_KEEP) {
         free(in->data);
         in->data = NULL;
         in->cap = 0;
@@ -467,6 +492,7 @@ static ssize_t frame_in_fill(pl_frame_in *in, int fd, size_t want, int exact)
     if (n > 0) {
         in->have += (size_t)n;
     }
+    in->drained = n >= 0 && (size_t)n < room; /* the pipe held less than we had room for */
     return n;
 }
 
@@ -478,7 +504,7 @@ int pl_frame_in_read(pl_frame_in *in, int fd, int64_t deadline_ns, const uint8_t
     }
     /* No deadline: a blocking read is what we want (a child waiting for work). */
     if (deadline_ns != PL_NEVER && in->nonblocking_fd != fd + 1) {
-        if (set_nonblocking(fd) != PL_OK) {
+        if (pl_wire_set_nonblocking(fd) != PL_OK) {
             return PL_EINVAL;
         }
         in->nonblocking_fd = fd + 1;
@@ -496,7 +522,12 @@ int pl_frame_in_read(pl_frame_in *in, int fd, int64_t deadline_ns, const uint8_t
             in->done = want;
             return PL_OK;
         }
-        ssize_t n = frame_in_fill(in, fd, want, deadline_ns != PL_NEVER);
+        int nonblocking = deadline_ns != PL_NEVER;
+        if (nonblocking && in->read_ahead && in->drained) {
+            in->drained = 0; /* the pipe was empty at our last read: poll() reports what came since */
+            return PL_ETIMEDOUT;
+        }
+        ssize_t n = frame_in_fill(in, fd, want, nonblocking && !in->read_ahead);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
             if (partial != NULL) {
                 *partial = in->have > 0;

@@ -17,6 +17,30 @@ typedef struct pl_buf pl_buf;
 
 pl_buf *pl_buf_new(void);
 void pl_buf_free(pl_buf *b);
+/*
+ * Big-endian store / load of the low `bytes` (1..8) bytes of an integer at
+ * p, with no bounds check: for encoders that lay out a fixed-size header on
+ * the stack and append it with ONE pl_buf_put, and decoders that took the
+ * bytes with ONE pl_reader_bytes. A map moves ~100 000 results per call,
+ * and a function call per field (status, worker, two stamps, lengths) was
+ * a measurable share of its cost; inline, they compile to a byte swap.
+ */
+static inline void pl_be_put(uint8_t *p, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++) {
+        p[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+    }
+}
+
+static inline uint64_t pl_be_get(const uint8_t *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++) {
+        v = v << 8 | p[i];
+    }
+    return v;
+}
+
 /* Pointer to the bytes written so far (may be NULL when empty) and their count. */
 const uint8_t *pl_buf_data(const pl_buf *b);
 size_t pl_buf_len(const pl_buf *b);
@@ -82,6 +106,16 @@ int pl_wire_read_frame(int fd, uint8_t **out, size_t *len);
 int pl_wire_write_frame_until(int fd, const void *data, size_t len, int64_t deadline_ns);
 
 /*
+ * The same for a descriptor the caller has already made non-blocking with
+ * pl_wire_set_nonblocking (PL_OK or PL_EINVAL): it saves the fcntl() that
+ * pl_wire_write_frame_until makes per frame, one system call in four of a
+ * small hand-off. On a descriptor that is still blocking the deadline is
+ * not enforced (a write then waits for room as long as it takes).
+ */
+int pl_wire_set_nonblocking(int fd);
+int pl_wire_send_frame_until(int fd, const void *data, size_t len, int64_t deadline_ns);
+
+/*
  * A resumable frame reader: it keeps the part of a frame that has arrived,
  * so a caller that must not block (a poll() loop with a deadline) can read
  * what a pipe holds now and come back for the rest later. One reader per
@@ -107,6 +141,18 @@ void pl_frame_in_free(pl_frame_in *in); /* accepts NULL */
  */
 int pl_frame_in_read(pl_frame_in *in, int fd, int64_t deadline_ns, const uint8_t **frame, size_t *len,
                      int *partial);
+
+/*
+ * Read-ahead, for a caller that drains: from now on a read with a deadline
+ * takes everything the pipe holds (several frames in one read(), instead
+ * of a header then a body per frame) and hands the frames out one per
+ * call. The caller MUST then call pl_frame_in_read again, each time poll()
+ * says fd is readable, until it returns PL_ETIMEDOUT: a frame already in
+ * this buffer no longer makes poll() report the pipe readable. That last
+ * PL_ETIMEDOUT costs no system call when the last read() found the pipe
+ * empty (whatever comes later makes poll() report it).
+ */
+void pl_frame_in_read_ahead(pl_frame_in *in);
 
 /* Set SIGPIPE to ignored, so writing to a closed pipe gives EPIPE, not death. */
 void pl_wire_ignore_sigpipe(void);
