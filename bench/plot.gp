@@ -142,7 +142,8 @@ set xtics ("1" 1, "4" 4, "16" 16, "64" 64, "auto" 256)
 set key top right
 gx(c) = c == 0 ? 256 : c
 grsel(m, v) = strcol(2) eq m ? v : 1/0
-grmodels = models." py_mp_pool"
+# py_mp_pool_bare has one point, at automatic: the lesson's Pool(2).map(sq, range(N)).
+grmodels = models." py_mp_pool py_mp_pool_bare"
 plot for [m in grmodels] gr using (grsel(m, gx($1))):(grsel(m, $12)) every ::1 \
      with linespoints dt dash(m) lw 2 lc colour(m) title m
 unset logscale

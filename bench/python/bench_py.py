@@ -26,6 +26,12 @@ items, which hides the per-task cost this bench measures. The pool is
 created and warmed up BEFORE the timed calls, as the C bench's warm-up call
 does: what is timed is one map call, not starting the interpreter workers.
 
+--bare maps a plain `square` over range(N) instead (noop only): the
+lesson's own `Pool(W).map(sq, range(N))`, with nothing recorded per item.
+run_task records a status, the worker and two clock readings per item, as
+every paralab task does, so it is the like-for-like figure; --bare is the
+figure a student would time by hand, reported beside it (py_<tool>_bare).
+
 --cold times the pool's start and shutdown too (`with Pool(W) as p:
 p.map(...)`, the lesson's own pattern), reported as py_<tool>_cold: what a
 pl_map call pays, since ours starts its workers per call.
@@ -101,6 +107,11 @@ def run_task(job):
     return ok, worker_id(), start, time.monotonic_ns()
 
 
+def square(x):
+    """--bare's task: the lesson's `sq`, no bookkeeping at all."""
+    return x * x
+
+
 def make_jobs(a):
     if a.task == "spin":
         rounds = int(float(a.arg) * calibrate_spin())
@@ -166,10 +177,15 @@ def main():
     p.add_argument("--paired", type=int, default=0)
     p.add_argument("--chunksize", type=int, default=1,
                    help="items handed out at once (0: the tool's own default, Pool.map's automatic chunks)")
+    p.add_argument("--bare", action="store_true",
+                   help="map a plain square over range(N), nothing recorded (noop only)")
     a = p.parse_args()
+    if a.bare and (a.task != "noop" or a.timeline or a.paired):
+        p.error("--bare is for --task noop, without --timeline or --paired")
     chunk = a.chunksize if a.chunksize > 0 else None
 
-    jobs = make_jobs(a)
+    jobs = range(a.n) if a.bare else make_jobs(a)
+    fn = square if a.bare else run_task
     walls, bases, not_ok = [], [], 0
 
     # None would be an error for the executors' map: leave their default alone.
@@ -179,13 +195,13 @@ def main():
         t0 = time.monotonic_ns()
         if a.cold:
             with open_tool(a.tool, a.workers) as cold_pool:
-                results = list(cold_pool.map(run_task, jobs, **chunk_arg))
+                results = list(cold_pool.map(fn, jobs, **chunk_arg))
         else:
-            results = list(pool.map(run_task, jobs, **chunk_arg))
+            results = list(pool.map(fn, jobs, **chunk_arg))
         return results, t0, (time.monotonic_ns() - t0) / 1e9
 
     with open_tool(a.tool, a.workers) as pool:
-        pool.map(run_task, jobs[: max(a.workers, 1)] * 2)  # warm-up: start every worker
+        pool.map(fn, list(jobs[: max(a.workers, 1)]) * 2)  # warm-up: start every worker
         for rep in range(a.reps):
             if a.paired:
                 t = time.monotonic_ns()
@@ -193,7 +209,8 @@ def main():
                 bases.append((time.monotonic_ns() - t) / 1e9)
             results, t0, wall = one_map(pool)
             walls.append(wall)
-            not_ok += sum(1 for r in results if not r[0])
+            if not a.bare:  # a bare square has no status to count
+                not_ok += sum(1 for r in results if not r[0])
             if rep == a.reps - 1 and a.timeline:
                 write_timeline(a, results, t0)
     pairs = ",,,,"
@@ -201,7 +218,7 @@ def main():
         ratios = [b / w for b, w in zip(bases, walls)]
         pairs = (f",{statistics.median(bases):.6f},{statistics.median(ratios):.4f},"
                  f"{min(ratios):.4f},{max(ratios):.4f}")
-    name = f"py_{a.tool}" + ("_cold" if a.cold else "")
+    name = f"py_{a.tool}" + ("_cold" if a.cold else "") + ("_bare" if a.bare else "")
     print(f"{name},{a.task},{a.workers},{a.n},{a.arg},{a.reps},"
           f"{statistics.median(walls):.6f},{min(walls):.6f},{max(walls):.6f},{not_ok}{pairs}")
     return 0 if not_ok == 0 else 1
