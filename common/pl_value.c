@@ -212,35 +212,30 @@ const void *pl_value_bytes(const pl_value *v, size_t *len)
 
 /* ---------------------------------------------------------------- setters */
 
-int pl_value_set_none(pl_value *v)
+/* A scalar (NONE, INT, DOUBLE) owns no block: v drops what it held and becomes a copy of s. */
+static int set_scalar(pl_value *v, pl_value s)
 {
     if (v == NULL) {
         return PL_EINVAL;
     }
     clear(v);
+    *v = s;
     return PL_OK;
+}
+
+int pl_value_set_none(pl_value *v)
+{
+    return set_scalar(v, (pl_value){.type = PL_VAL_NONE});
 }
 
 int pl_value_set_int(pl_value *v, int64_t x)
 {
-    if (v == NULL) {
-        return PL_EINVAL;
-    }
-    clear(v);
-    v->type = PL_VAL_INT;
-    v->u.i = x;
-    return PL_OK;
+    return set_scalar(v, (pl_value){.type = PL_VAL_INT, .u.i = x});
 }
 
 int pl_value_set_double(pl_value *v, double x)
 {
-    if (v == NULL) {
-        return PL_EINVAL;
-    }
-    clear(v);
-    v->type = PL_VAL_DOUBLE;
-    v->u.d = x;
-    return PL_OK;
+    return set_scalar(v, (pl_value){.type = PL_VAL_DOUBLE, .u.d = x});
 }
 
 int pl_value_set_str(pl_value *v, const char *s)
@@ -466,16 +461,15 @@ int pl_value_decode(const uint8_t *buf, size_t len, pl_value **out, size_t *used
     if (v == NULL) {
         return PL_ENOMEM;
     }
-    pl_reader r;
-    pl_reader_init(&r, buf, len);
-    int rc = decode_body(&r, v);
+    size_t n;
+    int rc = pl_value_decode_into(buf, len, v, &n);
     if (rc != PL_OK) {
         pl_value_free(v);
         return rc;
     }
     *out = v;
     if (used != NULL) {
-        *used = len - r.left;
+        *used = n;
     }
     return PL_OK;
 }

@@ -110,18 +110,14 @@ int pl_buf_put_u8(pl_buf *b, uint8_t v)
 int pl_buf_put_u32(pl_buf *b, uint32_t v)
 {
     uint8_t be[4];
-    for (int i = 0; i < 4; i++) {
-        be[i] = (uint8_t)(v >> (24 - 8 * i));
-    }
+    pl_be_put(be, v, 4);
     return pl_buf_put(b, be, sizeof be);
 }
 
 int pl_buf_put_u64(pl_buf *b, uint64_t v)
 {
     uint8_t be[8];
-    for (int i = 0; i < 8; i++) {
-        be[i] = (uint8_t)(v >> (56 - 8 * i));
-    }
+    pl_be_put(be, v, 8);
     return pl_buf_put(b, be, sizeof be);
 }
 
@@ -158,18 +154,15 @@ int pl_reader_bytes(pl_reader *r, size_t len, const uint8_t **out)
 /*
  * Every integer on the wire is big-endian, whatever the host's order: the
  * fork parent and child share one, but MPI ranks on a cluster may not.
- * One loop for all widths keeps that rule in one place.
+ * pl_be_get and pl_be_put (pl_wire.h) write that rule once; this file's
+ * readers, writers and frame headers all go through them.
  */
 static int read_be(pl_reader *r, size_t len, uint64_t *out)
 {
     const uint8_t *p;
     int rc = pl_reader_bytes(r, len, &p);
     if (rc == PL_OK) {
-        uint64_t v = 0;
-        for (size_t i = 0; i < len; i++) {
-            v = v << 8 | p[i];
-        }
-        *out = v;
+        *out = pl_be_get(p, (int)len);
     }
     return rc;
 }
@@ -275,7 +268,8 @@ static int write_all_until(int fd, const uint8_t *p, size_t len, int64_t deadlin
  */
 static int send_frame(int fd, const void *data, size_t len, int64_t deadline_ns)
 {
-    uint8_t head[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len};
+    uint8_t head[4];
+    pl_be_put(head, len, 4);
     if (len <= PIPE_BUF - sizeof head) {
         uint8_t small[PIPE_BUF];
         memcpy(small, head, sizeof head);
@@ -339,7 +333,7 @@ int pl_wire_read_frame(int fd, uint8_t **out, size_t *len)
     if (rc != PL_OK) {
         return rc;
     }
-    size_t n = (size_t)head[0] << 24 | (size_t)head[1] << 16 | (size_t)head[2] << 8 | head[3];
+    size_t n = (size_t)pl_be_get(head, 4);
     if (n > PL_FRAME_MAX) {
         return PL_EWIRE; /* a corrupt length must not make us allocate gigabytes */
     }
@@ -460,8 +454,7 @@ static size_t frame_in_wanted(const pl_frame_in *in, int *bad)
     if (in->have < 4) {
         return 0;
     }
-    const uint8_t *h = in->data;
-    size_t n = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
+    size_t n = (size_t)pl_be_get(in->data, 4);
     *bad = n > PL_FRAME_MAX; /* a corrupt length must not make us allocate gigabytes */
     return 4 + n;
 }

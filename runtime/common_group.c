@@ -43,6 +43,30 @@ static void unlock(pl_group_core *c)
     }
 }
 
+/*
+ * What the read-only accessors read: g's roster, under the core's lock
+ * (runners may be finishing members meanwhile). Every hold(g) is followed by one release(g).
+ * A NULL g holds nothing and reads a NULL roster, which every pl_roster_*
+ * read answers with its "nothing" (0, NULL or -1): the accessors' answer for
+ * a NULL group.
+ */
+static const pl_roster *hold(const pl_group *g)
+{
+    if (g == NULL) {
+        return NULL;
+    }
+    pl_group_core *c = core_of_const(g);
+    lock(c);
+    return c->roster;
+}
+
+static void release(const pl_group *g)
+{
+    if (g != NULL) {
+        unlock(core_of_const(g));
+    }
+}
+
 /* ---------------------------------------------------------------- life cycle */
 
 int pl_group_check_new(int max_workers, pl_group **out)
@@ -161,10 +185,9 @@ int pl_group_next_unreported(pl_group *g, const char **name)
 
 int pl_group_all_finished(const pl_group *g)
 {
-    pl_group_core *c = core_of_const(g);
-    lock(c);
-    int done = pl_roster_finished_count(c->roster) == pl_roster_size(c->roster);
-    unlock(c);
+    const pl_roster *r = hold(g);
+    int done = pl_roster_finished_count(r) == pl_roster_size(r);
+    release(g);
     return done;
 }
 
@@ -207,10 +230,8 @@ const pl_value *pl_group_member_arg(const pl_group *g, size_t i)
 
 int pl_group_member_finished(const pl_group *g, size_t i)
 {
-    pl_group_core *c = core_of_const(g);
-    lock(c);
-    int done = pl_roster_is_finished(c->roster, i);
-    unlock(c);
+    int done = pl_roster_is_finished(hold(g), i);
+    release(g);
     return done;
 }
 
@@ -218,62 +239,39 @@ int pl_group_member_finished(const pl_group *g, size_t i)
 
 size_t pl_group_size(const pl_group *g)
 {
-    if (g == NULL) {
-        return 0;
-    }
-    pl_group_core *c = core_of_const(g);
-    lock(c);
-    size_t n = pl_roster_size(c->roster);
-    unlock(c);
+    size_t n = pl_roster_size(hold(g));
+    release(g);
     return n;
 }
 
 const char *pl_group_name(const pl_group *g, size_t i)
 {
-    if (g == NULL) {
-        return NULL;
-    }
-    pl_group_core *c = core_of_const(g);
-    lock(c);
-    const char *name = pl_roster_name(c->roster, i);
-    unlock(c);
+    const char *name = pl_roster_name(hold(g), i);
+    release(g);
     return name;
 }
 
 const pl_result *pl_group_result(const pl_group *g, const char *name)
 {
-    if (g == NULL || name == NULL) {
-        return NULL;
-    }
-    pl_group_core *c = core_of_const(g);
-    lock(c);
-    long i = pl_roster_find(c->roster, name);
-    const pl_result *res = i >= 0 ? pl_roster_result(c->roster, (size_t)i) : NULL;
-    unlock(c);
+    const pl_roster *r = hold(g);
+    long i = pl_roster_find(r, name); /* -1 for a NULL name */
+    const pl_result *res = i >= 0 ? pl_roster_result(r, (size_t)i) : NULL;
+    release(g);
     return res;
 }
 
 size_t pl_group_finished(const pl_group *g)
 {
-    if (g == NULL) {
-        return 0;
-    }
-    pl_group_core *c = core_of_const(g);
-    lock(c);
-    size_t n = pl_roster_finished_count(c->roster);
-    unlock(c);
+    size_t n = pl_roster_finished_count(hold(g));
+    release(g);
     return n;
 }
 
 const char *pl_group_finished_name(const pl_group *g, size_t k)
 {
-    if (g == NULL) {
-        return NULL;
-    }
-    pl_group_core *c = core_of_const(g);
-    lock(c);
-    size_t i = pl_roster_finished_at(c->roster, k);
-    const char *name = i == (size_t)-1 ? NULL : pl_roster_name(c->roster, i);
-    unlock(c);
+    const pl_roster *r = hold(g);
+    /* A k past the end gives (size_t)-1, which has no name: NULL. */
+    const char *name = pl_roster_name(r, pl_roster_finished_at(r, k));
+    release(g);
     return name;
 }
