@@ -64,7 +64,8 @@ int pl_mpi_send_task(int rank, uint32_t id, const char *task, const pl_value *ar
 
 int pl_mpi_send_cancel(int rank, uint32_t id)
 {
-    uint8_t msg[4] = {(uint8_t)(id >> 24), (uint8_t)(id >> 16), (uint8_t)(id >> 8), (uint8_t)id};
+    uint8_t msg[4];
+    pl_be_put(msg, id, 4); /* big-endian, as every integer on the wire */
     /* Four bytes go out "eagerly": the send returns without waiting for the worker. */
     int err = MPI_Send(msg, 4, MPI_BYTE, rank, PL_MPI_TAG_CANCEL, pl_mpi_comm());
     return err == MPI_SUCCESS ? PL_OK : PL_ESYS;

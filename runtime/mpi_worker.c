@@ -87,7 +87,7 @@ static uint32_t receive_cancel(void)
     if (count != 4) {
         return 0;
     }
-    return (uint32_t)msg[0] << 24 | (uint32_t)msg[1] << 16 | (uint32_t)msg[2] << 8 | (uint32_t)msg[3];
+    return (uint32_t)pl_be_get(msg, 4);
 }
 
 /* Take in every waiting CANCEL (one may be for us), and notice a STOP without taking it. */
