@@ -76,6 +76,45 @@ static const char *jstr(json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
+/* What a platform's contract says a field holds (jansson's own types split numbers and booleans). */
+typedef enum { STRING, NUMBER, INTEGER, BOOLEAN, ARRAY } field_kind;
+
+/* One field a platform's contract names, and what it must hold. */
+typedef struct field {
+    const char *key;
+    field_kind kind;
+} field;
+
+static int is_kind(const json_t *v, field_kind kind)
+{
+    switch (kind) {
+    case STRING: return json_is_string(v);
+    case NUMBER: return json_is_number(v);
+    case INTEGER: return json_is_integer(v);
+    case BOOLEAN: return json_is_boolean(v);
+    case ARRAY: return json_is_array(v);
+    }
+    return 0;
+}
+
+/*
+ * Each of the n fields of obj (a platform's file, or one test in it) holds
+ * what the contract says. One assertion per field, and a failure names the
+ * platform, the field and the type ("gradescope test: \"tags\" is an array").
+ */
+static void expect_fields(const json_t *obj, const char *what, const field *fields, size_t n)
+{
+    static const char *const kind_names[] = {"a string", "a number", "an integer", "a boolean", "an array"};
+    for (size_t k = 0; k < n; k++) {
+        char text[160];
+        snprintf(text, sizeof text, "%s: \"%s\" is %s", what, fields[k].key, kind_names[fields[k].kind]);
+        int ok = is_kind(json_object_get(obj, fields[k].key), fields[k].kind);
+        CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, __LINE__, text, __FILE__, "", CU_FALSE);
+    }
+}
+
+#define N_FIELDS(array) (sizeof(array) / sizeof((array)[0]))
+
 static void write_all(const gr_run *r, const char *tag)
 {
     gr_outputs o;
@@ -113,9 +152,9 @@ static void test_gradescope(void)
     write_all(&r, "run");
     json_t *j = load_tag("run", "gradescope");
     CU_ASSERT_PTR_NOT_NULL_FATAL(j);
-    CU_ASSERT(json_is_number(json_object_get(j, "score")));
+    static const field top[] = {{"score", NUMBER}, {"execution_time", INTEGER}};
+    expect_fields(j, "gradescope", top, N_FIELDS(top));
     CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(j, "score")), 3 + 1.5, 1e-9);
-    CU_ASSERT(json_is_integer(json_object_get(j, "execution_time")));
     CU_ASSERT_STRING_EQUAL(jstr(j, "output_format"), "md");
     CU_ASSERT_STRING_EQUAL(jstr(j, "stdout_visibility"), "hidden");
     const char *md = jstr(j, "output");
@@ -129,12 +168,10 @@ static void test_gradescope(void)
     size_t i;
     json_t *t;
     int hidden_seen = 0;
+    static const field each[] = {
+        {"name", STRING}, {"number", STRING}, {"score", NUMBER}, {"max_score", NUMBER}, {"tags", ARRAY}};
     json_array_foreach(ts, i, t) {
-        CU_ASSERT(json_is_string(json_object_get(t, "name")));
-        CU_ASSERT(json_is_string(json_object_get(t, "number")));
-        CU_ASSERT(json_is_number(json_object_get(t, "score")));
-        CU_ASSERT(json_is_number(json_object_get(t, "max_score")));
-        CU_ASSERT(json_is_array(json_object_get(t, "tags")));
+        expect_fields(t, "gradescope test", each, N_FIELDS(each));
         const char *status = jstr(t, "status");
         CU_ASSERT(status && (strcmp(status, "passed") == 0 || strcmp(status, "failed") == 0));
         sum += json_number_value(json_object_get(t, "score"));
@@ -171,21 +208,18 @@ static void test_prairielearn(void)
     json_t *j = load_tag("run", "prairielearn");
     CU_ASSERT_PTR_NOT_NULL_FATAL(j);
     CU_ASSERT(json_is_true(json_object_get(j, "gradable")));
-    CU_ASSERT(json_is_number(json_object_get(j, "score")));
+    static const field top[] = {{"score", NUMBER}, {"message", STRING}, {"output", STRING}};
+    expect_fields(j, "prairielearn", top, N_FIELDS(top));
     CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(j, "score")), 4.5 / 8, 1e-4);
-    CU_ASSERT(json_is_string(json_object_get(j, "message")));
-    CU_ASSERT(json_is_string(json_object_get(j, "output")));
     json_t *ts = json_object_get(j, "tests");
     CU_ASSERT_EQUAL_FATAL(json_array_size(ts), 5);
     size_t i;
     json_t *t;
     double points = 0, max = 0;
+    static const field each[] = {
+        {"name", STRING}, {"points", NUMBER}, {"max_points", NUMBER}, {"message", STRING}, {"output", STRING}};
     json_array_foreach(ts, i, t) {
-        CU_ASSERT(json_is_string(json_object_get(t, "name")));
-        CU_ASSERT(json_is_number(json_object_get(t, "points")));
-        CU_ASSERT(json_is_number(json_object_get(t, "max_points")));
-        CU_ASSERT(json_is_string(json_object_get(t, "message")));
-        CU_ASSERT(json_is_string(json_object_get(t, "output")));
+        expect_fields(t, "prairielearn test", each, N_FIELDS(each));
         CU_ASSERT_PTR_NULL(strstr(jstr(t, "name"), "secret_name")); /* students see PrairieLearn's tests */
         points += json_number_value(json_object_get(t, "points"));
         max += json_number_value(json_object_get(t, "max_points"));
@@ -219,18 +253,16 @@ static void test_classroom50(void)
     const char *when = jstr(j, "datetime");
     CU_ASSERT(when && strlen(when) == 20 && when[10] == 'T' && when[19] == 'Z');
     /* The contract's types: whole points, and totals that are the sums of the tests'. */
-    CU_ASSERT(json_is_integer(json_object_get(j, "score")));
-    CU_ASSERT(json_is_integer(json_object_get(j, "max-score")));
+    static const field top[] = {{"score", INTEGER}, {"max-score", INTEGER}};
+    expect_fields(j, "classroom50", top, N_FIELDS(top));
     json_t *ts = json_object_get(j, "tests");
     CU_ASSERT_EQUAL_FATAL(json_array_size(ts), 5);
     size_t i;
     json_t *t;
     json_int_t score = 0, max = 0;
+    static const field each[] = {{"test-name", STRING}, {"passed", BOOLEAN}, {"score", INTEGER}, {"max-score", INTEGER}};
     json_array_foreach(ts, i, t) {
-        CU_ASSERT(json_is_string(json_object_get(t, "test-name")));
-        CU_ASSERT(json_is_boolean(json_object_get(t, "passed")));
-        CU_ASSERT(json_is_integer(json_object_get(t, "score")));
-        CU_ASSERT(json_is_integer(json_object_get(t, "max-score")));
+        expect_fields(t, "classroom50 test", each, N_FIELDS(each));
         CU_ASSERT_PTR_NULL(strstr(jstr(t, "test-name"), "secret_name"));
         score += json_integer_value(json_object_get(t, "score"));
         max += json_integer_value(json_object_get(t, "max-score"));
@@ -300,10 +332,9 @@ static void test_github(void)
     size_t i;
     json_t *t;
     double score = 0;
+    static const field each[] = {{"name", STRING}, {"message", STRING}, {"score", NUMBER}};
     json_array_foreach(ts, i, t) {
-        CU_ASSERT(json_is_string(json_object_get(t, "name")));
-        CU_ASSERT(json_is_string(json_object_get(t, "message")));
-        CU_ASSERT(json_is_number(json_object_get(t, "score")));
+        expect_fields(t, "github test", each, N_FIELDS(each));
         const char *status = jstr(t, "status");
         CU_ASSERT(status && (strcmp(status, "pass") == 0 || strcmp(status, "fail") == 0));
         score += json_number_value(json_object_get(t, "score"));
