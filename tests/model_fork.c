@@ -36,6 +36,7 @@
 #include "harness.h"
 #include "paralab.h"
 #include "testkit.h"
+#include "testkit_map.h"
 
 /* How late "returns at the deadline" may be: the machine is shared by many builds. */
 #define SLACK_MS 1500
@@ -207,20 +208,18 @@ static void test_copy_on_write(void)
     }
     enum { N = 6 };
     cow_global = 7;
-    pl_value **items = pl_test_items_int(N, 100, 1);
-    pl_result **rs = pl_test_results_new(N);
-    pl_map_opts opts = {.max_workers = 2, .timeout_ms = 10000};
-    PL_EXPECT_RC(pl_map("fork_cow_write", items, N, &opts, rs), PL_OK);
+    pl_test_map m;
+    pl_test_map_range(&m, "fork_cow_write", N, 100, 1, 2, 10000);
+    PL_EXPECT_RC(m.rc, PL_OK);
     PL_EXPECT_EQ(cow_global, 7);
     size_t saw_original = 0;
     for (size_t i = 0; i < N; i++) {
-        int64_t seen = pl_test_int_of(rs[i]);
+        int64_t seen = pl_test_int_of(m.results[i]);
         saw_original += seen == 7;
         CU_ASSERT(seen == 7 || (seen >= 100 && seen < 100 + N)); /* 7, or its own process's write */
     }
     CU_ASSERT(saw_original >= 1 && saw_original <= 2); /* one first item per worker */
-    pl_test_results_free(rs, N);
-    pl_test_items_free(items, N);
+    pl_test_map_free(&m);
 
     /* A future's child: same story. */
     pl_future *f = pl_test_start_int("fork_cow_write", 99);
@@ -241,22 +240,20 @@ static void test_map_crash_isolated(void)
     }
     enum { N = 8 };
     int fds = pl_test_count_open_fds();
-    pl_value **items = pl_test_items_int(N, 1, 1);
-    pl_result **rs = pl_test_results_new(N);
-    pl_map_opts opts = {.max_workers = 2, .timeout_ms = 10000};
-    PL_EXPECT_RC(pl_map("fork_crash_on_3", items, N, &opts, rs), PL_OK);
+    pl_test_map m;
+    pl_test_map_range(&m, "fork_crash_on_3", N, 1, 1, 2, 10000);
+    PL_EXPECT_RC(m.rc, PL_OK);
     for (size_t i = 0; i < N; i++) {
         if (i + 1 == 3) {
-            PL_EXPECT_STATUS(rs[i], PL_TASK_CRASHED);
-            CU_ASSERT_PTR_NOT_NULL(strstr(pl_result_error(rs[i]), "SIGSEGV"));
+            PL_EXPECT_STATUS(m.results[i], PL_TASK_CRASHED);
+            CU_ASSERT_PTR_NOT_NULL(strstr(pl_result_error(m.results[i]), "SIGSEGV"));
         } else {
-            CU_ASSERT(pl_test_is_ok_int(rs[i], 10 * (int64_t)(i + 1)));
+            CU_ASSERT(pl_test_is_ok_int(m.results[i], 10 * (int64_t)(i + 1)));
         }
     }
     /* The crashed worker was replaced: 3 processes ran items, yet never more than 2 at once. */
-    CU_ASSERT(pl_results_max_overlap(rs, N) <= 2);
-    pl_test_results_free(rs, N);
-    pl_test_items_free(items, N);
+    CU_ASSERT(pl_results_max_overlap(m.results, N) <= 2);
+    pl_test_map_free(&m);
     expect_clean(fds, "a map with a crash");
 }
 
@@ -303,16 +300,12 @@ static void test_map_kills_stubborn_at_deadline(void)
     }
     enum { N = 4, DEADLINE = 400 };
     int fds = pl_test_count_open_fds();
-    pl_value **items = pl_test_items_int(N, 1, 1);
-    pl_result **rs = pl_test_results_new(N);
-    pl_map_opts opts = {.max_workers = N, .timeout_ms = DEADLINE};
-    int64_t t0 = pl_now_ns();
-    PL_EXPECT_RC(pl_map("fork_stubborn", items, N, &opts, rs), PL_OK);
-    int64_t ms = pl_test_ms_since(t0);
-    PL_EXPECT_BETWEEN(ms, DEADLINE - EARLY_MS, DEADLINE + SLACK_MS);
-    PL_EXPECT_EQ(pl_test_count_status(rs, N, PL_TASK_TIMEOUT), N);
-    pl_test_results_free(rs, N);
-    pl_test_items_free(items, N);
+    pl_test_map m;
+    pl_test_map_range(&m, "fork_stubborn", N, 1, 1, N, DEADLINE);
+    PL_EXPECT_RC(m.rc, PL_OK);
+    PL_EXPECT_BETWEEN(m.elapsed_ms, DEADLINE - EARLY_MS, DEADLINE + SLACK_MS); /* measured around the call */
+    PL_EXPECT_EQ(pl_test_count_status(m.results, N, PL_TASK_TIMEOUT), N);
+    pl_test_map_free(&m);
     expect_clean(fds, "a map killed at its deadline");
 }
 
@@ -506,10 +499,11 @@ static void test_map_is_a_pool(void)
     pl_test_tally t;
     pl_value **items = pl_test_tally_items(&t, N, 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(items);
-    pl_result **rs = pl_test_results_new(N);
     pl_map_opts opts = {.max_workers = 2, .timeout_ms = 10000};
-    PL_EXPECT_RC(pl_map("tally", items, N, &opts, rs), PL_OK);
-    PL_EXPECT_EQ(pl_test_count_status(rs, N, PL_TASK_OK), N);
+    pl_test_map m;
+    pl_test_map_items(&m, "tally", items, N, &opts);
+    PL_EXPECT_RC(m.rc, PL_OK);
+    PL_EXPECT_EQ(pl_test_count_status(m.results, N, PL_TASK_OK), N);
     PL_EXPECT_EQ(pl_test_tally_read(&t), 0);
     uint32_t pids[N];
     size_t distinct = 0, in_caller = 0, not_child = 0;
@@ -528,8 +522,7 @@ static void test_map_is_a_pool(void)
     PL_EXPECT_BETWEEN(distinct, 1, 2); /* processes that ran the 40 items */
     PL_EXPECT_EQ(in_caller, 0);        /* items the caller ran itself */
     PL_EXPECT_EQ(not_child, 0);        /* items run by a process that is not the caller's child */
-    pl_test_results_free(rs, N);
-    pl_test_items_free(items, N);
+    pl_test_map_free(&m);
     pl_test_tally_free(&t);
 }
 
@@ -574,11 +567,10 @@ static void test_children_skip_atexit(void)
     if (!PL_TEST_NEEDS(PL_TEST_NEEDS_MAP)) {
         return;
     }
-    pl_value **items = pl_test_items_int(4, 1, 1);
-    pl_result **rs = pl_test_results_new(4);
-    PL_EXPECT_RC(pl_map("square", items, 4, NULL, rs), PL_OK);
-    pl_test_results_free(rs, 4);
-    pl_test_items_free(items, 4);
+    pl_test_map m;
+    pl_test_map_items(&m, "square", pl_test_items_int(4, 1, 1), 4, NULL); /* NULL: the default options */
+    PL_EXPECT_RC(m.rc, PL_OK);
+    pl_test_map_free(&m);
     struct stat st;
     CU_ASSERT(stat(atexit_marker, &st) != 0 && errno == ENOENT);
 }
@@ -602,10 +594,9 @@ static void test_buffered_output_not_duplicated(void)
     close(fd);
     setvbuf(stdout, NULL, _IOFBF, 0); /* a file: fully buffered, as when output is redirected */
     printf("printed once\n");          /* still in the buffer when the children are forked */
-    pl_value **items = pl_test_items_int(3, 1, 1);
-    pl_result **rs = pl_test_results_new(3);
-    pl_map_opts opts = {.max_workers = 3, .timeout_ms = 10000};
-    PL_EXPECT_RC(pl_map("square", items, 3, &opts, rs), PL_OK);
+    pl_test_map m;
+    pl_test_map_range(&m, "square", 3, 1, 1, 3, 10000);
+    PL_EXPECT_RC(m.rc, PL_OK);
     pl_future *f = pl_test_start_int("square", 2);
     const pl_result *r = NULL;
     PL_EXPECT_RC(pl_future_wait(f, 10000, &r), PL_OK);
@@ -613,8 +604,7 @@ static void test_buffered_output_not_duplicated(void)
     fflush(stdout);
     dup2(saved, STDOUT_FILENO);
     close(saved);
-    pl_test_results_free(rs, 3);
-    pl_test_items_free(items, 3);
+    pl_test_map_free(&m);
 
     char text[256] = {0};
     FILE *in = fopen(path, "r");
@@ -658,13 +648,10 @@ static void test_fork_while_another_thread_mallocs(void)
     size_t ok = 0;
     for (int round = 0; round < 10; round++) {
         enum { N = 6 };
-        pl_value **items = pl_test_items_int(N, 1, 1);
-        pl_result **rs = pl_test_results_new(N);
-        pl_map_opts opts = {.max_workers = 3, .timeout_ms = 10000};
-        pl_map("square", items, N, &opts, rs);
-        ok += pl_test_count_status(rs, N, PL_TASK_OK);
-        pl_test_results_free(rs, N);
-        pl_test_items_free(items, N);
+        pl_test_map m;
+        pl_test_map_range(&m, "square", N, 1, 1, 3, 10000);
+        ok += pl_test_count_status(m.results, N, PL_TASK_OK);
+        pl_test_map_free(&m);
     }
     atomic_store(&churn_stop, 1);
     pthread_join(t, NULL);

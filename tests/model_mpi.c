@@ -34,6 +34,7 @@
 #include "harness.h"
 #include "paralab.h"
 #include "testkit.h"
+#include "testkit_map.h"
 
 extern char **environ;
 
@@ -74,7 +75,7 @@ static int job_size(void)
     return size;
 }
 
-/* Maps task over the given values (copied into items) into results; returns pl_map's rc. */
+/* Maps task over values the caller made and frees (of any type) into results; returns pl_map's rc. */
 static int map_values(const char *task, pl_value **items, size_t n, int max_workers, int64_t timeout_ms,
                       pl_result **results)
 {
@@ -85,19 +86,18 @@ static int map_values(const char *task, pl_value **items, size_t n, int max_work
 /* noop over first, first+1, ... (n items, max_workers 1) must give them back in order. */
 static void expect_clean_noop_map(size_t n, int64_t first)
 {
-    pl_value **items = pl_test_items_int(n, first, 1);
-    pl_result **results = pl_test_results_new(n);
-    PL_EXPECT_RC(map_values("noop", items, n, 1, 10000, results), PL_OK);
+    pl_test_map m;
+    pl_test_map_range(&m, "noop", n, first, 1, 1, 10000);
+    PL_EXPECT_RC(m.rc, PL_OK);
     size_t wrong = 0;
     for (size_t i = 0; i < n; i++) {
-        wrong += !pl_test_is_ok_int(results[i], first + (int64_t)i);
+        wrong += !pl_test_is_ok_int(m.results[i], first + (int64_t)i);
     }
     PL_EXPECT_EQ(wrong, 0);
     if (wrong != 0) {
-        pl_test_dump_results("noop after a late reply", results, n);
+        pl_test_dump_results("noop after a late reply", m.results, n);
     }
-    pl_test_results_free(results, n);
-    pl_test_items_free(items, n);
+    pl_test_map_free(&m);
 }
 
 /* ---------------------------------------------------------------- run scope */
@@ -141,13 +141,13 @@ static void test_worker_ids_are_ranks(void)
     }
     int workers = pl_workers();
     size_t n = (size_t)workers * 3;
-    pl_value **items = pl_test_items_int(n, 30, 0);
-    pl_result **results = pl_test_results_new(n);
-    PL_EXPECT_RC(map_values("sleep_ms", items, n, workers, 10000, results), PL_OK);
+    pl_test_map m;
+    pl_test_map_range(&m, "sleep_ms", n, 30, 0, workers, 10000);
+    PL_EXPECT_RC(m.rc, PL_OK);
     int seen[64] = {0};
     size_t outside = 0;
     for (size_t i = 0; i < n; i++) {
-        int64_t w = pl_result_worker(results[i]);
+        int64_t w = pl_result_worker(m.results[i]);
         if (w < 1 || w >= job_size() || w >= 64) {
             outside++;
         } else {
@@ -161,10 +161,9 @@ static void test_worker_ids_are_ranks(void)
     }
     PL_EXPECT_EQ(distinct, workers);
     if (outside != 0 || distinct != workers) {
-        pl_test_dump_results("sleep_ms on every worker", results, n);
+        pl_test_dump_results("sleep_ms on every worker", m.results, n);
     }
-    pl_test_results_free(results, n);
-    pl_test_items_free(items, n);
+    pl_test_map_free(&m);
 }
 
 /* ---------------------------------------------------------------- nothing is shared */
@@ -181,18 +180,17 @@ static void test_worker_memory_is_its_own(void)
         return;
     }
     enum { N = 5 };
-    pl_value **items = pl_test_items_int(N, 0, 0);
-    pl_result **results = pl_test_results_new(N);
-    PL_EXPECT_RC(map_values("mpi_bump", items, N, 1, 10000, results), PL_OK);
+    pl_test_map m;
+    pl_test_map_range(&m, "mpi_bump", N, 0, 0, 1, 10000);
+    PL_EXPECT_RC(m.rc, PL_OK);
     size_t steps = 0;
     for (size_t i = 1; i < N; i++) {
-        steps += pl_test_int_of(results[i]) == pl_test_int_of(results[i - 1]) + 1;
+        steps += pl_test_int_of(m.results[i]) == pl_test_int_of(m.results[i - 1]) + 1;
     }
     PL_EXPECT_EQ(steps, N - 1);
-    CU_ASSERT(pl_test_int_of(results[0]) >= 1);
+    CU_ASSERT(pl_test_int_of(m.results[0]) >= 1);
     PL_EXPECT_EQ(bump_count, 0); /* rank 0 never ran it */
-    pl_test_results_free(results, N);
-    pl_test_items_free(items, N);
+    pl_test_map_free(&m);
 }
 
 /* Each kind of value travels to a worker as bytes and comes back equal (noop returns its argument). */
@@ -265,12 +263,11 @@ static void test_late_map_replies_are_drained(void)
         return;
     }
     int workers = pl_workers();
-    pl_value **items = pl_test_items_int((size_t)workers, 2000, 0);
-    pl_result **results = pl_test_results_new((size_t)workers);
-    PL_EXPECT_RC(map_values("sleep_ms", items, (size_t)workers, workers, 100, results), PL_OK);
-    PL_EXPECT_EQ(pl_test_count_status(results, (size_t)workers, PL_TASK_TIMEOUT), (size_t)workers);
-    pl_test_results_free(results, (size_t)workers);
-    pl_test_items_free(items, (size_t)workers);
+    pl_test_map m;
+    pl_test_map_range(&m, "sleep_ms", (size_t)workers, 2000, 0, workers, 100);
+    PL_EXPECT_RC(m.rc, PL_OK);
+    PL_EXPECT_EQ(pl_test_count_status(m.results, m.n, PL_TASK_TIMEOUT), (size_t)workers);
+    pl_test_map_free(&m);
     expect_clean_noop_map(30, 500);
 }
 

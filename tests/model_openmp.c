@@ -28,6 +28,7 @@
 #include "harness.h"
 #include "paralab.h"
 #include "testkit.h"
+#include "testkit_map.h"
 
 extern char **environ;
 
@@ -155,18 +156,16 @@ static void test_map_opens_its_own_team(void)
         return;
     }
     enum { N = 4 };
-    pl_value **items = pl_test_items_int(N, 250, 0);
-    pl_result **results = pl_test_results_new(N);
-    pl_map_opts opts = {.max_workers = N, .timeout_ms = PL_NO_TIMEOUT};
-    PL_EXPECT_RC(pl_map("sleep_ms", items, N, &opts, results), PL_OK);
-    PL_EXPECT_EQ(pl_test_count_status(results, N, PL_TASK_OK), N);
-    PL_EXPECT_EQ(pl_results_max_overlap(results, N), N);
-    PL_EXPECT_EQ(pl_test_same_worker_overlaps(results, N), 0);
+    pl_test_map m;
+    pl_test_map_range(&m, "sleep_ms", N, 250, 0, N, PL_NO_TIMEOUT);
+    PL_EXPECT_RC(m.rc, PL_OK);
+    PL_EXPECT_EQ(pl_test_count_status(m.results, N, PL_TASK_OK), N);
+    PL_EXPECT_EQ(pl_results_max_overlap(m.results, N), N);
+    PL_EXPECT_EQ(pl_test_same_worker_overlaps(m.results, N), 0);
     for (size_t i = 0; i < N; i++) {
-        PL_EXPECT_BETWEEN(pl_result_worker(results[i]), 0, N - 1);
+        PL_EXPECT_BETWEEN(pl_result_worker(m.results[i]), 0, N - 1);
     }
-    pl_test_results_free(results, N);
-    pl_test_items_free(items, N);
+    pl_test_map_free(&m);
 }
 
 /* The map's threads write the caller's own memory: shared, unlike fork's copy-on-write children. */
@@ -177,14 +176,12 @@ static void test_map_threads_share_memory(void)
     }
     enum { N = 10 };
     atomic_store(&shared_sum, 0);
-    pl_value **items = pl_test_items_int(N, 1, 1);
-    pl_result **results = pl_test_results_new(N);
-    pl_map_opts opts = {.max_workers = 3, .timeout_ms = PL_NO_TIMEOUT};
-    PL_EXPECT_RC(pl_map("omp_shared_add", items, N, &opts, results), PL_OK);
-    PL_EXPECT_EQ(pl_test_count_status(results, N, PL_TASK_OK), N);
+    pl_test_map m;
+    pl_test_map_range(&m, "omp_shared_add", N, 1, 1, 3, PL_NO_TIMEOUT);
+    PL_EXPECT_RC(m.rc, PL_OK);
+    PL_EXPECT_EQ(pl_test_count_status(m.results, N, PL_TASK_OK), N);
     PL_EXPECT_EQ(atomic_load(&shared_sum), 55);
-    pl_test_results_free(results, N);
-    pl_test_items_free(items, N);
+    pl_test_map_free(&m);
 }
 
 /* ---------------------------------------------------------------- futures */

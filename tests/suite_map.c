@@ -30,6 +30,7 @@
 #include "paralab.h"
 #include "pl_httpd.h"
 #include "testkit.h"
+#include "testkit_map.h"
 
 /* A deadline long enough to start a few tasks, short enough to keep the suite quick. */
 #define DEADLINE_MS 300
@@ -38,54 +39,26 @@
 /* How early it may be: a call may not give up before its deadline (clock rounding only). */
 #define DEADLINE_EARLY_MS 30
 
-/* One pl_map call and everything a test wants to know about it. */
-typedef struct map_run {
-    size_t n;
-    pl_value **items;
-    pl_result **results;
-    int rc;
-    int64_t elapsed_ms;
-} map_run;
-
-/* Runs pl_map over items (m takes ownership of them) into fresh NULL slots. */
-static void run_map(map_run *m, const char *task, pl_value **items, size_t n, const pl_map_opts *opts)
-{
-    m->n = n;
-    m->items = items;
-    m->results = pl_test_results_new(n);
-    int64_t t0 = pl_now_ns();
-    m->rc = pl_map(task, items, n, opts, m->results);
-    m->elapsed_ms = pl_test_ms_since(t0);
-}
-
 /* Maps task over values with an explicit chunksize (0: automatic). */
-static void map_chunked(map_run *m, const char *task, const int64_t *values, size_t n, int max_workers,
+static void map_chunked(pl_test_map *m, const char *task, const int64_t *values, size_t n, int max_workers,
                         int chunksize, int64_t timeout_ms)
 {
     pl_map_opts opts = {.max_workers = max_workers, .timeout_ms = timeout_ms, .chunksize = chunksize};
-    run_map(m, task, pl_test_items_from(values, n), n, &opts);
+    pl_test_map_items(m, task, pl_test_items_from(values, n), n, &opts);
 }
 
 /* Maps task over the given int values. */
-static void map_values(map_run *m, const char *task, const int64_t *values, size_t n, int max_workers,
+static void map_values(pl_test_map *m, const char *task, const int64_t *values, size_t n, int max_workers,
                        int64_t timeout_ms)
 {
     pl_map_opts opts = {.max_workers = max_workers, .timeout_ms = timeout_ms};
-    run_map(m, task, pl_test_items_from(values, n), n, &opts);
-}
-
-/* Maps task over first, first+step, ... (n items). */
-static void map_range(map_run *m, const char *task, size_t n, int64_t first, int64_t step, int max_workers,
-                      int64_t timeout_ms)
-{
-    pl_map_opts opts = {.max_workers = max_workers, .timeout_ms = timeout_ms};
-    run_map(m, task, pl_test_items_int(n, first, step), n, &opts);
+    pl_test_map_items(m, task, pl_test_items_from(values, n), n, &opts);
 }
 
 /* Maps task over n copies of the same int (e.g. n sleeps of the same length). */
-static void map_same(map_run *m, const char *task, size_t n, int64_t value, int max_workers, int64_t timeout_ms)
+static void map_same(pl_test_map *m, const char *task, size_t n, int64_t value, int max_workers, int64_t timeout_ms)
 {
-    map_range(m, task, n, value, 0, max_workers, timeout_ms);
+    pl_test_map_range(m, task, n, value, 0, max_workers, timeout_ms);
 }
 
 /*
@@ -117,22 +90,15 @@ static int64_t draw_ms(int64_t ms)
 }
 
 /* Maps square over n drawn ints (n <= DRAW_MAX); fills squares with the right answers. */
-static void map_drawn_squares(map_run *m, size_t n, int max_workers, int64_t timeout_ms, int64_t *squares)
+static void map_drawn_squares(pl_test_map *m, size_t n, int max_workers, int64_t timeout_ms, int64_t *squares)
 {
     int64_t values[DRAW_MAX];
     draw_ints(values, squares, n, -SQ_MAX, SQ_MAX);
     map_values(m, "square", values, n, max_workers, timeout_ms);
 }
 
-static void map_run_free(map_run *m)
-{
-    pl_test_results_free(m->results, m->n);
-    pl_test_items_free(m->items, m->n);
-    memset(m, 0, sizeof *m);
-}
-
 /* The call succeeded and every item has exactly one final result; shows them all if not. */
-static void expect_accepted(const map_run *m, const char *label)
+static void expect_accepted(const pl_test_map *m, const char *label)
 {
     PL_EXPECT_RC(m->rc, PL_OK);
     size_t not_final = pl_test_count_not_final(m->results, m->n);
@@ -143,7 +109,7 @@ static void expect_accepted(const map_run *m, const char *label)
 }
 
 /* Every item OK with the int value expected[i]. */
-static void expect_ok_values(const map_run *m, const int64_t *expected, const char *label)
+static void expect_ok_values(const pl_test_map *m, const int64_t *expected, const char *label)
 {
     size_t wrong = 0;
     for (size_t i = 0; i < m->n; i++) {
@@ -158,7 +124,7 @@ static void expect_ok_values(const map_run *m, const int64_t *expected, const ch
 }
 
 /* Overlap within [min, max] concurrency for max_workers (testkit.h); also no worker runs two at once. */
-static void expect_concurrency(const map_run *m, int max_workers, const char *label)
+static void expect_concurrency(const pl_test_map *m, int max_workers, const char *label)
 {
     int overlap = pl_results_max_overlap(m->results, m->n);
     int lo = pl_test_min_overlap(max_workers, m->n);
@@ -179,11 +145,11 @@ static void expect_concurrency(const map_run *m, int max_workers, const char *la
 static void expect_plain_map_works(size_t n, const char *why)
 {
     int64_t squares[DRAW_MAX];
-    map_run m;
+    pl_test_map m;
     map_drawn_squares(&m, n, 2, 10000, squares);
     expect_accepted(&m, why);
     expect_ok_values(&m, squares, why);
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 /* ---------------------------------------------------------------- the lesson */
@@ -198,17 +164,17 @@ static void test_lesson_pool5_square(void)
     for (int i = 0; i < 10; i++) {
         squares[i] = (first + i) * (first + i);
     }
-    map_run m;
-    map_range(&m, "square", 10, first, 1, 5, PL_NO_TIMEOUT);
+    pl_test_map m;
+    pl_test_map_range(&m, "square", 10, first, 1, 5, PL_NO_TIMEOUT);
     expect_accepted(&m, "Pool(5).map(square, 10 consecutive ints)");
     expect_ok_values(&m, squares, "Pool(5).map(square, 10 consecutive ints)");
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 /* ---------------------------------------------------------------- order and completeness */
 
 /* Did some item finish before an earlier one? (Stamps from the run itself.) */
-static int finished_out_of_input_order(const map_run *m)
+static int finished_out_of_input_order(const pl_test_map *m)
 {
     int64_t latest = 0;
     for (size_t i = 0; i < m->n; i++) {
@@ -244,12 +210,12 @@ static void test_results_in_input_order(void)
         for (int i = 0; i < 6; i++) {
             ms[i] += pl_test_rand_range(0, 20); /* drawn, and still slow-first: the gaps are >= 40 ms */
         }
-        map_run m;
+        pl_test_map m;
         map_values(&m, "sleep_ms", ms, 6, 3, PL_NO_TIMEOUT);
         expect_accepted(&m, "sleep_ms slow-first");
         expect_ok_values(&m, ms, "sleep_ms slow-first"); /* sleep_ms returns its argument */
         disorder = finished_out_of_input_order(&m);
-        map_run_free(&m);
+        pl_test_map_free(&m);
     }
     if (parallel) {
         pl_test_check(disorder, __FILE__, __LINE__,
@@ -264,12 +230,12 @@ static void test_many_items_one_result_each(void)
     pl_test_hint("with many more items than workers, every item still gets its own final result");
     enum { N = 200 };
     int64_t expected[N];
-    map_run m;
+    pl_test_map m;
     map_drawn_squares(&m, N, 3, PL_NO_TIMEOUT, expected);
     expect_accepted(&m, "square over 200 items");
     expect_ok_values(&m, expected, "square over 200 items");
     PL_EXPECT_EQ(pl_test_count_status(m.results, N, PL_TASK_OK), N);
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 static void test_n_zero(void)
@@ -292,7 +258,7 @@ static void test_n_one(void)
 {
     pl_test_hint("a result records its worker and its start/end times (pl_task_run stamps them)");
     int64_t square;
-    map_run m;
+    pl_test_map m;
     map_drawn_squares(&m, 1, 4, PL_NO_TIMEOUT, &square);
     expect_accepted(&m, "square of one item");
     CU_ASSERT(pl_test_is_ok_int(m.results[0], square));
@@ -300,7 +266,7 @@ static void test_n_one(void)
     CU_ASSERT(pl_result_worker(m.results[0]) != -1);
     CU_ASSERT(pl_result_start_ns(m.results[0]) > 0);
     CU_ASSERT(pl_result_end_ns(m.results[0]) >= pl_result_start_ns(m.results[0]));
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 /* ---------------------------------------------------------------- concurrency */
@@ -308,12 +274,12 @@ static void test_n_one(void)
 static void test_max_workers_one_runs_one_at_a_time(void)
 {
     pl_test_hint("max_workers is a limit: with 1, never two items at the same time");
-    map_run m;
+    pl_test_map m;
     map_same(&m, "sleep_ms", 4, draw_ms(80), 1, PL_NO_TIMEOUT);
     expect_accepted(&m, "4 x sleep_ms 80, max_workers 1");
     PL_EXPECT_EQ(pl_test_count_status(m.results, 4, PL_TASK_OK), 4);
     PL_EXPECT_EQ(pl_results_max_overlap(m.results, 4), 1);
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 /*
@@ -325,12 +291,12 @@ static void expect_sleeps_overlap(size_t n, int64_t ms, int max_workers)
 {
     char label[80];
     snprintf(label, sizeof label, "%zu x sleep_ms %lld, max_workers %d", n, (long long)ms, max_workers);
-    map_run m;
+    pl_test_map m;
     map_same(&m, "sleep_ms", n, draw_ms(ms), max_workers, PL_NO_TIMEOUT);
     expect_accepted(&m, label);
     PL_EXPECT_EQ(pl_test_count_status(m.results, n, PL_TASK_OK), n);
     expect_concurrency(&m, max_workers, label);
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 /* More workers allowed than items: every item may run at once, and there are only 3 of them. */
@@ -354,7 +320,7 @@ static void test_concurrency_from_timestamps(void)
 static void test_worker_ids_recorded(void)
 {
     pl_test_hint("each result names the worker that ran it; items that overlapped ran on different workers");
-    map_run m;
+    pl_test_map m;
     map_same(&m, "sleep_ms", 6, draw_ms(120), 3, PL_NO_TIMEOUT);
     expect_accepted(&m, "6 x sleep_ms 120, max_workers 3");
     size_t unknown = 0;
@@ -370,20 +336,20 @@ static void test_worker_ids_recorded(void)
         }
         CU_ASSERT(distinct_from_first > 0);
     }
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 /* opts NULL: max_workers = pl_workers(), no deadline. */
 static void test_null_opts_uses_defaults(void)
 {
     pl_test_hint("opts == NULL means max_workers = pl_workers() and no deadline");
-    map_run m;
-    run_map(&m, "sleep_ms", pl_test_items_int(6, draw_ms(150), 0), 6, NULL);
+    pl_test_map m;
+    pl_test_map_items(&m, "sleep_ms", pl_test_items_int(6, draw_ms(150), 0), 6, NULL);
     expect_accepted(&m, "6 x sleep_ms 150, opts NULL");
     PL_EXPECT_EQ(pl_test_count_status(m.results, 6, PL_TASK_OK), 6);
     int workers = pl_workers() > 0 ? pl_workers() : 1;
     expect_concurrency(&m, workers, "6 x sleep_ms 150, opts NULL");
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 /* ---------------------------------------------------------------- rejected calls */
@@ -458,8 +424,8 @@ static void test_failed_item_does_not_stop_others(void)
     pl_value_free(items[2]);
     items[2] = pl_value_new_str("three");
     pl_map_opts opts = {.max_workers = 2, .timeout_ms = PL_NO_TIMEOUT};
-    map_run m;
-    run_map(&m, "square", items, N, &opts);
+    pl_test_map m;
+    pl_test_map_items(&m, "square", items, N, &opts);
     expect_accepted(&m, "square with a string item");
     CU_ASSERT(pl_test_is_ok_int(m.results[0], squares[0]));
     CU_ASSERT(pl_test_is_ok_int(m.results[1], squares[1]));
@@ -467,7 +433,7 @@ static void test_failed_item_does_not_stop_others(void)
     CU_ASSERT(pl_result_error(m.results[2])[0] != '\0'); /* a failure says why */
     CU_ASSERT(pl_test_is_ok_int(m.results[3], squares[3]));
     CU_ASSERT(pl_test_is_ok_int(m.results[4], squares[4]));
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 /* The fail task fails every item, each with its own error text ("fail: <arg>"). */
@@ -476,7 +442,7 @@ static void test_fail_task_reports_each_item(void)
     pl_test_hint("each FAILED item keeps its own error text");
     int64_t args[3];
     draw_ints(args, NULL, 3, 1, 999999); /* each error text names its own drawn argument */
-    map_run m;
+    pl_test_map m;
     map_values(&m, "fail", args, 3, 3, PL_NO_TIMEOUT);
     expect_accepted(&m, "fail over 3 items");
     for (size_t i = 0; i < 3; i++) {
@@ -486,7 +452,7 @@ static void test_fail_task_reports_each_item(void)
         CU_ASSERT_PTR_NOT_NULL(strstr(pl_result_error(m.results[i]), "fail"));
         CU_ASSERT_PTR_NOT_NULL(strstr(pl_result_error(m.results[i]), want));
     }
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 /* ---------------------------------------------------------------- the deadline */
@@ -503,14 +469,14 @@ static void expect_fast_done_slow_timed_out(int chunksize, const char *label)
 {
     int64_t ms[6] = {10, 10, 10, 10, 5000, 5000};
     draw_ints(ms, NULL, 4, 5, 20); /* the fast ones' values are drawn */
-    map_run m;
+    pl_test_map m;
     map_chunked(&m, "sleep_ms", ms, 6, 2, chunksize, DEADLINE_MS);
     expect_accepted(&m, label);
-    expect_ok_values(&(map_run){.n = 4, .results = m.results}, ms, "the four fast items");
+    expect_ok_values(&(pl_test_map){.n = 4, .results = m.results}, ms, "the four fast items");
     PL_EXPECT_STATUS(m.results[4], PL_TASK_TIMEOUT);
     PL_EXPECT_STATUS(m.results[5], PL_TASK_TIMEOUT);
     PL_EXPECT_BETWEEN(m.elapsed_ms, DEADLINE_MS - DEADLINE_EARLY_MS, DEADLINE_MS + DEADLINE_SLACK_MS);
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 static void test_deadline_times_out_slow_items(void)
@@ -531,26 +497,26 @@ static void test_deadline_counts_from_the_call(void)
     pl_test_hint("timeout_ms bounds the whole call (measured from the call), not each item");
     int64_t ms[4] = {150, 150, 400, 400};
     draw_ints(ms, NULL, 2, 120, 180); /* drawn; the first two still fit in 600 ms, the third not */
-    map_run m;
+    pl_test_map m;
     map_values(&m, "sleep_ms", ms, 4, 1, 600);
     expect_accepted(&m, "sleep_ms ~150, ~150, 400, 400, max_workers 1, deadline 600 ms");
     CU_ASSERT(pl_test_is_ok_int(m.results[0], ms[0]));
     CU_ASSERT(pl_test_is_ok_int(m.results[1], ms[1]));
     PL_EXPECT_STATUS(m.results[2], PL_TASK_TIMEOUT);
     PL_EXPECT_STATUS(m.results[3], PL_TASK_TIMEOUT);
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 /* hang never finishes by itself: at the deadline every item is TIMEOUT (not CANCELLED). */
 static void test_deadline_stops_hanging_items(void)
 {
     pl_test_hint("items that never finish are TIMEOUT at the deadline, and the call returns then");
-    map_run m;
+    pl_test_map m;
     map_same(&m, "hang", 3, 0, 3, DEADLINE_MS);
     expect_accepted(&m, "3 x hang, deadline 300 ms");
     PL_EXPECT_EQ(pl_test_count_status(m.results, 3, PL_TASK_TIMEOUT), 3);
     PL_EXPECT_BETWEEN(m.elapsed_ms, DEADLINE_MS - DEADLINE_EARLY_MS, DEADLINE_MS + DEADLINE_SLACK_MS);
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 /*
@@ -563,22 +529,22 @@ static void test_next_call_after_timeout_is_clean(void)
 {
     pl_test_hint("a late answer from a timed-out call must never land in the next call's results");
     enum { N = 40 };
-    map_run first;
+    pl_test_map first;
     map_same(&first, "sleep_ms", 4, 2000, 2, 200);
     expect_accepted(&first, "4 x sleep_ms 2000, deadline 200 ms");
     PL_EXPECT_EQ(pl_test_count_status(first.results, 4, PL_TASK_TIMEOUT), 4);
-    map_run_free(&first);
+    pl_test_map_free(&first);
 
     int64_t expected[N];
     int64_t base = pl_test_rand_range(10000, 1000000); /* never 2000: a stray answer cannot look right */
     for (int i = 0; i < N; i++) {
         expected[i] = base + i;
     }
-    map_run second;
-    map_range(&second, "noop", N, base, 1, 2, PL_NO_TIMEOUT);
+    pl_test_map second;
+    pl_test_map_range(&second, "noop", N, base, 1, 2, PL_NO_TIMEOUT);
     expect_accepted(&second, "noop over 40 ints after a timeout");
     expect_ok_values(&second, expected, "noop over 40 ints after a timeout");
-    map_run_free(&second);
+    pl_test_map_free(&second);
 
     expect_plain_map_works(5, "square over 5 ints, third call");
 }
@@ -598,11 +564,11 @@ static void test_crash_is_isolated(void)
         expect_plain_map_works(4, "square over 4 ints (this backend does not isolate crashes)");
         return;
     }
-    map_run m;
+    pl_test_map m;
     map_same(&m, "crash", 3, 0, 2, 10000);
     expect_accepted(&m, "3 x crash");
     PL_EXPECT_EQ(pl_test_count_status(m.results, 3, PL_TASK_CRASHED), 3);
-    map_run_free(&m);
+    pl_test_map_free(&m);
 
     expect_plain_map_works(4, "square over 4 ints after crashes");
     /* (Crashed workers must also be reaped: see the leftovers tests below.) */
@@ -615,7 +581,7 @@ static void test_crash_is_isolated(void)
  * in input order (each item started after the previous one ended), as the
  * recorded worker ids and stamps show. Returns how many chunks broke that.
  */
-static size_t chunks_broken(const map_run *m, size_t chunk)
+static size_t chunks_broken(const pl_test_map *m, size_t chunk)
 {
     size_t broken = 0;
     for (size_t first = 0; first < m->n; first += chunk) {
@@ -643,7 +609,7 @@ static void test_chunk_runs_in_one_worker_in_order(void)
     for (size_t i = 0; i < N; i++) {
         ms[i] = first + (int64_t)i; /* distinct values: a result filed under the wrong item shows */
     }
-    map_run m;
+    pl_test_map m;
     map_chunked(&m, "sleep_ms", ms, N, 2, CHUNK, PL_NO_TIMEOUT);
     expect_accepted(&m, "sleep_ms x16, chunksize 4, max_workers 2");
     expect_ok_values(&m, ms, "sleep_ms x16, chunksize 4");
@@ -654,7 +620,7 @@ static void test_chunk_runs_in_one_worker_in_order(void)
     if (broken != 0) {
         pl_test_dump_results("sleep_ms x16, chunksize 4", m.results, m.n);
     }
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 /* chunksize 0 is Pool.map's rule: 40 items, 2 workers -> ceil(40 / 8) = 5 items per chunk. */
@@ -665,12 +631,12 @@ static void test_automatic_chunksize(void)
     int64_t values[N];
     int64_t squares[N];
     draw_ints(values, squares, N, -SQ_MAX, SQ_MAX);
-    map_run m;
+    pl_test_map m;
     map_chunked(&m, "square", values, N, 2, 0, PL_NO_TIMEOUT);
     expect_accepted(&m, "square 0..39, chunksize 0, max_workers 2");
     expect_ok_values(&m, squares, "square 0..39, automatic chunks");
     PL_EXPECT_EQ(chunks_broken(&m, 5), 0);
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 /*
@@ -690,7 +656,7 @@ static void test_chunksize_one_balances(void)
     }
     enum { N = 10 };
     static const int64_t ms[N] = {800, 5, 5, 5, 5, 5, 5, 5, 5, 5};
-    map_run m;
+    pl_test_map m;
     map_chunked(&m, "sleep_ms", ms, N, 2, 1, PL_NO_TIMEOUT);
     expect_accepted(&m, "sleep_ms 800 then 9 x 5, chunksize 1, max_workers 2");
     size_t with_long = 0;
@@ -702,7 +668,7 @@ static void test_chunksize_one_balances(void)
     if (with_long > 2) {
         pl_test_dump_results("sleep_ms 800 then 9 x 5, chunksize 1", m.results, m.n);
     }
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 static void test_rejects_negative_chunksize(void)
@@ -731,7 +697,7 @@ static void test_deadline_inside_chunks(void)
 
 
 /* Statuses of results[0..n) as letters (O K, F ailed, C rashed, T imeout, X other), for messages. */
-static void status_letters(const map_run *m, char *text)
+static void status_letters(const pl_test_map *m, char *text)
 {
     for (size_t i = 0; i < m->n; i++) {
         pl_task_status st = pl_result_status(m->results[i]);
@@ -748,7 +714,7 @@ static void status_letters(const map_run *m, char *text)
  */
 static void expect_chunk_crash(const int64_t *values, size_t n, const char *want, const char *label)
 {
-    map_run m;
+    pl_test_map m;
     map_chunked(&m, "crash_if_negative", values, n, 1, (int)n, 10000);
     expect_accepted(&m, label);
     char got[16];
@@ -769,7 +735,7 @@ static void expect_chunk_crash(const int64_t *values, size_t n, const char *want
     if (!same) {
         pl_test_dump_results(label, m.results, m.n);
     }
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 /*
@@ -842,8 +808,8 @@ static void test_each_item_runs_exactly_once(void)
         CU_ASSERT_PTR_NOT_NULL_FATAL(items);
         /* chunksize 1: every item is a hand-out, the moment the fault needs (chunks are tested below). */
         pl_map_opts opts = {.max_workers = workers[round], .timeout_ms = PL_NO_TIMEOUT, .chunksize = 1};
-        map_run m;
-        run_map(&m, "tally", items, n, &opts);
+        pl_test_map m;
+        pl_test_map_items(&m, "tally", items, n, &opts);
         expect_accepted(&m, "tally over many items");
         size_t wrong = 0;
         for (size_t i = 0; i < n; i++) {
@@ -856,7 +822,7 @@ static void test_each_item_runs_exactly_once(void)
         pl_test_check(bad == 0, __FILE__, __LINE__,
                       "%zu of %zu items did not run exactly once (round %d, max_workers %d): %s", bad, n,
                       round + 1, workers[round], which);
-        map_run_free(&m);
+        pl_test_map_free(&m);
         pl_test_tally_free(&t);
     }
 }
@@ -878,19 +844,19 @@ static void test_items_run_in_the_models_workers(void)
     pl_value **items = pl_test_tally_items(&t, N, MS);
     CU_ASSERT_PTR_NOT_NULL_FATAL(items);
     pl_map_opts opts = {.max_workers = MAX_WORKERS, .timeout_ms = PL_NO_TIMEOUT};
-    map_run m;
-    run_map(&m, "tally", items, N, &opts);
+    pl_test_map m;
+    pl_test_map_items(&m, "tally", items, N, &opts);
     expect_accepted(&m, "tally over 6 items, 150 ms each");
     PL_EXPECT_EQ(pl_test_tally_read(&t), 0);
     pl_test_expect_ran_in_workers(&t, (const pl_result *const *)m.results, MAX_WORKERS);
-    map_run_free(&m);
+    pl_test_map_free(&m);
     pl_test_tally_free(&t);
 }
 
 /* ---------------------------------------------------------------- leftovers */
 
 /* The call was accepted and every one of its items ended with `status`. */
-static void expect_every_item(const map_run *m, pl_task_status status, const char *label)
+static void expect_every_item(const pl_test_map *m, pl_task_status status, const char *label)
 {
     expect_accepted(m, label);
     PL_EXPECT_EQ(pl_test_count_status(m->results, m->n, status), m->n);
@@ -905,32 +871,32 @@ static void expect_every_item(const map_run *m, pl_task_status status, const cha
 static void call_squares(void)
 {
     int64_t squares[20];
-    map_run m;
+    pl_test_map m;
     map_drawn_squares(&m, 20, 3, 10000, squares);
     expect_ok_values(&m, squares, "a map of 20 squares (leftovers)");
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 static void call_one_worker(void)
 {
-    map_run m;
-    map_range(&m, "square", 5, 1, 1, 1, 10000);
+    pl_test_map m;
+    pl_test_map_range(&m, "square", 5, 1, 1, 1, 10000);
     expect_every_item(&m, PL_TASK_OK, "a map on one worker (leftovers)");
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 static void call_failing_items(void)
 {
-    map_run m;
-    map_range(&m, "fail", 3, 1, 1, 3, 10000);
+    pl_test_map m;
+    pl_test_map_range(&m, "fail", 3, 1, 1, 3, 10000);
     expect_every_item(&m, PL_TASK_FAILED, "a map whose items all failed (leftovers)");
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 static void call_deadline_stragglers(void)
 {
     static const int64_t ms[4] = {10, 10, 5000, 5000};
-    map_run m;
+    pl_test_map m;
     map_values(&m, "sleep_ms", ms, 4, 2, 200);
     expect_accepted(&m, "a map stopped at its deadline (leftovers)");
     /* The long items must be stopped. The short ones usually finish, but on a
@@ -947,31 +913,31 @@ static void call_deadline_stragglers(void)
                           pl_task_status_name(st));
         }
     }
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 static void call_deadline_hang(void)
 {
-    map_run m;
+    pl_test_map m;
     map_same(&m, "hang", 2, 0, 2, 200);
     expect_every_item(&m, PL_TASK_TIMEOUT, "a map of hanging items (leftovers)");
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 static void call_crash_in_chunk(void)
 {
     static const int64_t values[5] = {0, 0, -1, 0, 0};
     pl_task_register("crash_if_negative", pl_suite_task_crash_if_negative);
-    map_run m;
+    pl_test_map m;
     map_chunked(&m, "crash_if_negative", values, 5, 2, 5, 10000);
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 static void call_crashes(void)
 {
-    map_run m;
+    pl_test_map m;
     map_same(&m, "crash", 3, 0, 2, 10000);
-    map_run_free(&m);
+    pl_test_map_free(&m);
 }
 
 static const pl_test_call map_calls[] = {
@@ -1036,8 +1002,8 @@ static void test_lesson_fetch_urls(void)
         items[i] = pl_value_new_str(arg);
     }
     pl_map_opts opts = {.max_workers = 4, .timeout_ms = 20000};
-    map_run m;
-    run_map(&m, "fetch", items, N, &opts);
+    pl_test_map m;
+    pl_test_map_items(&m, "fetch", items, N, &opts);
     expect_accepted(&m, "fetch over 5 loopback URLs");
     for (size_t i = 0; i < N; i++) {
         if (sizes[i] >= 0) {
@@ -1058,7 +1024,7 @@ static void test_lesson_fetch_urls(void)
     if (pl_test_count_not_final(m.results, N) != 0 || m.results[0] == NULL) {
         pl_test_dump_results("fetch", m.results, N);
     }
-    map_run_free(&m);
+    pl_test_map_free(&m);
     pl_httpd_stop(&server);
 }
 

@@ -76,6 +76,90 @@ static const char *jstr(json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
+/*
+ * What a platform's contract says a field holds (jansson's own types split
+ * numbers and booleans); the last two: a test's outcome in Gradescope's
+ * words and in GitHub's.
+ */
+typedef enum { STRING, NUMBER, INTEGER, BOOLEAN, ARRAY, PASSED_FAILED, PASS_FAIL } field_kind;
+
+/* One field a platform's contract names, and what it must hold. */
+typedef struct field {
+    const char *key;
+    field_kind kind;
+} field;
+
+/* 1 when v is the string a or the string b. */
+static int is_word(const json_t *v, const char *a, const char *b)
+{
+    const char *word = json_string_value(v);
+    return word && (strcmp(word, a) == 0 || strcmp(word, b) == 0);
+}
+
+static int is_kind(const json_t *v, field_kind kind)
+{
+    switch (kind) {
+    case STRING: return json_is_string(v);
+    case NUMBER: return json_is_number(v);
+    case INTEGER: return json_is_integer(v);
+    case BOOLEAN: return json_is_boolean(v);
+    case ARRAY: return json_is_array(v);
+    case PASSED_FAILED: return is_word(v, "passed", "failed");
+    case PASS_FAIL: return is_word(v, "pass", "fail");
+    }
+    return 0;
+}
+
+/*
+ * Each of the n fields of obj (a platform's file, or one test in it) holds
+ * what the contract says. One assertion per field, and a failure names the
+ * platform, the field and what it should hold ("gradescope test: \"tags\"
+ * is an array").
+ */
+static void expect_fields(const json_t *obj, const char *what, const field *fields, size_t n)
+{
+    static const char *const kind_names[] = {
+        "a string", "a number", "an integer", "a boolean", "an array", /* then the outcome words: */
+        "\"passed\" or \"failed\"", "\"pass\" or \"fail\""};
+    for (size_t k = 0; k < n; k++) {
+        char text[160];
+        snprintf(text, sizeof text, "%s: \"%s\" is %s", what, fields[k].key, kind_names[fields[k].kind]);
+        int ok = is_kind(json_object_get(obj, fields[k].key), fields[k].kind);
+        CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, __LINE__, text, __FILE__, "", CU_FALSE);
+    }
+}
+
+#define N_FIELDS(array) (sizeof(array) / sizeof((array)[0]))
+
+/*
+ * obj's "tests" array, the same rule in every format: one entry per test of
+ * the fake run plus one for its performance points, 5 (else the test stops
+ * here), each holding the contract's n fields (expect_fields).
+ */
+static json_t *expect_tests(json_t *obj, const char *what, const field *fields, size_t n)
+{
+    json_t *ts = json_object_get(obj, "tests");
+    CU_ASSERT_EQUAL_FATAL(json_array_size(ts), 5);
+    size_t i;
+    json_t *t;
+    json_array_foreach(ts, i, t) {
+        expect_fields(t, what, fields, n);
+    }
+    return ts;
+}
+
+/* The sum of the number key over the test entries ts: what a platform adds up for the total. */
+static double sum_of(json_t *ts, const char *key)
+{
+    double sum = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(ts, i, t) {
+        sum += json_number_value(json_object_get(t, key));
+    }
+    return sum;
+}
+
 static void write_all(const gr_run *r, const char *tag)
 {
     gr_outputs o;
@@ -96,6 +180,13 @@ static void write_all(const gr_run *r, const char *tag)
     gr_outputs_free(&o);
 }
 
+/* The fake run above, written in every format under the tag "run" (the caller frees r->rubric). */
+static void write_fake_run(gr_run *r)
+{
+    fake_run(r);
+    write_all(r, "run");
+}
+
 static json_t *load_tag(const char *tag, const char *format)
 {
     char *name = gr_fmt("%s.%s", tag, format);
@@ -109,13 +200,12 @@ static json_t *load_tag(const char *tag, const char *format)
 static void test_gradescope(void)
 {
     gr_run r;
-    fake_run(&r);
-    write_all(&r, "run");
+    write_fake_run(&r);
     json_t *j = load_tag("run", "gradescope");
     CU_ASSERT_PTR_NOT_NULL_FATAL(j);
-    CU_ASSERT(json_is_number(json_object_get(j, "score")));
+    static const field top[] = {{"score", NUMBER}, {"execution_time", INTEGER}};
+    expect_fields(j, "gradescope", top, N_FIELDS(top));
     CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(j, "score")), 3 + 1.5, 1e-9);
-    CU_ASSERT(json_is_integer(json_object_get(j, "execution_time")));
     CU_ASSERT_STRING_EQUAL(jstr(j, "output_format"), "md");
     CU_ASSERT_STRING_EQUAL(jstr(j, "stdout_visibility"), "hidden");
     const char *md = jstr(j, "output");
@@ -123,21 +213,13 @@ static void test_gradescope(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(md, "| lab |"));
     CU_ASSERT_PTR_NOT_NULL(strstr(md, "and 1 hidden test"));
     CU_ASSERT_PTR_NULL(strstr(md, "secret_name"));
-    json_t *ts = json_object_get(j, "tests");
-    CU_ASSERT_EQUAL_FATAL(json_array_size(ts), 5);
-    double sum = 0;
+    static const field each[] = {{"name", STRING}, {"number", STRING}, {"score", NUMBER}, {"max_score", NUMBER},
+                                 {"tags", ARRAY}, {"status", PASSED_FAILED}};
+    json_t *ts = expect_tests(j, "gradescope test", each, N_FIELDS(each));
     size_t i;
     json_t *t;
     int hidden_seen = 0;
     json_array_foreach(ts, i, t) {
-        CU_ASSERT(json_is_string(json_object_get(t, "name")));
-        CU_ASSERT(json_is_string(json_object_get(t, "number")));
-        CU_ASSERT(json_is_number(json_object_get(t, "score")));
-        CU_ASSERT(json_is_number(json_object_get(t, "max_score")));
-        CU_ASSERT(json_is_array(json_object_get(t, "tags")));
-        const char *status = jstr(t, "status");
-        CU_ASSERT(status && (strcmp(status, "passed") == 0 || strcmp(status, "failed") == 0));
-        sum += json_number_value(json_object_get(t, "score"));
         if (strstr(jstr(t, "name"), "secret_name")) {
             /* The rule's own visibility, not the rubric's default "hidden". */
             CU_ASSERT_STRING_EQUAL(jstr(t, "visibility"), "after_due_date");
@@ -149,7 +231,7 @@ static void test_gradescope(void)
         }
     }
     CU_ASSERT_EQUAL(hidden_seen, 1);
-    CU_ASSERT_DOUBLE_EQUAL(sum, 4.5, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(sum_of(ts, "score"), 4.5, 1e-9);
     json_t *board = json_object_get(j, "leaderboard");
     CU_ASSERT_EQUAL_FATAL(json_array_size(board), 2);
     CU_ASSERT_STRING_EQUAL(jstr(json_array_get(board, 0), "name"), "Score");
@@ -166,49 +248,39 @@ static void test_gradescope(void)
 static void test_prairielearn(void)
 {
     gr_run r;
-    fake_run(&r);
-    write_all(&r, "run");
+    write_fake_run(&r);
     json_t *j = load_tag("run", "prairielearn");
     CU_ASSERT_PTR_NOT_NULL_FATAL(j);
     CU_ASSERT(json_is_true(json_object_get(j, "gradable")));
-    CU_ASSERT(json_is_number(json_object_get(j, "score")));
+    static const field top[] = {{"score", NUMBER}, {"message", STRING}, {"output", STRING}};
+    expect_fields(j, "prairielearn", top, N_FIELDS(top));
     CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(j, "score")), 4.5 / 8, 1e-4);
-    CU_ASSERT(json_is_string(json_object_get(j, "message")));
-    CU_ASSERT(json_is_string(json_object_get(j, "output")));
-    json_t *ts = json_object_get(j, "tests");
-    CU_ASSERT_EQUAL_FATAL(json_array_size(ts), 5);
+    static const field each[] = {
+        {"name", STRING}, {"points", NUMBER}, {"max_points", NUMBER}, {"message", STRING}, {"output", STRING}};
+    json_t *ts = expect_tests(j, "prairielearn test", each, N_FIELDS(each));
     size_t i;
     json_t *t;
-    double points = 0, max = 0;
     json_array_foreach(ts, i, t) {
-        CU_ASSERT(json_is_string(json_object_get(t, "name")));
-        CU_ASSERT(json_is_number(json_object_get(t, "points")));
-        CU_ASSERT(json_is_number(json_object_get(t, "max_points")));
-        CU_ASSERT(json_is_string(json_object_get(t, "message")));
-        CU_ASSERT(json_is_string(json_object_get(t, "output")));
         CU_ASSERT_PTR_NULL(strstr(jstr(t, "name"), "secret_name")); /* students see PrairieLearn's tests */
-        points += json_number_value(json_object_get(t, "points"));
-        max += json_number_value(json_object_get(t, "max_points"));
         if (strstr(jstr(t, "name"), "[mpi] map/a")) {
             CU_ASSERT(survived(jstr(t, "output")));
             CU_ASSERT_PTR_NOT_NULL(strstr(jstr(t, "message"), "\"<segfault>\""));
         }
     }
-    CU_ASSERT_DOUBLE_EQUAL(points, 4.5, 1e-9);
-    CU_ASSERT_DOUBLE_EQUAL(max, 8, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(sum_of(ts, "points"), 4.5, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(sum_of(ts, "max_points"), 8, 1e-9);
     json_decref(j);
     gr_rubric_free(&r.rubric);
 }
 
 static void test_classroom50(void)
 {
-    gr_run r;
-    fake_run(&r);
-    setenv("CLASSROOM", "cs-paralab", 1);
+    setenv("CLASSROOM", "cs-paralab", 1); /* read when the file is written */
     setenv("ASSIGNMENT", "labs", 1);
     setenv("COMMIT_URL", "https://github.com/o/r/commit/abc", 1);
     unsetenv("REVIEW_URL");
-    write_all(&r, "run");
+    gr_run r;
+    write_fake_run(&r);
     json_t *j = load_tag("run", "classroom50");
     CU_ASSERT_PTR_NOT_NULL_FATAL(j);
     CU_ASSERT_STRING_EQUAL(jstr(j, "schema"), "classroom50/result/v1");
@@ -219,18 +291,15 @@ static void test_classroom50(void)
     const char *when = jstr(j, "datetime");
     CU_ASSERT(when && strlen(when) == 20 && when[10] == 'T' && when[19] == 'Z');
     /* The contract's types: whole points, and totals that are the sums of the tests'. */
-    CU_ASSERT(json_is_integer(json_object_get(j, "score")));
-    CU_ASSERT(json_is_integer(json_object_get(j, "max-score")));
-    json_t *ts = json_object_get(j, "tests");
-    CU_ASSERT_EQUAL_FATAL(json_array_size(ts), 5);
+    static const field top[] = {{"score", INTEGER}, {"max-score", INTEGER}};
+    expect_fields(j, "classroom50", top, N_FIELDS(top));
+    static const field each[] = {
+        {"test-name", STRING}, {"passed", BOOLEAN}, {"score", INTEGER}, {"max-score", INTEGER}};
+    json_t *ts = expect_tests(j, "classroom50 test", each, N_FIELDS(each));
     size_t i;
     json_t *t;
     json_int_t score = 0, max = 0;
     json_array_foreach(ts, i, t) {
-        CU_ASSERT(json_is_string(json_object_get(t, "test-name")));
-        CU_ASSERT(json_is_boolean(json_object_get(t, "passed")));
-        CU_ASSERT(json_is_integer(json_object_get(t, "score")));
-        CU_ASSERT(json_is_integer(json_object_get(t, "max-score")));
         CU_ASSERT_PTR_NULL(strstr(jstr(t, "test-name"), "secret_name"));
         score += json_integer_value(json_object_get(t, "score"));
         max += json_integer_value(json_object_get(t, "max-score"));
@@ -279,8 +348,7 @@ static char *unbase64(const char *s)
 static void test_github(void)
 {
     gr_run r;
-    fake_run(&r);
-    write_all(&r, "run");
+    write_fake_run(&r);
     char *p = grader_scratch_path("run.github");
     char *b64 = gr_read_file(p, 1 << 24, NULL);
     free(p);
@@ -295,23 +363,16 @@ static void test_github(void)
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "version")), 1);
     CU_ASSERT_STRING_EQUAL(jstr(j, "status"), "fail");
     CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(j, "max_score")), 8, 1e-9);
-    json_t *ts = json_object_get(j, "tests");
-    CU_ASSERT_EQUAL_FATAL(json_array_size(ts), 5);
+    static const field each[] = {{"name", STRING}, {"message", STRING}, {"score", NUMBER}, {"status", PASS_FAIL}};
+    json_t *ts = expect_tests(j, "github test", each, N_FIELDS(each));
     size_t i;
     json_t *t;
-    double score = 0;
     json_array_foreach(ts, i, t) {
-        CU_ASSERT(json_is_string(json_object_get(t, "name")));
-        CU_ASSERT(json_is_string(json_object_get(t, "message")));
-        CU_ASSERT(json_is_number(json_object_get(t, "score")));
-        const char *status = jstr(t, "status");
-        CU_ASSERT(status && (strcmp(status, "pass") == 0 || strcmp(status, "fail") == 0));
-        score += json_number_value(json_object_get(t, "score"));
         if (strstr(jstr(t, "name"), "[mpi] map/a")) {
             CU_ASSERT(survived(jstr(t, "message")));
         }
     }
-    CU_ASSERT_DOUBLE_EQUAL(score, 4.5, 1e-9); /* the reporter adds the tests' scores */
+    CU_ASSERT_DOUBLE_EQUAL(sum_of(ts, "score"), 4.5, 1e-9); /* the reporter adds the tests' scores */
     json_decref(j);
     free(text);
     free(b64);
@@ -331,8 +392,7 @@ static xmlNodePtr child(xmlNodePtr n, const char *name)
 static void test_junit(void)
 {
     gr_run r;
-    fake_run(&r);
-    write_all(&r, "run");
+    write_fake_run(&r);
     char *p = grader_scratch_path("run.junit");
     xmlDocPtr doc = xmlReadFile(p, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR);
     free(p);
