@@ -364,14 +364,6 @@ int pl_wire_write_frame_until(int fd, const void *data, size_t len, int64_t dead
     return send_frame(fd, data, len, deadline_ns);
 }
 
-int pl_wire_send_frame_until(int fd, const void *data, size_t len, int64_t deadline_ns)
-{
-    if (fd < 0 || (data == NULL && len > 0) || len > PL_FRAME_MAX) {
-        return PL_EINVAL;
-    }
-    return send_frame(fd, data, len, deadline_ns);
-}
-
 /*
  * The reader's buffer holds [0, have) bytes of the stream; the first frame
  * starts at 0. `done` is the size of a frame handed out by the last call,

@@ -106,14 +106,11 @@ int pl_wire_read_frame(int fd, uint8_t **out, size_t *len);
 int pl_wire_write_frame_until(int fd, const void *data, size_t len, int64_t deadline_ns);
 
 /*
- * The same for a descriptor the caller has already made non-blocking with
- * pl_wire_set_nonblocking (PL_OK or PL_EINVAL): it saves the fcntl() that
- * pl_wire_write_frame_until makes per frame, one system call in four of a
- * small hand-off. On a descriptor that is still blocking the deadline is
- * not enforced (a write then waits for room as long as it takes).
+ * Make fd non-blocking (O_NONBLOCK), as the *_until calls do: for a caller
+ * that writes to a pipe on its own terms and must never wait for room (the
+ * fork pool's outboxes, runtime/fork_post.c). PL_OK or PL_EINVAL.
  */
 int pl_wire_set_nonblocking(int fd);
-int pl_wire_send_frame_until(int fd, const void *data, size_t len, int64_t deadline_ns);
 
 /*
  * A resumable frame reader: it keeps the part of a frame that has arrived,

@@ -9,6 +9,9 @@
  * when its items are slow (pl_fork.h) - so the parent decides how many
  * items travel per round trip.
  */
+/* SCHED_BATCH is Linux's (sched(7)); elsewhere a worker keeps the default policy. */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -83,8 +86,9 @@ static int flush(const pl_call_msg *call, answers *a, size_t from, size_t to, in
 
 /*
  * Run a decoded call's items in order. Before item j starts, the shared
- * progress counter says j + 1 items have started, so if this process dies
- * the parent knows which item killed it (pl_fork.h). Answers go back when
+ * progress slot says so (j + 1 started of this call; 1 + its tag), so if
+ * this process dies the parent knows which item killed it (pl_fork.h) -
+ * even with calls already waiting in the pipe behind this one. Answers go back when
  * the call is done, or earlier once PL_FORK_FLUSH_NS have passed since the
  * last reply: tiny items travel a whole chunk per frame, while a slow
  * item's answer is not held back behind its chunk (a deadline or a crash
@@ -99,7 +103,7 @@ static int serve_call(const pl_call_msg *call, answers *a, int result_fd, pl_buf
     size_t from = 0;
     int64_t last_reply = pl_now_ns();
     for (size_t j = 0; j < call->count && rc == PL_OK; j++) {
-        pl_fork_progress_set(progress, slot, j + 1);
+        pl_fork_progress_start(progress, slot, j, call->tag);
         pl_task_run(call->task, call->args[j], a->res[j]); /* unknown name: FAILED, not an error */
         pl_result_set_worker(a->res[j], (int64_t)self_pid);
         int64_t now = pl_result_end_ns(a->res[j]);
@@ -129,6 +133,16 @@ _Noreturn void pl_fork_serve_chunks(int task_fd, int result_fd, pl_fork_progress
 {
     pl_fork_close_registered_except(task_fd, result_fd);
     self_pid = getpid();
+#ifdef SCHED_BATCH
+    /*
+     * A batch process does not preempt the one that woke it (sched(7)).
+     * Without this, each chunk the parent posts to a sleeping worker can
+     * switch the parent's core to that worker mid-hand-out, and the other
+     * workers are fed late. Same share of the CPU as before.
+     */
+    struct sched_param batch = {.sched_priority = 0};
+    sched_setscheduler(0, SCHED_BATCH, &batch); /* refused: the default policy stays */
+#endif
     pl_buf *out = pl_buf_new();
     /* A buffered reader: a small task frame (header and body) comes in one read(). */
     pl_frame_in *in = pl_frame_in_new();

@@ -87,6 +87,7 @@ void pl_fork_close(int *fd)
         pl_frame_in_free(readers[*fd]);
         readers[*fd] = NULL;
     }
+    pl_fork_forget(*fd); /* what was still queued for it, and its read-ahead mark (fork_post.c) */
     close(*fd); /* even on EINTR Linux has closed it: never retry a close */
     *fd = -1;
 }

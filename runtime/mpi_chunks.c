@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include "pl_backend_common.h"
 #include "pl_call.h"
 #include "pl_mpi.h"
 #include "pl_wire.h"
@@ -110,16 +111,7 @@ void pl_mpi_sends_finish(void)
 
 int pl_mpi_worth_ahead(const pl_reply_msg *reply)
 {
-    int64_t first = 0, last = 0;
-    for (size_t j = 0; reply != NULL && reply->results != NULL && j < reply->count; j++) {
-        int64_t start = pl_result_start_ns(reply->results[j]); /* 0: never started (CANCELLED) */
-        int64_t end = pl_result_end_ns(reply->results[j]);
-        if (start > 0 && (first == 0 || start < first)) {
-            first = start;
-        }
-        last = end > last ? end : last;
-    }
-    return first > 0 && last - first < PL_MPI_AHEAD_BELOW_NS;
+    return pl_map_reply_ran_under(reply, PL_MPI_AHEAD_BELOW_NS);
 }
 
 /* The request id a RESULT message carries ([kind][tag]...), read without decoding the rest; 0 if none. */

@@ -62,6 +62,16 @@ int pl_map_check_args(const char *task, pl_value *const items[], size_t n, const
 size_t pl_map_chunksize(const pl_map_opts *opts, size_t n, int workers);
 
 /*
+ * 1 when the items of a chunk's reply ran for less than below_ns on their
+ * worker, from the first start to the last end (the results' stamps; an
+ * item that never started does not count): the test behind "may this
+ * worker hold a chunk queued ahead" (pl_mpi_worth_ahead,
+ * pl_fork_worth_ahead). Call it before moving the results out.
+ */
+struct pl_reply_msg;
+int pl_map_reply_ran_under(const struct pl_reply_msg *reply, int64_t below_ns);
+
+/*
  * How many tasks this backend can really run at once for a call that wants
  * `wanted` (>= 1): never more than wanted, never less than 1. Each
  * runtime/<model>.c defines it: OpenMP caps its team (PL_OMP_MAX_TEAM) and

@@ -57,6 +57,7 @@
 #ifndef PL_FORK_H
 #define PL_FORK_H
 
+#include <poll.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -116,25 +117,34 @@ _Noreturn void pl_fork_serve(int task_fd, int result_fd);
 #define PL_FORK_FLUSH_NS ((int64_t)1000 * 1000)
 
 /*
- * How far each pool worker got in its current call, in memory the parent
- * and its children share (mmap MAP_SHARED, made BEFORE the fork: shared
- * pages are the one thing a child writes that its parent sees). Slot k
- * holds how many items of worker k's current call have STARTED. When a
- * worker dies mid-chunk, that count tells the parent which item killed it
- * (the last one started), which ones had finished (their answers died with
- * it unless already sent), and which never ran (safe to give to another
- * worker: nothing runs twice). The child stores, the parent reads after
- * waitpid() (which orders the two); the parent resets a slot only while
- * its worker is idle.
+ * How far each pool worker got, in memory the parent and its children
+ * share (mmap MAP_SHARED, made BEFORE the fork: shared pages are the one
+ * thing a child writes that its parent sees). Before a worker starts an
+ * item, slot k says which, two ways: pl_fork_progress_last, 1 + the
+ * item's tag (its call's tag plus its position in the call; for a map,
+ * 1 + the item's index; 0 before the first), and pl_fork_progress_started,
+ * how many items of its current call have started. When a worker dies
+ * mid-chunk, that tells the parent which item killed it (the last one
+ * started), which ones had finished (their answers died with it unless
+ * already sent), and which never ran (safe to give to another worker:
+ * nothing runs twice). Only the first way stays exact with chunks queued
+ * behind the one a worker runs: the count of "its current call" cannot
+ * say WHICH call. (The count is the older way, kept for labs written
+ * against it: its parent resets it with pl_fork_progress_set(p, k, 0)
+ * while the worker is idle.) The child stores, the parent reads after
+ * waitpid() (which orders the two).
  */
 typedef struct pl_fork_progress pl_fork_progress;
 
 /* A progress page for `slots` workers, all 0. NULL (errno set) if mmap fails. */
 pl_fork_progress *pl_fork_progress_new(int slots);
 void pl_fork_progress_free(pl_fork_progress *p); /* accepts NULL */
-/* Slot k: items started of the current call. Out of range or NULL p: 0 / ignored. */
+/* Slot k, as above. Out of range or NULL p: 0 / ignored. */
+size_t pl_fork_progress_last(const pl_fork_progress *p, int k);
 size_t pl_fork_progress_started(const pl_fork_progress *p, int k);
 void pl_fork_progress_set(pl_fork_progress *p, int k, size_t started);
+/* The worker's side: item j of its call tagged tag starts now (sets both). */
+void pl_fork_progress_start(pl_fork_progress *p, int k, size_t j, uint64_t tag);
 
 /*
  * pl_fork_serve, recording its progress in slot k of p (p NULL: nowhere).
@@ -143,19 +153,71 @@ void pl_fork_progress_set(pl_fork_progress *p, int k, size_t started);
 _Noreturn void pl_fork_serve_chunks(int task_fd, int result_fd, pl_fork_progress *p, int k);
 
 /*
- * Parent side of chunks: send one task frame holding count calls of task
- * (args[0..count), none NULL) under tag; read one result frame into *out
- * (a reply of one or more results, pl_call.h; empty on entry, cleared by
- * the caller with pl_reply_msg_clear). Errors as pl_fork_send_task and
- * pl_fork_recv_result; the _until forms stop at deadline_ns like theirs
- * (PL_ETIMEDOUT, half a frame kept by the registry's reader for the next
- * call), the plain ones wait as long as it takes.
+ * Parent side of chunks, without ever waiting - the fork twin of
+ * MPI_Isend and MPI's progress engine (runtime/fork_post.c):
+ *
+ * pl_fork_post_chunk sends one task frame holding count calls of task
+ * (args[0..count), none NULL) under tag, and returns at once: the frame
+ * waits in the runtime and goes out, in order, when the parent waits in
+ * pl_fork_poll (all a round posted to one worker in one write(), what the
+ * pipe has no room for yet as room comes). So a worker may hold
+ * chunks queued behind the one it runs, and no send can deadlock with a
+ * worker that waits for room to send its answer. PL_OK (also when the
+ * worker is gone: like MPI_Isend's, such an error shows where you wait -
+ * its result pipe reports end-of-file); PL_EINVAL (also a frame too big,
+ * see pl_value_fits_wire); PL_ENOMEM.
+ * Whatever is still queued for fd is dropped by pl_fork_close(fd).
+ *
+ * pl_fork_poll is poll() for a pool's result pipes (fds, events POLLIN),
+ * waiting at most until deadline_ns (PL_NEVER: no bound; a signal just
+ * waits again): meanwhile it moves the queued chunks, and it reports as
+ * ready a pipe whose reply the runtime has already read ahead. Returns
+ * how many entries of fds have revents, 0 at the deadline, -1 with errno
+ * as poll() (ENOMEM).
+ *
+ * pl_fork_recv_reply_until reads one result frame into *out (a reply of
+ * one or more results, pl_call.h; empty on entry, cleared by the caller
+ * with pl_reply_msg_clear), never past deadline_ns. With deadline 0 ("what
+ * has come"; call it when pl_fork_poll says fd is ready) on a pipe that
+ * pl_fork_poll watches, one read() takes every reply the pipe holds and
+ * the next calls hand them out, one each time pl_fork_poll reports fd.
+ * PL_ETIMEDOUT: no whole frame yet (its start is kept: poll again);
+ * otherwise as pl_fork_recv_result_until.
+ */
+int pl_fork_post_chunk(int fd, uint64_t tag, const char *task, pl_value *const args[], size_t count);
+int pl_fork_poll(struct pollfd fds[], nfds_t nfds, int64_t deadline_ns);
+int pl_fork_recv_reply_until(int fd, int64_t deadline_ns, pl_reply_msg *out);
+
+/*
+ * The earlier way, kept so that a lab written against it still builds:
+ * send one chunk's frame, waiting for room until deadline_ns (PL_NEVER:
+ * as long as it takes), with the errors of pl_fork_send_task_until - a
+ * pool that keeps ONE chunk per worker may use it with plain poll(). Never
+ * to a worker that is still running a chunk: both could wait for room in
+ * a full pipe for ever. pl_fork_recv_reply: pl_fork_recv_reply_until with
+ * no deadline.
  */
 int pl_fork_send_chunk_until(int fd, int64_t deadline_ns, uint64_t tag, const char *task, pl_value *const args[],
                              size_t count);
-int pl_fork_recv_reply_until(int fd, int64_t deadline_ns, pl_reply_msg *out);
 int pl_fork_send_chunk(int fd, uint64_t tag, const char *task, pl_value *const args[], size_t count);
 int pl_fork_recv_reply(int fd, pl_reply_msg *out);
+
+/*
+ * Chunks queued ahead (the map lab's optional last step): a worker whose
+ * last reply's items ran for under PL_FORK_AHEAD_BELOW_NS, from the first
+ * start to the last end (pl_fork_worth_ahead; ask before moving the
+ * results out of the reply), may hold the next PL_FORK_AHEAD chunks, one
+ * frame each, queued behind the ones it runs, so that it never idles for
+ * the round trip of the parent's read, file and send. 20 000 squares one
+ * at a time, W = 2, on 2 cores: one chunk out, ~8 us an item; one queued
+ * behind, ~4.5; two (this value), ~2.6; three, ~2.1. The price: a slow
+ * item right after quick ones still holds the chunks queued behind it
+ * (up to 2 * PL_FORK_AHEAD - 1) while another worker may be free - and
+ * could make them miss a deadline, so a map queues only without one.
+ */
+#define PL_FORK_AHEAD 2
+#define PL_FORK_AHEAD_BELOW_NS ((int64_t)1000 * 1000)
+int pl_fork_worth_ahead(const pl_reply_msg *reply);
 
 /*
  * Child side of a one-shot child (a future, a group member): close every
@@ -231,5 +293,16 @@ void pl_fork_close_registered_except(int a, int b);
  * registered (or out of memory). For pl_fork_recv_result_until.
  */
 struct pl_frame_in *pl_fork_reader(int fd);
+
+/*
+ * The pool's per-pipe state in fork_post.c. pl_fork_forget, for
+ * pl_fork_close: drop what is still queued for fd and its read-ahead
+ * marks. pl_fork_watched / pl_fork_note_reply, for
+ * pl_fork_recv_reply_until: may fd's reader read ahead (pl_fork_poll
+ * watches fd), and did its last read get a reply (more may wait).
+ */
+void pl_fork_forget(int fd);
+int pl_fork_watched(int fd);
+void pl_fork_note_reply(int fd, int got);
 
 #endif

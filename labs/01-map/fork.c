@@ -20,18 +20,20 @@
  *    out in CHUNKS of c consecutive items to whichever worker is idle:
  *    dynamic scheduling, in input order, like Pool.map's chunksize.
  *
- * 2. Why chunks. Every hand-off is a round trip: a write, the child wakes
- *    up, decodes, runs, encodes, writes, the parent wakes up and decodes -
- *    several microseconds, against a few nanoseconds of work for square.
- *    One frame of c items and one frame of c results pay it once per
- *    chunk. The price is balance: a worker holding a chunk of slow items
- *    cannot share them, so c = 1 is still the right choice for long,
- *    uneven tasks (opts->chunksize; 0 picks Pool.map's ceil(n / 4W)).
+ * 2. Why chunks. Every hand-off is a round trip of several microseconds
+ *    (write, wake the child, decode, run, encode, write, wake us, decode)
+ *    against nanoseconds of work for square; one frame of c items and one
+ *    of c results pay it once per chunk. The price is balance: a worker
+ *    holding a chunk of slow items cannot share them, so c = 1 is still the
+ *    right choice for long, uneven tasks (opts->chunksize; 0 picks
+ *    Pool.map's ceil(n / 4W)).
  *
  * 3. poll(), not read(). A read() on one worker's pipe blocks until THAT
  *    worker answers, while the others may already be idle. poll() waits for
  *    the first of all busy workers to answer, and its timeout is how the
- *    call's deadline is kept.
+ *    call's deadline is kept. The runtime's pl_fork_poll is poll() that
+ *    also moves what pl_fork_post_chunk could not write at once: sending
+ *    never waits for one worker either (MPI_Isend, for pipes).
  *
  * 4. Values cross as bytes. After fork the child has a COPY of our memory:
  *    a pointer to a result it wrote would be meaningless to us, so results
@@ -40,7 +42,7 @@
  * 5. A crash costs only what it must, even inside a chunk. A worker killed
  *    by SIGSEGV closes its end of the result pipe; poll() reports it, the
  *    read gets end-of-file, and waitpid() says which signal. Which item
- *    was it? The worker counts the items it STARTS in a page of memory it
+ *    was it? The worker notes each item it STARTS in a page of memory it
  *    shares with us (pl_fork_progress: mmap'ed shared before the fork, the
  *    one place where a child's writes reach its parent). So: items it
  *    already answered keep their results; the last one it started is
@@ -57,6 +59,15 @@
  *    worker answers an item that took long as soon as it ends (pl_fork.h,
  *    "Chunks"), so only items really unfinished at the deadline are
  *    TIMEOUT.
+ *
+ * 7. Chunks queued ahead on a quick worker (optional: the handout's last
+ *    step; no test needs it). With one chunk each, a worker that answers
+ *    idles a whole round trip while we read, file and send again: for tiny
+ *    items, most of the cost. So a worker whose last reply ran under a
+ *    millisecond (pl_fork_worth_ahead) holds the next PL_FORK_AHEAD chunks
+ *    queued behind the ones it runs - never with a deadline, which a queued
+ *    item could then miss. They start only after the items ahead are all
+ *    answered, so a crash leaves them unstarted: they go to the replacement.
  */
 #include <errno.h>
 #include <poll.h>
@@ -92,6 +103,7 @@ typedef struct worker {
     size_t first;
     size_t count;
     size_t answered;
+    /* TODO: (Optional last step) Add what a worker needs to hold chunks queued ahead. */
 } worker;
 
 /* Everything one pl_map call shares between its steps. */
@@ -113,17 +125,17 @@ typedef struct pool {
 /*
  * Step: fork one pool worker into slot k. Two pipes, then fork. The child
  * keeps the read end of the task pipe and the write end of the result
- * pipe, and serves chunks until we close its task pipe, counting what it
- * starts in slot k of the progress page; we keep the other two ends.
+ * pipe, and serves chunks until we close its task pipe, saying which item
+ * it starts in slot k of the progress page; we keep the other two ends.
  * PL_OK, or PL_ESYS (with nothing left open).
  */
 static PL_LAB_STEP int spawn_worker(pool *p, int k)
 {
     /* TODO: Make the task pipe and the result pipe with pl_fork_pipe, then call pl_fork. The
      * child calls pl_fork_serve_chunks with its two ends, the progress page and k (it never
-     * returns). The parent closes those two ends with pl_fork_close, keeps the other two and
-     * the pid in slot k, and marks the worker idle. If anything fails, close whatever was
-     * opened and return PL_ESYS. */
+     * returns). The parent closes those two ends with pl_fork_close and keeps the other two
+     * and the pid in slot k (the slot's chunk is the caller's business). If anything fails,
+     * close whatever was opened and return PL_ESYS. */
     (void)p; (void)k; return PL_ENOTIMPL;
 }
 
@@ -156,31 +168,31 @@ static PL_LAB_STEP int retire_worker(worker *w, int force, int *wstatus)
  */
 static PL_LAB_STEP int bury_worker(pool *p, int k, size_t *rest_first, size_t *rest_count)
 {
-    /* TODO: Retire the worker by force. Read how many items of its chunk it started
-     * (pl_fork_progress_started): the last one started crashed it - if it started none
-     * beyond those it answered, blame the first unanswered one, so that every burial settles
-     * at least one item and a worker that keeps dying cannot loop for ever. Items between its
-     * answers and that one ran but lost their answers (FAILED); pl_fork_explain_end fills in
-     * the crashed item's result from the wait status. Count every settled item as finished. */
+    /* TODO: Retire the worker by force. pl_fork_progress_last says which item it started
+     * last (1 + its index; 0: none): that one crashed it - if it is not one of the chunk's
+     * unanswered items (it started none of them), blame the first unanswered one, so that
+     * every burial settles at least one item and a worker that keeps dying cannot loop for
+     * ever. Items between its answers and that one ran but lost their answers (FAILED);
+     * pl_fork_explain_end fills in the crashed item's result from the wait status. Count
+     * every settled item as finished. (Optional step: items queued behind never started;
+     * they go to the replacement too.) */
     (void)p; (void)k; (void)rest_first; (void)rest_count; return PL_ENOTIMPL;
 }
 
 /*
  * Step: give worker slot k the items [first, first + count), forking a
  * worker into it first if it is empty. If no process can be forked now,
- * the chunk waits in the slot (pid 0) and hand_out_items tries again. If
- * the worker turns out to be dead (the send fails with PL_EIO), bury it and
- * hand what it never started to a fresh one.
+ * the chunk waits in the slot (pid 0) and hand_out_items tries again. The
+ * send never waits (pl_fork_post_chunk); a worker that turns out to be
+ * dead is found by collect, at the end-of-file of its result pipe.
  */
 static PL_LAB_STEP int send_chunk(pool *p, int k, size_t first, size_t count)
 {
-    /* TODO: While count > 0: fork a worker into an empty slot; if that fails, leave the chunk
-     * recorded in the slot with pid 0 and return PL_OK (it is tried again later). Reset the
-     * progress slot to 0 (pl_fork_progress_set), record the chunk in the worker, and send it
-     * with pl_fork_send_chunk_until (the call's deadline bounds the write) tagged with its first
-     * item's index. PL_OK: done. PL_ETIMEDOUT: the deadline came mid-frame; the worker keeps the
-     * chunk until the pool is closed. PL_EIO: the worker is dead; bury it and go round again
-     * with the items it never started. */
+    /* TODO: Record the chunk in the slot (nothing answered yet). Fork a worker into an empty
+     * slot; if that fails, return PL_OK: the chunk waits in the slot with pid 0 and is tried
+     * again later. Send it with pl_fork_post_chunk, tagged with its first item's index: it
+     * returns at once, and the runtime moves the rest of a big frame while you wait in
+     * pl_fork_poll (a dead worker is found by collect, at its result pipe's end). */
     (void)p; (void)k; (void)first; (void)count; return PL_ENOTIMPL;
 }
 
@@ -192,7 +204,9 @@ static PL_LAB_STEP int hand_out_items(pool *p)
      * count > 0) tries send_chunk with it again, and if still no process can be forked, hands
      * the chunk to a live idle worker (idle_worker) instead: waiting for a fork that keeps
      * failing while a worker sits idle would never end. While items are left, an empty or
-     * idle slot gets the next p->chunk items (fewer at the end) with send_chunk. */
+     * idle slot gets the next p->chunk items (fewer at the end) with send_chunk. Optional last
+     * step (the handout says when it pays): in a call without a deadline, a busy worker whose
+     * last reply was quick (pl_fork_worth_ahead) gets the next PL_FORK_AHEAD chunks queued. */
     (void)p; return PL_ENOTIMPL;
 }
 
@@ -208,24 +222,25 @@ static PL_LAB_STEP int collect(pool *p, int k)
      * poll. A reply whose tag is the index of the
      * worker's first unanswered item carries the results of that item and the next ones:
      * move each into its item's slot (take it out of the reply, so clearing the reply does not
-     * free it). When the whole chunk is answered the worker is idle again. Anything else
+     * free it). When the whole chunk is answered the worker is idle again (with the optional
+     * step: the items queued behind, if any, become its chunk). Anything else
      * (end-of-file, a corrupt frame, a wrong tag) means the worker is dead or broken: bury it
      * and send what it never started to its replacement (send_chunk). */
     (void)p; (void)k; return PL_ENOTIMPL;
 }
 
 /*
- * Step: the loop. Hand out items, wait (poll) until some worker answers or
- * the deadline passes, collect, repeat. PL_OK at the end of the work or at
- * the deadline; an error if the system refused something.
+ * Step: the loop. Hand out items, wait (pl_fork_poll) until some worker
+ * answers or the deadline passes, collect, repeat. PL_OK at the end of the
+ * work or at the deadline; an error if the system refused something.
  */
 static PL_LAB_STEP int run_pool(pool *p)
 {
     /* TODO: While some item has no result and the deadline has not passed: hand out items,
-     * then poll() the busy workers' result pipes with pl_ms_until(deadline) as the timeout,
-     * and collect every worker whose pipe is ready. With work left but no busy worker (none
-     * could be forked), return PL_ESYS; a poll() interrupted by a signal (EINTR) just goes
-     * round again. */
+     * then wait with pl_fork_poll (poll() that also moves the chunks still queued in the
+     * runtime) on the busy workers' result pipes until the deadline, and collect every worker
+     * whose pipe is ready. With work left but no busy worker (none could be forked), return
+     * PL_ESYS. */
     (void)p; return PL_ENOTIMPL;
 }
 
