@@ -64,7 +64,9 @@ static void test_differences_counted(void)
     pl_result **results = pl_test_results_new(N);
     CU_ASSERT_FATAL(items && results);
     PL_EXPECT_RC(pl_map("square", items, N, NULL, results), PL_OK);
-    pl_result_take_value(results[3], pl_value_new_int(-1));      /* a wrong value */
+    pl_value *wrong = pl_value_new_int(-1);
+    pl_result_take_value(results[3], wrong); /* a wrong value (moved: wrong is left NONE) */
+    pl_value_free(wrong);
     pl_result_set_status(results[7], PL_TASK_FAILED, "made up"); /* a wrong status */
     pl_result_free(results[9]);                                  /* no result at all */
     results[9] = NULL;
