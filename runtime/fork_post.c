@@ -97,12 +97,11 @@ static int flush(int fd)
             outbox_empty(fd);
             return PL_EIO;
         }
-        b->sent += (size_t)n;
-        if (!pending(fd)) {
-            queued--;
-            pl_buf_reset(b->out);
-            b->sent = 0;
+        if ((size_t)n == pl_buf_len(b->out) - b->sent) {
+            outbox_empty(fd); /* all of it went: the box is empty, and counted out of `queued` */
+            return PL_OK;
         }
+        b->sent += (size_t)n;
     }
     return PL_OK;
 }
@@ -121,9 +120,7 @@ static int frame_into_outbox(int fd, uint64_t tag, const char *task, pl_value *c
         rc = PL_EINVAL; /* callers check sizes first (pl_value_fits_wire) */
     }
     size_t mark = pl_buf_len(b->out);
-    uint8_t head[4];
-    pl_be_put(head, len, 4);
-    if (rc == PL_OK && (rc = pl_buf_put(b->out, head, sizeof head)) == PL_OK) {
+    if (rc == PL_OK && (rc = pl_buf_put_u32(b->out, (uint32_t)len)) == PL_OK) { /* the frame's length */
         rc = pl_buf_put(b->out, pl_buf_data(scratch), len);
     }
     if (rc != PL_OK) {
