@@ -357,6 +357,7 @@ static int answer(const pl_call_msg *call, int64_t worker, int run, pl_reply_msg
         return PL_ENOMEM;
     }
     reply->count = call->count;
+    int64_t clock = 0; /* one clock reading per item: each starts where the one before ended */
     for (size_t j = 0; j < call->count; j++) {
         pl_result *res = pl_result_new();
         if (res == NULL) {
@@ -367,7 +368,7 @@ static int answer(const pl_call_msg *call, int64_t worker, int run, pl_reply_msg
             /* Stopped before or mid-chunk: what has not started yet is not started at all. */
             pl_result_set_status(res, PL_TASK_CANCELLED, "not started: its chunk was stopped");
         } else {
-            pl_task_run(call->task, call->args[j], res);
+            pl_task_run_next(call->task, call->args[j], res, &clock);
         }
         pl_result_set_worker(res, worker);
         reply->results[j] = res;

@@ -265,15 +265,17 @@ int pl_result_set_status(pl_result *r, pl_task_status st, const char *fmt, ...)
     if (!is_mutable(r) || !is_status((int)st)) {
         return PL_EINVAL;
     }
-    /* Format into a copy first: an argument may be r's own error text. */
-    char text[PL_ERROR_MAX] = "";
-    if (fmt != NULL) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(text, sizeof text, fmt, ap);
-        va_end(ap);
-    }
     r->status = (uint8_t)st; /* set even without memory for the text: the status is what counts */
+    if (fmt == NULL) {
+        /* Every successful item comes here: skip clearing and measuring a 256-byte buffer. */
+        return set_error(r, "", 0);
+    }
+    /* Format into a copy first: an argument may be r's own error text. */
+    char text[PL_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
     return set_error(r, text, strlen(text));
 }
 

@@ -7,7 +7,10 @@
  * ended. Tests count the maximum overlap instead of timing the whole run,
  * which would be flaky on a shared machine. CLOCK_MONOTONIC is system-wide,
  * so stamps taken in forked children or MPI ranks on the same host are
- * comparable; stamps from different hosts of a cluster are not.
+ * comparable; stamps from different hosts of a cluster are not. Items of
+ * one chunk run back to back take one clock reading each: an item starts
+ * at the instant the one before it ended (pl_task_run_next), so a worker's
+ * items never overlap each other and tile its busy time.
  */
 #ifndef PL_RESULT_H
 #define PL_RESULT_H

@@ -102,15 +102,17 @@ static int serve_call(const pl_call_msg *call, answers *a, int result_fd, pl_buf
     int rc = answers_reserve(a, call->count);
     size_t from = 0;
     int64_t last_reply = pl_now_ns();
+    int64_t clock = last_reply; /* one clock reading per item (pl_task_run_next) */
     for (size_t j = 0; j < call->count && rc == PL_OK; j++) {
         pl_fork_progress_start(progress, slot, j, call->tag);
-        pl_task_run(call->task, call->args[j], a->res[j]); /* unknown name: FAILED, not an error */
+        pl_task_run_next(call->task, call->args[j], a->res[j], &clock); /* unknown name: FAILED */
         pl_result_set_worker(a->res[j], (int64_t)self_pid);
         int64_t now = pl_result_end_ns(a->res[j]);
         if (j + 1 == call->count || now - last_reply >= PL_FORK_FLUSH_NS) {
             rc = flush(call, a, from, j + 1, result_fd, out);
             from = j + 1;
             last_reply = now;
+            clock = 0; /* the write may have waited on a full pipe: the next item reads the clock */
         }
     }
     return rc;

@@ -30,10 +30,12 @@
 
 /*
  * Run one item into *slot. The token is already the thread's current one,
- * so the task's pl_should_stop() sees the call's deadline.
+ * so the task's pl_should_stop() sees the call's deadline. *clock carries
+ * the previous item's end into this one's start (pl_task_run_next): one
+ * clock reading per item instead of two, and nothing waits in between.
  */
 static int run_item(const char *task, const pl_value *item, const pl_cancel *token, int64_t deadline_ns,
-                    pl_result **slot)
+                    pl_result **slot, int64_t *clock)
 {
     pl_result *res = pl_result_new();
     if (res == NULL) {
@@ -45,7 +47,7 @@ static int run_item(const char *task, const pl_value *item, const pl_cancel *tok
         pl_result_set_status(res, PL_TASK_TIMEOUT, "the deadline passed before it started");
         return PL_OK;
     }
-    int rc = pl_task_run(task, item, res);
+    int rc = pl_task_run_next(task, item, res, clock);
     if (rc != PL_OK) {
         return rc;
     }
@@ -75,8 +77,9 @@ int pl_map(const char *task, pl_value *const items[], size_t n, const pl_map_opt
     } else {
         pl_cancel_set_deadline(token, deadline);
         pl_cancel *previous = pl_cancel_swap_current(token);
+        int64_t clock = 0; /* 0: the first item reads the clock */
         for (size_t i = 0; i < n && rc == PL_OK; i++) {
-            rc = run_item(task, items[i], token, deadline, &results[i]);
+            rc = run_item(task, items[i], token, deadline, &results[i], &clock);
         }
         pl_cancel_swap_current(previous);
         pl_cancel_free(token);

@@ -215,6 +215,36 @@ static void test_run_stamps_and_resets(void)
     pl_result_free(r);
 }
 
+/* Items run back to back share their clock readings: each starts where the one before ended. */
+static void test_run_next_chains_times(void)
+{
+    pl_result *a = pl_result_new(), *b = pl_result_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    pl_value *arg = pl_value_new_int(20);
+    int64_t clock = 0, t0 = pl_now_ns();
+    PL_EXPECT_RC(pl_task_run_next("sleep_ms", arg, a, &clock), PL_OK); /* 0: reads the clock itself */
+    PL_EXPECT_BETWEEN(pl_result_start_ns(a), t0, pl_result_end_ns(a));
+    CU_ASSERT_EQUAL(clock, pl_result_end_ns(a));
+    CU_ASSERT(ms_of(a) >= 20);
+    PL_EXPECT_RC(pl_task_run_next("square", arg, b, &clock), PL_OK);
+    CU_ASSERT(pl_test_is_ok_int(b, 400));
+    CU_ASSERT_EQUAL(pl_result_start_ns(b), pl_result_end_ns(a)); /* the chain: no second reading */
+    CU_ASSERT_EQUAL(clock, pl_result_end_ns(b));
+    /* A task that did not run leaves 0, so the next one reads the clock afresh. */
+    PL_EXPECT_RC(pl_task_run_next("nonexistent", arg, b, &clock), PL_ENOTASK);
+    CU_ASSERT_EQUAL(clock, 0);
+    PL_EXPECT_RC(pl_task_run_next("square", arg, b, &clock), PL_OK);
+    CU_ASSERT(pl_result_start_ns(b) > pl_result_end_ns(a));
+    PL_EXPECT_RC(pl_task_run_next("square", arg, NULL, &clock), PL_EINVAL);
+    CU_ASSERT_EQUAL(clock, 0);
+    PL_EXPECT_RC(pl_task_run_next("square", arg, b, NULL), PL_OK); /* NULL clock: pl_task_run */
+    CU_ASSERT(pl_test_is_ok_int(b, 400));
+    pl_value_free(arg);
+    pl_result_free(a);
+    pl_result_free(b);
+}
+
 static void test_task_return_values(void)
 {
     PL_EXPECT_RC(pl_task_register("test.bad_status", bad_status_task), PL_OK);
@@ -288,6 +318,7 @@ static const pl_test_case registry_cases[] = {
     {"register_bad_arguments", test_register_bad_arguments},
     {"run_bad_arguments", test_run_bad_arguments},
     {"run_stamps_and_resets", test_run_stamps_and_resets},
+    {"run_next_chains_times", test_run_next_chains_times},
     {"task_return_values", test_task_return_values},
     {"concurrent_runs", test_concurrent_runs},
     {NULL, NULL},

@@ -64,6 +64,21 @@ static void test_big_endian(void)
     pl_buf_free(b);
 }
 
+/* The inline helpers: 8 and 4 bytes take a spelled-out path, every other width the loop. */
+static void test_be_helpers_every_width(void)
+{
+    const uint64_t v = 0x8192a3b4c5d6e7f8ull;
+    for (int bytes = 1; bytes <= 8; bytes++) {
+        uint8_t out[8] = {0};
+        pl_be_put(out, v, bytes);
+        for (int i = 0; i < bytes; i++) { /* the low `bytes` bytes, most significant first */
+            CU_ASSERT_EQUAL(out[i], (uint8_t)(v >> (8 * (bytes - 1 - i))));
+        }
+        uint64_t low = bytes == 8 ? v : v & ((1ull << (8 * bytes)) - 1);
+        CU_ASSERT_EQUAL(pl_be_get(out, bytes), low);
+    }
+}
+
 static void test_reader_bounds(void)
 {
     static const uint8_t bytes[7] = {1, 2, 3, 4, 5, 6, 7};
@@ -137,6 +152,7 @@ static void test_truncate(void)
 static const pl_test_case wire_cases[] = {
     {"buf_grows", test_buf_grows},
     {"big_endian", test_big_endian},
+    {"be_helpers_every_width", test_be_helpers_every_width},
     {"reader_bounds", test_reader_bounds},
     {"null_arguments", test_null_arguments},
     {"truncate", test_truncate},
