@@ -11,7 +11,7 @@
  * pl_map(T, N items of A, max_workers W) and prints ONE CSV line:
  *
  *   model,workload,workers,n,arg,reps,median_s,min_s,max_s,not_ok,
- *   base_s,pspeedup,pspeedup_lo,pspeedup_hi
+ *   base_s,pspeedup,pspeedup_lo,pspeedup_hi[,caller_cpu_s]
  *
  * --paired 1 runs the same items in a plain loop in this thread (no
  * backend) right before each timed call, and reports the median of the
@@ -37,6 +37,14 @@
  * (0, the default: automatic, ceil(N / 4W); 1: one at a time). The
  * granularity workload of bench/run sweeps it.
  *
+ * --caller-cpu 1 adds one last field, caller_cpu_s: the median CPU time
+ * (user + system, getrusage RUSAGE_SELF) the calling process spent inside
+ * a timed call. On fork that is the parent alone (children are counted
+ * apart), on MPI rank 0 alone: the serial part of the map, which no number
+ * of workers can shorten. A wall time per item below it is impossible, so
+ * it is the floor the granularity targets are read against. (On OpenMP it
+ * counts every thread of the team, so it is not a floor there.)
+ *
  * --timeline FILE writes the LAST timed call's results, one row per item:
  * which worker ran it, and when it started and ended (ms since the call
  * began), from the timestamps every result carries.
@@ -45,6 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "paralab.h"
 #include "pl_fetch.h"
@@ -62,6 +71,7 @@ typedef struct bench_args {
     const char *dir;
     long paired;
     long chunksize;
+    long caller_cpu;
 } bench_args;
 
 typedef struct bench_ctx {
@@ -75,6 +85,7 @@ static int usage(FILE *to, int status)
 {
     fprintf(to, "usage: bench_<model> map --task T --n N --arg A --workers W --reps R\n"
                 "                         [--chunksize C] [--timeline FILE] [--dir DIR] [--paired 1]\n"
+                "                         [--caller-cpu 1]\n"
                 "       bench_<model> serve\n");
     return status;
 }
@@ -114,6 +125,7 @@ static int parse_args(int argc, char **argv, bench_args *a)
         {"--n", NULL, &a->n, 1, 100000000},        {"--workers", NULL, &a->workers, 1, 4096},
         {"--reps", NULL, &a->reps, 1, MAX_REPS},   {"--paired", NULL, &a->paired, 0, 1},
         {"--chunksize", NULL, &a->chunksize, 0, 100000000},
+        {"--caller-cpu", NULL, &a->caller_cpu, 0, 1},
     };
     if (argc % 2 != 0) {
         fprintf(stderr, "bench: every option takes a value ('%s' has none)\n", argv[argc - 1]);
@@ -285,14 +297,27 @@ static void print_pairs(const bench_args *a, int64_t *bases, const int64_t *wall
     printf(",%.6f,%.4f,%.4f,%.4f", median_s(bases, k), med, ratio[0], ratio[k - 1]);
 }
 
-/* One pl_map call; returns its wall time in ns (negative pl_rc on error). */
+/* CPU time (user + system) this process has used so far, in ns. */
+static int64_t process_cpu_ns(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0) {
+        return 0;
+    }
+    return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
+           ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
+}
+
+/* One pl_map call; returns its wall time in ns (negative pl_rc on error), its caller's CPU time in *cpu. */
 static int64_t timed_map(const bench_args *a, pl_value **items, pl_result **res, long *not_ok,
-                         int64_t *t0)
+                         int64_t *t0, int64_t *cpu)
 {
     pl_map_opts o = {.max_workers = (int)a->workers, .timeout_ms = PL_NO_TIMEOUT, .chunksize = (int)a->chunksize};
+    int64_t cpu0 = process_cpu_ns();
     *t0 = pl_now_ns();
     int rc = pl_map(a->task, items, (size_t)a->n, &o, res);
     int64_t wall = pl_now_ns() - *t0;
+    *cpu = process_cpu_ns() - cpu0;
     if (rc != PL_OK) {
         fprintf(stderr, "bench: pl_map(%s): %s\n", a->task, pl_strerror(rc));
         return rc;
@@ -320,9 +345,9 @@ static void free_results(pl_result **res, long n)
 
 static int run_reps(const bench_args *a, pl_value **items, pl_result **res)
 {
-    int64_t walls[MAX_REPS], bases[MAX_REPS], sorted[MAX_REPS], t0 = 0;
+    int64_t walls[MAX_REPS], bases[MAX_REPS], sorted[MAX_REPS], cpus[MAX_REPS], t0 = 0;
     long not_ok = 0, warm_not_ok = 0;
-    int64_t w = timed_map(a, items, res, &warm_not_ok, &t0); /* warm-up, not counted */
+    int64_t w = timed_map(a, items, res, &warm_not_ok, &t0, &cpus[0]); /* warm-up, not counted */
     free_results(res, a->n);
     if (w < 0) {
         return (int)w;
@@ -331,7 +356,7 @@ static int run_reps(const bench_args *a, pl_value **items, pl_result **res)
         if (a->paired && (bases[r] = timed_loop(a, items)) < 0) {
             return (int)bases[r];
         }
-        if ((walls[r] = timed_map(a, items, res, &not_ok, &t0)) < 0) {
+        if ((walls[r] = timed_map(a, items, res, &not_ok, &t0, &cpus[r])) < 0) {
             free_results(res, a->n);
             return (int)walls[r];
         }
@@ -346,6 +371,10 @@ static int run_reps(const bench_args *a, pl_value **items, pl_result **res)
            a->reps, median_s(sorted, (int)a->reps), (double)sorted[0] / 1e9, (double)sorted[a->reps - 1] / 1e9,
            not_ok);
     print_pairs(a, bases, walls);
+    if (a->caller_cpu) {
+        qsort(cpus, (size_t)a->reps, sizeof cpus[0], cmp_i64);
+        printf(",%.6f", median_s(cpus, (int)a->reps));
+    }
     printf("\n");
     fflush(stdout);
     return not_ok == 0 ? PL_OK : PL_ESYS;
