@@ -19,6 +19,16 @@
  *                  round trip is one wake-up
  *   omp_region     an empty `#pragma omp parallel num_threads(2)`: the
  *                  OpenMP backend opens one such team per map call
+ *   clock_read     one pl_now_ns() (clock_gettime, CLOCK_MONOTONIC): every
+ *                  item's result carries one or two of them
+ *   codec_item     ONE item's trip through the codec fork and MPI share,
+ *                  per item of chunks of 12 500 (Pool.map's automatic chunk
+ *                  for 100 000 items on 2 workers): its argument encoded
+ *                  into a call and decoded, its result (an int, no error
+ *                  text) encoded into a reply and decoded. No pipe and no
+ *                  MPI: the CPU each item costs before any transport, split
+ *                  between the caller (encode the call, decode the reply)
+ *                  and a worker (the other two)
  *
  *   bench_floors [--reps R] [--quick] [--ceiling]
  *
@@ -44,7 +54,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pl_call.h"
 #include "pl_clock.h"
+#include "pl_result.h"
+#include "pl_value.h"
+#include "pl_wire.h"
 
 #define MAX_REPS 50
 
@@ -197,6 +211,80 @@ static double omp_region(long iters)
     return (double)(pl_now_ns() - t0) / (double)iters;
 }
 
+/* ---------------------------------------------------------------- clock and codec */
+
+static double clock_read(long iters)
+{
+    int64_t t0 = pl_now_ns(), last = t0;
+    for (long i = 0; i < iters; i++) {
+        last = pl_now_ns();
+    }
+    return (double)(last - t0) / (double)iters;
+}
+
+#define CODEC_CHUNK 12500
+
+static pl_value *codec_args[CODEC_CHUNK];
+static pl_result *codec_results[CODEC_CHUNK];
+
+/* A chunk's arguments and what a worker would answer for them: OK, an int, two stamps, a worker. */
+static int codec_setup(void)
+{
+    for (int i = 0; i < CODEC_CHUNK; i++) {
+        if (codec_args[i] != NULL) {
+            continue;
+        }
+        codec_args[i] = pl_value_new_int(i);
+        codec_results[i] = pl_result_new();
+        pl_value *out = pl_value_new_int(i);
+        int ok = codec_args[i] != NULL && codec_results[i] != NULL && out != NULL &&
+                 pl_result_take_value(codec_results[i], out) == PL_OK;
+        pl_value_free(out); /* taken: its content moved into the result */
+        if (!ok) {
+            return -1;
+        }
+        pl_result_set_status(codec_results[i], PL_TASK_OK, NULL);
+        pl_result_set_times(codec_results[i], 1000000 + i, 1000001 + i);
+        pl_result_set_worker(codec_results[i], 4242);
+    }
+    return 0;
+}
+
+static void codec_teardown(void)
+{
+    for (int i = 0; i < CODEC_CHUNK; i++) {
+        pl_value_free(codec_args[i]);
+        pl_result_free(codec_results[i]);
+        codec_args[i] = NULL;
+        codec_results[i] = NULL;
+    }
+}
+
+/* Whole chunks through all four steps; ns per item. */
+static double codec_item(long iters)
+{
+    pl_buf *call = pl_buf_new(), *reply = pl_buf_new();
+    long chunks = (iters + CODEC_CHUNK - 1) / CODEC_CHUNK;
+    int bad = call == NULL || reply == NULL || codec_setup() != 0;
+    int64_t t0 = pl_now_ns();
+    for (long k = 0; k < chunks && !bad; k++) {
+        pl_call_msg c = {0};
+        pl_reply_msg r = {0};
+        pl_buf_reset(call);
+        pl_buf_reset(reply);
+        bad = pl_call_encode_chunk(call, k, "noop", codec_args, CODEC_CHUNK) != PL_OK ||
+              pl_call_decode(pl_buf_data(call), pl_buf_len(call), &c) != PL_OK ||
+              pl_reply_encode_chunk(reply, k, codec_results, CODEC_CHUNK) != PL_OK ||
+              pl_reply_decode(pl_buf_data(reply), pl_buf_len(reply), &r) != PL_OK || r.count != CODEC_CHUNK;
+        pl_call_msg_clear(&c);
+        pl_reply_msg_clear(&r);
+    }
+    int64_t t1 = pl_now_ns();
+    pl_buf_free(call);
+    pl_buf_free(reply);
+    return bad ? -1 : (double)(t1 - t0) / (double)(chunks * CODEC_CHUNK);
+}
+
 /* ---------------------------------------------------------------- ceiling */
 
 static int cmp_double(const void *x, const void *y)
@@ -338,5 +426,8 @@ int main(int argc, char **argv)
     bad |= measure("thread_start", thread_start, 5000 / scale, reps);
     bad |= measure("thread_wake", thread_wake, 20000 / scale, reps);
     bad |= measure("omp_region", omp_region, 20000 / scale, reps);
+    bad |= measure("clock_read", clock_read, 1000000 / scale, reps);
+    bad |= measure("codec_item", codec_item, 100000 / scale, reps);
+    codec_teardown();
     return bad;
 }
