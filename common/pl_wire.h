@@ -23,13 +23,11 @@ void pl_buf_free(pl_buf *b);
  * the stack and append it with ONE pl_buf_put, and decoders that took the
  * bytes with ONE pl_reader_bytes. A map moves ~100 000 results per call,
  * and a function call per field (status, worker, two stamps, lengths) was
- * a measurable share of its cost.
- */
-/*
- * 8 and 4 bytes, the sizes of nearly every field, are spelled out: the
- * compiler turns that form into one byte swap and one store (or load),
- * while at -O2 it kept the loop. 12 500 results of a no-op: decoding went
- * from ~70 to ~27 ns a result, encoding from ~50 to ~29 (docs/bench.md).
+ * a measurable share of its cost. 8 and 4 bytes, the sizes of nearly every
+ * field, are spelled out: the compiler turns that form into one byte swap
+ * and one store (or load), while at -O2 it kept the loop. 12 500 results
+ * of a no-op: decoding went from ~70 to ~27 ns a result, encoding from ~50
+ * to ~29 (docs/bench.md).
  */
 static inline void pl_be_put(uint8_t *p, uint64_t v, int bytes)
 {

@@ -24,8 +24,7 @@
  * child can walk it without malloc. Descriptors at or above the limit work
  * but are not registered (a child then keeps them: a delay, not an error).
  */
-#define REGISTRY_MAX 4096
-static unsigned char registered[REGISTRY_MAX];
+static unsigned char registered[PL_FORK_FD_MAX];
 static int registry_top; /* 1 + highest number ever registered */
 
 /*
@@ -35,11 +34,11 @@ static int registry_top; /* 1 + highest number ever registered */
  * waits for the rest of a frame with a blocking read - a child stopped
  * mid-frame cannot hold a deadline. Freed by pl_fork_close.
  */
-static pl_frame_in *readers[REGISTRY_MAX];
+static pl_frame_in *readers[PL_FORK_FD_MAX];
 
 pl_frame_in *pl_fork_reader(int fd)
 {
-    if (fd < 0 || fd >= REGISTRY_MAX || !registered[fd]) {
+    if (fd < 0 || fd >= PL_FORK_FD_MAX || !registered[fd]) {
         return NULL;
     }
     if (readers[fd] == NULL) {
@@ -50,7 +49,7 @@ pl_frame_in *pl_fork_reader(int fd)
 
 static void register_fd(int fd)
 {
-    if (fd >= 0 && fd < REGISTRY_MAX) {
+    if (fd >= 0 && fd < PL_FORK_FD_MAX) {
         registered[fd] = 1;
         if (fd >= registry_top) {
             registry_top = fd + 1;
@@ -82,7 +81,7 @@ void pl_fork_close(int *fd)
     if (fd == NULL || *fd < 0) {
         return;
     }
-    if (*fd < REGISTRY_MAX) {
+    if (*fd < PL_FORK_FD_MAX) {
         registered[*fd] = 0;
         pl_frame_in_free(readers[*fd]);
         readers[*fd] = NULL;

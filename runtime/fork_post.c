@@ -42,17 +42,16 @@ typedef struct outbox {
     size_t sent;
 } outbox;
 
-#define OUTBOX_MAX 4096    /* the registry's descriptor limit (fork_fds.c) */
-static outbox boxes[OUTBOX_MAX];
+static outbox boxes[PL_FORK_FD_MAX];
 static int queued;         /* descriptors with bytes waiting: pl_fork_poll's cheap "none" test */
 static int box_top;        /* 1 + the highest descriptor that ever had an outbox */
-static unsigned char maybe_more[OUTBOX_MAX]; /* its reader may hold a whole reply read ahead */
-static unsigned char watched[OUTBOX_MAX];    /* pl_fork_poll waits on it: its reader reads ahead */
+static unsigned char maybe_more[PL_FORK_FD_MAX]; /* its reader may hold a whole reply read ahead */
+static unsigned char watched[PL_FORK_FD_MAX];    /* pl_fork_poll waits on it: its reader reads ahead */
 static pl_buf *scratch;    /* a chunk is encoded here, then framed into its outbox */
 
 static int pending(int fd)
 {
-    return fd >= 0 && fd < OUTBOX_MAX && boxes[fd].out != NULL && boxes[fd].sent < pl_buf_len(boxes[fd].out);
+    return fd >= 0 && fd < PL_FORK_FD_MAX && boxes[fd].out != NULL && boxes[fd].sent < pl_buf_len(boxes[fd].out);
 }
 
 static void outbox_empty(int fd)
@@ -60,7 +59,7 @@ static void outbox_empty(int fd)
     if (pending(fd)) {
         queued--;
     }
-    if (fd >= 0 && fd < OUTBOX_MAX && boxes[fd].out != NULL) {
+    if (fd >= 0 && fd < PL_FORK_FD_MAX && boxes[fd].out != NULL) {
         pl_buf_reset(boxes[fd].out);
         boxes[fd].sent = 0;
     }
@@ -69,7 +68,7 @@ static void outbox_empty(int fd)
 void pl_fork_forget(int fd)
 {
     outbox_empty(fd);
-    if (fd >= 0 && fd < OUTBOX_MAX) {
+    if (fd >= 0 && fd < PL_FORK_FD_MAX) {
         pl_buf_free(boxes[fd].out);
         boxes[fd].out = NULL;
         maybe_more[fd] = 0;
@@ -131,7 +130,7 @@ static int frame_into_outbox(int fd, uint64_t tag, const char *task, pl_value *c
 
 int pl_fork_post_chunk(int fd, uint64_t tag, const char *task, pl_value *const args[], size_t count)
 {
-    if (fd < 0 || fd >= OUTBOX_MAX || args == NULL) {
+    if (fd < 0 || fd >= PL_FORK_FD_MAX || args == NULL) {
         return PL_EINVAL;
     }
     /* A fresh outbox: its pipe is made non-blocking once, so a write that finds it full returns. */
@@ -159,12 +158,12 @@ int pl_fork_post_chunk(int fd, uint64_t tag, const char *task, pl_value *const a
  */
 int pl_fork_watched(int fd)
 {
-    return fd >= 0 && fd < OUTBOX_MAX && watched[fd];
+    return fd >= 0 && fd < PL_FORK_FD_MAX && watched[fd];
 }
 
 void pl_fork_note_reply(int fd, int got)
 {
-    if (fd >= 0 && fd < OUTBOX_MAX) {
+    if (fd >= 0 && fd < PL_FORK_FD_MAX) {
         maybe_more[fd] = got != 0;
     }
 }
@@ -179,7 +178,7 @@ static int already_ready(struct pollfd fds[], nfds_t nfds)
 {
     int ready = 0;
     for (nfds_t i = 0; i < nfds; i++) {
-        int fd = fds[i].fd, ours = fd >= 0 && fd < OUTBOX_MAX;
+        int fd = fds[i].fd, ours = fd >= 0 && fd < PL_FORK_FD_MAX;
         if (ours) {
             watched[fd] = 1;
         }

@@ -73,6 +73,13 @@
 #define PL_FORK_MAX_CHILDREN 128
 
 /*
+ * The highest descriptor number + 1 the fork backend keeps per-descriptor
+ * state for, in fixed arrays indexed by the number: the pipe registry and
+ * its readers (fork_fds.c), the outboxes and read-ahead marks (fork_post.c).
+ */
+#define PL_FORK_FD_MAX 4096
+
+/*
  * fork() with the precautions above. Returns what fork() returns: the
  * child's pid in the parent, 0 in the child, -1 (errno set) on failure.
  * In the child, the only things to do are to call pl_fork_serve() or
