@@ -40,10 +40,11 @@
  * --caller-cpu 1 adds one last field, caller_cpu_s: the median CPU time
  * (user + system, getrusage RUSAGE_SELF) the calling process spent inside
  * a timed call. On fork that is the parent alone (children are counted
- * apart), on MPI rank 0 alone: the serial part of the map, which no number
- * of workers can shorten. A wall time per item below it is impossible, so
- * it is the floor the granularity targets are read against. (On OpenMP it
- * counts every thread of the team, so it is not a floor there.)
+ * apart): the serial part of the map, which no number of workers can
+ * shorten, so no wall time per item can go below it. On MPI it is rank 0
+ * alone, but its polling while it waits is CPU too: an upper bound of its
+ * serial part, not a floor. (On OpenMP it counts every thread of the team,
+ * so bench/run does not ask for it there.)
  *
  * --timeline FILE writes the LAST timed call's results, one row per item:
  * which worker ran it, and when it started and ended (ms since the call
